@@ -1,0 +1,69 @@
+"""The API under /api/v1: routers live in each app's ``api.py``; errors are JSON with a
+stable ``code`` and a human ``message``."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from openmentor.accounts.api import router as accounts_router
+from openmentor.core.errors import DomainError
+from openmentor.programs.api import router as programs_router
+
+from .auth import session_or_token
+
+api = NinjaAPI(
+    title="OpenMentor API",
+    version="1",
+    description="Programs, memberships, applications and profiles. Authenticate with the "
+    "browser session (send the CSRF token) or a personal access token as a Bearer token.",
+    auth=session_or_token,
+    urls_namespace="api",
+)
+
+
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, **extra: object
+) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, **exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields = {
+        ".".join(str(p) for p in error.get("loc", [])[1:]) or "body": error.get("msg", "")
+        for error in exc.errors
+    }
+    return _error(request, 422, "validation_failed", "The request is not valid.", fields=fields)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", "Sign in or send a valid access token.")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "forbidden", "You are not allowed to do that.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+api.add_router("", accounts_router)
+api.add_router("", programs_router)

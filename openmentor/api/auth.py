@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, django_auth
+
+from openmentor.accounts.services import user_for_token
+
+
+class PersonalTokenAuth(HttpBearer):
+    """``Authorization: Bearer om_…`` for scripts; no CSRF because no cookie is involved."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+# Session (with CSRF, for the browser) or a personal access token (for scripts).
+session_or_token = [django_auth, PersonalTokenAuth()]

@@ -1,0 +1,38 @@
+"""Time-zone helpers. Times are stored in UTC; each person keeps an IANA zone name."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def available_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in available_timezones()
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[tuple[str, str]]:
+    # Legacy aliases ("US/Eastern", "Etc/GMT+3") confuse people; offer canonical names.
+    names = sorted(
+        name
+        for name in available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+    )
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def utc_offset_label(name: str, at: datetime | None = None) -> str:
+    """'UTC+05:45' for Asia/Kathmandu: shown next to times so people can compare zones."""
+    zone = zoneinfo.ZoneInfo(name)
+    moment = (at or datetime.now(tz=zoneinfo.ZoneInfo("UTC"))).astimezone(zone)
+    offset = moment.utcoffset()
+    total_minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if total_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(total_minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+
+from openmentor.mentorships.selectors import mentorships_for_user
+from openmentor.programs import selectors as program_selectors
+
+from .health import run_checks
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "core/home.html", {"programs": program_selectors.directory()[:6]})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    memberships = list(program_selectors.memberships_for_dashboard(request.user))
+    by_role: dict[str, list[object]] = {}
+    for membership in memberships:
+        by_role.setdefault(membership.role, []).append(membership)
+    profile = request.user.profile
+    return render(
+        request,
+        "core/dashboard.html",
+        {
+            "coordinated": program_selectors.coordinated_programs(request.user),
+            "participating": [m for m in memberships if m.role != "coordinator"],
+            "mentorships": mentorships_for_user(request.user.pk),
+            "profile": profile,
+            "profile_complete": profile.is_complete,
+            "can_create": program_selectors.can_create_programs(request.user),
+        },
+    )
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = run_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,744 @@
+"""Pair scores: hard-constraint blocking, vectorised soft factors and top-K candidates.
+
+The score of (mentee i, mentor j) is ``sum_k weight_k * f_k(i, j)`` with every ``f_k`` in
+[0, 1], or ``-inf`` when a hard constraint fails. Scoring all mentees against all mentors
+dominates the run time, so the factors are split by shape:
+
+* bilinear factors (goal tags x expertise tags weighted by IDF, text similarity) are row
+  features whose dot product is the factor: one BLAS matrix product per chunk of mentees;
+* profile factors depend only on a few low-cardinality attributes (language levels, country,
+  seniority, traits and requirements; availability bitsets). People repeat those profiles a
+  lot, so the factor is tabulated once per pair of *distinct* profiles and every chunk only
+  gathers from the table. When profiles are too diverse for a table the same functions run
+  directly on the chunk (slower, same result);
+* pair lists (exclusions, ranked preferences) are scattered into the chunk.
+
+The same factor functions broadcast over ``(n, 1, ...)`` x ``(1, m, ...)`` for blocks and over
+``(p, ...)`` x ``(p, ...)`` for explicit pair lists, so explanations and solvers agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from .bitsets import intersects, popcount_and
+from .types import FloatArray, IntArray, MatchingProblem, MatchRules, ProgramWeights
+
+NEG_INF = np.float32(-np.inf)
+_DENSE_FEATURE_LIMIT = 1024
+_TABLE_LIMIT = 1 << 25
+_CHUNK_ELEMENTS = 1 << 23
+
+
+def _rows_2d(a: NDArray[Any]) -> NDArray[Any]:
+    return a.reshape(a.shape[0], int(np.prod(a.shape[1:], dtype=np.int64)))
+
+
+@dataclass(frozen=True)
+class _Profiles:
+    """Attributes of the profile factors for a set of rows (people or distinct profiles)."""
+
+    levels: NDArray[np.uint8]
+    country: NDArray[np.int32]
+    seniority: NDArray[np.float32]
+    traits: NDArray[np.uint64]
+    requirements: NDArray[np.uint64]
+
+    def take(self, rows: NDArray[np.integer[Any]]) -> _Profiles:
+        return _Profiles(
+            self.levels[rows],
+            self.country[rows],
+            self.seniority[rows],
+            self.traits[rows],
+            self.requirements[rows],
+        )
+
+    def key_matrix(self) -> NDArray[np.int64]:
+        parts = [
+            self.levels.astype(np.int64),
+            self.country.astype(np.int64)[:, None],
+            self.seniority.view(np.int32).astype(np.int64)[:, None],
+            _rows_2d(self.traits.view(np.int64)),
+            _rows_2d(self.requirements.view(np.int64)),
+        ]
+        return np.concatenate(parts, axis=1)
+
+
+@dataclass(frozen=True)
+class ProfileFactors:
+    """Profile-factor values, broadcast to the shape of the pairs asked for."""
+
+    language_ok: NDArray[np.bool_]
+    language: NDArray[np.float32]
+    requirements_ok: NDArray[np.bool_]
+    seniority_ok: NDArray[np.bool_]
+    seniority: NDArray[np.float32]
+    cross_border: NDArray[np.bool_]
+
+
+def _expand(a: NDArray[Any], outer: bool, left: bool) -> NDArray[Any]:
+    if not outer:
+        return a
+    return a[:, None] if left else a[None, :]
+
+
+def profile_factors(
+    left: _Profiles, right: _Profiles, rules: MatchRules, *, outer: bool
+) -> ProfileFactors:
+    """Language, requirements, seniority and border factors of left x right (or pairwise)."""
+    min_level = rules.min_language_level
+    n_lang = left.levels.shape[1]
+    shape = (len(left.country), len(right.country)) if outer else (len(left.country),)
+    best = np.zeros(shape, dtype=np.uint8)
+    for lang in range(n_lang):
+        ll = left.levels[:, lang]
+        rl = right.levels[:, lang]
+        if not (ll >= min_level).any() or not (rl >= min_level).any():
+            continue
+        ll = np.where(ll >= min_level, ll, 0).astype(np.uint8)
+        rl = np.where(rl >= min_level, rl, 0).astype(np.uint8)
+        np.maximum(
+            best,
+            np.minimum(_expand(ll, outer, True), _expand(rl, outer, False)),
+            out=best,
+        )
+    language_ok = best >= min_level
+    requirements_ok = np.ones(shape, dtype=bool)
+    for asking, offering, asking_is_left in ((left, right, True), (right, left, False)):
+        for g in range(asking.requirements.shape[1]):
+            group = asking.requirements[:, g, :]
+            active = group.any(axis=1)
+            if not active.any():
+                continue
+            if outer:
+                g_b = group[:, None, :] if asking_is_left else group[None, :, :]
+                o_b = offering.traits[None, :, :] if asking_is_left else offering.traits[:, None, :]
+                a_b = active[:, None] if asking_is_left else active[None, :]
+            else:
+                g_b, o_b, a_b = group, offering.traits, active
+            requirements_ok &= intersects(g_b, o_b) | ~a_b
+    gap = _expand(right.seniority, outer, False) - _expand(left.seniority, outer, True)
+    if rules.min_seniority_gap is None:
+        seniority_ok = np.ones(shape, dtype=bool)
+    else:
+        seniority_ok = gap >= np.float32(rules.min_seniority_gap)
+    seniority = np.clip(gap / np.float32(rules.target_seniority_gap), 0, 1).astype(np.float32)
+    lc = _expand(left.country, outer, True)
+    rc = _expand(right.country, outer, False)
+    cross_border = (lc >= 0) & (rc >= 0) & (lc != rc)
+    return ProfileFactors(
+        language_ok=np.broadcast_to(language_ok, shape),
+        language=(best.astype(np.float32) / np.float32(5)),
+        requirements_ok=requirements_ok,
+        seniority_ok=np.broadcast_to(seniority_ok, shape),
+        seniority=np.broadcast_to(seniority, shape),
+        cross_border=np.broadcast_to(cross_border, shape),
+    )
+
+
+def profile_score(factors: ProfileFactors, weights: ProgramWeights) -> NDArray[np.float32]:
+    score = np.float32(weights.language) * factors.language
+    if weights.seniority:
+        score = score + np.float32(weights.seniority) * factors.seniority
+    if weights.cross_border:
+        score = score + np.float32(weights.cross_border) * factors.cross_border
+    ok = factors.language_ok & factors.requirements_ok & factors.seniority_ok
+    return np.where(ok, score, NEG_INF).astype(np.float32)
+
+
+def availability_hours(
+    left: NDArray[np.uint64], right: NDArray[np.uint64], hours_per_slot: float, *, outer: bool
+) -> NDArray[np.float32]:
+    if outer:
+        shared = popcount_and(left[:, None, :], right[None, :, :])
+    else:
+        shared = popcount_and(left, right)
+    return (shared * np.float32(hours_per_slot)).astype(np.float32)
+
+
+def availability_score(
+    hours: NDArray[np.float32], weights: ProgramWeights, rules: MatchRules
+) -> NDArray[np.float32]:
+    value = np.minimum(hours / np.float32(rules.target_overlap_hours), 1)
+    score = np.float32(weights.availability) * value
+    if rules.min_overlap_hours > 0:
+        # Slot counts are exact multiples of hours_per_slot; the epsilon keeps float rounding
+        # from rejecting an overlap that equals the minimum.
+        score = np.where(hours >= np.float32(rules.min_overlap_hours) - 1e-4, score, NEG_INF)
+    return score.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Factor values per (left profile, right profile); ``None`` = compute per chunk."""
+
+    left_key: IntArray
+    right_key: IntArray
+    values: FloatArray | None
+
+
+def _unique_rows(matrix: NDArray[Any]) -> tuple[IntArray, IntArray]:
+    """First row index of each distinct row, and each row's distinct-row number."""
+    if matrix.shape[0] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+    return first.astype(np.int64), inverse.reshape(-1).astype(np.int64)
+
+
+@dataclass
+class ColumnSet:
+    """A subset of mentors prepared for chunk scoring (padded for the top-K block trick)."""
+
+    mentors: IntArray
+    padded: int
+    block: int
+    dense_t: FloatArray | None
+    sparse_t: list[sp.csc_matrix]
+    profile_key: IntArray
+    availability_key: IntArray
+    org_unit: NDArray[np.int32]
+    position: IntArray
+
+    @property
+    def size(self) -> int:
+        return len(self.mentors)
+
+
+@dataclass(frozen=True)
+class PairFactors:
+    """Every factor for an explicit list of pairs, used by explanations and solvers."""
+
+    mentee: IntArray
+    mentor: IntArray
+    shared_goals: FloatArray
+    text_similarity: FloatArray
+    hours: FloatArray
+    availability: FloatArray
+    profile: ProfileFactors
+    rank: NDArray[np.int32]
+    ranked_preference: FloatArray
+    excluded: NDArray[np.bool_]
+    same_org_unit: NDArray[np.bool_]
+    feasible: NDArray[np.bool_]
+    score: FloatArray
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The top-K candidate graph: edges sorted by mentee, best first within a mentee."""
+
+    mentee: IntArray
+    mentor: IntArray
+    score: FloatArray
+
+
+class Scorer:
+    """Prepared features of one problem under one program's weights and rules."""
+
+    def __init__(
+        self,
+        problem: MatchingProblem,
+        weights: ProgramWeights | None = None,
+        rules: MatchRules | None = None,
+        *,
+        table_limit: int = _TABLE_LIMIT,
+        dense_feature_limit: int = _DENSE_FEATURE_LIMIT,
+    ) -> None:
+        self.problem = problem
+        self.weights = weights or ProgramWeights()
+        self.rules = rules or MatchRules()
+        mentees, mentors = problem.mentees, problem.mentors
+        self.n_mentees = len(mentees)
+        self.n_mentors = len(mentors)
+        grid = problem.vocabulary.grid
+        self.hours_per_slot = float(grid.hours_per_week(1))
+        self._prepare_bilinear(dense_feature_limit)
+        self._left_profiles = _Profiles(
+            mentees.language_levels,
+            mentees.country,
+            mentees.seniority,
+            mentees.traits,
+            mentees.requirements,
+        )
+        self._right_profiles = _Profiles(
+            mentors.language_levels,
+            mentors.country,
+            mentors.seniority,
+            mentors.traits,
+            mentors.requirements,
+        )
+        self._profile_table = self._build_table(
+            self._left_profiles.key_matrix(),
+            self._right_profiles.key_matrix(),
+            table_limit,
+            lambda lf, rf: profile_score(
+                profile_factors(
+                    self._left_profiles.take(lf),
+                    self._right_profiles.take(rf),
+                    self.rules,
+                    outer=True,
+                ),
+                self.weights,
+            ),
+        )
+        self._availability_table = self._build_table(
+            mentees.availability.view(np.int64),
+            mentors.availability.view(np.int64),
+            table_limit,
+            lambda lf, rf: availability_score(
+                availability_hours(
+                    mentees.availability[lf],
+                    mentors.availability[rf],
+                    self.hours_per_slot,
+                    outer=True,
+                ),
+                self.weights,
+                self.rules,
+            ),
+        )
+        rankings = problem.mentee_rankings.tocsr()
+        counts = np.diff(rankings.indptr)
+        self._rankings = rankings
+        self._ranked_count = counts
+
+    # -- preparation -------------------------------------------------------------------
+
+    def _prepare_bilinear(self, dense_limit: int) -> None:
+        mentees, mentors = self.problem.mentees, self.problem.mentors
+        w = self.weights
+        blocks: list[tuple[sp.csr_matrix | FloatArray, sp.csr_matrix | FloatArray]] = []
+        # Goal tags weighted by BM25-style IDF over mentors' expertise: a rare skill shared
+        # says more about fit than a common one. Normalised by the mentee's total goal weight
+        # so the factor is the share of what the mentee asked for that the mentor offers.
+        expertise = (mentors.expertise > 0).astype(np.float32).tocsr()
+        goals = (mentees.goals > 0).astype(np.float32).tocsr()
+        df = np.asarray(expertise.sum(axis=0)).ravel()
+        m = max(self.n_mentors, 1)
+        self.tag_idf = np.log1p((m - df + 0.5) / (df + 0.5)).astype(np.float32)
+        weighted = goals @ sp.diags(self.tag_idf)
+        totals = np.asarray(weighted.sum(axis=1)).ravel()
+        self._goal_weights = sp.diags(1 / np.maximum(totals, 1e-12)) @ weighted
+        self._goal_weights = sp.csr_matrix(self._goal_weights, dtype=np.float32)
+        self._expertise = expertise
+        shared_tags = np.flatnonzero((df > 0) & (np.asarray(goals.sum(axis=0)).ravel() > 0))
+        if w.shared_goals and shared_tags.size:
+            blocks.append(
+                (
+                    self._goal_weights[:, shared_tags] * np.float32(w.shared_goals),
+                    expertise[:, shared_tags],
+                )
+            )
+        self.uses_embedding = mentees.embedding is not None and mentors.embedding is not None
+        if self.uses_embedding:
+            assert mentees.embedding is not None and mentors.embedding is not None
+            self._text_left: sp.csr_matrix | FloatArray = mentees.embedding
+            self._text_right: sp.csr_matrix | FloatArray = mentors.embedding
+            if w.text_similarity:
+                weighted_embedding = mentees.embedding * np.float32(w.text_similarity)
+                blocks.append((weighted_embedding, mentors.embedding))
+        else:
+            left_tfidf, right_tfidf = self._tfidf()
+            self._text_left, self._text_right = left_tfidf, right_tfidf
+            shared_terms = np.flatnonzero(
+                (left_tfidf.getnnz(axis=0) > 0) & (right_tfidf.getnnz(axis=0) > 0)
+            )
+            if w.text_similarity and shared_terms.size:
+                blocks.append(
+                    (
+                        left_tfidf[:, shared_terms] * np.float32(w.text_similarity),
+                        right_tfidf[:, shared_terms],
+                    )
+                )
+        dense_left, dense_right = [], []
+        self._sparse_blocks: list[tuple[sp.csr_matrix, sp.csr_matrix]] = []
+        dense_dims = 0
+        for left, right in blocks:
+            dims = left.shape[1]
+            if not sp.issparse(left) or dense_dims + dims <= dense_limit:
+                dense_left.append(left.toarray() if sp.issparse(left) else left)
+                dense_right.append(right.toarray() if sp.issparse(right) else right)
+                dense_dims += dims
+            else:
+                self._sparse_blocks.append((sp.csr_matrix(left), sp.csr_matrix(right)))
+        if dense_left:
+            self._dense_left: FloatArray | None = np.ascontiguousarray(
+                np.hstack(dense_left), dtype=np.float32
+            )
+            self._dense_right: FloatArray | None = np.ascontiguousarray(
+                np.hstack(dense_right), dtype=np.float32
+            )
+        else:
+            self._dense_left = self._dense_right = None
+
+    def _tfidf(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        mentees, mentors = self.problem.mentees, self.problem.mentors
+        left = mentees.text_counts.tocsr().astype(np.float32)
+        right = mentors.text_counts.tocsr().astype(np.float32)
+        docs = left if self.problem.is_pool else sp.vstack([left, right]).tocsr()
+        df = docs.getnnz(axis=0)
+        idf = (np.log((1 + docs.shape[0]) / (1 + df)) + 1).astype(np.float32)
+
+        def weigh(counts: sp.csr_matrix) -> sp.csr_matrix:
+            out = counts.copy()
+            out.data = 1 + np.log(out.data)
+            out = sp.csr_matrix(out @ sp.diags(idf), dtype=np.float32)
+            norms = np.sqrt(np.asarray(out.multiply(out).sum(axis=1)).ravel())
+            return sp.csr_matrix(sp.diags(1 / np.maximum(norms, 1e-12)) @ out, dtype=np.float32)
+
+        left_w = weigh(left)
+        return left_w, (left_w if self.problem.is_pool else weigh(right))
+
+    @staticmethod
+    def _build_table(
+        left_keys: NDArray[Any],
+        right_keys: NDArray[Any],
+        limit: int,
+        compute: Any,
+    ) -> _Table:
+        left_first, left_inverse = _unique_rows(_rows_2d(left_keys))
+        right_first, right_inverse = _unique_rows(_rows_2d(right_keys))
+        if len(left_first) * (len(right_first) + 1) > limit:
+            return _Table(np.arange(len(left_keys)), np.arange(len(right_keys)), None)
+        values = np.empty((len(left_first), len(right_first) + 1), dtype=np.float32)
+        # The extra last column stays -inf: padded mentor slots point at it.
+        values[:, -1] = NEG_INF
+        step = max(1, (1 << 22) // max(len(right_first), 1))
+        for start in range(0, len(left_first), step):
+            rows = left_first[start : start + step]
+            values[start : start + len(rows), :-1] = compute(rows, right_first)
+        return _Table(left_inverse, right_inverse, values)
+
+    # -- columns -----------------------------------------------------------------------
+
+    def columns(self, mentors: NDArray[np.integer[Any]] | None = None, k: int = 1) -> ColumnSet:
+        """Prepare a mentor subset for chunk scoring; ``k`` tunes the top-K block size."""
+        idx = (
+            np.arange(self.n_mentors, dtype=np.int64)
+            if mentors is None
+            else np.asarray(mentors, dtype=np.int64)
+        )
+        size = len(idx)
+        block = max(1, int(np.sqrt(max(size, 1) / max(k, 1))))
+        padded = max(block, -(-size // block) * block)
+        pad = padded - size
+        dense_t = None
+        if self._dense_right is not None:
+            dense_t = np.zeros((self._dense_right.shape[1], padded), dtype=np.float32)
+            dense_t[:, :size] = self._dense_right[idx].T
+        sparse_t = [
+            sp.csc_matrix(sp.vstack([right[idx], sp.csr_matrix((pad, right.shape[1]))]).T)
+            for _, right in self._sparse_blocks
+        ]
+
+        def key(table: _Table) -> IntArray:
+            pad_key = -1 if table.values is not None else 0
+            return np.concatenate([table.right_key[idx], np.full(pad, pad_key, np.int64)])
+
+        position = np.full(self.n_mentors, -1, dtype=np.int64)
+        position[idx] = np.arange(size)
+        org = np.concatenate(
+            [self.problem.mentors.org_unit[idx], np.full(pad, -2, np.int32)]
+        ).astype(np.int32)
+        return ColumnSet(
+            mentors=idx,
+            padded=padded,
+            block=block,
+            dense_t=dense_t,
+            sparse_t=sparse_t,
+            profile_key=key(self._profile_table),
+            availability_key=key(self._availability_table),
+            org_unit=org,
+            position=position,
+        )
+
+    # -- chunk scoring -----------------------------------------------------------------
+
+    @staticmethod
+    def _gather_table(
+        table: _Table,
+        column_key: IntArray,
+        rows: IntArray,
+        cols: ColumnSet,
+        scratch: FloatArray,
+        direct: Any,
+    ) -> FloatArray:
+        if table.values is not None:
+            np.take(table.values[table.left_key[rows]], column_key, axis=1, out=scratch)
+            return scratch
+        size = cols.size
+        scratch[:, size:] = NEG_INF
+        scratch[:, :size] = direct(rows, cols.mentors)
+        return scratch
+
+    def score_block(
+        self,
+        rows: NDArray[np.integer[Any]],
+        cols: ColumnSet,
+        out: FloatArray | None = None,
+        scratch: FloatArray | None = None,
+    ) -> FloatArray:
+        """Scores of ``rows`` (mentee indices) x ``cols``: shape (len(rows), cols.padded)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        n = len(rows)
+        # Callers reuse one pair of buffers across chunks; leading-row views stay contiguous.
+        if out is None or out.shape[0] < n or out.shape[1] != cols.padded:
+            out = np.empty((n, cols.padded), dtype=np.float32)
+        if scratch is None or scratch.shape[0] < n or scratch.shape[1] != cols.padded:
+            scratch = np.empty((n, cols.padded), dtype=np.float32)
+        out, scratch = out[:n], scratch[:n]
+        if self._dense_left is not None and cols.dense_t is not None:
+            np.matmul(self._dense_left[rows], cols.dense_t, out=out)
+        else:
+            out.fill(0)
+        for (left, _), right_t in zip(self._sparse_blocks, cols.sparse_t, strict=True):
+            out += (left[rows] @ right_t).toarray()
+        mentees, mentors = self.problem.mentees, self.problem.mentors
+        out += self._gather_table(
+            self._profile_table,
+            cols.profile_key,
+            rows,
+            cols,
+            scratch,
+            lambda r, c: profile_score(
+                profile_factors(
+                    self._left_profiles.take(r),
+                    self._right_profiles.take(c),
+                    self.rules,
+                    outer=True,
+                ),
+                self.weights,
+            ),
+        )
+        out += self._gather_table(
+            self._availability_table,
+            cols.availability_key,
+            rows,
+            cols,
+            scratch,
+            lambda r, c: availability_score(
+                availability_hours(
+                    mentees.availability[r],
+                    mentors.availability[c],
+                    self.hours_per_slot,
+                    outer=True,
+                ),
+                self.weights,
+                self.rules,
+            ),
+        )
+        if self.rules.exclude_same_org_unit:
+            org = mentees.org_unit[rows]
+            same = (org[:, None] == cols.org_unit[None, :]) & (org >= 0)[:, None]
+            out[same] = NEG_INF
+        if self.problem.is_pool:
+            pos = cols.position[rows]
+            hit = pos >= 0
+            out[np.flatnonzero(hit), pos[hit]] = NEG_INF
+        self._scatter_pairs(rows, cols, out)
+        return out
+
+    def _scatter_pairs(self, rows: IntArray, cols: ColumnSet, out: FloatArray) -> None:
+        excluded = self.problem.excluded[rows].tocoo()
+        if excluded.nnz:
+            c = cols.position[excluded.col]
+            keep = c >= 0
+            out[excluded.row[keep], c[keep]] = NEG_INF
+        if self.weights.ranked_preference and self._rankings.nnz:
+            ranked = self._rankings[rows].tocoo()
+            if ranked.nnz:
+                c = cols.position[ranked.col]
+                keep = c >= 0
+                r = ranked.row[keep]
+                bonus = self._preference_value(ranked.data[keep], self._ranked_count[rows][r])
+                out[r, c[keep]] += np.float32(self.weights.ranked_preference) * bonus
+
+    @staticmethod
+    def _preference_value(rank: NDArray[Any], count: NDArray[Any]) -> FloatArray:
+        """First choice 1, last of n choices 1/n: earlier ranks earn more."""
+        rank = np.asarray(rank, dtype=np.float32)
+        count = np.maximum(np.asarray(count, dtype=np.float32), 1)
+        return np.where(rank > 0, 1 - (rank - 1) / count, 0).astype(np.float32)
+
+    def chunk_rows(self, cols: ColumnSet) -> int:
+        return max(1, min(2048, _CHUNK_ELEMENTS // max(cols.padded, 1)))
+
+    # -- top-K -------------------------------------------------------------------------
+
+    def candidates(
+        self,
+        k: int | None = None,
+        *,
+        mentees: NDArray[np.integer[Any]] | None = None,
+        mentors: NDArray[np.integer[Any]] | None = None,
+        include_ranked: bool = True,
+    ) -> Candidates:
+        """Each mentee's top-``k`` feasible mentors (plus every feasible ranked mentor)."""
+        k = k or self.rules.candidates_per_mentee
+        rows_all = (
+            np.arange(self.n_mentees, dtype=np.int64)
+            if mentees is None
+            else np.asarray(mentees, dtype=np.int64)
+        )
+        cols = self.columns(mentors, k)
+        step = min(self.chunk_rows(cols), max(len(rows_all), 1))
+        out = np.empty((step, cols.padded), dtype=np.float32)
+        scratch = np.empty_like(out)
+        parts_i, parts_j, parts_s = [], [], []
+        for start in range(0, len(rows_all), step):
+            rows = rows_all[start : start + step]
+            block = self.score_block(rows, cols, out, scratch)
+            local_r, local_c, vals = _top_k_rows(block, k, cols.block)
+            if include_ranked and self._rankings.nnz:
+                ranked = self._rankings[rows].tocoo()
+                c = cols.position[ranked.col]
+                keep = c >= 0
+                rr, cc = ranked.row[keep], c[keep]
+                rv = block[rr, cc]
+                finite = np.isfinite(rv)
+                local_r = np.concatenate([local_r, rr[finite]])
+                local_c = np.concatenate([local_c, cc[finite]])
+                vals = np.concatenate([vals, rv[finite]])
+            parts_i.append(rows[local_r])
+            parts_j.append(cols.mentors[local_c])
+            parts_s.append(vals)
+        if not parts_i:
+            empty = np.zeros(0, np.int64)
+            return Candidates(empty, empty.copy(), np.zeros(0, np.float32))
+        mi = np.concatenate(parts_i)
+        mj = np.concatenate(parts_j)
+        ms = np.concatenate(parts_s).astype(np.float32)
+        # Ranked mentors may already be in the top-K; keep one edge per pair.
+        edge = mi * np.int64(self.n_mentors) + mj
+        order = np.lexsort((-ms, mi))
+        mi, mj, ms, edge = mi[order], mj[order], ms[order], edge[order]
+        _, first = np.unique(edge, return_index=True)
+        keep = np.zeros(len(edge), dtype=bool)
+        keep[first] = True
+        return Candidates(mi[keep], mj[keep], ms[keep])
+
+    # -- explicit pairs ----------------------------------------------------------------
+
+    def pair_factors(
+        self, mentee: NDArray[np.integer[Any]], mentor: NDArray[np.integer[Any]]
+    ) -> PairFactors:
+        i = np.asarray(mentee, dtype=np.int64)
+        j = np.asarray(mentor, dtype=np.int64)
+        mentees, mentors = self.problem.mentees, self.problem.mentors
+        w, rules = self.weights, self.rules
+        shared_goals = _rowwise_dot(self._goal_weights, i, self._expertise, j)
+        if self.uses_embedding:
+            assert isinstance(self._text_left, np.ndarray)
+            assert isinstance(self._text_right, np.ndarray)
+            text = np.einsum("pd,pd->p", self._text_left[i], self._text_right[j])
+        else:
+            text = _rowwise_dot(self._text_left, i, self._text_right, j)
+        text = text.astype(np.float32)
+        hours = availability_hours(
+            mentees.availability[i], mentors.availability[j], self.hours_per_slot, outer=False
+        )
+        availability = availability_score(hours, w, rules)
+        profile = profile_factors(
+            self._left_profiles.take(i), self._right_profiles.take(j), rules, outer=False
+        )
+        profile_points = profile_score(profile, w)
+        rank = (
+            np.asarray(self._rankings[i, j]).reshape(-1).astype(np.int32)
+            if len(i)
+            else (np.zeros(0, np.int32))
+        )
+        preference = self._preference_value(rank, self._ranked_count[i])
+        excluded = (
+            np.asarray(self.problem.excluded[i, j]).reshape(-1) != 0
+            if len(i)
+            else np.zeros(0, bool)
+        )
+        same_org = (mentees.org_unit[i] >= 0) & (mentees.org_unit[i] == mentors.org_unit[j])
+        feasible = (
+            profile.language_ok
+            & profile.requirements_ok
+            & profile.seniority_ok
+            & np.isfinite(availability)
+            & ~excluded
+        )
+        if rules.exclude_same_org_unit:
+            feasible &= ~same_org
+        if self.problem.is_pool:
+            feasible &= i != j
+        score = (
+            np.float32(w.shared_goals) * shared_goals
+            + np.float32(w.text_similarity) * text
+            + np.where(np.isfinite(availability), availability, 0)
+            + np.where(np.isfinite(profile_points), profile_points, 0)
+            + np.float32(w.ranked_preference) * preference
+        ).astype(np.float32)
+        score = np.where(feasible, score, NEG_INF).astype(np.float32)
+        return PairFactors(
+            mentee=i,
+            mentor=j,
+            shared_goals=shared_goals,
+            text_similarity=text,
+            hours=hours,
+            availability=np.where(np.isfinite(availability), availability, 0).astype(np.float32),
+            profile=profile,
+            rank=rank,
+            ranked_preference=preference,
+            excluded=excluded,
+            same_org_unit=same_org,
+            feasible=feasible,
+            score=score,
+        )
+
+    def pair_scores(
+        self, mentee: NDArray[np.integer[Any]], mentor: NDArray[np.integer[Any]]
+    ) -> FloatArray:
+        return self.pair_factors(mentee, mentor).score
+
+
+def _rowwise_dot(
+    left: sp.csr_matrix | FloatArray,
+    i: IntArray,
+    right: sp.csr_matrix | FloatArray,
+    j: IntArray,
+) -> FloatArray:
+    if len(i) == 0:
+        return np.zeros(0, np.float32)
+    if sp.issparse(left):
+        product = sp.csr_matrix(left[i]).multiply(sp.csr_matrix(right[j]))
+        return np.asarray(product.sum(axis=1)).reshape(-1).astype(np.float32)
+    return np.einsum("pd,pd->p", left[i], right[j]).astype(np.float32)
+
+
+def _top_k_rows(scores: FloatArray, k: int, block: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """Finite top-``k`` entries of each row, best first within a row.
+
+    The ``k`` largest entries of a row sit in at most ``k`` column blocks, and those blocks
+    have the ``k`` largest block maxima, so a partition over block maxima followed by one
+    over ``k * block`` survivors replaces a partition over the whole row.
+    """
+    n_rows, n_cols = scores.shape
+    if n_rows == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty.copy(), np.zeros(0, np.float32)
+    n_blocks = n_cols // block
+    if k * block < n_cols and n_blocks > k:
+        blocks = scores.reshape(n_rows, n_blocks, block)
+        top_blocks = np.argpartition(blocks.max(axis=2), n_blocks - k, axis=1)[:, -k:]
+        survivors = np.take_along_axis(blocks, top_blocks[:, :, None], axis=1).reshape(n_rows, -1)
+        pick = np.argpartition(survivors, survivors.shape[1] - k, axis=1)[:, -k:]
+        cols = np.take_along_axis(top_blocks, pick // block, axis=1) * block + pick % block
+    elif k < n_cols:
+        cols = np.argpartition(scores, n_cols - k, axis=1)[:, -k:]
+    else:
+        cols = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
+    vals = np.take_along_axis(scores, cols, axis=1)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    cols = np.take_along_axis(cols, order, axis=1)
+    vals = np.take_along_axis(vals, order, axis=1)
+    finite = np.isfinite(vals)
+    rows = np.broadcast_to(np.arange(n_rows)[:, None], cols.shape)
+    return rows[finite].astype(np.int64), cols[finite].astype(np.int64), vals[finite]

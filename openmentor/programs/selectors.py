@@ -1,0 +1,138 @@
+"""Reads for programs, memberships and applications, with the permission questions."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from openmentor.accounts.models import User
+
+from .models import (
+    ApplicationQuestion,
+    Membership,
+    MembershipStatus,
+    Program,
+    Role,
+)
+
+
+def is_coordinator(user: User, program: Program) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        program=program, user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+    ).exists()
+
+
+def is_any_coordinator(user: User) -> bool:
+    return Membership.objects.filter(
+        user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+    ).exists()
+
+
+def can_create_programs(user: User) -> bool:
+    return user.is_authenticated and (user.is_staff or user.has_perm("programs.add_program"))
+
+
+def is_active_member(user: User, program: Program) -> bool:
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(
+            program=program, user=user, status=MembershipStatus.ACTIVE
+        ).exists()
+    )
+
+
+def can_view_program(user: User, program: Program) -> bool:
+    """Listed programs are public; unlisted ones only to people already involved."""
+    if program.is_listed:
+        return True
+    return user.is_authenticated and (
+        user.is_staff or Membership.objects.filter(program=program, user=user).exists()
+    )
+
+
+def directory(query: str = "") -> QuerySet[Program]:
+    programs = Program.objects.filter(is_listed=True)
+    if query:
+        programs = programs.filter(
+            Q(name__icontains=query) | Q(summary__icontains=query) | Q(description__icontains=query)
+        )
+    return programs.annotate(
+        member_count=Count(
+            "memberships",
+            filter=Q(memberships__status=MembershipStatus.ACTIVE)
+            & ~Q(memberships__role=Role.COORDINATOR),
+        )
+    ).order_by("-enrolment_open", "name")
+
+
+def memberships_of(user: User, program: Program) -> list[Membership]:
+    if not user.is_authenticated:
+        return []
+    return list(Membership.objects.filter(program=program, user=user))
+
+
+def memberships_for_dashboard(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .exclude(status=MembershipStatus.LEFT)
+        .select_related("program")
+        .order_by("program__name", "role")
+    )
+
+
+def coordinated_programs(user: User) -> QuerySet[Program]:
+    return (
+        Program.objects.filter(
+            memberships__user=user,
+            memberships__role=Role.COORDINATOR,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+        .annotate(
+            pending_count=Count(
+                "memberships", filter=Q(memberships__status=MembershipStatus.PENDING), distinct=True
+            ),
+            active_count=Count(
+                "memberships",
+                filter=Q(memberships__status=MembershipStatus.ACTIVE)
+                & ~Q(memberships__role=Role.COORDINATOR),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def questions_for(program: Program, role: str) -> list[ApplicationQuestion]:
+    return [q for q in program.questions.all() if q.applies_to(role)]
+
+
+def pending_applications(program: Program) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(program=program, status=MembershipStatus.PENDING)
+        .select_related("user", "user__profile")
+        .order_by("created_at")
+    )
+
+
+def members(program: Program, role: str | None = None, query: str = "") -> QuerySet[Membership]:
+    qs = Membership.objects.filter(program=program, status=MembershipStatus.ACTIVE)
+    if role:
+        qs = qs.filter(role=role)
+    if query:
+        qs = qs.filter(Q(user__display_name__icontains=query) | Q(user__email__icontains=query))
+    return qs.select_related("user", "user__profile").order_by("role", "user__display_name")
+
+
+def role_counts(program: Program) -> dict[str, int]:
+    rows = (
+        Membership.objects.filter(program=program).values("role", "status").annotate(n=Count("id"))
+    )
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[f"{row['role']}_{row['status']}"] = row["n"]
+    return counts
+
+
+def applicable_roles(program: Program) -> list[str]:
+    return [str(role) for role in program.participant_roles()]

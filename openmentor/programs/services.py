@@ -1,0 +1,398 @@
+"""Every write to programs, questions, memberships, applications and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from openmentor.accounts.models import User
+from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.mail import send_email_on_commit
+
+from . import selectors
+from .models import (
+    ApplicationQuestion,
+    Approval,
+    Invitation,
+    Membership,
+    MembershipStatus,
+    Program,
+    QuestionKind,
+    Role,
+)
+
+INVITATION_LIFETIME = timedelta(days=30)
+PROGRAM_FIELDS = (
+    "name",
+    "summary",
+    "description",
+    "guidelines",
+    "group_format",
+    "max_group_size",
+    "emphasis",
+    "focus",
+    "structure",
+    "formality",
+    "starts_on",
+    "ends_on",
+    "meeting_cadence",
+    "objectives",
+    "delivery",
+    "enrolment_open",
+    "approval",
+    "default_mentor_capacity",
+    "matching_mode",
+    "is_listed",
+)
+
+
+def require_coordinator(actor: User, program: Program) -> None:
+    if not selectors.is_coordinator(actor, program):
+        raise NotAllowed(_("Only this program's coordinators can do that."))
+
+
+def _validate_program(data: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if data.get("formality") == "formal" and not (data.get("starts_on") and data.get("ends_on")):
+        errors["ends_on"] = _("A formal program needs a start and an end date.")
+    if data.get("starts_on") and data.get("ends_on") and data["ends_on"] <= data["starts_on"]:
+        errors["ends_on"] = _("The end date must come after the start date.")
+    if errors:
+        raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "program"
+    slug, n = base, 2
+    while Program.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+@transaction.atomic
+def create_program(actor: User, data: dict[str, Any]) -> Program:
+    if not selectors.can_create_programs(actor):
+        raise NotAllowed(_("Your account cannot create programs; ask a site administrator."))
+    _validate_program(data)
+    program = Program(created_by=actor, slug=_unique_slug(data["name"]))
+    for name in PROGRAM_FIELDS:
+        if name in data:
+            setattr(program, name, data[name])
+    program.save()
+    Membership.objects.create(
+        program=program,
+        user=actor,
+        role=Role.COORDINATOR,
+        status=MembershipStatus.ACTIVE,
+        source="creator",
+        guidelines_accepted_at=timezone.now(),
+    )
+    return program
+
+
+@transaction.atomic
+def update_program(actor: User, program: Program, data: dict[str, Any]) -> Program:
+    require_coordinator(actor, program)
+    merged = {name: data.get(name, getattr(program, name)) for name in PROGRAM_FIELDS}
+    _validate_program(merged)
+    for name, value in merged.items():
+        setattr(program, name, value)
+    program.save()
+    return program
+
+
+def _clean_choices(kind: str, choices: list[str]) -> list[str]:
+    cleaned = [c.strip() for c in choices if c and c.strip()]
+    if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+        if len(cleaned) < 2:
+            raise ValidationFailed(
+                _("A choice question needs at least two choices, one per line."),
+                fields={"choices": _("At least two choices.")},
+            )
+        if len(set(cleaned)) != len(cleaned):
+            raise ValidationFailed(
+                _("Each choice only once."), fields={"choices": _("Duplicate choice.")}
+            )
+        return cleaned
+    return []
+
+
+def add_question(actor: User, program: Program, data: dict[str, Any]) -> ApplicationQuestion:
+    require_coordinator(actor, program)
+    if data.get("kind") not in QuestionKind.values:
+        raise ValidationFailed(_("Choose a kind of question."), fields={"kind": _("Required.")})
+    if not str(data.get("prompt", "")).strip():
+        raise ValidationFailed(_("Write the question."), fields={"prompt": _("Required.")})
+    last = program.questions.order_by("-position").values_list("position", flat=True).first()
+    return ApplicationQuestion.objects.create(
+        program=program,
+        prompt=data["prompt"].strip(),
+        help_text=data.get("help_text", "").strip(),
+        kind=data["kind"],
+        choices=_clean_choices(data["kind"], data.get("choices") or []),
+        required=bool(data.get("required", True)),
+        audience=data.get("audience") or ApplicationQuestion.Audience.EVERYONE,
+        position=(last or 0) + 1,
+    )
+
+
+def delete_question(actor: User, program: Program, question_id: int) -> None:
+    require_coordinator(actor, program)
+    deleted, _rows = ApplicationQuestion.objects.filter(program=program, pk=question_id).delete()
+    if not deleted:
+        raise NotFound(_("No such question in this program."))
+
+
+def validate_answers(program: Program, role: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Return the answers keyed by question id, or raise with one message per question."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for question in selectors.questions_for(program, role):
+        key = str(question.pk)
+        value = answers.get(key)
+        empty = value in (None, "", []) or (isinstance(value, str) and not value.strip())
+        if empty:
+            if question.required:
+                errors[f"q_{key}"] = _("This question needs an answer.")
+            continue
+        if question.kind in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+            limit = 300 if question.kind == QuestionKind.SHORT_TEXT else 5000
+            text = str(value).strip()
+            if len(text) > limit:
+                errors[f"q_{key}"] = _("Please keep this under %(n)d characters.") % {"n": limit}
+            cleaned[key] = text
+        elif question.kind == QuestionKind.SINGLE_CHOICE:
+            if value not in question.choices:
+                errors[f"q_{key}"] = _("Choose one of the options.")
+            cleaned[key] = value
+        elif question.kind == QuestionKind.MULTIPLE_CHOICE:
+            values = value if isinstance(value, list) else [value]
+            if not set(values) <= set(question.choices):
+                errors[f"q_{key}"] = _("Choose among the options.")
+            cleaned[key] = values
+        elif question.kind == QuestionKind.SCALE:
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                number = 0
+            if not 1 <= number <= 5:
+                errors[f"q_{key}"] = _("Choose a number from 1 to 5.")
+            cleaned[key] = number
+    if errors:
+        raise ValidationFailed(_("Some answers need attention."), fields=errors)
+    return cleaned
+
+
+def _activate(membership: Membership) -> None:
+    if membership.role in (Role.MENTOR, Role.PEER) and membership.capacity is None:
+        membership.capacity = membership.program.default_mentor_capacity
+
+
+@transaction.atomic
+def apply_to_program(
+    user: User,
+    program: Program,
+    *,
+    role: str,
+    answers: dict[str, Any],
+    motivation: str = "",
+    accept_guidelines: bool = False,
+) -> Membership:
+    if not program.enrolment_open:
+        raise Conflict(_("Enrolment in this program is closed."), code="enrolment_closed")
+    if role not in selectors.applicable_roles(program):
+        raise ValidationFailed(
+            _("This program does not take applications for that role."),
+            fields={"role": _("Choose a role this program offers.")},
+        )
+    if program.guidelines.strip() and not accept_guidelines:
+        raise ValidationFailed(
+            _("Please read and accept the program guidelines."),
+            fields={"accept_guidelines": _("Required to join.")},
+        )
+    if len(motivation) > 4000:
+        raise ValidationFailed(
+            _("Please keep your motivation under 4,000 characters."),
+            fields={"motivation": _("Too long.")},
+        )
+    cleaned = validate_answers(program, role, answers)
+    existing = (
+        Membership.objects.select_for_update().filter(program=program, user=user, role=role).first()
+    )
+    if existing and existing.status in (MembershipStatus.PENDING, MembershipStatus.ACTIVE):
+        raise Conflict(
+            _("You have already applied to this program in that role."), code="already_applied"
+        )
+    membership = existing or Membership(program=program, user=user, role=role)
+    membership.answers = cleaned
+    membership.motivation = motivation.strip()
+    membership.guidelines_accepted_at = timezone.now() if accept_guidelines else None
+    membership.decision_message = ""
+    membership.decided_by = None
+    membership.source = "application"
+    if program.approval == Approval.AUTOMATIC:
+        membership.status = MembershipStatus.ACTIVE
+        membership.decided_at = timezone.now()
+        _activate(membership)
+    else:
+        membership.status = MembershipStatus.PENDING
+        membership.decided_at = None
+    membership.save()
+    if membership.status == MembershipStatus.PENDING:
+        for coordinator in selectors.members(program, Role.COORDINATOR):
+            send_email_on_commit(
+                coordinator.user.email,
+                "programs/email/new_application",
+                {"program": program, "applicant": user, "membership": membership},
+                coordinator.user.language,
+            )
+    return membership
+
+
+@transaction.atomic
+def decide_application(
+    actor: User, membership_id: int, *, approve: bool, message: str = ""
+) -> Membership:
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("program", "user")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(_("No such application."))
+    require_coordinator(actor, membership.program)
+    if membership.status != MembershipStatus.PENDING:
+        raise Conflict(_("This application has already been decided."), code="already_decided")
+    if len(message) > 2000:
+        raise ValidationFailed(_("Please keep the message under 2,000 characters."))
+    membership.status = MembershipStatus.ACTIVE if approve else MembershipStatus.DECLINED
+    membership.decided_by = actor
+    membership.decided_at = timezone.now()
+    membership.decision_message = message.strip()
+    if approve:
+        _activate(membership)
+    membership.save()
+    send_email_on_commit(
+        membership.user.email,
+        "programs/email/application_decided",
+        {"membership": membership, "program": membership.program, "approved": approve},
+        membership.user.language,
+    )
+    return membership
+
+
+@transaction.atomic
+def leave_program(user: User, program: Program, role: str) -> Membership:
+    membership = Membership.objects.filter(
+        program=program,
+        user=user,
+        role=role,
+        status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING],
+    ).first()
+    if membership is None:
+        raise NotFound(_("You are not in this program in that role."))
+    if role == Role.COORDINATOR and selectors.members(program, Role.COORDINATOR).count() <= 1:
+        raise Conflict(
+            _("You are the only coordinator; add another before leaving."),
+            code="last_coordinator",
+        )
+    membership.status = MembershipStatus.LEFT
+    membership.save(update_fields=["status", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(actor: User, program: Program, membership_id: int) -> Membership:
+    require_coordinator(actor, program)
+    membership = Membership.objects.filter(
+        program=program, pk=membership_id, status=MembershipStatus.ACTIVE
+    ).first()
+    if membership is None:
+        raise NotFound(_("No such member."))
+    if membership.user_id == actor.pk and membership.role == Role.COORDINATOR:
+        raise Conflict(_("Use “leave program” to step down as coordinator."))
+    membership.status = MembershipStatus.LEFT
+    membership.save(update_fields=["status", "updated_at"])
+    return membership
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def invite(actor: User, program: Program, *, email: str, role: str) -> Invitation:
+    require_coordinator(actor, program)
+    email = email.strip().lower()
+    if role not in [*selectors.applicable_roles(program), Role.COORDINATOR]:
+        raise ValidationFailed(
+            _("Choose a role this program offers."), fields={"role": _("Not offered here.")}
+        )
+    if Membership.objects.filter(
+        program=program, user__email__iexact=email, role=role, status=MembershipStatus.ACTIVE
+    ).exists():
+        raise Conflict(_("%(email)s is already a member in that role.") % {"email": email})
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        program=program,
+        email=email,
+        role=role,
+        token_hash=_token_hash(raw),
+        invited_by=actor,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    send_email_on_commit(
+        email,
+        "programs/email/invitation",
+        {"program": program, "invitation": invitation, "token": raw, "inviter": actor},
+        actor.language,
+    )
+    return invitation
+
+
+def invitation_for_token(raw: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("program").filter(token_hash=_token_hash(raw)).first()
+    )
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(user: User, raw_token: str, *, accept_guidelines: bool) -> Membership:
+    invitation = invitation_for_token(raw_token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise Conflict(_("This invitation has already been used."), code="invitation_used")
+    if invitation.expires_at < timezone.now():
+        raise Conflict(_("This invitation has expired; ask for a new one."), code="expired")
+    program = invitation.program
+    if program.guidelines.strip() and not accept_guidelines:
+        raise ValidationFailed(
+            _("Please read and accept the program guidelines."),
+            fields={"accept_guidelines": _("Required to join.")},
+        )
+    membership, _created = Membership.objects.get_or_create(
+        program=program, user=user, role=invitation.role
+    )
+    membership.status = MembershipStatus.ACTIVE
+    membership.source = "invitation"
+    membership.decided_by = invitation.invited_by
+    membership.decided_at = timezone.now()
+    membership.guidelines_accepted_at = timezone.now()
+    _activate(membership)
+    membership.save()
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership

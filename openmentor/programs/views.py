@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from openmentor.core.errors import DomainError
+from openmentor.core.forms import apply_domain_error
+
+from . import csv_import, selectors, services
+from .forms import (
+    AcceptInvitationForm,
+    DecisionForm,
+    ImportForm,
+    InvitationForm,
+    ProgramForm,
+    QuestionForm,
+    answers_from,
+    application_form_class,
+)
+from .models import Program, Role
+
+View = Callable[..., HttpResponse]
+
+
+def _visible_program(request: HttpRequest, slug: str) -> Program:
+    program = get_object_or_404(Program, slug=slug)
+    if not selectors.can_view_program(request.user, program):
+        raise Http404
+    return program
+
+
+def coordinator_view(view: View) -> View:
+    """Load the program from the slug and let only its coordinators through."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        program = _visible_program(request, slug)
+        if not selectors.is_coordinator(request.user, program):
+            raise PermissionDenied
+        return view(request, program, *args, **kwargs)
+
+    return wrapper
+
+
+def program_directory(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    return render(
+        request,
+        "programs/directory.html",
+        {
+            "programs": selectors.directory(query),
+            "query": query,
+            "can_create": selectors.can_create_programs(request.user),
+        },
+    )
+
+
+def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _visible_program(request, slug)
+    my_memberships = selectors.memberships_of(request.user, program)
+    my_roles = {m.role: m for m in my_memberships}
+    return render(
+        request,
+        "programs/detail.html",
+        {
+            "program": program,
+            "my_memberships": my_memberships,
+            "roles_to_apply": [
+                (role, Role(role).label)
+                for role in selectors.applicable_roles(program)
+                if role not in my_roles or my_roles[role].status in ("declined", "left")
+            ],
+            "is_coordinator": selectors.is_coordinator(request.user, program),
+        },
+    )
+
+
+@login_required
+def program_create(request: HttpRequest) -> HttpResponse:
+    if not selectors.can_create_programs(request.user):
+        raise PermissionDenied
+    form = ProgramForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.create_program(request.user, form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Program created. Add application questions next."))
+            return redirect("program_questions", slug=program.slug)
+    return render(
+        request, "programs/program_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _visible_program(request, slug)
+    role = request.POST.get("role") or request.GET.get("role") or ""
+    if role not in selectors.applicable_roles(program):
+        role = selectors.applicable_roles(program)[0]
+    form_class = application_form_class(
+        selectors.questions_for(program, role), has_guidelines=bool(program.guidelines.strip())
+    )
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.apply_to_program(
+                request.user,
+                program,
+                role=role,
+                answers=answers_from(form),
+                motivation=form.cleaned_data.get("motivation", ""),
+                accept_guidelines=bool(form.cleaned_data.get("accept_guidelines")),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            if membership.status == "active":
+                messages.success(request, _("Welcome! You are now part of %(p)s.") % {"p": program})
+            else:
+                messages.success(
+                    request, _("Application sent. The coordinators will get back to you.")
+                )
+            return redirect("program_detail", slug=program.slug)
+    return render(
+        request,
+        "programs/apply.html",
+        {"program": program, "form": form, "role": role, "role_label": Role(role).label},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _visible_program(request, slug)
+    try:
+        services.leave_program(request.user, program, request.POST.get("role", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You have left %(p)s.") % {"p": program})
+    return redirect("program_detail", slug=program.slug)
+
+
+@coordinator_view
+def console(request: HttpRequest, program: Program) -> HttpResponse:
+    return render(
+        request,
+        "programs/console/overview.html",
+        {
+            "program": program,
+            "counts": selectors.role_counts(program),
+            "pending": selectors.pending_applications(program)[:5],
+            "section": "overview",
+        },
+    )
+
+
+@coordinator_view
+def console_settings(request: HttpRequest, program: Program) -> HttpResponse:
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_program(request.user, program, form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("program_console_settings", slug=program.slug)
+    return render(
+        request,
+        "programs/console/settings.html",
+        {"program": program, "form": form, "section": "settings"},
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_view
+def console_questions(request: HttpRequest, program: Program) -> HttpResponse:
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_question(request.user, program, form.to_data())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Question added."))
+            return redirect("program_questions", slug=program.slug)
+    return render(
+        request,
+        "programs/console/questions.html",
+        {
+            "program": program,
+            "form": form,
+            "questions": program.questions.all(),
+            "section": "questions",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_view
+@require_POST
+def console_question_delete(
+    request: HttpRequest, program: Program, question_id: int
+) -> HttpResponse:
+    try:
+        services.delete_question(request.user, program, question_id)
+    except DomainError as error:
+        raise Http404 from error
+    messages.success(request, _("Question removed."))
+    return redirect("program_questions", slug=program.slug)
+
+
+@coordinator_view
+def console_applications(request: HttpRequest, program: Program) -> HttpResponse:
+    pending = list(selectors.pending_applications(program))
+    questions = {str(q.pk): q for q in program.questions.all()}
+    for membership in pending:
+        membership.answer_rows = [  # type: ignore[attr-defined]
+            (questions[key].prompt if key in questions else _("(removed question)"), value)
+            for key, value in membership.answers.items()
+        ]
+    return render(
+        request,
+        "programs/console/applications.html",
+        {"program": program, "applications": pending, "section": "applications"},
+    )
+
+
+@coordinator_view
+@require_POST
+def console_decide(request: HttpRequest, program: Program, membership_id: int) -> HttpResponse:
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or decline."))
+        return redirect("program_applications", slug=program.slug)
+    if not selectors.pending_applications(program).filter(pk=membership_id).exists():
+        raise Http404
+    try:
+        membership = services.decide_application(
+            request.user,
+            membership_id,
+            approve=form.cleaned_data["decision"] == "approve",
+            message=form.cleaned_data["message"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            (_("%(name)s approved.") if membership.status == "active" else _("%(name)s declined."))
+            % {"name": membership.user},
+        )
+    return redirect("program_applications", slug=program.slug)
+
+
+@coordinator_view
+def console_members(request: HttpRequest, program: Program) -> HttpResponse:
+    role = request.GET.get("role", "")
+    query = request.GET.get("q", "").strip()[:100]
+    return render(
+        request,
+        "programs/console/members.html",
+        {
+            "program": program,
+            "members": selectors.members(program, role if role in Role.values else None, query),
+            "roles": Role.choices,
+            "role": role,
+            "query": query,
+            "section": "members",
+        },
+    )
+
+
+@coordinator_view
+@require_POST
+def console_member_remove(
+    request: HttpRequest, program: Program, membership_id: int
+) -> HttpResponse:
+    try:
+        membership = services.remove_member(request.user, program, membership_id)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("%(name)s was removed from the program.") % {"name": membership.user}
+        )
+    return redirect("program_members", slug=program.slug)
+
+
+@coordinator_view
+def console_invite(request: HttpRequest, program: Program) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    form.fields["role"].choices = [
+        (r, Role(r).label) for r in [*selectors.applicable_roles(program), Role.COORDINATOR]
+    ]
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invite(
+                request.user,
+                program,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("program_invite", slug=program.slug)
+    return render(
+        request,
+        "programs/console/invite.html",
+        {
+            "program": program,
+            "form": form,
+            "invitations": program.invitations.all()[:50],
+            "section": "invite",
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_view
+def console_import(request: HttpRequest, program: Program) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = csv_import.import_participants(
+                request.user,
+                program,
+                form.cleaned_data["file"].read(csv_import.MAX_BYTES + 1),
+                good_rows_only=form.cleaned_data["good_rows_only"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+    return render(
+        request,
+        "programs/console/import.html",
+        {"program": program, "form": form, "report": report, "section": "import"},
+        status=400 if form.errors or (report and not report.imported) else 200,
+    )
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.invitation_for_token(token)
+    except DomainError as error:
+        raise Http404 from error
+    if not request.user.is_authenticated:
+        return render(request, "programs/invitation_signin.html", {"invitation": invitation})
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept_invitation(
+                request.user, token, accept_guidelines=form.cleaned_data["accept_guidelines"]
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Welcome to %(p)s!") % {"p": invitation.program})
+            return redirect("program_detail", slug=invitation.program.slug)
+    return render(
+        request,
+        "programs/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -1,0 +1,23 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // Pre-fill time-zone selects from the browser when the person has not chosen one yet.
+  function prefillTimeZone() {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) { return; }
+    document.querySelectorAll("select[data-detect-tz]").forEach(function (select) {
+      if (select.value && select.value !== "UTC") { return; }
+      var option = Array.prototype.find.call(select.options, function (o) { return o.value === zone; });
+      if (option) { select.value = zone; }
+    });
+  }
+  // Ask before destructive actions marked with data-confirm.
+  function confirmDestructive(event) {
+    var form = event.target;
+    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  }
+  document.addEventListener("DOMContentLoaded", prefillTimeZone);
+  document.addEventListener("submit", confirmDestructive, true);
+})();
