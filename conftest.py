@@ -243,3 +243,11 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def mentorship(program: Any, carol: Any, bob: Any) -> Any:
+    """Carol mentors Bob in ``program``; Erin (the other mentee) is not part of it."""
+    from openmentor.mentorships.services import create_mentorship
+
+    return create_mentorship(program, mentors=[carol], mentees=[bob], origin="test")

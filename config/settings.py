@@ -75,6 +75,12 @@ INSTALLED_APPS = [
     "openmentor.programs",
     "openmentor.mentorships",
     "openmentor.matching",
+    "openmentor.messaging",
+    "openmentor.scheduling",
+    "openmentor.resources",
+    "openmentor.feedback",
+    "openmentor.notifications",
+    "openmentor.analytics",
     "openmentor.api",
 ]
 

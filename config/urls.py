@@ -16,4 +16,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("openmentor.accounts.urls")),
     path("", include("openmentor.programs.urls")),
+    path("", include("openmentor.mentorships.urls")),
+    path("", include("openmentor.matching.urls")),
+    path("", include("openmentor.messaging.urls")),
+    path("", include("openmentor.scheduling.urls")),
+    path("", include("openmentor.resources.urls")),
+    path("", include("openmentor.feedback.urls")),
+    path("", include("openmentor.notifications.urls")),
+    path("", include("openmentor.analytics.urls")),
 ]

@@ -10,8 +10,16 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from openmentor.accounts.api import router as accounts_router
+from openmentor.analytics.api import router as analytics_router
 from openmentor.core.errors import DomainError
+from openmentor.feedback.api import router as feedback_router
+from openmentor.matching.api import router as matching_router
+from openmentor.mentorships.api import router as mentorships_router
+from openmentor.messaging.api import router as messaging_router
+from openmentor.notifications.api import router as notifications_router
 from openmentor.programs.api import router as programs_router
+from openmentor.resources.api import router as resources_router
+from openmentor.scheduling.api import router as scheduling_router
 
 from .auth import session_or_token
 
@@ -67,3 +75,11 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", programs_router)
+api.add_router("", mentorships_router)
+api.add_router("", matching_router)
+api.add_router("", messaging_router)
+api.add_router("", scheduling_router)
+api.add_router("", resources_router)
+api.add_router("", feedback_router)
+api.add_router("", notifications_router)
+api.add_router("", analytics_router)
