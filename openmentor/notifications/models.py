@@ -1,0 +1,77 @@
+"""In-app notifications, per-person preferences and the per-person event log.
+
+The event log is what makes pushes safe to lose: every event a person should see is a row
+with an increasing id; a client that reconnects asks for everything after the last id it
+saw (DESIGN.md §5 rule 1)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openmentor.core.models import TimeStampedModel
+
+
+class UserEvent(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["user", "id"], name="event_user_cursor")]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk} for {self.user_id}"
+
+
+class Notification(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # Makes a repeated job (a retried reminder, a re-run digest) a no-op.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], name="one_notification_per_dedupe_key"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    """Per person and kind: whether to e-mail. In-app notifications always appear."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail and in the app")
+        IN_APP = "in_app", _("Only in the app")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=64)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.channel}"

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from openmentor.accounts.models import User
+
+from .models import Notification, UserEvent
+
+EVENT_RETENTION = timedelta(days=7)
+
+
+def events_after(user: User, after: int, limit: int = 500) -> list[UserEvent]:
+    return list(UserEvent.objects.filter(user=user, id__gt=after).order_by("id")[:limit])
+
+
+def latest_event_id(user: User) -> int:
+    return (
+        UserEvent.objects.filter(user=user).order_by("-id").values_list("id", flat=True).first()
+        or 0
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-created_at")
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def expired_events_cutoff() -> datetime:
+    return timezone.now() - EVENT_RETENTION

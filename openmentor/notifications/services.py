@@ -1,0 +1,89 @@
+"""Every write for notifications and the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from openmentor.accounts.models import User
+from openmentor.core.events import push_to_users_on_commit
+from openmentor.core.mail import send_email_on_commit
+
+from .models import Notification, NotificationPreference, UserEvent
+
+
+def publish_event(
+    user_ids: Iterable[int], *, type: str, payload: dict[str, Any]
+) -> list[UserEvent]:
+    """Write one event row per person, then push it after the transaction commits.
+
+    SQLite (3.35+) and PostgreSQL return the new ids from the bulk insert.
+
+    The pushed message carries the row id, so a client can tell whether it missed one."""
+    events = UserEvent.objects.bulk_create(
+        UserEvent(user_id=user_id, type=type, payload=payload)
+        for user_id in dict.fromkeys(user_ids)
+    )
+    for event in events:
+        push_to_users_on_commit(
+            [event.user_id], {"id": event.pk, "type": event.type, "payload": event.payload}
+        )
+    return events
+
+
+def wants_email(user: User, kind: str) -> bool:
+    preference = NotificationPreference.objects.filter(user=user, kind=kind).first()
+    return preference is None or preference.channel == NotificationPreference.Channel.EMAIL
+
+
+def notify(
+    user: User,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email: bool = True,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """An in-app notification, an event for open pages and, if the person wants it, an
+    e-mail. With ``dedupe_key`` a repeat (retried job) returns None and sends nothing."""
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                user=user, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key
+            )
+    except IntegrityError:
+        return None
+    publish_event(
+        [user.pk],
+        type="notification.new",
+        payload={"id": notification.pk, "kind": kind, "title": title, "url": url},
+    )
+    if email and user.is_active and wants_email(user, kind):
+        send_email_on_commit(
+            user.email,
+            "notifications/email/notification",
+            {"notification": notification, "person": user},
+            user.language,
+        )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return notification
+
+
+def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())
+
+
+def set_preference(user: User, kind: str, channel: str) -> NotificationPreference:
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user, kind=kind, defaults={"channel": channel}
+    )
+    return preference

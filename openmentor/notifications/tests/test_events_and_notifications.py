@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core import mail
+
+from openmentor.core.consumers import user_group_name
+from openmentor.notifications import services
+from openmentor.notifications.models import Notification, UserEvent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_are_catchable_from_a_cursor_and_pushed_after_commit(
+    bob: Any, carol: Any, client_for
+) -> None:
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group_name(bob.pk), channel)
+
+    first = services.publish_event([bob.pk, carol.pk], type="demo.happened", payload={"n": 1})
+    services.publish_event([bob.pk], type="demo.happened", payload={"n": 2})
+
+    pushed = async_to_sync(layer.receive)(channel)
+    assert pushed["event"]["id"] == first[0].pk
+
+    response = client_for(bob).get(f"/api/v1/events?after={first[0].pk}")
+    assert response.status_code == 200
+    body = response.json()
+    assert [e["payload"]["n"] for e in body["events"]] == [2]
+    assert body["last_id"] == UserEvent.objects.filter(user=bob).latest("id").pk
+
+    # Carol sees only her own events.
+    carol_events = client_for(carol).get("/api/v1/events?after=0").json()["events"]
+    assert [e["payload"]["n"] for e in carol_events] == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_emails_once_per_dedupe_key_and_respects_preferences(bob: Any, carol: Any) -> None:
+    services.notify(bob, kind="reminder", title="Meeting tomorrow", url="/x/", dedupe_key="m1-24h")
+    again = services.notify(bob, kind="reminder", title="Meeting tomorrow", dedupe_key="m1-24h")
+    assert again is None
+    assert Notification.objects.filter(user=bob).count() == 1
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+
+    services.set_preference(carol, "reminder", "in_app")
+    services.notify(carol, kind="reminder", title="Meeting soon")
+    assert Notification.objects.filter(user=carol).count() == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_events_need_sign_in_and_notifications_page_is_personal(
+    bob: Any, carol: Any, client_for
+) -> None:
+    from django.test import Client
+
+    assert Client().get("/api/v1/events").status_code == 401
+    services.notify(bob, kind="x", title="For Bob only", email=False)
+    assert "For Bob only" in client_for(bob).get("/notifications/").content.decode()
+    assert "For Bob only" not in client_for(carol).get("/notifications/").content.decode()
