@@ -58,15 +58,12 @@ class _Profiles:
             self.requirements[rows],
         )
 
-    def key_matrix(self) -> NDArray[np.int64]:
-        parts = [
-            self.levels.astype(np.int64),
-            self.country.astype(np.int64)[:, None],
-            self.seniority.view(np.int32).astype(np.int64)[:, None],
-            _rows_2d(self.traits.view(np.int64)),
-            _rows_2d(self.requirements.view(np.int64)),
-        ]
-        return np.concatenate(parts, axis=1)
+    def language_country_key(self) -> NDArray[np.int64]:
+        """What the tabulated factors depend on; seniority and requirements vary too much
+        per person to tabulate, so blocks apply them directly."""
+        return np.concatenate(
+            [self.levels.astype(np.int64), self.country.astype(np.int64)[:, None]], axis=1
+        )
 
 
 @dataclass(frozen=True)
@@ -92,36 +89,12 @@ def profile_factors(
 ) -> ProfileFactors:
     """Language, requirements, seniority and border factors of left x right (or pairwise)."""
     min_level = rules.min_language_level
-    n_lang = left.levels.shape[1]
     shape = (len(left.country), len(right.country)) if outer else (len(left.country),)
-    best = np.zeros(shape, dtype=np.uint8)
-    for lang in range(n_lang):
-        ll = left.levels[:, lang]
-        rl = right.levels[:, lang]
-        if not (ll >= min_level).any() or not (rl >= min_level).any():
-            continue
-        ll = np.where(ll >= min_level, ll, 0).astype(np.uint8)
-        rl = np.where(rl >= min_level, rl, 0).astype(np.uint8)
-        np.maximum(
-            best,
-            np.minimum(_expand(ll, outer, True), _expand(rl, outer, False)),
-            out=best,
-        )
+    best = best_shared_level(left.levels, right.levels, min_level, outer=outer)
     language_ok = best >= min_level
-    requirements_ok = np.ones(shape, dtype=bool)
-    for asking, offering, asking_is_left in ((left, right, True), (right, left, False)):
-        for g in range(asking.requirements.shape[1]):
-            group = asking.requirements[:, g, :]
-            active = group.any(axis=1)
-            if not active.any():
-                continue
-            if outer:
-                g_b = group[:, None, :] if asking_is_left else group[None, :, :]
-                o_b = offering.traits[None, :, :] if asking_is_left else offering.traits[:, None, :]
-                a_b = active[:, None] if asking_is_left else active[None, :]
-            else:
-                g_b, o_b, a_b = group, offering.traits, active
-            requirements_ok &= intersects(g_b, o_b) | ~a_b
+    requirements_ok = requirements_hold(
+        left.requirements, right.traits, outer=outer
+    ) & _transpose_if(requirements_hold(right.requirements, left.traits, outer=outer), outer)
     gap = _expand(right.seniority, outer, False) - _expand(left.seniority, outer, True)
     if rules.min_seniority_gap is None:
         seniority_ok = np.ones(shape, dtype=bool)
@@ -139,6 +112,61 @@ def profile_factors(
         seniority=np.broadcast_to(seniority, shape),
         cross_border=np.broadcast_to(cross_border, shape),
     )
+
+
+def best_shared_level(
+    left: NDArray[np.uint8], right: NDArray[np.uint8], min_level: int, *, outer: bool
+) -> NDArray[np.uint8]:
+    """Highest level both reach in one language (0 when no language reaches min_level)."""
+    shape = (len(left), len(right)) if outer else (len(left),)
+    best = np.zeros(shape, dtype=np.uint8)
+    for lang in range(left.shape[1]):
+        ll = left[:, lang]
+        rl = right[:, lang]
+        if not (ll >= min_level).any() or not (rl >= min_level).any():
+            continue
+        ll = np.where(ll >= min_level, ll, 0).astype(np.uint8)
+        rl = np.where(rl >= min_level, rl, 0).astype(np.uint8)
+        np.maximum(best, np.minimum(_expand(ll, outer, True), _expand(rl, outer, False)), out=best)
+    return best
+
+
+def requirements_hold(
+    asking: NDArray[np.uint64], offering: NDArray[np.uint64], *, outer: bool
+) -> NDArray[np.bool_]:
+    """Whether each asker's requirement groups are all met by the offerer's traits.
+
+    ``asking`` is (a, R, W), ``offering`` is (o, W): the result is (a, o) when ``outer``,
+    else (a,) with a == o.
+    """
+    shape = (len(asking), len(offering)) if outer else (len(asking),)
+    ok = np.ones(shape, dtype=bool)
+    for g in range(asking.shape[1]):
+        group = asking[:, g, :]
+        active = group.any(axis=1)
+        if not active.any():
+            continue
+        if outer:
+            ok &= intersects(group[:, None, :], offering[None, :, :]) | ~active[:, None]
+        else:
+            ok &= intersects(group, offering) | ~active
+    return ok
+
+
+def _transpose_if(a: NDArray[Any], outer: bool) -> NDArray[Any]:
+    return a.T if outer else a
+
+
+def language_border_score(
+    left: _Profiles, right: _Profiles, rules: MatchRules, weights: ProgramWeights
+) -> NDArray[np.float32]:
+    """Outer language + cross-border points, -inf without a shared language."""
+    best = best_shared_level(left.levels, right.levels, rules.min_language_level, outer=True)
+    score = np.float32(weights.language / 5) * best.astype(np.float32)
+    if weights.cross_border:
+        lc, rc = left.country[:, None], right.country[None, :]
+        score += np.float32(weights.cross_border) * ((lc >= 0) & (rc >= 0) & (lc != rc))
+    return np.where(best >= rules.min_language_level, score, NEG_INF).astype(np.float32)
 
 
 def profile_score(factors: ProfileFactors, weights: ProgramWeights) -> NDArray[np.float32]:
@@ -202,6 +230,8 @@ class ColumnSet:
     profile_key: IntArray
     availability_key: IntArray
     org_unit: NDArray[np.int32]
+    seniority: NDArray[np.float32]
+    requirement_columns: IntArray
     position: IntArray
 
     @property
@@ -273,18 +303,15 @@ class Scorer:
             mentors.requirements,
         )
         self._profile_table = self._build_table(
-            self._left_profiles.key_matrix(),
-            self._right_profiles.key_matrix(),
+            self._left_profiles.language_country_key(),
+            self._right_profiles.language_country_key(),
             table_limit,
-            lambda lf, rf: profile_score(
-                profile_factors(
-                    self._left_profiles.take(lf),
-                    self._right_profiles.take(rf),
-                    self.rules,
-                    outer=True,
-                ),
-                self.weights,
-            ),
+            self._language_border,
+        )
+        self._mentee_requirement_rows = mentees.requirements.any(axis=(1, 2))
+        self._mentor_requirement_rows = mentors.requirements.any(axis=(1, 2))
+        self._uses_seniority = bool(self.weights.seniority) or (
+            self.rules.min_seniority_gap is not None
         )
         self._availability_table = self._build_table(
             mentees.availability.view(np.int64),
@@ -305,6 +332,16 @@ class Scorer:
         counts = np.diff(rankings.indptr)
         self._rankings = rankings
         self._ranked_count = counts
+
+    def _language_border(
+        self, rows: NDArray[np.integer[Any]], cols: NDArray[np.integer[Any]]
+    ) -> FloatArray:
+        return language_border_score(
+            self._left_profiles.take(rows),
+            self._right_profiles.take(cols),
+            self.rules,
+            self.weights,
+        )
 
     # -- preparation -------------------------------------------------------------------
 
@@ -444,7 +481,12 @@ class Scorer:
         org = np.concatenate(
             [self.problem.mentors.org_unit[idx], np.full(pad, -2, np.int32)]
         ).astype(np.int32)
+        seniority = np.concatenate(
+            [self.problem.mentors.seniority[idx], np.zeros(pad, np.float32)]
+        ).astype(np.float32)
         return ColumnSet(
+            seniority=seniority,
+            requirement_columns=np.flatnonzero(self._mentor_requirement_rows[idx]),
             mentors=idx,
             padded=padded,
             block=block,
@@ -504,15 +546,7 @@ class Scorer:
             rows,
             cols,
             scratch,
-            lambda r, c: profile_score(
-                profile_factors(
-                    self._left_profiles.take(r),
-                    self._right_profiles.take(c),
-                    self.rules,
-                    outer=True,
-                ),
-                self.weights,
-            ),
+            self._language_border,
         )
         out += self._gather_table(
             self._availability_table,
@@ -531,6 +565,9 @@ class Scorer:
                 self.rules,
             ),
         )
+        if self._uses_seniority:
+            self._apply_seniority(rows, cols, out, scratch)
+        self._apply_requirements(rows, cols, out)
         if self.rules.exclude_same_org_unit:
             org = mentees.org_unit[rows]
             same = (org[:, None] == cols.org_unit[None, :]) & (org >= 0)[:, None]
@@ -541,6 +578,37 @@ class Scorer:
             out[np.flatnonzero(hit), pos[hit]] = NEG_INF
         self._scatter_pairs(rows, cols, out)
         return out
+
+    def _apply_seniority(
+        self, rows: IntArray, cols: ColumnSet, out: FloatArray, scratch: FloatArray
+    ) -> None:
+        gap = np.subtract(
+            cols.seniority[None, :], self.problem.mentees.seniority[rows][:, None], out=scratch
+        )
+        if self.rules.min_seniority_gap is not None:
+            out[gap < np.float32(self.rules.min_seniority_gap)] = NEG_INF
+        if self.weights.seniority:
+            gap *= np.float32(self.weights.seniority / self.rules.target_seniority_gap)
+            np.clip(gap, 0, np.float32(self.weights.seniority), out=gap)
+            out += gap
+
+    def _apply_requirements(self, rows: IntArray, cols: ColumnSet, out: FloatArray) -> None:
+        mentees, mentors = self.problem.mentees, self.problem.mentors
+        asking = np.flatnonzero(self._mentee_requirement_rows[rows])
+        if len(asking):
+            offered = mentors.traits[cols.mentors]
+            ok = requirements_hold(mentees.requirements[rows[asking]], offered, outer=True)
+            sub = out[asking, : cols.size]
+            sub[~ok] = NEG_INF
+            out[asking, : cols.size] = sub
+        if len(cols.requirement_columns):
+            local = cols.requirement_columns
+            ok = requirements_hold(
+                mentors.requirements[cols.mentors[local]], mentees.traits[rows], outer=True
+            ).T
+            sub = out[:, local]
+            sub[~ok] = NEG_INF
+            out[:, local] = sub
 
     def _scatter_pairs(self, rows: IntArray, cols: ColumnSet, out: FloatArray) -> None:
         excluded = self.problem.excluded[rows].tocoo()

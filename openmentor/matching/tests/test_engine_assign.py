@@ -59,10 +59,13 @@ def lp_optimum(
 
 
 @FAST
-@given(instances())
-def test_block_scores_equal_pair_scores(inst: Instance) -> None:
+@given(instances(), st.sampled_from([1 << 25, 0]), st.sampled_from([1024, 0]))
+def test_block_scores_equal_pair_scores(inst: Instance, table_limit: int, dense: int) -> None:
+    """Tabulated and direct profile factors, dense and sparse products all agree."""
     problem = inst.problem()
-    scorer = Scorer(problem, inst.weights, inst.rules)
+    scorer = Scorer(
+        problem, inst.weights, inst.rules, table_limit=table_limit, dense_feature_limit=dense
+    )
     cols = scorer.columns()
     block = scorer.score_block(np.arange(scorer.n_mentees), cols)[:, : cols.size]
     i, j = all_pairs(scorer.n_mentees, scorer.n_mentors)
