@@ -5,7 +5,10 @@ co-mentoring programs."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +38,7 @@ class Mentorship(TimeStampedModel):
     ends_on = models.DateField(null=True, blank=True)
     ended_reason = models.TextField(max_length=2000, blank=True)
     origin = models.CharField(max_length=20, default="manual")
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -42,6 +46,14 @@ class Mentorship(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title or f"Mentorship #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.is_open
 
 
 class ParticipantRole(models.TextChoices):
@@ -69,3 +81,238 @@ class MentorshipParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} as {self.role} in {self.mentorship}"
+
+    @property
+    def is_peer(self) -> bool:
+        return self.role == ParticipantRole.PEER
+
+    @property
+    def owns_goals(self) -> bool:
+        """Mentees set their own goals; in co-mentoring every peer does."""
+        return self.role in (ParticipantRole.MENTEE, ParticipantRole.PEER)
+
+
+class AgreementTemplate(models.Model):
+    """The program's starting text for every mentorship agreement; coordinators edit it."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, related_name="agreement_template"
+    )
+    text = models.TextField(_("agreement template"), max_length=10000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Agreement template of {self.program}"
+
+
+class AgreementVersion(models.Model):
+    """One wording of a mentorship's agreement. A change is a new version, so the history
+    stays and every participant confirms again."""
+
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, related_name="agreement_versions"
+    )
+    number = models.PositiveIntegerField()
+    text = models.TextField(max_length=10000)
+    change_note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentorship", "number"], name="one_agreement_version_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement v{self.number} of {self.mentorship}"
+
+
+class AgreementConfirmation(models.Model):
+    version = models.ForeignKey(
+        AgreementVersion, on_delete=models.CASCADE, related_name="confirmations"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "user"], name="one_confirmation_per_version")
+        ]
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", _("In progress")
+    ACHIEVED = "achieved", _("Achieved")
+    DROPPED = "dropped", _("Set aside")
+
+
+class Goal(TimeStampedModel):
+    """A SMART goal owned by one mentee (or peer) of the mentorship."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="goals")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorship_goals"
+    )
+    title = models.CharField(_("goal"), max_length=200)
+    specific = models.TextField(_("specific: what exactly?"), max_length=2000, blank=True)
+    measurable = models.TextField(_("measurable: how will you know?"), max_length=2000, blank=True)
+    achievable = models.TextField(
+        _("achievable: what makes it realistic?"), max_length=2000, blank=True
+    )
+    relevant = models.TextField(_("relevant: why does it matter?"), max_length=2000, blank=True)
+    target_date = models.DateField(_("time-bound: by when?"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    status = models.CharField(max_length=10, choices=GoalStatus.choices, default=GoalStatus.OPEN)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="goal_progress_max_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def text_for_matching(self) -> str:
+        return " ".join([self.title, self.specific, self.measurable, self.relevant])
+
+
+class Milestone(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("milestone"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActionItem(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="action_items")
+    title = models.CharField(_("action"), max_length=200)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentorship_actions"
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["done_at", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GoalComment(models.Model):
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(_("comment"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class SessionKind(models.TextChoices):
+    VIDEO = "video", _("Video call")
+    AUDIO = "audio", _("Audio call")
+    IN_PERSON = "in_person", _("In person")
+    CHAT = "chat", _("Written conversation")
+
+
+class SessionLog(TimeStampedModel):
+    """A session the participants held, logged afterwards (date, length, kind). Feedback
+    ratings and per-session notes attach here."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="sessions")
+    held_on = models.DateField(_("date"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=SessionKind.choices)
+    summary = models.CharField(_("topic"), max_length=300, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.held_on}"
+
+
+class Note(TimeStampedModel):
+    """Shared with the mentorship, or private: a private note is read by its author only,
+    never by other participants, coordinators or staff (so it has no admin page either)."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        SessionLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
+    )
+    body = models.TextField(_("note"), max_length=10000)
+    is_private = models.BooleanField(_("private (only you can read it)"), default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Reflection(models.Model):
+    """What a participant takes away at the close, with a thank-you and a wish to keep in
+    touch."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="reflections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    learned = models.TextField(_("what you learned or take away"), max_length=5000)
+    thank_you = models.TextField(
+        _("a thank-you to the others (they will see it)"), max_length=2000, blank=True
+    )
+    stay_in_touch = models.BooleanField(_("I would like to stay in touch"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mentorship", "user"], name="one_reflection_per_person")
+        ]
+
+
+class CredentialKind(models.TextChoices):
+    COMPLETION = "completion", _("Mentoring completed")
+    SERVICE = "service", _("Mentoring service")
+
+
+class Credential(models.Model):
+    """An issued Open Badges 3.0 credential; ``document`` is the signed JSON as issued."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="credentials")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="credentials"
+    )
+    kind = models.CharField(max_length=12, choices=CredentialKind.choices)
+    document = models.JSONField()
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentorship", "recipient", "kind"], name="one_credential_per_kind"
+            )
+        ]
