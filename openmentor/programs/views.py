@@ -89,7 +89,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def program_create(request: HttpRequest) -> HttpResponse:
     if not selectors.can_create_programs(request.user):
         raise PermissionDenied
-    form = ProgramForm(request.POST or None)
+    form = ProgramForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             program = services.create_program(request.user, form.cleaned_data)
@@ -112,7 +112,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     form_class = application_form_class(
         selectors.questions_for(program, role), has_guidelines=bool(program.guidelines.strip())
     )
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.apply_to_program(
@@ -170,7 +170,7 @@ def console(request: HttpRequest, program: Program) -> HttpResponse:
 
 @coordinator_view
 def console_settings(request: HttpRequest, program: Program) -> HttpResponse:
-    form = ProgramForm(request.POST or None, instance=program)
+    form = ProgramForm(request.POST if request.method == "POST" else None, instance=program)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_program(request.user, program, form.cleaned_data)
@@ -189,7 +189,7 @@ def console_settings(request: HttpRequest, program: Program) -> HttpResponse:
 
 @coordinator_view
 def console_questions(request: HttpRequest, program: Program) -> HttpResponse:
-    form = QuestionForm(request.POST or None)
+    form = QuestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_question(request.user, program, form.to_data())
@@ -303,7 +303,7 @@ def console_member_remove(
 
 @coordinator_view
 def console_invite(request: HttpRequest, program: Program) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     form.fields["role"].choices = [
         (r, Role(r).label) for r in [*selectors.applicable_roles(program), Role.COORDINATOR]
     ]
@@ -337,7 +337,10 @@ def console_invite(request: HttpRequest, program: Program) -> HttpResponse:
 
 @coordinator_view
 def console_import(request: HttpRequest, program: Program) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     report = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -364,7 +367,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404 from error
     if not request.user.is_authenticated:
         return render(request, "programs/invitation_signin.html", {"invitation": invitation})
-    form = AcceptInvitationForm(request.POST or None)
+    form = AcceptInvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.accept_invitation(

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from openmentor.accounts.models import User
+from openmentor.programs.models import Membership
+
+URL = "/programs/global-doctoral/console/import/"
+GOOD = (
+    "email,name,role,country,time_zone,languages,expertise,interests,capacity\n"
+    "ngozi@example.org,Ngozi Eze,mentee,NG,Africa/Lagos,en:5;ig:4,,statistics;grant writing,\n"
+    "ravi@example.org,Ravi Shah,mentor,India,Asia/Kolkata,en:5; hi:5,Epidemiology; R,,3\n"
+)
+
+
+def upload(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("people.csv", text.encode(), content_type="text/csv")
+
+
+def test_good_file_creates_people_and_memberships(
+    program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(URL, {"file": upload(GOOD)})
+    assert response.status_code == 200
+    assert "Import done" in response.content.decode()
+    ravi = User.objects.get(email="ravi@example.org")
+    assert ravi.time_zone == "Asia/Kolkata"
+    assert {lang.code: lang.proficiency for lang in ravi.profile.languages.all()} == {
+        "en": 5,
+        "hi": 5,
+    }
+    assert sorted(t.name for t in ravi.profile.expertise.all()) == ["epidemiology", "r"]
+    assert ravi.profile.country.code == "IN"
+    membership = Membership.objects.get(user=ravi, program=program)
+    assert (membership.role, membership.status, membership.capacity) == ("mentor", "active", 3)
+    assert Membership.objects.get(user__email="ngozi@example.org").role == "mentee"
+    assert sorted(m.to[0] for m in mail.outbox) == ["ngozi@example.org", "ravi@example.org"]
+    assert not ravi.has_usable_password()
+
+
+def test_one_bad_row_imports_nothing_and_names_every_problem(
+    program: Any, alice: Any, client_for
+) -> None:
+    bad = GOOD + (
+        "not-an-email,X,mentee,,,,,,\n"
+        "zed@example.org,Zed,wizard,Atlantis,Mars/Olympus,xx:9,,,\n"
+        "ngozi@example.org,Ngozi Again,mentee,,,,,,\n"
+    )
+    response = client_for(alice).post(URL, {"file": upload(bad)})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was imported" in page
+    assert "is not a valid e-mail address" in page
+    assert "role “wizard” is not one of" in page
+    assert "unknown country “Atlantis”" in page
+    assert "unknown time zone “Mars/Olympus”" in page
+    assert "unknown language code “xx”" in page
+    assert "repeats line 2" in page
+    assert not User.objects.filter(email__in=["ngozi@example.org", "ravi@example.org"]).exists()
+
+
+def test_good_rows_only_imports_the_good_ones_and_still_reports(
+    program: Any, alice: Any, client_for
+) -> None:
+    bad = GOOD + "zed@example.org,Zed,wizard,,,,,,\n"
+    response = client_for(alice).post(URL, {"file": upload(bad), "good_rows_only": "on"})
+    assert response.status_code == 200
+    assert "role “wizard”" in response.content.decode()
+    assert User.objects.filter(email="ravi@example.org").exists()
+    assert not User.objects.filter(email="zed@example.org").exists()
+
+
+def test_existing_people_keep_their_profile_and_members_are_counted(
+    program: Any, alice: Any, bob: Any, charlie: Any, client_for
+) -> None:
+    text = (
+        "email,name,role,time_zone\n"
+        f"{charlie.email},Someone Else,mentor,Asia/Tokyo\n"
+        f"{bob.email},Bob,mentee,\n"
+    )
+    response = client_for(alice).post(URL, {"file": upload(text)})
+    assert response.status_code == 200
+    charlie.refresh_from_db()
+    assert charlie.display_name == "Charlie Outsider"
+    assert charlie.time_zone == "UTC"
+    assert Membership.objects.get(user=charlie, program=program).role == "mentor"
+    assert "1 already members" in response.content.decode()
+
+
+def test_files_that_are_not_csv_or_lack_columns_are_refused(
+    program: Any, alice: Any, client_for
+) -> None:
+    missing = client_for(alice).post(URL, {"file": upload("email,role\na@example.org,mentee\n")})
+    assert missing.status_code == 400
+    assert "The header row is missing: name." in missing.content.decode()
+    binary = SimpleUploadedFile("x.csv", b"\xff\xfe\x00bad", content_type="text/csv")
+    response = client_for(alice).post(URL, {"file": binary})
+    assert response.status_code == 400
+    assert "Save the file as UTF-8 CSV" in response.content.decode()
+    assert Membership.objects.filter(program=program).count() == 4

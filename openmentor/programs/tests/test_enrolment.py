@@ -1,0 +1,247 @@
+"""Applying, deciding, leaving and invitations, through the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from openmentor.programs.models import Invitation, Membership
+from openmentor.programs.services import invite
+
+
+def test_apply_then_coordinator_approves_and_applicant_is_told(
+    program: Any, charlie: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    question = program.questions.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(charlie).post(
+            "/programs/global-doctoral/apply/",
+            {
+                "role": "mentee",
+                f"q_{question.pk}": "Malaria epidemiology",
+                "accept_guidelines": "on",
+            },
+        )
+    assert response.status_code == 302
+    membership = Membership.objects.get(program=program, user=charlie)
+    assert membership.status == "pending"
+    assert membership.answers == {str(question.pk): "Malaria epidemiology"}
+    assert [m.to for m in mail.outbox] == [[alice.email]]
+
+    page = client_for(alice).get("/programs/global-doctoral/console/applications/").content.decode()
+    assert "Malaria epidemiology" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(
+            f"/programs/global-doctoral/console/applications/{membership.pk}/decide/",
+            {"decision": "approve", "message": "Welcome aboard"},
+        )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert membership.decided_by == alice
+    assert mail.outbox[-1].to == [charlie.email]
+    assert "Welcome aboard" in mail.outbox[-1].body
+    assert "Global Doctoral Mentoring" in client_for(charlie).get("/dashboard/").content.decode()
+
+
+def test_automatic_approval_admits_at_once(program: Any, charlie: Any, client_for) -> None:
+    program.approval = "automatic"
+    program.save()
+    question = program.questions.get()
+    client_for(charlie).post(
+        "/programs/global-doctoral/apply/",
+        {"role": "mentor", f"q_{question.pk}": "Statistics", "accept_guidelines": "on"},
+    )
+    membership = Membership.objects.get(program=program, user=charlie)
+    assert membership.status == "active"
+    assert membership.capacity == program.default_mentor_capacity
+
+
+@pytest.mark.parametrize(
+    ("data", "field_message"),
+    [
+        ({"role": "mentee", "accept_guidelines": "on"}, "This field is required."),
+        ({"role": "mentee", "q_ANSWER": "x" * 301, "accept_guidelines": "on"}, "at most 300"),
+        ({"role": "mentee", "q_ANSWER": "Genomics"}, "This field is required."),
+    ],
+)
+def test_bad_applications_say_why_and_save_nothing(
+    program: Any, charlie: Any, client_for, data: dict[str, str], field_message: str
+) -> None:
+    question = program.questions.get()
+    data = {k.replace("ANSWER", str(question.pk)): v for k, v in data.items()}
+    response = client_for(charlie).post("/programs/global-doctoral/apply/", data)
+    assert response.status_code == 400
+    assert field_message in response.content.decode()
+    assert not Membership.objects.filter(user=charlie).exists()
+
+
+def test_closed_enrolment_refuses_applications(program: Any, charlie: Any, client_for) -> None:
+    program.enrolment_open = False
+    program.save()
+    question = program.questions.get()
+    response = client_for(charlie).post(
+        "/programs/global-doctoral/apply/",
+        {"role": "mentee", f"q_{question.pk}": "x", "accept_guidelines": "on"},
+    )
+    assert response.status_code == 400
+    assert "Enrolment in this program is closed." in response.content.decode()
+    assert not Membership.objects.filter(user=charlie).exists()
+
+
+def test_applying_twice_is_refused(program: Any, bob: Any, client_for) -> None:
+    question = program.questions.get()
+    response = client_for(bob).post(
+        "/programs/global-doctoral/apply/",
+        {"role": "mentee", f"q_{question.pk}": "x", "accept_guidelines": "on"},
+    )
+    assert response.status_code == 400
+    assert "already applied" in response.content.decode()
+    assert Membership.objects.filter(user=bob, program=program).count() == 1
+
+
+def test_declined_applicant_sees_the_message_and_may_apply_again(
+    program: Any, charlie: Any, alice: Any, client_for
+) -> None:
+    question = program.questions.get()
+    payload = {"role": "mentee", f"q_{question.pk}": "x", "accept_guidelines": "on"}
+    client_for(charlie).post("/programs/global-doctoral/apply/", payload)
+    membership = Membership.objects.get(user=charlie)
+    client_for(alice).post(
+        f"/programs/global-doctoral/console/applications/{membership.pk}/decide/",
+        {"decision": "decline", "message": "Full this term"},
+    )
+    page = client_for(charlie).get("/programs/global-doctoral/").content.decode()
+    assert "Full this term" in page
+    client_for(charlie).post("/programs/global-doctoral/apply/", payload)
+    membership.refresh_from_db()
+    assert membership.status == "pending"
+
+
+def test_deciding_twice_is_refused(program: Any, charlie: Any, alice: Any, client_for) -> None:
+    membership = Membership.objects.create(program=program, user=charlie, role="mentee")
+    url = f"/programs/global-doctoral/console/applications/{membership.pk}/decide/"
+    client_for(alice).post(url, {"decision": "approve"})
+    assert client_for(alice).post(url, {"decision": "decline"}).status_code == 404
+    membership.refresh_from_db()
+    assert membership.status == "active"
+
+
+def test_coordinator_of_another_program_cannot_decide_here(
+    program: Any, other_program: Any, charlie: Any, dave: Any, client_for
+) -> None:
+    membership = Membership.objects.create(program=program, user=charlie, role="mentee")
+    # Even through their own program's URL, the application id of another program is refused.
+    response = client_for(dave).post(
+        f"/programs/peer-circle/console/applications/{membership.pk}/decide/",
+        {"decision": "approve"},
+    )
+    assert response.status_code == 404
+    membership.refresh_from_db()
+    assert membership.status == "pending"
+
+
+def test_member_can_leave(program: Any, bob: Any, client_for) -> None:
+    response = client_for(bob).post("/programs/global-doctoral/leave/", {"role": "mentee"})
+    assert response.status_code == 302
+    assert Membership.objects.get(user=bob, program=program).status == "left"
+
+
+def test_last_coordinator_cannot_leave(program: Any, alice: Any, client_for) -> None:
+    client_for(alice).post("/programs/global-doctoral/leave/", {"role": "coordinator"})
+    assert (
+        Membership.objects.get(user=alice, program=program, role="coordinator").status == "active"
+    )
+
+
+def test_invitation_by_email_link_admits_without_approval(
+    program: Any, alice: Any, charlie: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(
+            "/programs/global-doctoral/console/invite/", {"email": charlie.email, "role": "mentor"}
+        )
+    assert response.status_code == 302
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
+    path = link[link.index("/invitations/") :].strip()
+    page = client_for(charlie).get(path)
+    assert page.status_code == 200
+    refused = client_for(charlie).post(path, {})
+    assert refused.status_code == 400
+    assert not Membership.objects.filter(user=charlie).exists()
+    client_for(charlie).post(path, {"accept_guidelines": "on"})
+    membership = Membership.objects.get(user=charlie, program=program)
+    assert (membership.role, membership.status, membership.source) == (
+        "mentor",
+        "active",
+        "invitation",
+    )
+    assert client_for(charlie).post(path, {"accept_guidelines": "on"}).status_code == 400
+
+
+def test_invitation_form_rejects_bad_email(program: Any, alice: Any, client_for) -> None:
+    response = client_for(alice).post(
+        "/programs/global-doctoral/console/invite/", {"email": "not-an-email", "role": "mentor"}
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_unknown_or_expired_invitation_is_refused(
+    program: Any, alice: Any, charlie: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    assert client_for(charlie).get("/invitations/nonsense/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(alice, program, email=charlie.email, role="mentee")
+    invitation = Invitation.objects.get()
+    invitation.expires_at = invitation.created_at.replace(year=2000)
+    invitation.save()
+    raw = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
+    path = raw[raw.index("/invitations/") :].strip()
+    response = client_for(charlie).post(path, {"accept_guidelines": "on"})
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+
+
+def test_question_builder_validates_choice_questions(program: Any, alice: Any, client_for) -> None:
+    url = "/programs/global-doctoral/console/questions/"
+    response = client_for(alice).post(
+        url,
+        {
+            "prompt": "Pick one",
+            "kind": "single_choice",
+            "choices": "Only one",
+            "audience": "everyone",
+        },
+    )
+    assert response.status_code == 400
+    assert "At least two choices." in response.content.decode()
+    assert program.questions.count() == 1
+    client_for(alice).post(
+        url,
+        {
+            "prompt": "Pick one",
+            "kind": "single_choice",
+            "choices": "A\nB",
+            "audience": "mentee",
+            "required": "on",
+        },
+    )
+    assert program.questions.count() == 2
+
+
+def test_program_settings_reject_a_formal_program_without_dates(
+    program: Any, alice: Any, client_for
+) -> None:
+    from openmentor.programs.forms import ProgramForm
+
+    data = {k: v for k, v in ProgramForm(instance=program).initial.items() if v is not None}
+    data.update({"starts_on": "", "ends_on": "", "name": "Renamed"})
+    response = client_for(alice).post("/programs/global-doctoral/console/settings/", data)
+    assert response.status_code == 400
+    assert "A formal program needs a start and an end date." in response.content.decode()
+    program.refresh_from_db()
+    assert program.name == "Global Doctoral Mentoring"

@@ -1,0 +1,97 @@
+"""Every program page against every persona: anonymous, outsider, member, coordinator of
+another program, coordinator of this program."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+CONSOLE_PAGES = [
+    "/programs/global-doctoral/console/",
+    "/programs/global-doctoral/console/settings/",
+    "/programs/global-doctoral/console/questions/",
+    "/programs/global-doctoral/console/applications/",
+    "/programs/global-doctoral/console/members/",
+    "/programs/global-doctoral/console/invite/",
+    "/programs/global-doctoral/console/import/",
+]
+
+
+@pytest.fixture
+def personas(
+    program: Any, other_program: Any, alice: Any, bob: Any, charlie: Any, dave: Any
+) -> dict[str, Any]:
+    return {"outsider": charlie, "member": bob, "other_coordinator": dave, "coordinator": alice}
+
+
+@pytest.mark.parametrize("url", CONSOLE_PAGES)
+def test_console_pages_are_for_this_programs_coordinators_only(
+    url: str, personas, client_for
+) -> None:
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302
+    assert anonymous.url.startswith("/accounts/login/")
+    for persona in ("outsider", "member", "other_coordinator"):
+        assert client_for(personas[persona]).get(url).status_code == 403, persona
+    assert client_for(personas["coordinator"]).get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/programs/global-doctoral/console/questions/1/delete/",
+        "/programs/global-doctoral/console/applications/1/decide/",
+        "/programs/global-doctoral/console/members/1/remove/",
+    ],
+)
+def test_console_actions_refuse_everyone_but_coordinators(url: str, personas, client_for) -> None:
+    for persona in ("outsider", "member", "other_coordinator"):
+        assert client_for(personas[persona]).post(url).status_code == 403, persona
+
+
+def test_program_page_and_directory_are_public_for_listed_programs(personas, client_for) -> None:
+    assert Client().get("/programs/").status_code == 200
+    assert Client().get("/programs/global-doctoral/").status_code == 200
+    page = client_for(personas["coordinator"]).get("/programs/global-doctoral/").content.decode()
+    assert "coordinator console" in page
+
+
+def test_unlisted_program_is_hidden_from_people_not_involved(
+    program: Any, personas, client_for
+) -> None:
+    program.is_listed = False
+    program.save()
+    assert Client().get("/programs/global-doctoral/").status_code == 404
+    assert client_for(personas["outsider"]).get("/programs/global-doctoral/").status_code == 404
+    assert (
+        client_for(personas["other_coordinator"])
+        .get("/programs/global-doctoral/apply/")
+        .status_code
+        == 404
+    )
+    assert client_for(personas["member"]).get("/programs/global-doctoral/").status_code == 200
+    assert "Global Doctoral" not in Client().get("/programs/").content.decode()
+
+
+def test_creating_programs_needs_the_permission(personas, client_for) -> None:
+    from django.contrib.auth.models import Permission
+
+    assert client_for(personas["outsider"]).get("/programs/new/").status_code == 403
+    charlie = personas["outsider"]
+    charlie.user_permissions.add(Permission.objects.get(codename="add_program"))
+    assert client_for(charlie).get("/programs/new/").status_code == 200
+
+
+def test_dashboard_shows_each_persona_their_own_programs(personas, client_for) -> None:
+    assert Client().get("/dashboard/").status_code == 302
+    coordinator_page = client_for(personas["coordinator"]).get("/dashboard/").content.decode()
+    assert "Programs you coordinate" in coordinator_page
+    assert "Global Doctoral Mentoring" in coordinator_page
+    member_page = client_for(personas["member"]).get("/dashboard/").content.decode()
+    assert "Programs you coordinate" not in member_page
+    assert "Global Doctoral Mentoring" in member_page
+    other_page = client_for(personas["other_coordinator"]).get("/dashboard/").content.decode()
+    assert "Global Doctoral Mentoring" not in other_page
+    assert "Peer Circle" in other_page
