@@ -1,0 +1,429 @@
+"""From a program's memberships and profiles to the engine's records, and back to words.
+
+The engine never imports Django; this module is the only place that knows both sides.
+
+Availability: the scheduling app has no weekly availability model yet, so everyone is
+assumed free 08:00-21:00 local time on weekdays (their own IANA zone), expanded into UTC
+hour slots of the program's first week with zoneinfo, so daylight-saving offsets are the
+ones in force when the program starts.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openmentor.accounts.models import User
+from openmentor.core.languages import LANGUAGES
+from openmentor.mentorships.models import OPEN_STATUSES, MentorshipParticipant
+from openmentor.programs.models import Membership, MembershipStatus, Program, Role
+
+from . import engine
+from .engine.explain import explain_pairs
+from .models import BlockedPair, MatchingSettings
+
+GRID = engine.AvailabilityGrid(n_slots=168, slot_minutes=60)
+DEFAULT_DAY_HOURS = (8, 21)  # local wall-clock hours a person is assumed free on weekdays
+
+
+# -- settings ---------------------------------------------------------------------------
+
+
+def settings_for(program: Program) -> MatchingSettings:
+    found, _created = MatchingSettings.objects.get_or_create(program=program)
+    return found
+
+
+def snapshot(ms: MatchingSettings) -> dict[str, Any]:
+    """The settings a round runs with, frozen when it starts."""
+    return {
+        "weights": {
+            "shared_goals": ms.weight_shared_goals,
+            "text_similarity": ms.weight_text_similarity,
+            "availability": ms.weight_availability,
+            "language": ms.weight_language,
+            "seniority": ms.weight_seniority,
+            "cross_border": ms.cross_border_bonus,
+        },
+        "rules": {
+            "min_language_level": ms.min_language_level,
+            "min_overlap_hours": ms.min_overlap_hours,
+            "exclude_same_org_unit": ms.exclude_same_org_unit,
+            "candidates_per_mentee": ms.candidates_per_mentee,
+        },
+        "mode": ms.mode,
+        "require_consent": ms.require_consent,
+    }
+
+
+def weights_and_rules(snap: dict[str, Any]) -> tuple[engine.ProgramWeights, engine.MatchRules]:
+    return engine.ProgramWeights(**snap["weights"]), engine.MatchRules(**snap["rules"])
+
+
+# -- availability -----------------------------------------------------------------------
+
+
+def grid_start(program: Program) -> datetime:
+    """Monday 00:00 UTC of the week the program starts (or of this week)."""
+    first_day = program.starts_on or timezone.now().date()
+    monday = first_day - timedelta(days=first_day.weekday())
+    return datetime.combine(monday, time(0), tzinfo=zoneinfo.ZoneInfo("UTC"))
+
+
+def default_availability(time_zone: str, start: datetime) -> list[int]:
+    """UTC hour slots (of the week from ``start``) that are weekday daytime in ``time_zone``."""
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    slots: set[int] = set()
+    local_monday: date = start.date()
+    first, last = DEFAULT_DAY_HOURS
+    for day in range(7):
+        local_day = local_monday + timedelta(days=day)
+        if local_day.weekday() >= 5:
+            continue
+        for hour in range(first, last):
+            moment = datetime.combine(local_day, time(hour), tzinfo=zone)
+            offset_hours = int((moment - start).total_seconds() // 3600)
+            # The week repeats: an evening in Auckland on Monday is Sunday in UTC.
+            slots.add(offset_hours % GRID.n_slots)
+    return sorted(slots)
+
+
+# -- loading a program --------------------------------------------------------------------
+
+
+def open_load(program: Program, user_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Open mentorships per person in the role that uses capacity (mentor, or peer)."""
+    qs = MentorshipParticipant.objects.filter(
+        mentorship__program=program,
+        mentorship__status__in=OPEN_STATUSES,
+        role__in=["mentor", "peer"],
+    )
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=list(user_ids))
+    return {row["user_id"]: row["n"] for row in qs.values("user_id").annotate(n=Count("id"))}
+
+
+def past_pairs(program: Program) -> set[tuple[int, int]]:
+    """(mentee, mentor) pairs, in both directions for peers, that already had a mentorship."""
+    rows = MentorshipParticipant.objects.filter(mentorship__program=program).values_list(
+        "mentorship_id", "user_id", "role"
+    )
+    by_mentorship: dict[int, list[tuple[int, str]]] = {}
+    for mentorship_id, user_id, role in rows:
+        by_mentorship.setdefault(mentorship_id, []).append((user_id, role))
+    pairs: set[tuple[int, int]] = set()
+    for people in by_mentorship.values():
+        for a, role_a in people:
+            for b, role_b in people:
+                if a != b and (
+                    (role_a == "mentee" and role_b == "mentor")
+                    or (role_a == "peer" and role_b == "peer")
+                ):
+                    pairs.add((a, b))
+    return pairs
+
+
+def blocked_pairs(program: Program) -> set[tuple[int, int]]:
+    rows = BlockedPair.objects.filter(program=program).values_list("first_id", "second_id")
+    return {pair for a, b in rows for pair in ((a, b), (b, a))}
+
+
+def _record(
+    membership: Membership, start: datetime, *, as_mentor: bool, as_mentee: bool
+) -> engine.PersonRecord:
+    user = membership.user
+    profile = user.profile
+    expertise = [t.name for t in profile.expertise.all()]
+    interests = [t.name for t in profile.interests.all()]
+    text_parts: list[str] = []
+    if as_mentee:
+        text_parts += [profile.goals_text, " ".join(interests)]
+    if as_mentor:
+        text_parts += [profile.headline, profile.bio, " ".join(expertise)]
+    return engine.PersonRecord(
+        id=user.pk,
+        languages={lang.code: lang.proficiency for lang in profile.languages.all()},
+        country=str(profile.country) or None,
+        org_unit=profile.organisation_unit.strip().lower() or None,
+        expertise=expertise if as_mentor else (),
+        goals=interests if as_mentee else (),
+        text=" ".join(p for p in text_parts if p),
+        availability=default_availability(user.time_zone, start),
+        seniority=float(profile.seniority or 0),
+        capacity=membership.effective_capacity if as_mentor else 1,
+        traits=[f"mode:{mode}" for mode in profile.meeting_modes or []],
+    )
+
+
+def _active(program: Program, roles: Sequence[str]) -> list[Membership]:
+    return list(
+        Membership.objects.filter(program=program, status=MembershipStatus.ACTIVE, role__in=roles)
+        .select_related("user", "user__profile", "program")
+        .prefetch_related(
+            "user__profile__languages", "user__profile__expertise", "user__profile__interests"
+        )
+        .order_by("user_id")
+    )
+
+
+@dataclass
+class ProgramProblem:
+    """A program's engine problem plus the Django people behind each row."""
+
+    program: Program
+    problem: engine.MatchingProblem
+    scorer: engine.Scorer
+    users: dict[int, User]
+    mentee_row: dict[int, int]
+    mentor_row: dict[int, int]
+    is_peer: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def pair_factors(
+        self, pairs: Sequence[tuple[int, int]]
+    ) -> list[tuple[bool, float, tuple[dict[str, Any], ...]]]:
+        """(feasible, score, explanation) of each (mentee id, mentor id) pair."""
+        if not pairs:
+            return []
+        i = np.array([self.mentee_row[a] for a, _ in pairs], dtype=np.int64)
+        j = np.array([self.mentor_row[b] for _, b in pairs], dtype=np.int64)
+        factors = self.scorer.pair_factors(i, j)
+        explained = explain_pairs(self.scorer, factors)
+        return [
+            (bool(ok), float(score) if ok else 0.0, expl)
+            for ok, score, expl in zip(
+                factors.feasible.tolist(), factors.score.tolist(), explained, strict=True
+            )
+        ]
+
+
+def build_program_problem(
+    program: Program,
+    snap: dict[str, Any],
+    *,
+    mentee_ids: set[int] | None = None,
+    reserved_load: dict[int, int] | None = None,
+    extra_excluded: Iterable[tuple[int, int]] = (),
+) -> ProgramProblem:
+    """Everyone active in the program, or only ``mentee_ids`` on the mentee side.
+
+    ``reserved_load`` adds capacity already promised (locked proposals) to the open load.
+    """
+    weights, rules = weights_and_rules(snap)
+    start = grid_start(program)
+    is_peer = program.is_peer
+    if is_peer:
+        mentee_members = mentor_members = _active(program, [Role.PEER])
+    else:
+        mentee_members = _active(program, [Role.MENTEE])
+        mentor_members = _active(program, [Role.MENTOR])
+    if mentee_ids is not None:
+        mentee_members = [m for m in mentee_members if m.user_id in mentee_ids]
+    load = open_load(program)
+    for user_id, n in (reserved_load or {}).items():
+        load[user_id] = load.get(user_id, 0) + n
+    mentees = [_record(m, start, as_mentor=is_peer, as_mentee=True) for m in mentee_members]
+    mentors = [_record(m, start, as_mentor=True, as_mentee=is_peer) for m in mentor_members]
+    excluded: set[tuple[Hashable, Hashable]] = set(past_pairs(program)) | blocked_pairs(program)
+    excluded |= set(extra_excluded)
+    if is_peer:
+        excluded |= {(m.user_id, m.user_id) for m in mentor_members}
+        # A peer with no room left cannot start another circle either.
+        full = {m.user_id for m in mentor_members if load.get(m.user_id, 0) >= m.effective_capacity}
+        mentees = [r for r in mentees if r.id not in full]
+    problem = engine.build_problem(
+        mentees,
+        mentors,
+        grid=GRID,
+        min_language_level=rules.min_language_level,
+        excluded_pairs=excluded,
+        mentor_load={m.user_id: load.get(m.user_id, 0) for m in mentor_members},
+    )
+    scorer = engine.Scorer(problem, weights, rules)
+    users = {m.user_id: m.user for m in [*mentee_members, *mentor_members]}
+    return ProgramProblem(
+        program=program,
+        problem=problem,
+        scorer=scorer,
+        users=users,
+        mentee_row={pid: r for r, pid in enumerate(problem.mentees.ids)},  # type: ignore[misc]
+        mentor_row={pid: r for r, pid in enumerate(problem.mentors.ids)},  # type: ignore[misc]
+        is_peer=is_peer,
+    )
+
+
+# -- solving ------------------------------------------------------------------------------
+
+
+@dataclass
+class Solution:
+    pairs: list[tuple[int, int, float, tuple[dict[str, Any], ...]]]  # mentee, mentor, score, why
+    unmatched: dict[int, tuple[str, ...]]
+    stats: dict[str, Any]
+
+
+def solve(pp: ProgramProblem, snap: dict[str, Any]) -> Solution:
+    if pp.is_peer:
+        return _pair_peers(pp)
+    mode = snap.get("mode", "optimal")
+    stats: dict[str, Any] = {"mode": mode}
+    stable = getattr(engine, "stable", None)
+    if mode == "stable" and stable is not None:
+        result = stable(pp.problem, pp.scorer.weights, pp.scorer.rules)
+    else:
+        if mode == "stable":
+            # The engine's stable solver is not there yet: say so rather than pretend.
+            stats["note"] = "stable_unavailable_used_optimal"
+        result = engine.assign(pp.problem, scorer=pp.scorer, maximize_matches=True)
+    stats.update({k: v for k, v in result.stats.items() if isinstance(v, int | float)})
+    return Solution(
+        pairs=[(p.mentee, p.mentor, p.score, p.factors) for p in result.pairs],  # type: ignore[misc]
+        unmatched={u.person: u.reasons for u in result.unmatched},  # type: ignore[misc]
+        stats=stats,
+    )
+
+
+def _pair_peers(pp: ProgramProblem) -> Solution:
+    """Greedy best-first pairing within one pool (each peer in at most one new pair).
+
+    A thin stand-in until the engine's peer pairing lands: symmetric score is the sum of
+    both directions, so each pair is good for both people.
+    """
+    ids = list(pp.problem.mentees.ids)
+    if len(ids) < 2:
+        return Solution([], {pid: ("odd_one_out",) for pid in ids}, {"mode": "peer_greedy"})  # type: ignore[misc]
+    cands = pp.scorer.candidates()
+    both: dict[tuple[int, int], float] = {}
+    for i, j, s in zip(
+        cands.mentee.tolist(), cands.mentor.tolist(), cands.score.tolist(), strict=True
+    ):
+        a, b = ids[i], ids[j]
+        if a == b or b not in pp.mentee_row:
+            continue
+        back = pp.pair_factors([(b, a)])[0]
+        if not back[0]:
+            continue
+        key = (min(a, b), max(a, b))  # type: ignore[type-var]
+        both[key] = max(both.get(key, 0.0), s + back[1])
+    used: set[int] = set()
+    chosen: list[tuple[int, int]] = []
+    for (a, b), _score in sorted(both.items(), key=lambda kv: -kv[1]):
+        if a not in used and b not in used:
+            used.update((a, b))
+            chosen.append((a, b))
+    facts = pp.pair_factors(chosen)
+    pairs = [(a, b, score, why) for (a, b), (_ok, score, why) in zip(chosen, facts, strict=True)]
+    unmatched = {
+        pid: (("odd_one_out",) if any(pid in k for k in both) else ("no_compatible_peer",))
+        for pid in ids
+        if pid not in used
+    }
+    return Solution(pairs, unmatched, {"mode": "peer_greedy", "candidates": len(both)})  # type: ignore[arg-type]
+
+
+def recommend_for(
+    program: Program, user: User, snap: dict[str, Any], k: int = 10
+) -> list[dict[str, Any]]:
+    """Ranked mentors (or peers) with room for ``user``, with their explanations."""
+    pp = build_program_problem(program, snap, mentee_ids={user.pk})
+    row = pp.mentee_row.get(user.pk)
+    if row is None:
+        return []
+    out = []
+    for rec in engine.recommend(pp.scorer, row, k=k):
+        out.append(
+            {
+                "mentor": pp.users[rec.mentor],  # type: ignore[index]
+                "score": rec.score,
+                "factors": list(rec.factors),
+                "reasons": describe(rec.factors),
+            }
+        )
+    return out
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def language_name(code: str) -> str:
+    return _(LANGUAGES[code]) if code in LANGUAGES else code
+
+
+def describe_factor(factor: dict[str, Any]) -> str:
+    code = factor.get("code")
+    if code == "shared_language":
+        names = ", ".join(language_name(c) for c in factor.get("languages", []))
+        return _("Both speak %(languages)s.") % {"languages": names}
+    if code == "availability_overlap":
+        return _("About %(hours)s hours a week of shared free time.") % {
+            "hours": f"{factor['hours_per_week']:g}"
+        }
+    if code == "shared_goals":
+        return _("Shared goals: %(tags)s.") % {"tags": ", ".join(factor.get("tags", []))}
+    if code == "goal_text_similarity":
+        terms = factor.get("terms")
+        if terms:
+            return _("Goals and experience both mention %(terms)s.") % {"terms": ", ".join(terms)}
+        return _("Goals read close to the experience on offer.")
+    if code == "seniority_gap":
+        return _("The mentor is further along in their career.")
+    if code == "cross_border":
+        countries = factor.get("countries", ["", ""])
+        return _("A cross-border pair: %(a)s and %(b)s.") % {"a": countries[0], "b": countries[1]}
+    if code == "ranked_preference":
+        return _("Ranked number %(rank)s.") % {"rank": factor.get("rank")}
+    if code == "requirements_met":
+        return _("Meets the requirements: %(traits)s.") % {
+            "traits": ", ".join(factor.get("traits", []))
+        }
+    return str(code)
+
+
+def describe(factors: Iterable[dict[str, Any]]) -> list[str]:
+    return [describe_factor(f) for f in factors]
+
+
+def describe_reason(code: str) -> str:
+    # Looked up at call time so the text follows the reader's language.
+    texts = {
+        "no_mentors": _("The program has no mentors with room yet."),
+        "no_shared_language": _("No mentor speaks one of their languages well enough."),
+        "no_availability_overlap": _("No mentor who shares a language is free at the same times."),
+        "requirements_not_met": _("No available mentor meets every requirement."),
+        "no_more_senior_mentor": _("No otherwise suitable mentor is senior enough."),
+        "excluded": _(
+            "Every otherwise suitable mentor is excluded (same unit, past or blocked pair)."
+        ),
+        "all_suitable_mentors_full": _("Every suitable mentor is already full."),
+        "not_selected": _("A suitable mentor had room, but the match went to other people."),
+        "odd_one_out": _("Every compatible peer was paired with someone else."),
+        "no_compatible_peer": _("No other peer shares a language and free time."),
+    }
+    return texts.get(code, code)
+
+
+__all__ = [
+    "GRID",
+    "ProgramProblem",
+    "Solution",
+    "build_program_problem",
+    "default_availability",
+    "describe",
+    "describe_reason",
+    "open_load",
+    "recommend_for",
+    "settings_for",
+    "snapshot",
+    "solve",
+]
