@@ -1,3 +1,242 @@
-from ninja import Router
+"""Messaging API: conversations, messages with cursor pagination, idempotent send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from . import coach, selectors, services
 
 router = Router(tags=["messaging"])
+
+
+class ConversationOut(Schema):
+    id: int
+    kind: str
+    program: int
+    mentorship: int | None
+    title: str
+    unread: int
+    message_count: int
+    last_message_at: datetime | None
+
+
+class SenderOut(Schema):
+    id: int
+    name: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    conversation: int
+    sender: SenderOut
+    client_id: str
+    status: str
+    body: str
+    html: str
+    created_at: datetime
+    sent_at: datetime | None
+    send_at: datetime | None
+    edited: bool
+    deleted: bool
+    attachments: list[AttachmentOut]
+
+
+class MessagePageOut(Schema):
+    messages: list[MessageOut]
+    has_older: bool = Field(..., description="Ask again with `before` = the first id.")
+
+
+class SendIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    body: str = Field(..., max_length=services.MAX_BODY_CHARS)
+    send_at: datetime | None = None
+
+
+class EditIn(Schema):
+    body: str = Field(..., max_length=services.MAX_BODY_CHARS)
+
+
+class ReadIn(Schema):
+    message_id: int | None = None
+
+
+class ReadOut(Schema):
+    last_read_message_id: int
+
+
+class ReportIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+class ReportOut(Schema):
+    id: int
+    message: int
+    created_at: datetime
+
+
+class BlockIn(Schema):
+    user_id: int
+
+
+class CoachIn(Schema):
+    conversation_id: int
+    body: str = Field(..., max_length=services.MAX_BODY_CHARS)
+
+
+class HintOut(Schema):
+    code: str
+    message: str
+    suggested_send_at: datetime | None
+
+
+class CoachOut(Schema):
+    enabled: bool
+    hints: list[HintOut]
+    guidelines_url: str
+
+
+@router.get(
+    "/messaging/conversations", response=list[ConversationOut], url_name="messaging_conversations"
+)
+def conversations(request: HttpRequest) -> list[dict[str, Any]]:
+    services.ensure_my_conversations(request.user)
+    return [
+        {
+            "id": c.pk,
+            "kind": c.kind,
+            "program": c.program_id,
+            "mentorship": c.mentorship_id,
+            "title": selectors.conversation_title(c, request.user),
+            "unread": c.unread,
+            "message_count": c.message_count,
+            "last_message_at": c.last_message_at,
+        }
+        for c in selectors.my_conversations(request.user)
+    ]
+
+
+@router.get(
+    "/messaging/conversations/{conversation_id}/messages",
+    response=MessagePageOut,
+    summary="A page of messages: newest first page, then `before`; or `after` to catch up",
+    url_name="messaging_messages",
+)
+def messages(
+    request: HttpRequest,
+    conversation_id: int,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    conversation = selectors.conversation_for(request.user, conversation_id)
+    rows, has_older = selectors.thread_page(
+        request.user, conversation, before=before, after=after, limit=limit
+    )
+    return {"messages": [services.serialize(m) for m in rows], "has_older": has_older}
+
+
+@router.post(
+    "/messaging/conversations/{conversation_id}/messages",
+    response={200: MessageOut, 201: MessageOut},
+    summary="Send; a retry with the same client_id returns the first message (200)",
+    url_name="messaging_send",
+)
+def send(request: HttpRequest, conversation_id: int, payload: SendIn) -> tuple[int, Any]:
+    conversation = selectors.conversation_for(request.user, conversation_id)
+    result = services.send_message(
+        request.user,
+        conversation,
+        body=payload.body,
+        client_id=payload.client_id,
+        send_at=payload.send_at,
+    )
+    return (201 if result.created else 200), services.serialize(result.message)
+
+
+@router.patch(
+    "/messaging/messages/{message_id}", response=MessageOut, url_name="messaging_edit_api"
+)
+def edit(request: HttpRequest, message_id: int, payload: EditIn) -> dict[str, Any]:
+    return services.serialize(services.edit_message(request.user, message_id, payload.body))
+
+
+@router.delete(
+    "/messaging/messages/{message_id}", response=MessageOut, url_name="messaging_delete_api"
+)
+def delete(request: HttpRequest, message_id: int) -> dict[str, Any]:
+    return services.serialize(services.delete_message(request.user, message_id))
+
+
+@router.post(
+    "/messaging/conversations/{conversation_id}/read", response=ReadOut, url_name="messaging_read"
+)
+def read(request: HttpRequest, conversation_id: int, payload: ReadIn) -> dict[str, int]:
+    conversation = selectors.conversation_for(request.user, conversation_id)
+    target = services.mark_read(request.user, conversation, payload.message_id)
+    return {"last_read_message_id": target}
+
+
+@router.post(
+    "/messaging/messages/{message_id}/report",
+    response={201: ReportOut},
+    url_name="messaging_report_api",
+)
+def report(request: HttpRequest, message_id: int, payload: ReportIn) -> tuple[int, Any]:
+    created = services.report_message(request.user, message_id, payload.reason)
+    return 201, {"id": created.pk, "message": created.message_id, "created_at": created.created_at}
+
+
+@router.post("/messaging/blocks", response={201: dict[str, int]}, url_name="messaging_block_api")
+def block(request: HttpRequest, payload: BlockIn) -> tuple[int, dict[str, int]]:
+    services.block(request.user, payload.user_id)
+    return 201, {"blocked": payload.user_id}
+
+
+@router.delete(
+    "/messaging/blocks/{user_id}", response=dict[str, int], url_name="messaging_unblock_api"
+)
+def unblock(request: HttpRequest, user_id: int) -> dict[str, int]:
+    return {"removed": services.unblock(request.user, user_id)}
+
+
+@router.post(
+    "/messaging/coach",
+    response=CoachOut,
+    summary="Writing hints for a draft",
+    url_name="messaging_coach_api",
+)
+def coach_hints(request: HttpRequest, payload: CoachIn) -> dict[str, Any]:
+    conversation = selectors.conversation_for(request.user, payload.conversation_id)
+    enabled = selectors.coach_enabled(request.user)
+    found = (
+        coach.hints(
+            payload.body,
+            is_first_message=not selectors.has_sent_before(request.user, conversation),
+            recipient_zone=selectors.first_recipient_zone(conversation, request.user),
+            now=timezone.now(),
+        )
+        if enabled
+        else []
+    )
+    return {
+        "enabled": enabled,
+        "hints": [h.__dict__ for h in found],
+        "guidelines_url": selectors.guidelines_url(conversation),
+    }
+
+
+@router.get("/messaging/search", response=list[MessageOut], url_name="messaging_search_api")
+def search(request: HttpRequest, q: str = Field("", max_length=200)) -> list[dict[str, Any]]:
+    return [services.serialize(m) for m in selectors.search(request.user, q)]

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from .consumers import MessagingConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/messaging/", MessagingConsumer.as_asgi()),
+]

@@ -1,0 +1,119 @@
+"""The etiquette coach: gentle hints before a message goes out. It never blocks sending.
+
+Pure functions over the draft and the recipients' local time, so the page (no JS, via a
+"check" button) and the API (called by the script while typing) give the same hints."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.utils.translation import gettext as _
+
+MORNING = time(8, 0)
+NIGHT_STARTS, NIGHT_ENDS = 22, 7
+LONG_MESSAGE_CHARS = 2500
+LONG_PARAGRAPH_CHARS = 1200
+
+GREETINGS = {
+    "en": ("hi", "hello", "hey", "dear", "good morning", "good afternoon", "good evening"),
+    "es": ("hola", "buenos días", "buenos dias", "buenas tardes", "buenas noches", "estimad"),
+    "pt": ("olá", "ola", "oi", "bom dia", "boa tarde", "boa noite", "prezad", "caro", "cara"),
+    "fr": ("bonjour", "bonsoir", "salut", "cher", "chère", "coucou"),
+}
+HARSH_WORDS = {
+    "en": ("stupid", "idiot", "useless", "lazy", "pathetic", "dumb", "shut up", "incompetent"),
+    "es": ("estúpido", "estupido", "idiota", "inútil", "inutil", "vago", "cállate", "callate"),
+    "pt": ("estúpido", "estupido", "idiota", "inútil", "inutil", "preguiçoso", "cala a boca"),
+    "fr": ("stupide", "idiot", "nul", "incompétent", "incompetent", "paresseux", "tais-toi"),
+}
+
+
+@dataclass(frozen=True)
+class Hint:
+    code: str
+    message: str
+    suggested_send_at: datetime | None = field(default=None)
+
+
+def _has_greeting(text: str) -> bool:
+    opening = text.strip().casefold()[:60]
+    words = [g for greetings in GREETINGS.values() for g in greetings]
+    return any(re.match(rf"\W*{re.escape(g)}\b", opening) for g in words)
+
+
+def _harsh_words(text: str) -> list[str]:
+    folded = text.casefold()
+    found = {
+        word
+        for words in HARSH_WORDS.values()
+        for word in words
+        if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded)
+    }
+    return sorted(found)
+
+
+def _shouting(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+def next_morning(zone_name: str, now: datetime) -> datetime:
+    """The next 08:00 in the given zone, as an aware datetime."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    local = now.astimezone(zone)
+    candidate = datetime.combine(local.date(), MORNING, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), MORNING, tzinfo=zone)
+    return candidate
+
+
+def is_night(zone_name: str, now: datetime) -> bool:
+    hour = now.astimezone(zoneinfo.ZoneInfo(zone_name)).hour
+    return hour >= NIGHT_STARTS or hour < NIGHT_ENDS
+
+
+def hints(
+    text: str, *, is_first_message: bool, recipient_zone: str | None, now: datetime
+) -> list[Hint]:
+    found: list[Hint] = []
+    if not text.strip():
+        return found
+    if _shouting(text):
+        found.append(
+            Hint(
+                "all_caps",
+                _("Most of this is in capital letters, which can read as shouting."),
+            )
+        )
+    if is_first_message and not _has_greeting(text):
+        found.append(
+            Hint("no_greeting", _("This is your first message here: a greeting sets a warm tone."))
+        )
+    longest_paragraph = max((len(p) for p in re.split(r"\n\s*\n", text)), default=0)
+    if len(text) > LONG_MESSAGE_CHARS or longest_paragraph > LONG_PARAGRAPH_CHARS:
+        found.append(
+            Hint(
+                "wall_of_text",
+                _("This is a long block of text. Short paragraphs or a list are easier to read."),
+            )
+        )
+    harsh = _harsh_words(text)
+    if harsh:
+        found.append(
+            Hint(
+                "harsh_words",
+                _("Some words may come across as harsh: %(words)s.") % {"words": ", ".join(harsh)},
+            )
+        )
+    if recipient_zone and is_night(recipient_zone, now):
+        found.append(
+            Hint(
+                "recipient_night",
+                _("It is night for the recipient. You can schedule this for their morning."),
+                suggested_send_at=next_morning(recipient_zone, now),
+            )
+        )
+    return found

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .services import MAX_BODY_CHARS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MessageForm(forms.Form):
+    WHEN_CHOICES = [
+        ("now", _("Send now")),
+        ("morning", _("Send at the recipient's next morning (08:00 their time)")),
+    ]
+    body = forms.CharField(
+        label=_("Your message"),
+        required=False,
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("You can use *emphasis*, **bold**, `code`, lists and links."),
+    )
+    attachments = forms.FileField(
+        label=_("Attach files"),
+        required=False,
+        widget=MultipleFileInput(),
+        help_text=_("PDF, PNG, JPEG, text, CSV or Word; up to 10 MB each, 5 files."),
+    )
+    when = forms.ChoiceField(
+        label=_("When"), choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect
+    )
+    # A new id per page load: submitting the same page twice (a reload, a double click)
+    # sends the message once.
+    client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if not self.is_bound:
+            self.initial["client_id"] = uuid.uuid4().hex
+
+
+class EditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"), max_length=MAX_BODY_CHARS, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong with this message?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The program's coordinators will see this message and your reason. "
+            "Nothing else in the conversation is shown to them."
+        ),
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search my messages"), max_length=200, required=False)

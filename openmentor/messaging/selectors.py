@@ -1,0 +1,269 @@
+"""Reads for messaging, with the permission questions every page and endpoint asks."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from openmentor.accounts.models import User
+from openmentor.core.errors import NotFound
+from openmentor.mentorships.models import OPEN_STATUSES, MentorshipParticipant
+from openmentor.programs.models import Membership, MembershipStatus, Role
+from openmentor.programs.selectors import is_coordinator
+
+from .crypto import InvalidToken
+from .models import (
+    Block,
+    Conversation,
+    ConversationKind,
+    ConversationMember,
+    Message,
+    MessageStatus,
+    Report,
+)
+
+PAGE_SIZE = 50
+SEARCH_WINDOW = 2000
+
+
+def can_read(user: User, conversation: Conversation) -> bool:
+    """Participants of the mentorship; for a support thread, its person and the program's
+    current coordinators. Coordinators never read mentorship conversations here."""
+    if not user.is_authenticated:
+        return False
+    if conversation.kind == ConversationKind.MENTORSHIP:
+        return MentorshipParticipant.objects.filter(
+            mentorship_id=conversation.mentorship_id, user=user
+        ).exists()
+    return conversation.support_for_id == user.pk or is_coordinator(user, conversation.program)
+
+
+def is_read_only(conversation: Conversation) -> bool:
+    mentorship = conversation.mentorship
+    return mentorship is not None and mentorship.status not in OPEN_STATUSES
+
+
+def conversation_for(user: User, conversation_id: int) -> Conversation:
+    """The conversation if the person may read it; otherwise NotFound (no existence leak)."""
+    conversation = (
+        Conversation.objects.select_related("program", "mentorship", "support_for")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None or not can_read(user, conversation):
+        raise NotFound("Conversation not found.")
+    return conversation
+
+
+def audience_ids(conversation: Conversation) -> list[int]:
+    """Everyone who may read the conversation now."""
+    if conversation.kind == ConversationKind.MENTORSHIP:
+        return list(
+            MentorshipParticipant.objects.filter(
+                mentorship_id=conversation.mentorship_id
+            ).values_list("user_id", flat=True)
+        )
+    coordinators = Membership.objects.filter(
+        program_id=conversation.program_id,
+        role=Role.COORDINATOR,
+        status=MembershipStatus.ACTIVE,
+    ).values_list("user_id", flat=True)
+    return list(dict.fromkeys([conversation.support_for_id, *coordinators]))
+
+
+def blocked_by(user_id: int) -> set[int]:
+    """People this person has blocked: their messages are hidden from this person."""
+    return set(Block.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True))
+
+
+def blockers_of(user_id: int) -> set[int]:
+    return set(Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True))
+
+
+def visible_messages(user: User, conversation: Conversation) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(conversation=conversation)
+        .filter(Q(status=MessageStatus.SENT) | Q(sender=user))
+        .exclude(sender_id__in=blocked_by(user.pk))
+        .select_related("sender")
+        .prefetch_related("attachments")
+    )
+
+
+def thread_page(
+    user: User,
+    conversation: Conversation,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Message], bool]:
+    """One page of a thread in id order, and whether older messages exist.
+
+    Keyset pagination on the message id, so page 1000 costs what page 1 costs."""
+    limit = max(1, min(limit, 200))
+    messages = visible_messages(user, conversation)
+    if after is not None:
+        rows = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
+        return rows[:limit], False
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    rows = list(messages.order_by("-id")[: limit + 1])
+    has_older = len(rows) > limit
+    return list(reversed(rows[:limit])), has_older
+
+
+def my_conversations(user: User) -> QuerySet[Conversation]:
+    """Conversations the person takes part in, with unread counts and last activity."""
+    cursor = ConversationMember.objects.filter(conversation=OuterRef("pk"), user=user).values(
+        "last_read_message_id"
+    )[:1]
+    coordinated = Membership.objects.filter(
+        user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+    ).values("program_id")
+    mentorships = MentorshipParticipant.objects.filter(user=user).values("mentorship_id")
+    hidden_senders = list(blocked_by(user.pk))
+    return (
+        Conversation.objects.filter(
+            Q(kind=ConversationKind.MENTORSHIP, mentorship_id__in=mentorships)
+            | Q(kind=ConversationKind.SUPPORT, support_for=user)
+            | Q(kind=ConversationKind.SUPPORT, program_id__in=coordinated)
+        )
+        .select_related("program", "mentorship", "support_for")
+        .annotate(
+            read_cursor=Coalesce(Subquery(cursor), Value(0), output_field=IntegerField()),
+        )
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__status=MessageStatus.SENT)
+                & Q(messages__deleted_at__isnull=True)
+                & Q(messages__id__gt=F("read_cursor"))
+                & ~Q(messages__sender=user)
+                & ~Q(messages__sender_id__in=hidden_senders),
+            )
+        )
+        .order_by("-last_message_at", "-id")
+    )
+
+
+def conversation_title(conversation: Conversation, viewer: User) -> str:
+    from django.utils.translation import gettext as _
+
+    if conversation.kind == ConversationKind.SUPPORT:
+        if conversation.support_for_id == viewer.pk:
+            return _("Coordinators of %(program)s") % {"program": conversation.program.name}
+        return _("%(person)s (support, %(program)s)") % {
+            "person": conversation.support_for,
+            "program": conversation.program.name,
+        }
+    names = [
+        str(p.user)
+        for p in MentorshipParticipant.objects.filter(mentorship_id=conversation.mentorship_id)
+        .select_related("user")
+        .order_by("role", "user__display_name")
+        if p.user_id != viewer.pk
+    ]
+    return ", ".join(names) or str(conversation.mentorship)
+
+
+def other_members(conversation: Conversation, viewer: User) -> list[User]:
+    ids = [uid for uid in audience_ids(conversation) if uid != viewer.pk]
+    return list(User.objects.filter(pk__in=ids).order_by("display_name"))
+
+
+def first_recipient_zone(conversation: Conversation, viewer: User) -> str | None:
+    others = other_members(conversation, viewer)
+    return others[0].time_zone if others else None
+
+
+def has_sent_before(user: User, conversation: Conversation) -> bool:
+    return Message.objects.filter(conversation=conversation, sender=user).exists()
+
+
+def message_for(user: User, message_id: int) -> Message:
+    message = (
+        Message.objects.select_related("conversation", "conversation__program", "sender")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None or not can_read(user, message.conversation):
+        raise NotFound("Message not found.")
+    if message.status != MessageStatus.SENT and message.sender_id != user.pk:
+        raise NotFound("Message not found.")
+    return message
+
+
+def search(user: User, query: str, limit: int = 50) -> list[Message]:
+    """Search within one's own conversations.
+
+    Bodies are encrypted, so there is no plaintext index: the person's most recent
+    ``SEARCH_WINDOW`` visible messages are decrypted in memory and matched case-insensitively.
+    Older messages are not searched (said on the page)."""
+    needle = query.strip().casefold()
+    if not needle:
+        return []
+    conversation_ids = list(my_conversations(user).values_list("pk", flat=True))
+    candidates = (
+        Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
+        .filter(Q(status=MessageStatus.SENT) | Q(sender=user))
+        .exclude(sender_id__in=blocked_by(user.pk))
+        .select_related("sender", "conversation")
+        .order_by("-id")[:SEARCH_WINDOW]
+    )
+    found: list[Message] = []
+    for message in candidates:
+        try:
+            body = message.body
+        except InvalidToken:
+            continue
+        if needle in body.casefold():
+            found.append(message)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def program_activity(program_id: int) -> QuerySet[Conversation]:
+    """What coordinators see: counts and last activity, never bodies."""
+    return (
+        Conversation.objects.filter(program_id=program_id)
+        .select_related("mentorship", "support_for")
+        .order_by("-last_message_at")
+    )
+
+
+def open_reports(program_id: int) -> QuerySet[Report]:
+    return (
+        Report.objects.filter(
+            message__conversation__program_id=program_id, resolved_at__isnull=True
+        )
+        .select_related("message", "message__sender", "reporter", "message__conversation")
+        .order_by("-created_at")
+    )
+
+
+def report_for_coordinator(user: User, report_id: int) -> Report:
+    report = get_object_or_404(
+        Report.objects.select_related(
+            "message", "message__sender", "message__conversation__program", "reporter"
+        ),
+        pk=report_id,
+    )
+    if not is_coordinator(user, report.message.conversation.program):
+        raise NotFound("Report not found.")
+    return report
+
+
+def coach_enabled(user: User) -> bool:
+    from .models import MessagingPreference
+
+    preference = MessagingPreference.objects.filter(user=user).first()
+    return preference is None or preference.coach_enabled
+
+
+def guidelines_url(conversation: Conversation) -> str:
+    from django.urls import reverse
+
+    return reverse("program_detail", args=[conversation.program.slug]) + "#guidelines"

@@ -1,0 +1,553 @@
+"""Every write for messaging. Events go out only after the transaction commits."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from openmentor.accounts.models import User
+from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.mentorships.models import Mentorship, MentorshipParticipant
+from openmentor.notifications.services import notify
+from openmentor.programs.models import Membership, MembershipStatus, Program, Role
+from openmentor.programs.selectors import is_coordinator
+
+from . import selectors
+from .crypto import encrypt_bytes, encrypt_text
+from .events import publish
+from .formatting import render_markdown
+from .models import (
+    Attachment,
+    AuditLog,
+    Block,
+    Conversation,
+    ConversationKind,
+    ConversationMember,
+    Message,
+    MessageRevision,
+    MessageStatus,
+    MessagingPreference,
+    Report,
+)
+
+MAX_BODY_CHARS = 10_000
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 5
+ALLOWED_ATTACHMENT_TYPES = {
+    "application/pdf": (".pdf",),
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "text/plain": (".txt",),
+    "text/csv": (".csv",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+}
+# Magic numbers for the binary types: the declared type alone is not trusted.
+SIGNATURES = {
+    "application/pdf": b"%PDF",
+    "image/png": b"\x89PNG",
+    "image/jpeg": b"\xff\xd8\xff",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": b"PK",
+}
+
+
+def unread_email_delay() -> timedelta:
+    """How long a message may stay unread before its recipient gets an e-mail."""
+    return timedelta(minutes=int(os.environ.get("OPENMENTOR_MESSAGE_EMAIL_DELAY_MINUTES", "30")))
+
+
+# --- conversations ----------------------------------------------------------------------
+
+
+def _add_members(conversation: Conversation) -> None:
+    ConversationMember.objects.bulk_create(
+        [
+            ConversationMember(conversation=conversation, user_id=uid)
+            for uid in selectors.audience_ids(conversation)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def mentorship_conversation(mentorship: Mentorship) -> Conversation:
+    try:
+        with transaction.atomic():
+            conversation, _created = Conversation.objects.get_or_create(
+                kind=ConversationKind.MENTORSHIP,
+                mentorship=mentorship,
+                defaults={"program_id": mentorship.program_id},
+            )
+    except IntegrityError:  # created concurrently
+        conversation = Conversation.objects.get(
+            kind=ConversationKind.MENTORSHIP, mentorship=mentorship
+        )
+    _add_members(conversation)
+    return conversation
+
+
+def open_mentorship_conversation(user: User, mentorship_id: int) -> Conversation:
+    mentorship = Mentorship.objects.filter(pk=mentorship_id).first()
+    if (
+        mentorship is None
+        or not MentorshipParticipant.objects.filter(mentorship=mentorship, user=user).exists()
+    ):
+        raise NotFound(_("Mentorship not found."))
+    return mentorship_conversation(mentorship)
+
+
+def ensure_my_conversations(user: User) -> None:
+    """Make sure each of the person's mentorships has its conversation."""
+    have = set(
+        Conversation.objects.filter(
+            kind=ConversationKind.MENTORSHIP, mentorship__participants__user=user
+        ).values_list("mentorship_id", flat=True)
+    )
+    for mentorship in Mentorship.objects.filter(participants__user=user).exclude(pk__in=have):
+        mentorship_conversation(mentorship)
+
+
+def support_conversation(user: User, program: Program) -> Conversation:
+    """The person's thread with the program's coordinators (participants only)."""
+    is_member = Membership.objects.filter(
+        program=program, user=user, status=MembershipStatus.ACTIVE
+    ).exclude(role=Role.COORDINATOR)
+    if not is_member.exists():
+        raise NotAllowed(_("Only participants of this program can write to its coordinators."))
+    try:
+        with transaction.atomic():
+            conversation, _created = Conversation.objects.get_or_create(
+                kind=ConversationKind.SUPPORT, program=program, support_for=user
+            )
+    except IntegrityError:
+        conversation = Conversation.objects.get(
+            kind=ConversationKind.SUPPORT, program=program, support_for=user
+        )
+    _add_members(conversation)
+    return conversation
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def serialize(message: Message) -> dict[str, Any]:
+    """What clients see of a message (API, pushes)."""
+    deleted = message.deleted_at is not None
+    body = "" if deleted else message.body
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "sender": {"id": message.sender_id, "name": str(message.sender)},
+        "client_id": message.client_id,
+        "status": message.status,
+        "body": body,
+        "html": "" if deleted else render_markdown(body),
+        "created_at": message.created_at.isoformat(),
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "send_at": message.send_at.isoformat() if message.send_at else None,
+        "edited": message.edited_at is not None,
+        "deleted": deleted,
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.name,
+                "size": a.size,
+                "url": reverse("messaging_attachment", args=[a.pk]),
+            }
+            for a in message.attachments.all()
+        ]
+        if not deleted
+        else [],
+    }
+
+
+def _publish_message_event(message: Message, type: str) -> None:
+    conversation = message.conversation
+    hidden_from = selectors.blockers_of(message.sender_id)
+    recipients = [uid for uid in selectors.audience_ids(conversation) if uid not in hidden_from]
+    publish(
+        recipients,
+        type=type,
+        payload={
+            "conversation": conversation.pk,
+            "message": message.pk,
+            "client_id": message.client_id,
+            "sender": message.sender_id,
+        },
+        push_extra={"data": serialize(message)},
+    )
+
+
+def _clean_body(body: str, *, allow_empty: bool = False) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body and not allow_empty:
+        raise ValidationFailed(_("Write a message first."), fields={"body": _("Write a message.")})
+    if len(body) > MAX_BODY_CHARS:
+        message = _("A message can be at most %(n)d characters.") % {"n": MAX_BODY_CHARS}
+        raise ValidationFailed(message, fields={"body": message})
+    return body
+
+
+def _check_attachment(upload: UploadedFile) -> bytes:
+    name = os.path.basename(upload.name or "file")[:200]
+    if upload.size and upload.size > MAX_ATTACHMENT_BYTES:
+        message = _("%(name)s is larger than %(mb)d MB.") % {
+            "name": name,
+            "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+        }
+        raise ValidationFailed(message, fields={"attachments": message})
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    suffixes = ALLOWED_ATTACHMENT_TYPES.get(content_type)
+    data = upload.read(MAX_ATTACHMENT_BYTES + 1)
+    signature = SIGNATURES.get(content_type)
+    if (
+        suffixes is None
+        or not name.lower().endswith(suffixes)
+        or (signature and not data.startswith(signature))
+        or len(data) > MAX_ATTACHMENT_BYTES
+    ):
+        message = _("%(name)s: only PDF, PNG, JPEG, text, CSV and Word files can be attached.") % {
+            "name": name
+        }
+        raise ValidationFailed(message, fields={"attachments": message})
+    return data
+
+
+@dataclass
+class SendResult:
+    message: Message
+    created: bool
+
+
+def send_message(
+    sender: User,
+    conversation: Conversation,
+    *,
+    body: str,
+    client_id: str,
+    send_at: datetime | None = None,
+    attachments: list[UploadedFile] | None = None,
+) -> SendResult:
+    """Send (or schedule) a message. A retry with the same ``client_id`` returns the first
+    message and changes nothing: the unique constraint makes this hold under races too."""
+    if not CLIENT_ID.match(client_id or ""):
+        raise ValidationFailed(_("The message has no valid client id."))
+    existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+    if existing is not None:
+        if existing.conversation_id != conversation.pk:
+            raise Conflict(_("This client id was already used for another conversation."))
+        return SendResult(existing, created=False)
+    if not selectors.can_read(sender, conversation):
+        raise NotFound(_("Conversation not found."))
+    if selectors.is_read_only(conversation):
+        raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
+    attachments = attachments or []
+    body = _clean_body(body, allow_empty=bool(attachments))
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise ValidationFailed(
+            _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS},
+            fields={"attachments": _("Too many files.")},
+        )
+    files = [(upload, _check_attachment(upload)) for upload in attachments]
+    others = [uid for uid in selectors.audience_ids(conversation) if uid != sender.pk]
+    if others and set(others) <= selectors.blockers_of(sender.pk):
+        raise NotAllowed(_("You cannot send messages to this person."))
+    now = timezone.now()
+    scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
+    if send_at is not None and send_at > now + timedelta(days=30):
+        raise ValidationFailed(
+            _("A message can be scheduled at most 30 days ahead."),
+            fields={"send_at": _("Pick a time within 30 days.")},
+        )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                sender=sender,
+                client_id=client_id,
+                body_encrypted=encrypt_text(body),
+                status=MessageStatus.SCHEDULED if scheduled else MessageStatus.SENT,
+                send_at=send_at if scheduled else None,
+                sent_at=None if scheduled else now,
+            )
+            for upload, data in files:
+                attachment = Attachment(
+                    message=message,
+                    token=secrets.token_hex(16),
+                    name=os.path.basename(upload.name or "file")[:200],
+                    content_type=(upload.content_type or "").split(";")[0].strip().lower(),
+                    size=len(data),
+                )
+                attachment.file.save("upload.bin", ContentFile(encrypt_bytes(data)), save=False)
+                attachment.save()
+            if not scheduled:
+                _mark_delivered(message, now)
+    except IntegrityError:
+        # The same client id won a race in another request: return the first message.
+        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+        if existing is None:
+            raise
+        return SendResult(existing, created=False)
+    return SendResult(message, created=True)
+
+
+def _mark_delivered(message: Message, now: datetime) -> None:
+    Conversation.objects.filter(pk=message.conversation_id).update(
+        last_message_at=now, message_count=F("message_count") + 1
+    )
+    # Sending means having read everything up to one's own message.
+    ConversationMember.objects.filter(
+        conversation_id=message.conversation_id,
+        user_id=message.sender_id,
+        last_read_message_id__lt=message.pk,
+    ).update(last_read_message_id=message.pk, last_read_at=now)
+    _publish_message_event(message, "message.new")
+
+
+def deliver_due_messages(now: datetime | None = None) -> int:
+    """Send scheduled messages whose time has come (run every minute by the worker)."""
+    now = now or timezone.now()
+    delivered = 0
+    due = Message.objects.filter(status=MessageStatus.SCHEDULED, send_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    for message_id in list(due[:500]):
+        with transaction.atomic():
+            message = (
+                Message.objects.select_for_update()
+                .select_related("conversation", "sender")
+                .filter(pk=message_id, status=MessageStatus.SCHEDULED)
+                .first()
+            )
+            if message is None:  # another worker delivered it
+                continue
+            message.status = MessageStatus.SENT
+            message.sent_at = now
+            message.save(update_fields=["status", "sent_at"])
+            _mark_delivered(message, now)
+            delivered += 1
+    return delivered
+
+
+def _own_message(user: User, message_id: int) -> Message:
+    message = selectors.message_for(user, message_id)
+    if message.sender_id != user.pk:
+        raise NotAllowed(_("You can only change your own messages."))
+    if message.deleted_at is not None:
+        raise Conflict(_("This message was deleted."))
+    return message
+
+
+@transaction.atomic
+def edit_message(user: User, message_id: int, body: str) -> Message:
+    message = _own_message(user, message_id)
+    body = _clean_body(body)
+    if body == message.body:
+        return message
+    MessageRevision.objects.create(message=message, body_encrypted=message.body_encrypted)
+    message.body_encrypted = encrypt_text(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body_encrypted", "edited_at"])
+    if message.status == MessageStatus.SENT:
+        _publish_message_event(message, "message.edited")
+    return message
+
+
+@transaction.atomic
+def delete_message(user: User, message_id: int) -> Message:
+    """A tombstone: the row stays (so threads and cursors keep their shape); the body,
+    its history and its files are gone."""
+    message = _own_message(user, message_id)
+    message.revisions.all().delete()
+    for attachment in message.attachments.all():
+        attachment.file.delete(save=False)
+        attachment.delete()
+    message.body_encrypted = encrypt_text("")
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["body_encrypted", "deleted_at"])
+    if message.status == MessageStatus.SENT:
+        _publish_message_event(message, "message.deleted")
+    else:  # a scheduled message that is deleted never goes out
+        message.status = MessageStatus.SENT
+        message.save(update_fields=["status"])
+    return message
+
+
+def mark_read(user: User, conversation: Conversation, up_to: int | None = None) -> int:
+    """Move the person's read cursor forward (never back); tell the others."""
+    if not selectors.can_read(user, conversation):
+        raise NotFound(_("Conversation not found."))
+    newest = (
+        Message.objects.filter(conversation=conversation, status=MessageStatus.SENT)
+        .order_by("-id")
+        .values_list("pk", flat=True)
+        .first()
+        or 0
+    )
+    target = newest if up_to is None else min(up_to, newest)
+    with transaction.atomic():
+        member, _created = ConversationMember.objects.get_or_create(
+            conversation=conversation, user=user
+        )
+        moved = ConversationMember.objects.filter(
+            pk=member.pk, last_read_message_id__lt=target
+        ).update(last_read_message_id=target, last_read_at=timezone.now())
+        if moved:
+            publish(
+                selectors.audience_ids(conversation),
+                type="conversation.read",
+                payload={"conversation": conversation.pk, "user": user.pk, "message": target},
+            )
+    return target
+
+
+@transaction.atomic
+def report_message(user: User, message_id: int, reason: str) -> Report:
+    """Carry a message to the program's coordinators (the only way content reaches them)."""
+    message = selectors.message_for(user, message_id)
+    if message.sender_id == user.pk:
+        raise ValidationFailed(_("You cannot report your own message."))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        text = _("Say briefly what is wrong (up to 2000 characters).")
+        raise ValidationFailed(text, fields={"reason": text})
+    report, created = Report.objects.get_or_create(
+        message=message, reporter=user, defaults={"reason": reason}
+    )
+    if created:
+        program = message.conversation.program
+        coordinators = User.objects.filter(
+            memberships__program=program,
+            memberships__role=Role.COORDINATOR,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+        for coordinator in coordinators:
+            with translation.override(coordinator.language):
+                notify(
+                    coordinator,
+                    kind="messaging.report",
+                    title=_("A message was reported in %(program)s") % {"program": program.name},
+                    url=reverse("messaging_report", args=[report.pk]),
+                    dedupe_key=f"messaging.report:{report.pk}",
+                )
+    return report
+
+
+@transaction.atomic
+def read_report(coordinator: User, report_id: int) -> Report:
+    """A coordinator opens a report: the one privileged read, always audited."""
+    report = selectors.report_for_coordinator(coordinator, report_id)
+    AuditLog.objects.create(
+        actor=coordinator,
+        action="report.read",
+        conversation=report.message.conversation,
+        message=report.message,
+        report=report,
+    )
+    return report
+
+
+@transaction.atomic
+def resolve_report(coordinator: User, report_id: int) -> Report:
+    report = selectors.report_for_coordinator(coordinator, report_id)
+    if report.resolved_at is None:
+        report.resolved_at = timezone.now()
+        report.save(update_fields=["resolved_at"])
+        AuditLog.objects.create(
+            actor=coordinator, action="report.resolved", message=report.message, report=report
+        )
+    return report
+
+
+def block(user: User, other_id: int) -> Block:
+    if other_id == user.pk:
+        raise ValidationFailed(_("You cannot block yourself."))
+    shares = any(other_id in selectors.audience_ids(c) for c in selectors.my_conversations(user))
+    if not shares:
+        raise NotFound(_("Person not found."))
+    blocked, _created = Block.objects.get_or_create(blocker=user, blocked_id=other_id)
+    return blocked
+
+
+def unblock(user: User, other_id: int) -> int:
+    deleted, _details = Block.objects.filter(blocker=user, blocked_id=other_id).delete()
+    return deleted
+
+
+def set_coach(user: User, enabled: bool) -> MessagingPreference:
+    preference, _created = MessagingPreference.objects.update_or_create(
+        user=user, defaults={"coach_enabled": enabled}
+    )
+    return preference
+
+
+def email_unread(now: datetime | None = None) -> int:
+    """One e-mail per person and conversation for messages unread longer than the delay.
+
+    The dedupe key names the person's read cursor, so a retried run sends nothing new and
+    a person who has not read since gets no second e-mail for the same backlog."""
+    now = now or timezone.now()
+    cutoff = now - unread_email_delay()
+    due = (
+        Message.objects.filter(
+            status=MessageStatus.SENT,
+            deleted_at__isnull=True,
+            sent_at__lte=cutoff,
+            sent_at__gte=cutoff - timedelta(days=2),
+        )
+        .values_list("conversation_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    for conversation in Conversation.objects.filter(pk__in=list(due)).select_related("program"):
+        for member in ConversationMember.objects.filter(conversation=conversation).select_related(
+            "user"
+        ):
+            person = member.user
+            hidden = selectors.blocked_by(person.pk)
+            unread = (
+                Message.objects.filter(
+                    conversation=conversation,
+                    status=MessageStatus.SENT,
+                    deleted_at__isnull=True,
+                    pk__gt=member.last_read_message_id,
+                    sent_at__lte=cutoff,
+                )
+                .exclude(sender=person)
+                .exclude(sender_id__in=hidden)
+            )
+            count = unread.count()
+            if not count or not selectors.can_read(person, conversation):
+                continue
+            with translation.override(person.language):
+                title = _("You have %(n)d unread messages in %(program)s") % {
+                    "n": count,
+                    "program": conversation.program.name,
+                }
+                created = notify(
+                    person,
+                    kind="messaging.unread",
+                    title=title,
+                    body=_("Open the conversation to read and reply."),
+                    url=reverse("messaging_thread", args=[conversation.pk]),
+                    dedupe_key=(
+                        f"messaging.unread:{conversation.pk}:{member.last_read_message_id}"
+                    ),
+                )
+            sent += created is not None
+    return sent
+
+
+def coordinator_can_view_activity(user: User, program: Program) -> bool:
+    return is_coordinator(user, program)

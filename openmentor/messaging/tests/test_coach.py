@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from openmentor.messaging import coach
+
+NOON_UTC = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def codes(text: str, **kwargs: object) -> list[str]:
+    options = {"is_first_message": False, "recipient_zone": "UTC", "now": NOON_UTC, **kwargs}
+    return [h.code for h in coach.hints(text, **options)]  # type: ignore[arg-type]
+
+
+def test_hints_for_shouting_missing_greeting_walls_and_harsh_words() -> None:
+    assert codes("WHY HAVE YOU NOT REPLIED TO ME YET") == ["all_caps"]
+    assert codes("Can we meet?", is_first_message=True) == ["no_greeting"]
+    assert codes("Hola, ¿nos vemos?", is_first_message=True) == []
+    assert codes("word " * 700) == ["wall_of_text"]
+    assert codes("That was a stupid idea") == ["harsh_words"]
+    assert codes("Eso fue estúpido") == ["harsh_words"]
+    assert codes("Thanks, see you soon!") == []
+
+
+def test_night_for_the_recipient_suggests_their_morning() -> None:
+    # 12:00 UTC is 22:00 in Sydney (AEDT is UTC+11 in March: 23:00).
+    hints = coach.hints(
+        "Thanks!", is_first_message=False, recipient_zone="Australia/Sydney", now=NOON_UTC
+    )
+    assert [h.code for h in hints] == ["recipient_night"]
+    morning = hints[0].suggested_send_at
+    assert morning is not None
+    assert morning.hour == 8 and morning > NOON_UTC

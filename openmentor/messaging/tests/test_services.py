@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.utils import timezone
+
+from openmentor.core.errors import NotAllowed, NotFound, ValidationFailed
+from openmentor.messaging import selectors, services
+from openmentor.messaging.models import AuditLog, Message, MessageStatus
+from openmentor.notifications.models import Notification, UserEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_retried_send_with_the_same_client_id_returns_the_first_message(
+    conversation: Any, carol: Any, bob: Any
+) -> None:
+    first = services.send_message(carol, conversation, body="Hello Bob", client_id="abc-1")
+    again = services.send_message(carol, conversation, body="Hello Bob", client_id="abc-1")
+    assert first.created and not again.created
+    assert again.message.pk == first.message.pk
+    assert Message.objects.filter(sender=carol).count() == 1
+    # One event per recipient, not two.
+    assert UserEvent.objects.filter(user=bob, type="message.new").count() == 1
+
+
+def test_body_is_encrypted_at_rest(conversation: Any, send: Any, carol: Any) -> None:
+    message = send(carol, "my secret research plan")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body_encrypted FROM messaging_message WHERE id = %s", [message.pk])
+        raw = cursor.fetchone()[0]
+    assert "secret" not in raw
+    assert Message.objects.get(pk=message.pk).body == "my secret research plan"
+    # The catch-up log stores ids only, never the text.
+    payloads = [str(e.payload) for e in UserEvent.objects.all()]
+    assert payloads and not any("secret" in p for p in payloads)
+
+
+def test_bad_input_is_refused_and_nothing_saved(conversation: Any, carol: Any) -> None:
+    for body, client_id in [("   ", "ok-1"), ("x" * 10_001, "ok-2"), ("fine", "bad id!")]:
+        with pytest.raises(ValidationFailed):
+            services.send_message(carol, conversation, body=body, client_id=client_id)
+    fake_pdf = SimpleUploadedFile("cv.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationFailed):
+        services.send_message(
+            carol, conversation, body="cv", client_id="ok-3", attachments=[fake_pdf]
+        )
+    assert Message.objects.count() == 0
+
+
+def test_outsiders_cannot_read_or_send(
+    conversation: Any,
+    send: Any,
+    carol: Any,
+    erin: Any,
+    charlie: Any,
+    alice: Any,
+    dave: Any,
+    other_program: Any,
+) -> None:
+    message = send(carol, "hello")
+    for person in (erin, charlie, alice, dave):
+        with pytest.raises(NotFound):
+            selectors.conversation_for(person, conversation.pk)
+        with pytest.raises(NotFound):
+            services.send_message(person, conversation, body="hi", client_id="x1")
+        with pytest.raises(NotFound):
+            services.edit_message(person, message.pk, "changed")
+        assert selectors.search(person, "hello") == []
+
+
+def test_edit_keeps_history_and_delete_leaves_a_tombstone(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    message = send(carol, "Meet on Tuesday")
+    with pytest.raises(NotAllowed):
+        services.edit_message(bob, message.pk, "Meet on Friday")
+    services.edit_message(carol, message.pk, "Meet on Wednesday")
+    message.refresh_from_db()
+    assert message.body == "Meet on Wednesday" and message.edited_at
+    assert [r.body for r in message.revisions.all()] == ["Meet on Tuesday"]
+    services.delete_message(carol, message.pk)
+    message.refresh_from_db()
+    assert message.deleted_at and message.body == "" and not message.revisions.exists()
+    types = list(UserEvent.objects.filter(user=bob).values_list("type", flat=True))
+    assert types == ["message.new", "message.edited", "message.deleted"]
+
+
+def test_unread_counts_and_read_cursor(conversation: Any, send: Any, carol: Any, bob: Any) -> None:
+    send(carol, "one")
+    last = send(carol, "two")
+    unread = {c.pk: c.unread for c in selectors.my_conversations(bob)}
+    assert unread[conversation.pk] == 2
+    assert {c.pk: c.unread for c in selectors.my_conversations(carol)}[conversation.pk] == 0
+    services.mark_read(bob, conversation)
+    assert {c.pk: c.unread for c in selectors.my_conversations(bob)}[conversation.pk] == 0
+    read_event = UserEvent.objects.filter(user=carol, type="conversation.read").get()
+    assert read_event.payload["message"] == last.pk
+
+
+def test_cursor_pagination_walks_a_long_thread_without_gaps(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    sent = [send(carol, f"m{i}").pk for i in range(7)]
+    page, has_older = selectors.thread_page(bob, conversation, limit=3)
+    seen = [m.pk for m in page]
+    while has_older:
+        page, has_older = selectors.thread_page(bob, conversation, before=seen[0], limit=3)
+        seen = [m.pk for m in page] + seen
+    assert seen == sent
+    newer, _more = selectors.thread_page(bob, conversation, after=sent[4], limit=10)
+    assert [m.pk for m in newer] == sent[5:]
+
+
+def test_report_reaches_coordinators_and_each_read_is_audited(
+    conversation: Any,
+    send: Any,
+    carol: Any,
+    bob: Any,
+    alice: Any,
+    dave: Any,
+    other_program: Any,
+) -> None:
+    message = send(carol, "something unkind")
+    report = services.report_message(bob, message.pk, "This felt unkind.")
+    assert Notification.objects.filter(user=alice, kind="messaging.report").exists()
+    with pytest.raises(NotFound):
+        services.read_report(dave, report.pk)
+    opened = services.read_report(alice, report.pk)
+    assert opened.message.body == "something unkind"
+    log = AuditLog.objects.get()
+    assert (log.actor, log.action, log.message_id) == (alice, "report.read", message.pk)
+
+
+def test_block_hides_messages_and_stops_one_to_one_sending(
+    conversation: Any, send: Any, carol: Any, bob: Any, charlie: Any
+) -> None:
+    send(carol, "before the block")
+    services.block(bob, carol.pk)
+    with pytest.raises(NotAllowed):
+        services.send_message(carol, conversation, body="hello?", client_id="after-block")
+    page, _older = selectors.thread_page(bob, conversation)
+    assert page == []
+    with pytest.raises(NotFound):  # only people one shares a conversation with
+        services.block(bob, charlie.pk)
+
+
+def test_scheduled_message_goes_out_when_due(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    later = timezone.now() + timedelta(hours=5)
+    message = send(carol, "good morning", send_at=later)
+    assert message.status == MessageStatus.SCHEDULED
+    assert selectors.thread_page(bob, conversation)[0] == []
+    assert services.deliver_due_messages(now=later - timedelta(minutes=5)) == 0
+    assert services.deliver_due_messages(now=later) == 1
+    assert [m.pk for m in selectors.thread_page(bob, conversation)[0]] == [message.pk]
+    assert UserEvent.objects.filter(user=bob, type="message.new").count() == 1
+
+
+def test_unread_email_once_per_conversation_in_the_recipients_language(
+    conversation: Any, send: Any, carol: Any, bob: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    bob.language = "es"
+    bob.save()
+    send(carol, "uno")
+    send(carol, "dos")
+    mail.outbox.clear()
+    later = timezone.now() + services.unread_email_delay() + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.email_unread(now=later) == 1
+        assert services.email_unread(now=later) == 0  # a re-run sends nothing new
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+    notification = Notification.objects.get(user=bob, kind="messaging.unread")
+    assert "2" in notification.title
+    assert not Notification.objects.filter(user=carol, kind="messaging.unread").exists()
+
+
+def test_unread_email_respects_preferences(
+    conversation: Any, send: Any, carol: Any, bob: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from openmentor.notifications.services import set_preference
+
+    set_preference(bob, "messaging.unread", "in_app")
+    send(carol, "uno")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.email_unread(now=timezone.now() + timedelta(hours=2)) == 1
+    assert mail.outbox == []
+
+
+def test_search_finds_only_own_conversations(
+    conversation: Any, send: Any, carol: Any, bob: Any, erin: Any, program: Any
+) -> None:
+    send(carol, "The Grant proposal is due")
+    assert [m.body for m in selectors.search(bob, "grant")] == ["The Grant proposal is due"]
+    assert selectors.search(erin, "grant") == []
+
+
+def test_support_thread_is_between_participant_and_coordinators(
+    program: Any, bob: Any, erin: Any, alice: Any, dave: Any, other_program: Any
+) -> None:
+    thread = services.support_conversation(bob, program)
+    services.send_message(bob, thread, body="Question about deadlines", client_id="q1")
+    assert selectors.can_read(alice, thread)
+    assert not selectors.can_read(erin, thread)
+    assert not selectors.can_read(dave, thread)
+    with pytest.raises(NotAllowed):
+        services.support_conversation(alice, program)  # coordinators answer, not ask

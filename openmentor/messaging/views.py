@@ -1,0 +1,375 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from openmentor.core.consumers import user_group_name
+from openmentor.core.errors import DomainError, NotFound
+from openmentor.core.forms import apply_domain_error
+from openmentor.notifications import selectors as event_selectors
+from openmentor.programs.models import Membership, MembershipStatus, Program, Role
+from openmentor.programs.selectors import is_coordinator
+
+from . import coach, selectors, services
+from .crypto import decrypt_bytes
+from .forms import EditForm, MessageForm, ReportForm, SearchForm
+from .models import Attachment, Conversation, ConversationMember
+
+View = Callable[..., HttpResponse]
+
+
+def domain_errors_as_404(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+
+    return wrapper
+
+
+@login_required
+def conversation_list(request: HttpRequest) -> HttpResponse:
+    services.ensure_my_conversations(request.user)
+    conversations = [
+        (c, selectors.conversation_title(c, request.user))
+        for c in selectors.my_conversations(request.user)
+    ]
+    support_programs = Program.objects.filter(
+        memberships__in=Membership.objects.filter(
+            user=request.user, status=MembershipStatus.ACTIVE
+        ).exclude(role=Role.COORDINATOR)
+    )
+    coordinated = Program.objects.filter(
+        memberships__user=request.user,
+        memberships__role=Role.COORDINATOR,
+        memberships__status=MembershipStatus.ACTIVE,
+    )
+    return render(
+        request,
+        "messaging/list.html",
+        {
+            "conversations": conversations,
+            "support_programs": support_programs.distinct(),
+            "coordinated": coordinated.distinct(),
+            "search_form": SearchForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def start_support(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=slug)
+    try:
+        conversation = services.support_conversation(request.user, program)
+    except DomainError as error:
+        flash.error(request, error.message)
+        return redirect("messaging_list")
+    return redirect("messaging_thread", conversation.pk)
+
+
+@login_required
+@domain_errors_as_404
+def mentorship_messages(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = services.open_mentorship_conversation(request.user, pk)
+    return redirect("messaging_thread", conversation.pk)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _send_at(conversation: Conversation, request: HttpRequest, when: str) -> Any:
+    if when != "morning":
+        return None
+    zone = selectors.first_recipient_zone(conversation, request.user)
+    return coach.next_morning(zone or request.user.time_zone or "UTC", timezone.now())
+
+
+@login_required
+@domain_errors_as_404
+def thread(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = selectors.conversation_for(request.user, pk)
+    form = MessageForm(request.POST or None, request.FILES or None)
+    hints: list[coach.Hint] = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            if request.POST.get("action") == "check":
+                hints = _hints(request, conversation, data["body"])
+                if not hints:
+                    flash.info(request, _("No suggestions: your message reads well."))
+            else:
+                try:
+                    result = services.send_message(
+                        request.user,
+                        conversation,
+                        body=data["body"],
+                        client_id=data["client_id"],
+                        send_at=_send_at(conversation, request, data["when"]),
+                        attachments=request.FILES.getlist("attachments"),
+                    )
+                except DomainError as error:
+                    apply_domain_error(form, error)
+                else:
+                    if result.message.send_at:
+                        flash.success(request, _("Your message is scheduled."))
+                    return redirect(
+                        reverse("messaging_thread", args=[pk]) + f"#m{result.message.pk}"
+                    )
+        if form.errors:
+            status = 400
+    before = _int_or_none(request.GET.get("before"))
+    rows, has_older = selectors.thread_page(request.user, conversation, before=before)
+    if before is None and request.method == "GET":
+        services.mark_read(request.user, conversation)
+    return render(
+        request,
+        "messaging/thread.html",
+        {
+            "conversation": conversation,
+            "title": selectors.conversation_title(conversation, request.user),
+            "messages_page": rows,
+            "has_older": has_older,
+            "oldest_id": rows[0].pk if rows else None,
+            "form": form,
+            "hints": hints,
+            "coach_enabled": selectors.coach_enabled(request.user),
+            "read_only": selectors.is_read_only(conversation),
+            "others": selectors.other_members(conversation, request.user),
+            "blocked": selectors.blocked_by(request.user.pk),
+            "last_event_id": event_selectors.latest_event_id(request.user),
+            "read_cursors": _read_cursors(conversation, request.user.pk),
+            "guidelines_url": selectors.guidelines_url(conversation),
+        },
+        status=status,
+    )
+
+
+def _read_cursors(conversation: Conversation, viewer_id: int) -> int:
+    """The furthest message any other member has read: shown as "seen"."""
+    cursors = ConversationMember.objects.filter(conversation=conversation).exclude(
+        user_id=viewer_id
+    )
+    return max((m.last_read_message_id for m in cursors), default=0)
+
+
+def _hints(request: HttpRequest, conversation: Conversation, body: str) -> list[coach.Hint]:
+    if not selectors.coach_enabled(request.user):
+        return []
+    return coach.hints(
+        body,
+        is_first_message=not selectors.has_sent_before(request.user, conversation),
+        recipient_zone=selectors.first_recipient_zone(conversation, request.user),
+        now=timezone.now(),
+    )
+
+
+@login_required
+@domain_errors_as_404
+def edit_message(request: HttpRequest, pk: int) -> HttpResponse:
+    message = selectors.message_for(request.user, pk)
+    if message.sender_id != request.user.pk or message.deleted_at:
+        raise Http404
+    form = EditForm(request.POST or None, initial={"body": message.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_message(request.user, pk, form.cleaned_data["body"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect(reverse("messaging_thread", args=[message.conversation_id]) + f"#m{pk}")
+    return render(
+        request,
+        "messaging/edit.html",
+        {"form": form, "message": message, "revisions": message.revisions.all()},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@domain_errors_as_404
+def delete_message(request: HttpRequest, pk: int) -> HttpResponse:
+    message = services.delete_message(request.user, pk)
+    flash.success(request, _("Message deleted."))
+    return redirect("messaging_thread", message.conversation_id)
+
+
+@login_required
+@domain_errors_as_404
+def report_message(request: HttpRequest, pk: int) -> HttpResponse:
+    message = selectors.message_for(request.user, pk)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_message(request.user, pk, form.cleaned_data["reason"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            flash.success(request, _("Thank you. The coordinators will look at this message."))
+            return redirect("messaging_thread", message.conversation_id)
+    return render(
+        request,
+        "messaging/report.html",
+        {"form": form, "message": message},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@domain_errors_as_404
+def block_person(request: HttpRequest, user_id: int) -> HttpResponse:
+    if request.POST.get("undo"):
+        services.unblock(request.user, user_id)
+        flash.success(request, _("Unblocked."))
+    else:
+        services.block(request.user, user_id)
+        flash.success(request, _("Blocked. You will no longer see their messages."))
+    return redirect(
+        (
+            request.POST.get("next_conversation")
+            and reverse("messaging_thread", args=[int(request.POST["next_conversation"])])
+        )
+        or reverse("messaging_list")
+    )
+
+
+@login_required
+@require_POST
+def coach_setting(request: HttpRequest) -> HttpResponse:
+    enabled = request.POST.get("enabled") == "1"
+    services.set_coach(request.user, enabled)
+    flash.success(request, _("Writing hints are on.") if enabled else _("Writing hints are off."))
+    conversation = _int_or_none(request.POST.get("conversation"))
+    if conversation:
+        return redirect("messaging_thread", conversation)
+    return redirect("messaging_list")
+
+
+@login_required
+@require_GET
+def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
+    item = get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
+    try:
+        message = selectors.message_for(request.user, item.message_id)
+    except NotFound as error:
+        raise Http404 from error
+    if message.deleted_at or message.sender_id in selectors.blocked_by(request.user.pk):
+        raise Http404
+    with item.file.open("rb") as handle:
+        data = decrypt_bytes(handle.read())
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{item.name.replace(chr(34), "")}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = []
+    if form.is_valid() and form.cleaned_data["q"]:
+        results = selectors.search(request.user, form.cleaned_data["q"])
+    return render(
+        request,
+        "messaging/search.html",
+        {"form": form, "results": results, "window": selectors.SEARCH_WINDOW},
+    )
+
+
+@login_required
+def program_activity(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=slug)
+    if not is_coordinator(request.user, program):
+        raise Http404
+    return render(
+        request,
+        "messaging/program_activity.html",
+        {
+            "program": program,
+            "conversations": selectors.program_activity(program.pk),
+            "reports": selectors.open_reports(program.pk),
+        },
+    )
+
+
+@login_required
+@domain_errors_as_404
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST":
+        report = services.resolve_report(request.user, pk)
+        flash.success(request, _("Report marked as handled."))
+        return redirect("messaging_program_activity", report.message.conversation.program.slug)
+    report = services.read_report(request.user, pk)
+    return render(request, "messaging/report_detail.html", {"report": report})
+
+
+# --- long-poll fallback -----------------------------------------------------------------
+
+POLL_SECONDS = 25
+
+
+async def poll(request: HttpRequest) -> HttpResponse:
+    """For clients whose WebSockets are blocked: wait up to 25 s for the next event.
+
+    Async so a waiting client holds no worker thread. It joins the person's group before
+    reading the database, so an event committed in between is not missed."""
+    user = await request.auser()
+    if not user.is_authenticated:
+        return JsonResponse({"code": "unauthenticated"}, status=401)
+    after = max(_int_or_none(request.GET.get("after")) or 0, 0)
+    try:
+        wait = min(max(float(request.GET.get("timeout", POLL_SECONDS)), 0), POLL_SECONDS)
+    except ValueError:
+        wait = POLL_SECONDS
+    layer = get_channel_layer()
+    channel = await layer.new_channel() if layer else None
+    if layer and channel:
+        await layer.group_add(user_group_name(user.pk), channel)
+    try:
+        rows = await sync_to_async(event_selectors.events_after)(user, after)
+        if not rows and layer and channel and wait:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(layer.receive(channel), timeout=wait)
+            rows = await sync_to_async(event_selectors.events_after)(user, after)
+    finally:
+        if layer and channel:
+            await layer.group_discard(user_group_name(user.pk), channel)
+    events = [
+        {"id": e.pk, "type": e.type, "payload": e.payload, "created_at": e.created_at.isoformat()}
+        for e in rows
+    ]
+    return HttpResponse(
+        json.dumps({"events": events, "last_id": rows[-1].pk if rows else after}),
+        content_type="application/json",
+    )
