@@ -5,6 +5,7 @@ from .build import PersonRecord, build_pool, build_problem
 from .explain import render_explanation, render_factor, render_reason
 from .recommend import recommend
 from .scoring import Scorer
+from .stable import StableResult, blocking_pairs, stable_match
 from .types import (
     AssignmentResult,
     AvailabilityGrid,
@@ -29,13 +30,16 @@ __all__ = [
     "ProgramWeights",
     "Recommendation",
     "Scorer",
+    "StableResult",
     "UnmatchedPerson",
     "Vocabulary",
     "assign",
+    "blocking_pairs",
     "build_pool",
     "build_problem",
     "recommend",
     "render_explanation",
     "render_factor",
     "render_reason",
+    "stable_match",
 ]

@@ -29,6 +29,11 @@ from numpy.typing import NDArray
 from .bitsets import intersects, popcount_and
 from .types import FloatArray, IntArray, MatchingProblem, MatchRules, ProgramWeights
 
+try:  # scipy's private accumulate-in-place kernel; the public `@` is the fallback
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - depends on the scipy build
+    _csr_matvecs = None
+
 NEG_INF = np.float32(-np.inf)
 _DENSE_FEATURE_LIMIT = 1024
 _TABLE_LIMIT = 1 << 25
@@ -226,6 +231,7 @@ class ColumnSet:
     padded: int
     block: int
     dense_t: FloatArray | None
+    mixed_t: FloatArray | None
     sparse_t: list[sp.csc_matrix]
     profile_key: IntArray
     availability_key: IntArray
@@ -391,26 +397,36 @@ class Scorer:
                         right_tfidf[:, shared_terms],
                     )
                 )
-        dense_left, dense_right = [], []
+        # Three product kinds, cheapest first for their input: dense x dense (embeddings) by
+        # BLAS; sparse tag/term rows x dense mentor columns as one scipy sparse-dense product
+        # (a mentee has a dozen terms, so this beats BLAS over every vocabulary column);
+        # sparse x sparse only when the vocabulary is too large to densify the mentor side.
+        dense_left: list[FloatArray] = []
+        dense_right: list[FloatArray] = []
+        mixed_left: list[sp.csr_matrix] = []
+        mixed_right: list[FloatArray] = []
         self._sparse_blocks: list[tuple[sp.csr_matrix, sp.csr_matrix]] = []
-        dense_dims = 0
+        mixed_dims = 0
         for left, right in blocks:
-            dims = left.shape[1]
-            if not sp.issparse(left) or dense_dims + dims <= dense_limit:
-                dense_left.append(left.toarray() if sp.issparse(left) else left)
-                dense_right.append(right.toarray() if sp.issparse(right) else right)
-                dense_dims += dims
+            if not sp.issparse(left):
+                dense_left.append(np.asarray(left))
+                dense_right.append(np.asarray(right))
+            elif mixed_dims + left.shape[1] <= dense_limit:
+                mixed_left.append(sp.csr_matrix(left))
+                mixed_right.append(right.toarray() if sp.issparse(right) else right)
+                mixed_dims += left.shape[1]
             else:
                 self._sparse_blocks.append((sp.csr_matrix(left), sp.csr_matrix(right)))
+        self._dense_left: FloatArray | None = None
+        self._dense_right: FloatArray | None = None
         if dense_left:
-            self._dense_left: FloatArray | None = np.ascontiguousarray(
-                np.hstack(dense_left), dtype=np.float32
-            )
-            self._dense_right: FloatArray | None = np.ascontiguousarray(
-                np.hstack(dense_right), dtype=np.float32
-            )
-        else:
-            self._dense_left = self._dense_right = None
+            self._dense_left = np.ascontiguousarray(np.hstack(dense_left), dtype=np.float32)
+            self._dense_right = np.ascontiguousarray(np.hstack(dense_right), dtype=np.float32)
+        self._mixed_left: sp.csr_matrix | None = None
+        self._mixed_right: FloatArray | None = None
+        if mixed_left:
+            self._mixed_left = sp.csr_matrix(sp.hstack(mixed_left), dtype=np.float32)
+            self._mixed_right = np.ascontiguousarray(np.hstack(mixed_right), dtype=np.float32)
 
     def _tfidf(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         mentees, mentors = self.problem.mentees, self.problem.mentors
@@ -467,6 +483,10 @@ class Scorer:
         if self._dense_right is not None:
             dense_t = np.zeros((self._dense_right.shape[1], padded), dtype=np.float32)
             dense_t[:, :size] = self._dense_right[idx].T
+        mixed_t = None
+        if self._mixed_right is not None:
+            mixed_t = np.zeros((self._mixed_right.shape[1], padded), dtype=np.float32)
+            mixed_t[:, :size] = self._mixed_right[idx].T
         sparse_t = [
             sp.csc_matrix(sp.vstack([right[idx], sp.csr_matrix((pad, right.shape[1]))]).T)
             for _, right in self._sparse_blocks
@@ -491,6 +511,7 @@ class Scorer:
             padded=padded,
             block=block,
             dense_t=dense_t,
+            mixed_t=mixed_t,
             sparse_t=sparse_t,
             profile_key=key(self._profile_table),
             availability_key=key(self._availability_table),
@@ -537,6 +558,8 @@ class Scorer:
             np.matmul(self._dense_left[rows], cols.dense_t, out=out)
         else:
             out.fill(0)
+        if self._mixed_left is not None and cols.mixed_t is not None:
+            _add_sparse_dense(self._mixed_left[rows], cols.mixed_t, out)
         for (left, _), right_t in zip(self._sparse_blocks, cols.sparse_t, strict=True):
             out += (left[rows] @ right_t).toarray()
         mentees, mentors = self.problem.mentees, self.problem.mentors
@@ -765,6 +788,29 @@ class Scorer:
         self, mentee: NDArray[np.integer[Any]], mentor: NDArray[np.integer[Any]]
     ) -> FloatArray:
         return self.pair_factors(mentee, mentor).score
+
+
+def _add_sparse_dense(left: sp.csr_matrix, right: FloatArray, out: FloatArray) -> None:
+    """``out += left @ right`` without a temporary the size of ``out``."""
+    if (
+        _csr_matvecs is not None
+        and out.flags.c_contiguous
+        and right.flags.c_contiguous
+        and left.dtype == right.dtype == out.dtype == np.float32
+    ):
+        n_rows, n_inner = left.shape
+        _csr_matvecs(
+            n_rows,
+            n_inner,
+            right.shape[1],
+            left.indptr,
+            left.indices,
+            left.data,
+            right.reshape(-1),
+            out.reshape(-1),
+        )
+    else:
+        out += left @ right
 
 
 def _rowwise_dot(

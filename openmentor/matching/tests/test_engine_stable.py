@@ -1,0 +1,106 @@
+"""Stable matching: no blocking pair among all feasible pairs, by brute force."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from openmentor.matching.engine import (
+    MatchRules,
+    Scorer,
+    blocking_pairs,
+    build_problem,
+    stable_match,
+)
+from openmentor.matching.engine.stable import preference_values
+
+from .test_engine_support import Instance, feasible, instances, remaining
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def rank_in(ranking: list[str], other: str) -> int:
+    ranked = list(dict.fromkeys(ranking))
+    return ranked.index(other) + 1 if other in ranked else 0
+
+
+def brute_force_blocking(inst: Instance, mentee_of: dict[int, int]) -> list[tuple[int, int]]:
+    problem = inst.problem()
+    scorer = Scorer(problem, inst.weights, inst.rules)
+    n, m = len(inst.mentees), len(inst.mentors)
+    i, j = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
+    scores = scorer.pair_scores(i.ravel(), j.ravel()).reshape(n, m) if n and m else None
+    ok = [[feasible(inst.mentees[a], inst.mentors[b], inst) for b in range(m)] for a in range(n)]
+
+    def mentee_value(a: int, b: int) -> float:
+        rank = rank_in(inst.mentees[a]["ranking"], inst.mentors[b]["id"])
+        return float(preference_values(np.array([scores[a, b]]), np.array([rank]))[0])
+
+    def mentor_value(b: int, a: int) -> float:
+        rank = rank_in(inst.mentors[b]["ranking"], inst.mentees[a]["id"])
+        return float(preference_values(np.array([scores[a, b]]), np.array([rank]))[0])
+
+    held: dict[int, list[int]] = {b: [] for b in range(m)}
+    for a, b in mentee_of.items():
+        held[b].append(a)
+    blocking = []
+    for a in range(n):
+        for b in range(m):
+            if not ok[a][b] or mentee_of.get(a) == b:
+                continue
+            current = mentee_of.get(a)
+            if current is not None and mentee_value(a, b) <= mentee_value(a, current):
+                continue
+            if len(held[b]) < remaining(inst.mentors[b], inst):
+                blocking.append((a, b))
+                continue
+            if not held[b]:
+                continue
+            worst = min(held[b], key=lambda x: (mentor_value(b, x), -x))
+            if (mentor_value(b, a), -a) > (mentor_value(b, worst), -worst):
+                blocking.append((a, b))
+    return blocking
+
+
+@FAST
+@given(instances(max_mentees=8, max_mentors=5))
+def test_complete_stable_matching_has_no_blocking_pair(inst: Instance) -> None:
+    result = stable_match(inst.problem(), inst.weights, inst.rules, complete=True)
+    mentee_of = dict(zip(result.mentee_index.tolist(), result.mentor_index.tolist(), strict=True))
+    assert len(mentee_of) == result.matched
+    for b, taken in Counter(mentee_of.values()).items():
+        assert taken <= remaining(inst.mentors[b], inst)
+    for a, b in mentee_of.items():
+        assert feasible(inst.mentees[a], inst.mentors[b], inst)
+    assert brute_force_blocking(inst, mentee_of) == []
+    assert len(result.blocking_pairs()) == 0
+
+
+@FAST
+@given(instances(max_mentees=8, max_mentors=5), st.integers(1, 3))
+def test_candidate_graph_stability_and_checker(inst: Instance, k: int) -> None:
+    rules = MatchRules(**{**vars(inst.rules), "candidates_per_mentee": k})
+    result = stable_match(inst.problem(), inst.weights, rules, complete=False, explain=False)
+    assert len(result.blocking_pairs()) == 0
+    # The checker does find blocking pairs: drop one matched pair and the pair blocks.
+    if result.matched:
+        assert result.graph is not None and result.held_edges is not None
+        assert result.capacity is not None
+        broken = blocking_pairs(
+            result.graph, result.held_edges[1:], result.n_mentees, result.capacity
+        )
+        assert result.held_edges[0] in broken.tolist()
+
+
+def test_unmatched_reasons_after_stable_match() -> None:
+    mentees = [
+        {"id": "a", "languages": {"en": 5}, "availability": [1, 2]},
+        {"id": "b", "languages": {"en": 5}, "availability": [1, 2]},
+    ]
+    mentors = [{"id": "x", "languages": {"en": 5}, "availability": [1, 2], "capacity": 1}]
+    result = stable_match(build_problem(mentees, mentors))
+    assert result.matched == 1
+    assert result.unmatched[0].reasons == ("all_suitable_mentors_full",)
