@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from openmentor.core.text import split_tags
-from openmentor.core.timezones import is_valid_timezone, timezone_choices
+from openmentor.core.timezones import canonical_timezone, is_valid_timezone, timezone_choices
 
 from .models import MeetingMode, Profile, ProfileLanguage, ProfileVisibility, Seniority, User
 from .selectors import language_choices
@@ -21,6 +21,9 @@ class TimeZoneField(forms.ChoiceField):
 
     def valid_value(self, value: Any) -> bool:
         return is_valid_timezone(str(value))
+
+    def clean(self, value: Any) -> str:
+        return canonical_timezone(super().clean(value))
 
 
 class SignupExtraForm(forms.Form):

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from openmentor.core.errors import NotFound, ValidationFailed
 from openmentor.core.text import normalise_tag
-from openmentor.core.timezones import is_valid_timezone
+from openmentor.core.timezones import canonical_timezone, is_valid_timezone
 
 from .models import (
     MeetingMode,
@@ -126,7 +126,7 @@ def update_profile(user: User, data: ProfileInput) -> Profile:
         user.display_name = data.display_name.strip()
         user_fields.append("display_name")
     if data.time_zone is not None:
-        user.time_zone = data.time_zone
+        user.time_zone = canonical_timezone(data.time_zone)
         user_fields.append("time_zone")
     if user_fields:
         user.save(update_fields=user_fields)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
+from zoneinfo import TZPATH
 
 
 @lru_cache(maxsize=1)
@@ -14,6 +16,26 @@ def available_timezones() -> frozenset[str]:
 
 def is_valid_timezone(name: str) -> bool:
     return name in available_timezones()
+
+
+@lru_cache(maxsize=1)
+def _zone_links() -> dict[str, str]:
+    """Old names (``Asia/Calcutta``) to current ones (``Asia/Kolkata``), from the tz
+    database's own link table. Browsers built on ICU still report some old names."""
+    links: dict[str, str] = {}
+    try:
+        text = (Path(TZPATH[0]) / "tzdata.zi").read_text() if TZPATH else ""
+    except OSError:
+        return links
+    for line in text.splitlines():
+        if line.startswith("L "):
+            _marker, target, alias = line.split()[:3]
+            links[alias] = target
+    return links
+
+
+def canonical_timezone(name: str) -> str:
+    return _zone_links().get(name, name)
 
 
 @lru_cache(maxsize=1)

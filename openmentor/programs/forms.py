@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -60,10 +61,9 @@ class QuestionForm(forms.Form):
         return data
 
 
-def application_form_class(
-    questions: list[ApplicationQuestion], *, has_guidelines: bool
-) -> type[forms.Form]:
-    """Build the application form from the program's own questions."""
+def question_fields(questions: Sequence[Any]) -> dict[str, forms.Field]:
+    """One form field per question (``q_<id>``). Application and survey questions share
+    this builder: anything with prompt, help_text, kind, choices and required."""
     fields: dict[str, forms.Field] = {}
     for question in questions:
         name = f"q_{question.pk}"
@@ -95,6 +95,14 @@ def application_form_class(
                 widget=forms.RadioSelect(attrs={"class": "scale"}),
                 **common,
             )
+    return fields
+
+
+def application_form_class(
+    questions: list[ApplicationQuestion], *, has_guidelines: bool
+) -> type[forms.Form]:
+    """Build the application form from the program's own questions."""
+    fields = question_fields(questions)
     fields["motivation"] = forms.CharField(
         label=_("Anything you would like the coordinators to know (optional)"),
         max_length=4000,

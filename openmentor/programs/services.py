@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -125,6 +126,10 @@ def _clean_choices(kind: str, choices: list[str]) -> list[str]:
     return []
 
 
+# Survey questions (feedback app) clean their choices the same way.
+clean_question_choices = _clean_choices
+
+
 def add_question(actor: User, program: Program, data: dict[str, Any]) -> ApplicationQuestion:
     require_coordinator(actor, program)
     if data.get("kind") not in QuestionKind.values:
@@ -153,9 +158,14 @@ def delete_question(actor: User, program: Program, question_id: int) -> None:
 
 def validate_answers(program: Program, role: str, answers: dict[str, Any]) -> dict[str, Any]:
     """Return the answers keyed by question id, or raise with one message per question."""
+    return validate_question_answers(selectors.questions_for(program, role), answers)
+
+
+def validate_question_answers(questions: Sequence[Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """Shared by application and survey questions (same kinds, same rules)."""
     errors: dict[str, str] = {}
     cleaned: dict[str, Any] = {}
-    for question in selectors.questions_for(program, role):
+    for question in questions:
         key = str(question.pk)
         value = answers.get(key)
         empty = value in (None, "", []) or (isinstance(value, str) and not value.strip())
@@ -245,7 +255,14 @@ def apply_to_program(
     else:
         membership.status = MembershipStatus.PENDING
         membership.decided_at = None
-    membership.save()
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError as exc:
+        # Two submissions raced past the check above; the unique constraint kept one.
+        raise Conflict(
+            _("You have already applied to this program in that role."), code="already_applied"
+        ) from exc
     if membership.status == MembershipStatus.PENDING:
         for coordinator in selectors.members(program, Role.COORDINATOR):
             send_email_on_commit(

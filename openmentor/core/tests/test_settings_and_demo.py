@@ -1,0 +1,84 @@
+"""Production settings pass Django's deployment check; the demo loads and its sign-ins work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from openmentor.programs.management.commands.seed_demo import DEMO_PASSWORD, SIGN_INS
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "OPENMENTOR_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path: Path) -> None:
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        OPENMENTOR_PRODUCTION="1",
+        OPENMENTOR_VAR_DIR=str(tmp_path),
+        SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="mentor.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run_manage("check", OPENMENTOR_PRODUCTION="1", OPENMENTOR_VAR_DIR=str(tmp_path))
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_data_spans_the_world_and_its_sign_ins_work(
+    django_capture_on_commit_callbacks,
+) -> None:
+    from openmentor.accounts.models import ProfileLanguage, User
+    from openmentor.programs.models import Program
+
+    call_command("seed_demo", "--if-empty")
+    people = User.objects.filter(email__endswith="@demo.openmentor.org", is_staff=False)
+    assert 55 <= people.count() <= 70
+    assert people.values("profile__country").distinct().count() >= 15
+    zones = set(people.values_list("time_zone", flat=True))
+    assert len(zones) >= 10
+    assert {"Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns"} <= zones  # half-hour zones
+    assert {
+        "Europe/London",
+        "Australia/Sydney",
+        "America/Santiago",
+    } & zones  # both hemispheres' DST
+    assert ProfileLanguage.objects.values("code").distinct().count() >= 5
+    assert {p.structure for p in Program.objects.all()} == {"hierarchical", "peer"}
+
+    for _role, email, _program in SIGN_INS:
+        client = Client()
+        response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+        assert client.get("/dashboard/").status_code == 200
+
+    call_command("seed_demo", "--if-empty")  # a second run leaves the data alone
+    assert Program.objects.count() == 2
