@@ -278,20 +278,31 @@ def solve(pp: ProgramProblem, snap: dict[str, Any]) -> Solution:
         return _pair_peers(pp)
     mode = snap.get("mode", "optimal")
     stats: dict[str, Any] = {"mode": mode}
-    stable = getattr(engine, "stable", None)
+    stable = _stable_solver()
     if mode == "stable" and stable is not None:
-        result = stable(pp.problem, pp.scorer.weights, pp.scorer.rules)
+        result = stable(pp.problem, scorer=pp.scorer)
     else:
         if mode == "stable":
             # The engine's stable solver is not there yet: say so rather than pretend.
             stats["note"] = "stable_unavailable_used_optimal"
         result = engine.assign(pp.problem, scorer=pp.scorer, maximize_matches=True)
-    stats.update({k: v for k, v in result.stats.items() if isinstance(v, int | float)})
+    stats.update(
+        {k: v for k, v in getattr(result, "stats", {}).items() if isinstance(v, int | float)}
+    )
     return Solution(
         pairs=[(p.mentee, p.mentor, p.score, p.factors) for p in result.pairs],  # type: ignore[misc]
         unmatched={u.person: u.reasons for u in result.unmatched},  # type: ignore[misc]
         stats=stats,
     )
+
+
+def _stable_solver() -> Any:
+    """The engine's stable solver, when the engine ships one (it is being built in parallel)."""
+    try:
+        from .engine.stable import stable_match
+    except ImportError:
+        return None
+    return stable_match
 
 
 def _pair_peers(pp: ProgramProblem) -> Solution:

@@ -7,158 +7,533 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('mentorships', '0002_agreements_goals_notes_sessions_closure_credentials'),
-        ('programs', '0001_programs_memberships_questions_invitations'),
+        ("mentorships", "0002_agreements_goals_notes_sessions_closure_credentials"),
+        ("programs", "0001_programs_memberships_questions_invitations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchingRound',
+            name="MatchingRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('settings_snapshot', models.JSONField(default=dict)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('runs', models.PositiveSmallIntegerField(default=0)),
-                ('stats', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matching_rounds', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                ("settings_snapshot", models.JSONField(default=dict)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("runs", models.PositiveSmallIntegerField(default=0)),
+                ("stats", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matching_rounds",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='MatchingSettings',
+            name="MatchingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weight_shared_goals', models.FloatField(default=3.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: shared goals')),
-                ('weight_text_similarity', models.FloatField(default=2.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: goals read like their experience')),
-                ('weight_availability', models.FloatField(default=1.5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: shared free time')),
-                ('weight_language', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: language level')),
-                ('weight_seniority', models.FloatField(default=0.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='weight: career stage gap')),
-                ('cross_border_bonus', models.FloatField(default=0.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='bonus for pairs from different countries')),
-                ('min_language_level', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='lowest shared language level (1 basic – 5 native)')),
-                ('min_overlap_hours', models.FloatField(default=1.0, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(40)], verbose_name='fewest shared free hours a week (0 = no live meetings needed)')),
-                ('exclude_same_org_unit', models.BooleanField(default=False, verbose_name='never pair people from the same organisation unit')),
-                ('mode', models.CharField(choices=[('optimal', 'Best total fit (optimal assignment)'), ('stable', 'Stable (nobody would both rather swap)')], default='optimal', max_length=12, verbose_name='solver')),
-                ('candidates_per_mentee', models.PositiveSmallIntegerField(default=50, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(500)], verbose_name='candidates considered per mentee (K)')),
-                ('require_consent', models.BooleanField(default=False, verbose_name='participants accept or decline a proposed match')),
-                ('max_pending_requests', models.PositiveSmallIntegerField(default=3, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='open requests a mentee may have at once')),
-                ('request_expiry_days', models.PositiveSmallIntegerField(default=7, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(60)], verbose_name='days before an unanswered request expires')),
-                ('program', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='matching_settings', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weight_shared_goals",
+                    models.FloatField(
+                        default=3.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: shared goals",
+                    ),
+                ),
+                (
+                    "weight_text_similarity",
+                    models.FloatField(
+                        default=2.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: goals read like their experience",
+                    ),
+                ),
+                (
+                    "weight_availability",
+                    models.FloatField(
+                        default=1.5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: shared free time",
+                    ),
+                ),
+                (
+                    "weight_language",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: language level",
+                    ),
+                ),
+                (
+                    "weight_seniority",
+                    models.FloatField(
+                        default=0.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="weight: career stage gap",
+                    ),
+                ),
+                (
+                    "cross_border_bonus",
+                    models.FloatField(
+                        default=0.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="bonus for pairs from different countries",
+                    ),
+                ),
+                (
+                    "min_language_level",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="lowest shared language level (1 basic – 5 native)",
+                    ),
+                ),
+                (
+                    "min_overlap_hours",
+                    models.FloatField(
+                        default=1.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(40),
+                        ],
+                        verbose_name="fewest shared free hours a week (0 = no live meetings needed)",
+                    ),
+                ),
+                (
+                    "exclude_same_org_unit",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="never pair people from the same organisation unit",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("optimal", "Best total fit (optimal assignment)"),
+                            ("stable", "Stable (nobody would both rather swap)"),
+                        ],
+                        default="optimal",
+                        max_length=12,
+                        verbose_name="solver",
+                    ),
+                ),
+                (
+                    "candidates_per_mentee",
+                    models.PositiveSmallIntegerField(
+                        default=50,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(500),
+                        ],
+                        verbose_name="candidates considered per mentee (K)",
+                    ),
+                ),
+                (
+                    "require_consent",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="participants accept or decline a proposed match",
+                    ),
+                ),
+                (
+                    "max_pending_requests",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(20),
+                        ],
+                        verbose_name="open requests a mentee may have at once",
+                    ),
+                ),
+                (
+                    "request_expiry_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="days before an unanswered request expires",
+                    ),
+                ),
+                (
+                    "program",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matching_settings",
+                        to="programs.program",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MentorRequest',
+            name="MentorRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('message', models.TextField(blank=True, max_length=2000)),
-                ('idempotency_key', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for an answer'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn'), ('expired', 'Expired')], default='pending', max_length=10)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('explanation', models.JSONField(blank=True, default=list)),
-                ('expires_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('response_message', models.TextField(blank=True, max_length=2000)),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sent_mentor_requests', to=settings.AUTH_USER_MODEL)),
-                ('mentor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='received_mentor_requests', to=settings.AUTH_USER_MODEL)),
-                ('mentorship', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='mentorships.mentorship')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentor_requests', to='programs.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("message", models.TextField(blank=True, max_length=2000)),
+                ("idempotency_key", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for an answer"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                            ("expired", "Expired"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("explanation", models.JSONField(blank=True, default=list)),
+                ("expires_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("response_message", models.TextField(blank=True, max_length=2000)),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sent_mentor_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="received_mentor_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="mentorships.mentorship",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentor_requests",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('score', models.FloatField()),
-                ('explanation', models.JSONField(default=list)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('locked', 'Locked'), ('rejected', 'Rejected'), ('published', 'Published')], default='proposed', max_length=10)),
-                ('is_manual', models.BooleanField(default=False)),
-                ('mentor_consent', models.CharField(choices=[('pending', 'Waiting for an answer'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('not_asked', 'Not asked')], default='not_asked', max_length=10)),
-                ('mentee_consent', models.CharField(choices=[('pending', 'Waiting for an answer'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('not_asked', 'Not asked')], default='not_asked', max_length=10)),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mentorship', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='mentorships.mentorship')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='matching.matchinground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("score", models.FloatField()),
+                ("explanation", models.JSONField(default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("locked", "Locked"),
+                            ("rejected", "Rejected"),
+                            ("published", "Published"),
+                        ],
+                        default="proposed",
+                        max_length=10,
+                    ),
+                ),
+                ("is_manual", models.BooleanField(default=False)),
+                (
+                    "mentor_consent",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for an answer"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("not_asked", "Not asked"),
+                        ],
+                        default="not_asked",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "mentee_consent",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for an answer"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("not_asked", "Not asked"),
+                        ],
+                        default="not_asked",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="mentorships.mentorship",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposals",
+                        to="matching.matchinground",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-score', 'pk'],
+                "ordering": ["-score", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='UnmatchedReason',
+            name="UnmatchedReason",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reasons', models.JSONField(default=list)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unmatched', to='matching.matchinground')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="unmatched",
+                        to="matching.matchinground",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__display_name'],
+                "ordering": ["user__display_name"],
             },
         ),
         migrations.CreateModel(
-            name='BlockedPair',
+            name="BlockedPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('first', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='blocked_pairs', to='programs.program')),
-                ('second', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                (
+                    "first",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="blocked_pairs",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "second",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('program', 'first', 'second'), name='one_block_per_pair')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("program", "first", "second"), name="one_block_per_pair"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='matchinground',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='round_progress_at_most_100'),
+            model_name="matchinground",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress__lte", 100)), name="round_progress_at_most_100"
+            ),
         ),
         migrations.AddIndex(
-            model_name='mentorrequest',
-            index=models.Index(fields=['status', 'expires_at'], name='matching_me_status_ba8ac8_idx'),
+            model_name="mentorrequest",
+            index=models.Index(
+                fields=["status", "expires_at"], name="matching_me_status_ba8ac8_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mentorrequest',
-            constraint=models.UniqueConstraint(fields=('mentee', 'idempotency_key'), name='one_request_per_idempotency_key'),
+            model_name="mentorrequest",
+            constraint=models.UniqueConstraint(
+                fields=("mentee", "idempotency_key"), name="one_request_per_idempotency_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mentorrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('program', 'mentee', 'mentor'), name='one_pending_request_per_pair'),
+            model_name="mentorrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("program", "mentee", "mentor"),
+                name="one_pending_request_per_pair",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mentorrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('mentor', models.F('mentee')), _negated=True), name='request_two_people'),
+            model_name="mentorrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mentor", models.F("mentee")), _negated=True),
+                name="request_two_people",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'rejected'), _negated=True), fields=('round', 'mentee'), name='one_live_proposal_per_mentee_per_round'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "rejected"), _negated=True),
+                fields=("round", "mentee"),
+                name="one_live_proposal_per_mentee_per_round",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('mentor', models.F('mentee')), _negated=True), name='proposal_two_people'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mentor", models.F("mentee")), _negated=True),
+                name="proposal_two_people",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unmatchedreason',
-            constraint=models.UniqueConstraint(fields=('round', 'user'), name='one_unmatched_row_per_person'),
+            model_name="unmatchedreason",
+            constraint=models.UniqueConstraint(
+                fields=("round", "user"), name="one_unmatched_row_per_person"
+            ),
         ),
     ]
