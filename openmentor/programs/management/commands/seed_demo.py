@@ -210,13 +210,13 @@ class Command(BaseCommand):
             matching_mode="both",
             created_by=coordinator,
         )
-        ApplicationQuestion.objects.create(
+        topic_question = ApplicationQuestion.objects.create(
             program=doctoral,
             prompt="What is the topic of your research?",
             kind="short_text",
             position=1,
         )
-        ApplicationQuestion.objects.create(
+        stage_question = ApplicationQuestion.objects.create(
             program=doctoral,
             prompt="Which stage of your doctorate are you in?",
             kind="single_choice",
@@ -275,7 +275,10 @@ class Command(BaseCommand):
                 user=user,
                 role="mentee",
                 status="pending" if i >= len(mentees) - 3 else "active",
-                answers={"1": "Doctoral research", "2": "Middle years"},
+                answers={
+                    str(topic_question.pk): user.profile.headline.split(" in ")[-1].capitalize(),
+                    str(stage_question.pk): rng.choice(stage_question.choices),
+                },
                 source="demo",
             )
         for user in peers:
