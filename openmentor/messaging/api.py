@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from . import coach, selectors, services
 
@@ -153,7 +153,7 @@ def messages(
     summary="Send; a retry with the same client_id returns the first message (200)",
     url_name="messaging_send",
 )
-def send(request: HttpRequest, conversation_id: int, payload: SendIn) -> tuple[int, Any]:
+def send(request: HttpRequest, conversation_id: int, payload: SendIn) -> Status:
     conversation = selectors.conversation_for(request.user, conversation_id)
     result = services.send_message(
         request.user,
@@ -162,7 +162,7 @@ def send(request: HttpRequest, conversation_id: int, payload: SendIn) -> tuple[i
         client_id=payload.client_id,
         send_at=payload.send_at,
     )
-    return (201 if result.created else 200), services.serialize(result.message)
+    return Status(201 if result.created else 200, services.serialize(result.message))
 
 
 @router.patch(
@@ -193,15 +193,17 @@ def read(request: HttpRequest, conversation_id: int, payload: ReadIn) -> dict[st
     response={201: ReportOut},
     url_name="messaging_report_api",
 )
-def report(request: HttpRequest, message_id: int, payload: ReportIn) -> tuple[int, Any]:
+def report(request: HttpRequest, message_id: int, payload: ReportIn) -> Status:
     created = services.report_message(request.user, message_id, payload.reason)
-    return 201, {"id": created.pk, "message": created.message_id, "created_at": created.created_at}
+    return Status(
+        201, {"id": created.pk, "message": created.message_id, "created_at": created.created_at}
+    )
 
 
 @router.post("/messaging/blocks", response={201: dict[str, int]}, url_name="messaging_block_api")
-def block(request: HttpRequest, payload: BlockIn) -> tuple[int, dict[str, int]]:
+def block(request: HttpRequest, payload: BlockIn) -> Status:
     services.block(request.user, payload.user_id)
-    return 201, {"blocked": payload.user_id}
+    return Status(201, {"blocked": payload.user_id})
 
 
 @router.delete(

@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from openmentor.core.consumers import user_group_name
-from openmentor.core.errors import DomainError, NotFound
+from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error
 from openmentor.notifications import selectors as event_selectors
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
@@ -46,6 +47,8 @@ def domain_errors_as_404(view: View) -> View:
             return view(request, *args, **kwargs)
         except NotFound as error:
             raise Http404(error.message) from error
+        except NotAllowed as error:
+            raise PermissionDenied(error.message) from error
 
     return wrapper
 

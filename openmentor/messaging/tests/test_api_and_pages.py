@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from openmentor.messaging import services
+from openmentor.messaging.models import AuditLog, Message
+from openmentor.notifications.models import UserEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def api_send(client: Client, conversation: Any, body: str, client_id: str) -> Any:
+    return client.post(
+        f"/api/v1/messaging/conversations/{conversation.pk}/messages",
+        data=json.dumps({"body": body, "client_id": client_id}),
+        content_type="application/json",
+    )
+
+
+def test_api_send_is_idempotent_and_pages_by_cursor(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    carol_client = client_for(carol)
+    first = api_send(carol_client, conversation, "Hello **Bob**", "k1")
+    retry = api_send(carol_client, conversation, "Hello **Bob**", "k1")
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert first.json()["id"] == retry.json()["id"]
+    assert "<strong>Bob</strong>" in first.json()["html"]
+    for i in range(3):
+        api_send(carol_client, conversation, f"more {i}", f"k{i + 2}")
+    url = f"/api/v1/messaging/conversations/{conversation.pk}/messages"
+    page = client_for(bob).get(url, {"limit": 2}).json()
+    assert [m["body"] for m in page["messages"]] == ["more 1", "more 2"] and page["has_older"]
+    older = client_for(bob).get(url, {"limit": 10, "before": page["messages"][0]["id"]}).json()
+    assert [m["body"] for m in older["messages"]] == ["Hello **Bob**", "more 0"]
+    listing = client_for(bob).get("/api/v1/messaging/conversations").json()
+    assert [(c["id"], c["unread"]) for c in listing] == [(conversation.pk, 4)]
+
+
+def test_api_bad_input_is_a_clear_error_and_saves_nothing(
+    conversation: Any, carol: Any, client_for: Any
+) -> None:
+    client = client_for(carol)
+    blank = api_send(client, conversation, "   ", "k1")
+    assert blank.status_code == 422 and blank.json()["code"] == "validation_failed"
+    bad_id = api_send(client, conversation, "hi", "no spaces allowed")
+    assert bad_id.status_code == 422
+    assert Message.objects.count() == 0
+
+
+def test_api_refuses_people_outside_the_conversation(
+    conversation: Any,
+    carol: Any,
+    erin: Any,
+    charlie: Any,
+    alice: Any,
+    dave: Any,
+    other_program: Any,
+    client_for: Any,
+) -> None:
+    message = services.send_message(carol, conversation, body="private", client_id="p1").message
+    for person in (erin, charlie, alice, dave):
+        client = client_for(person)
+        url = f"/api/v1/messaging/conversations/{conversation.pk}/messages"
+        assert client.get(url).status_code == 404
+        assert api_send(client, conversation, "hi", "x1").status_code == 404
+        assert client.delete(f"/api/v1/messaging/messages/{message.pk}").status_code == 404
+        reported = client.post(
+            f"/api/v1/messaging/messages/{message.pk}/report",
+            data=json.dumps({"reason": "x"}),
+            content_type="application/json",
+        )
+        assert reported.status_code == 404
+        assert client.get(f"/messages/{conversation.pk}/").status_code == 404
+        assert "private" not in client.get("/api/v1/messaging/search?q=private").content.decode()
+    assert Client().get("/api/v1/messaging/conversations").status_code == 401
+
+
+def test_catch_up_after_a_missed_push_returns_everything_in_order(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    bob_client = client_for(bob)
+    cursor = bob_client.get("/api/v1/events").json()["last_id"]
+    # Bob's socket is down: these pushes go nowhere.
+    sent = [
+        services.send_message(carol, conversation, body=f"while away {i}", client_id=f"w{i}")
+        for i in range(3)
+    ]
+    events = bob_client.get(f"/api/v1/events?after={cursor}").json()["events"]
+    assert [e["payload"]["message"] for e in events] == [s.message.pk for s in sent]
+    assert all("while away" not in json.dumps(e) for e in events)  # ids only in the log
+    first = events[0]["payload"]["message"]
+    url = f"/api/v1/messaging/conversations/{conversation.pk}/messages?after={first - 1}"
+    bodies = [m["body"] for m in bob_client.get(url).json()["messages"]]
+    assert bodies == ["while away 0", "while away 1", "while away 2"]
+
+
+def test_thread_page_works_without_javascript(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    client = client_for(bob)
+    page = client.get(f"/messages/{conversation.pk}/")
+    assert page.status_code == 200
+    client_id = page.context["form"].initial["client_id"]
+    form = {"body": "Thanks, Carol!", "when": "now", "client_id": client_id, "action": "send"}
+    response = client.post(f"/messages/{conversation.pk}/", form)
+    assert response.status_code == 302
+    # Submitting the same page again (reload, double click) sends nothing new.
+    client.post(f"/messages/{conversation.pk}/", form)
+    assert Message.objects.filter(sender=bob).count() == 1
+    assert "Thanks, Carol!" in client.get(f"/messages/{conversation.pk}/").content.decode()
+    empty = client.post(f"/messages/{conversation.pk}/", {**form, "client_id": "new", "body": ""})
+    assert empty.status_code == 400 and "Write a message" in empty.content.decode()
+    listing = client_for(carol).get("/messages/").content.decode()
+    assert "1 unread" in listing
+
+
+def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
+    conversation: Any, bob: Any, client_for: Any
+) -> None:
+    client = client_for(bob)
+    form = {"body": "WHY IS NOBODY ANSWERING ME", "when": "now", "client_id": "c1"}
+    checked = client.post(f"/messages/{conversation.pk}/", {**form, "action": "check"})
+    assert "capital letters" in checked.content.decode()
+    assert 'href="/programs/global-doctoral/#guidelines"' in checked.content.decode()
+    assert Message.objects.count() == 0
+    sent = client.post(f"/messages/{conversation.pk}/", {**form, "action": "send"})
+    assert sent.status_code == 302 and Message.objects.count() == 1
+    client.post("/messages/coach/", {"enabled": "0", "conversation": conversation.pk})
+    hints = client.post(
+        "/api/v1/messaging/coach",
+        data=json.dumps({"conversation_id": conversation.pk, "body": "SHOUTING AT EVERYONE NOW"}),
+        content_type="application/json",
+    ).json()
+    assert hints == {"enabled": False, "hints": [], "guidelines_url": hints["guidelines_url"]}
+
+
+def test_attachments_are_encrypted_and_served_only_to_participants(
+    conversation: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 research plan", content_type="application/pdf")
+    message = services.send_message(
+        carol, conversation, body="", client_id="a1", attachments=[pdf]
+    ).message
+    attachment = message.attachments.get()
+    with attachment.file.open("rb") as handle:
+        assert b"research plan" not in handle.read()
+    url = f"/messages/attachments/{attachment.pk}/"
+    download = client_for(bob).get(url)
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 research plan"
+    assert client_for(erin).get(url).status_code == 404
+
+
+def test_coordinator_sees_activity_not_bodies_until_a_report(
+    conversation: Any,
+    carol: Any,
+    bob: Any,
+    alice: Any,
+    dave: Any,
+    other_program: Any,
+    client_for: Any,
+) -> None:
+    message = services.send_message(carol, conversation, body="a rude remark", client_id="r1")
+    coordinator = client_for(alice)
+    activity = coordinator.get("/messages/program/global-doctoral/").content.decode()
+    assert "a rude remark" not in activity
+    assert client_for(dave).get("/messages/program/global-doctoral/").status_code == 404
+    client_for(bob).post(f"/messages/message/{message.message.pk}/report/", {"reason": "Rude."})
+    report = message.message.reports.get()
+    assert client_for(dave).get(f"/messages/reports/{report.pk}/").status_code == 404
+    opened = coordinator.get(f"/messages/reports/{report.pk}/")
+    assert "a rude remark" in opened.content.decode()
+    assert AuditLog.objects.filter(actor=alice, action="report.read").count() == 1
+
+
+def test_edit_and_delete_through_pages(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    message = services.send_message(carol, conversation, body="typo heer", client_id="e1").message
+    assert client_for(bob).get(f"/messages/message/{message.pk}/edit/").status_code == 404
+    client_for(carol).post(f"/messages/message/{message.pk}/edit/", {"body": "typo here"})
+    message.refresh_from_db()
+    assert message.body == "typo here"
+    assert client_for(bob).post(f"/messages/message/{message.pk}/delete/").status_code == 403
+    client_for(carol).post(f"/messages/message/{message.pk}/delete/")
+    page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert "typo here" not in page and "This message was deleted." in page
+    assert UserEvent.objects.filter(user=bob, type="message.deleted").exists()

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from config.asgi import application
+from openmentor.messaging import services
+from openmentor.messaging.consumers import MessagingConsumer
+from openmentor.messaging.models import Message
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+async def connect(user: Any) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(MessagingConsumer.as_asgi(), "/ws/messaging/")
+    communicator.scope["user"] = user
+    connected, _ = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    return communicator
+
+
+async def test_send_over_the_socket_acks_and_pushes_to_the_other_participant(
+    conversation: Any, carol: Any, bob: Any
+) -> None:
+    carol_socket, bob_socket = await connect(carol), await connect(bob)
+    send = {
+        "type": "message.send",
+        "conversation": conversation.pk,
+        "client_id": "s1",
+        "body": "Hello from Carol",
+    }
+    await carol_socket.send_json_to(send)
+    received = [await carol_socket.receive_json_from() for _ in range(2)]
+    ack = next(m for m in received if m["type"] == "message.ack")
+    assert ack["created"] is True
+    pushed = await bob_socket.receive_json_from()
+    assert pushed["type"] == "message.new"
+    assert pushed["payload"]["data"]["body"] == "Hello from Carol"
+    assert pushed["payload"]["data"]["id"] == ack["id"]
+
+    # A retry after a lost ack returns the same message and pushes nothing new.
+    await carol_socket.send_json_to(send)
+    again = await carol_socket.receive_json_from()
+    assert again == {"type": "message.ack", "client_id": "s1", "id": ack["id"], "created": False}
+    assert await bob_socket.receive_nothing(timeout=0.2)
+    assert await database_sync_to_async(Message.objects.count)() == 1
+    await carol_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_heartbeat_and_errors_on_the_socket(conversation: Any, erin: Any, bob: Any) -> None:
+    socket = await connect(bob)
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from() == {"type": "pong"}
+    await socket.send_json_to(
+        {"type": "message.send", "conversation": conversation.pk, "client_id": "e1", "body": " "}
+    )
+    error = await socket.receive_json_from()
+    assert (error["type"], error["code"]) == ("message.error", "validation_failed")
+    await socket.disconnect()
+
+    outsider = await connect(erin)
+    await outsider.send_json_to(
+        {"type": "message.send", "conversation": conversation.pk, "client_id": "e2", "body": "hi"}
+    )
+    assert (await outsider.receive_json_from())["code"] == "not_found"
+    await outsider.disconnect()
+
+
+async def test_the_real_stack_needs_a_session(bob: Any, client_for: Any) -> None:
+    anonymous = WebsocketCommunicator(
+        application, "/ws/messaging/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    connected, code = await anonymous.connect()
+    assert not connected or code == 4401
+    client = await database_sync_to_async(client_for)(bob)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    signed_in = WebsocketCommunicator(
+        application,
+        "/ws/messaging/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"cookie", cookie), (b"host", b"127.0.0.1")],
+    )
+    connected, _ = await signed_in.connect()
+    assert connected
+    assert await signed_in.receive_json_from() == {"type": "hello", "user": bob.pk}
+    await signed_in.disconnect()
+
+
+async def test_push_is_sent_only_after_commit(conversation: Any, carol: Any, bob: Any) -> None:
+    bob_socket = await connect(bob)
+
+    @database_sync_to_async
+    def send_then_roll_back() -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            services.send_message(carol, conversation, body="never", client_id="rb1")
+            transaction.set_rollback(True)
+
+    await send_then_roll_back()
+    assert await bob_socket.receive_nothing(timeout=0.2)
+    await bob_socket.disconnect()
