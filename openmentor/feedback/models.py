@@ -33,6 +33,9 @@ class SessionRating(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
+
 
 class SurveyKind(models.TextChoices):
     MIDPOINT = "midpoint", _("Mid-point survey")
@@ -102,6 +105,9 @@ class SurveyInvitation(models.Model):
             models.UniqueConstraint(fields=["survey", "user"], name="one_invitation_per_survey")
         ]
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
+
 
 class SurveyResponse(models.Model):
     """Answers keyed by question id. Not linked to the invitation, so a coordinator with
@@ -111,3 +117,6 @@ class SurveyResponse(models.Model):
     role = models.CharField(max_length=8)
     answers = models.JSONField(default=dict)
     submitted_on = models.DateField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"

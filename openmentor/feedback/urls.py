@@ -1,3 +1,14 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns = [
+    path("feedback/sessions/<int:session_id>/rate/", views.session_rate, name="session_rate"),
+    path("feedback/surveys/<int:survey_id>/", views.survey_answer, name="survey_answer"),
+    path("programs/<slug:slug>/feedback/", views.program_feedback, name="program_feedback"),
+    path(
+        "programs/<slug:slug>/feedback/surveys/<int:survey_id>/",
+        views.survey_manage,
+        name="survey_manage",
+    ),
+]

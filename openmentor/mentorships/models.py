@@ -147,6 +147,9 @@ class AgreementConfirmation(models.Model):
             models.UniqueConstraint(fields=["version", "user"], name="one_confirmation_per_version")
         ]
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
+
 
 class GoalStatus(models.TextChoices):
     OPEN = "open", _("In progress")
@@ -227,6 +230,9 @@ class GoalComment(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
+
 
 class SessionKind(models.TextChoices):
     VIDEO = "video", _("Video call")
@@ -272,6 +278,9 @@ class Note(TimeStampedModel):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
+
 
 class Reflection(models.Model):
     """What a participant takes away at the close, with a thank-you and a wish to keep in
@@ -290,6 +299,9 @@ class Reflection(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mentorship", "user"], name="one_reflection_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
 
 
 class CredentialKind(models.TextChoices):
@@ -316,3 +328,6 @@ class Credential(models.Model):
                 fields=["mentorship", "recipient", "kind"], name="one_credential_per_kind"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"

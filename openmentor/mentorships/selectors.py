@@ -1,8 +1,26 @@
+"""Reads for mentorships, with the permission questions every page and endpoint asks."""
+
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
 
-from .models import OPEN_STATUSES, Mentorship, MentorshipParticipant
+from django.db.models import Prefetch, Q, QuerySet, Sum
+
+from openmentor.accounts.models import User
+from openmentor.programs.selectors import is_coordinator
+
+from .models import (
+    OPEN_STATUSES,
+    AgreementVersion,
+    Credential,
+    Goal,
+    Mentorship,
+    MentorshipParticipant,
+    Note,
+    ParticipantRole,
+    Reflection,
+    SessionLog,
+)
 
 
 def mentorships_for_user(user_id: int, *, open_only: bool = True) -> QuerySet[Mentorship]:
@@ -25,3 +43,200 @@ def is_participant(mentorship_id: int, user_id: int) -> bool:
     return MentorshipParticipant.objects.filter(
         mentorship_id=mentorship_id, user_id=user_id
     ).exists()
+
+
+def participation(mentorship: Mentorship, user: User) -> MentorshipParticipant | None:
+    if not user.is_authenticated:
+        return None
+    return MentorshipParticipant.objects.filter(mentorship=mentorship, user=user).first()
+
+
+def can_oversee(user: User, mentorship: Mentorship) -> bool:
+    """Coordinators of the program see the relationship's metadata, never its content."""
+    return user.is_authenticated and is_coordinator(user, mentorship.program)
+
+
+def participants(mentorship: Mentorship) -> list[MentorshipParticipant]:
+    return list(mentorship.participants.select_related("user", "user__profile").order_by("role"))
+
+
+def variant(mentorship: Mentorship) -> str:
+    """one_to_one, circle (more than one mentor or mentee) or peer."""
+    roles = [p.role for p in mentorship.participants.all()]
+    if ParticipantRole.PEER in roles:
+        return "peer"
+    return "one_to_one" if len(roles) <= 2 else "circle"
+
+
+def current_agreement(mentorship: Mentorship) -> AgreementVersion | None:
+    return (
+        mentorship.agreement_versions.prefetch_related("confirmations").order_by("-number").first()
+    )
+
+
+def agreement_history(mentorship: Mentorship) -> QuerySet[AgreementVersion]:
+    return mentorship.agreement_versions.select_related("created_by").prefetch_related(
+        "confirmations"
+    )
+
+
+def has_confirmed(version: AgreementVersion | None, user: User) -> bool:
+    return version is not None and any(c.user_id == user.pk for c in version.confirmations.all())
+
+
+def all_confirmed(mentorship: Mentorship, version: AgreementVersion | None) -> bool:
+    if version is None:
+        return False
+    confirmed = {c.user_id for c in version.confirmations.all()}
+    return set(mentorship.participants.values_list("user_id", flat=True)) <= confirmed
+
+
+def goals(mentorship: Mentorship, owner: User | None = None) -> QuerySet[Goal]:
+    qs = mentorship.goals.select_related("owner").prefetch_related(
+        "milestones", "action_items__assignee", "comments__author"
+    )
+    return qs.filter(owner=owner) if owner is not None else qs
+
+
+def sessions(mentorship: Mentorship) -> QuerySet[SessionLog]:
+    return mentorship.sessions.prefetch_related("ratings")
+
+
+def notes_visible_to(mentorship: Mentorship, user: User) -> QuerySet[Note]:
+    """Shared notes for participants, plus the reader's own private notes. Nobody else
+    (coordinators, staff) gets anything from here."""
+    if not is_participant(mentorship.pk, user.pk):
+        return Note.objects.none()
+    return (
+        mentorship.notes.filter(Q(is_private=False) | Q(author=user))
+        .select_related("author", "session")
+        .order_by("-created_at")
+    )
+
+
+def reflections(mentorship: Mentorship) -> QuerySet[Reflection]:
+    return mentorship.reflections.select_related("user")
+
+
+def credentials_of(user: User) -> QuerySet[Credential]:
+    return Credential.objects.filter(recipient=user).select_related("mentorship__program")
+
+
+def hours_held(mentorship: Mentorship) -> float:
+    minutes = mentorship.sessions.aggregate(total=Sum("duration_minutes"))["total"] or 0
+    return round(minutes / 60, 1)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    url: str
+
+
+@dataclass(frozen=True)
+class MenteeProgress:
+    person: User
+    goals_total: int
+    goals_achieved: int
+    average_progress: int
+    milestones_total: int
+    milestones_done: int
+    resources_shared: int
+    resources_done: int
+    sessions_held: int
+
+
+def _optional_model(app_label: str, name: str) -> type | None:
+    """Messaging and scheduling are built alongside; count their data when it exists."""
+    from django.apps import apps
+
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+def has_sent_first_message(mentorship: Mentorship, user: User) -> bool | None:
+    message = _optional_model("messaging", "Message")
+    if message is None:
+        return None
+    return message.objects.filter(conversation__mentorship=mentorship, sender=user).exists()
+
+
+def has_met(mentorship: Mentorship) -> bool:
+    if mentorship.sessions.exists():
+        return True
+    meeting = _optional_model("scheduling", "Meeting")
+    if meeting is None or not any(f.name == "mentorship" for f in meeting._meta.get_fields()):
+        return False
+    return meeting.objects.filter(mentorship=mentorship).exists()
+
+
+def first_week_checklist(mentorship: Mentorship, user: User) -> list[ChecklistItem]:
+    """The four steps that get a newcomer to online mentoring going, from real data."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    detail = reverse("mentorship_detail", args=[mentorship.pk])
+    version = current_agreement(mentorship)
+    items = [
+        ChecklistItem(
+            "profile",
+            _("Fill in your profile so the others know who you are"),
+            user.profile.is_complete,
+            reverse("profile_edit"),
+        ),
+        ChecklistItem(
+            "agreement",
+            _("Read and confirm your mentoring agreement"),
+            has_confirmed(version, user),
+            reverse("mentorship_agreement", args=[mentorship.pk]),
+        ),
+    ]
+    sent = has_sent_first_message(mentorship, user)
+    if sent is not None:
+        items.append(ChecklistItem("message", _("Send a first message to say hello"), sent, detail))
+    items.append(
+        ChecklistItem(
+            "meeting",
+            _("Hold your first meeting and log it"),
+            has_met(mentorship),
+            reverse("session_new", args=[mentorship.pk]),
+        )
+    )
+    return items
+
+
+def mentee_progress(mentorship: Mentorship) -> list[MenteeProgress]:
+    """For the mentor: each goal owner's goals, milestones, resources done, sessions."""
+    from openmentor.resources.models import ResourceCompletion, ResourceShare
+
+    session_count = mentorship.sessions.count()
+    shares = list(ResourceShare.objects.filter(mentorship=mentorship))
+    rows = []
+    for participant in participants(mentorship):
+        if not participant.owns_goals:
+            continue
+        person = participant.user
+        person_goals = list(goals(mentorship, owner=person))
+        milestones = [m for g in person_goals for m in g.milestones.all()]
+        shared_ids = {s.resource_id for s in shares if s.recipient_id in (None, person.pk)}
+        done = ResourceCompletion.objects.filter(user=person, resource_id__in=shared_ids).count()
+        rows.append(
+            MenteeProgress(
+                person=person,
+                goals_total=len(person_goals),
+                goals_achieved=sum(1 for g in person_goals if g.status == "achieved"),
+                average_progress=round(sum(g.progress for g in person_goals) / len(person_goals))
+                if person_goals
+                else 0,
+                milestones_total=len(milestones),
+                milestones_done=sum(1 for m in milestones if m.done_at),
+                resources_shared=len(shared_ids),
+                resources_done=done,
+                sessions_held=session_count,
+            )
+        )
+    return rows

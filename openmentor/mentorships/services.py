@@ -1,18 +1,89 @@
-"""Writes for mentorships. Matching (rounds, requests) and coordinators create them here."""
+"""Every write for mentorships: creation (matching and coordinators), the lifecycle, the
+agreement, goals, sessions, notes and closure with credentials."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import ValidationFailed
+from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Program
+from openmentor.programs.selectors import is_coordinator
 
-from .models import Mentorship, MentorshipParticipant, MentorshipStatus, ParticipantRole
+from . import selectors
+from .models import (
+    ActionItem,
+    AgreementConfirmation,
+    AgreementTemplate,
+    AgreementVersion,
+    Credential,
+    CredentialKind,
+    Goal,
+    GoalComment,
+    GoalStatus,
+    Mentorship,
+    MentorshipParticipant,
+    MentorshipStatus,
+    Milestone,
+    Note,
+    ParticipantRole,
+    Reflection,
+    SessionKind,
+    SessionLog,
+)
+
+# Which status may follow which. Completed and ended are final.
+TRANSITIONS: dict[str, set[str]] = {
+    MentorshipStatus.PROPOSED: {MentorshipStatus.ACTIVE, MentorshipStatus.ENDED},
+    MentorshipStatus.ACTIVE: {
+        MentorshipStatus.PAUSED,
+        MentorshipStatus.COMPLETED,
+        MentorshipStatus.ENDED,
+    },
+    MentorshipStatus.PAUSED: {
+        MentorshipStatus.ACTIVE,
+        MentorshipStatus.COMPLETED,
+        MentorshipStatus.ENDED,
+    },
+    MentorshipStatus.COMPLETED: set(),
+    MentorshipStatus.ENDED: set(),
+}
+
+
+def _dates_for(program: Program, today: date) -> tuple[date, date | None]:
+    """Formal programs run on the program's calendar; informal ones are open-ended."""
+    if program.is_formal:
+        start = max(today, program.starts_on) if program.starts_on else today
+        return start, program.ends_on
+    return today, None
+
+
+def default_agreement_text(program: Program) -> str:
+    template = AgreementTemplate.objects.filter(program=program).first()
+    if template:
+        return template.text
+    parts = [
+        _("Expectations: we each say what we hope to get from this mentorship."),
+        _("Meetings: %(cadence)s, %(delivery)s; whoever cannot make it says so a day ahead.")
+        % {
+            "cadence": program.get_meeting_cadence_display(),
+            "delivery": program.get_delivery_display(),
+        },
+        _("Response times: we answer messages within three working days."),
+        _("Confidentiality: what we share stays between us unless we agree otherwise."),
+        _("Etiquette: we are patient with time zones, connections and languages."),
+    ]
+    if program.guidelines.strip():
+        parts.append(_("Program guidelines:") + "\n" + program.guidelines.strip())
+    return "\n\n".join(parts)
 
 
 @transaction.atomic
@@ -35,13 +106,14 @@ def create_mentorship(
     people = [*mentors, *mentees, *peers]
     if len({person.pk for person in people}) != len(people):
         raise ValidationFailed(_("Each person can take only one role in a mentorship."))
+    started_on, ends_on = _dates_for(program, timezone.localdate())
     mentorship = Mentorship.objects.create(
         program=program,
         status=status,
         origin=origin,
         title=title,
-        started_on=timezone.localdate() if status == MentorshipStatus.ACTIVE else None,
-        ends_on=program.ends_on if program.is_formal else None,
+        started_on=started_on if status == MentorshipStatus.ACTIVE else None,
+        ends_on=ends_on,
     )
     MentorshipParticipant.objects.bulk_create(
         [
@@ -59,4 +131,439 @@ def create_mentorship(
             ),
         ]
     )
+    AgreementVersion.objects.create(
+        mentorship=mentorship, number=1, text=default_agreement_text(program)
+    )
     return mentorship
+
+
+def ensure_agreement(mentorship: Mentorship) -> AgreementVersion:
+    """Mentorships made before agreements existed get theirs from the template."""
+    version = selectors.current_agreement(mentorship)
+    if version is None:
+        version, _created = AgreementVersion.objects.get_or_create(
+            mentorship=mentorship,
+            number=1,
+            defaults={"text": default_agreement_text(mentorship.program)},
+        )
+    return version
+
+
+# --- permission helpers ------------------------------------------------------------------
+
+
+def require_participant(actor: User, mentorship: Mentorship) -> MentorshipParticipant:
+    participant = selectors.participation(mentorship, actor)
+    if participant is None:
+        raise NotAllowed(_("Only the people in this mentorship can do that."))
+    return participant
+
+
+def require_open(mentorship: Mentorship) -> None:
+    if not mentorship.is_open:
+        raise Conflict(_("This mentorship is closed."))
+
+
+def _others(mentorship: Mentorship, actor: User) -> list[User]:
+    return [p.user for p in selectors.participants(mentorship) if p.user_id != actor.pk]
+
+
+def _tell_others(mentorship: Mentorship, actor: User, *, kind: str, title: str, url: str) -> None:
+    others = _others(mentorship, actor)
+    for person in others:
+        notify(person, kind=kind, title=title, url=url)
+    publish_event(
+        [p.pk for p in others],
+        type=f"mentorship.{kind}",
+        payload={"mentorship": mentorship.pk},
+    )
+
+
+# --- lifecycle -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str = "") -> Mentorship:
+    """Participants and the program's coordinators move a mentorship along its lifecycle."""
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    if selectors.participation(mentorship, actor) is None and not is_coordinator(
+        actor, mentorship.program
+    ):
+        raise NotAllowed(_("Only the people in this mentorship or its coordinators can do that."))
+    if to not in MentorshipStatus.values or to not in TRANSITIONS[mentorship.status]:
+        raise Conflict(
+            _("A mentorship that is %(status)s cannot become %(to)s.")
+            % {
+                "status": mentorship.get_status_display().lower(),
+                "to": str(MentorshipStatus(to).label).lower()
+                if to in MentorshipStatus.values
+                else to,
+            }
+        )
+    reason = reason.strip()
+    if to == MentorshipStatus.ENDED and not reason:
+        raise ValidationFailed(
+            _("Say briefly why the mentorship ends early."), fields={"reason": _("Required.")}
+        )
+    if len(reason) > 2000:
+        raise ValidationFailed(_("Please keep the reason under 2000 characters."))
+    if to == MentorshipStatus.ACTIVE and mentorship.started_on is None:
+        mentorship.started_on, mentorship.ends_on = _dates_for(
+            mentorship.program, timezone.localdate()
+        )
+    if to in (MentorshipStatus.COMPLETED, MentorshipStatus.ENDED):
+        mentorship.closed_at = timezone.now()
+        if to == MentorshipStatus.ENDED:
+            mentorship.ended_reason = reason
+    mentorship.status = to
+    mentorship.save()
+    _tell_others(
+        mentorship,
+        actor,
+        kind="status",
+        title=_("Your mentorship is now: %(status)s") % {"status": mentorship.get_status_display()},
+        url=reverse("mentorship_detail", args=[mentorship.pk]),
+    )
+    return mentorship
+
+
+# --- agreement -------------------------------------------------------------------------
+
+
+def save_agreement_template(actor: User, program: Program, text: str) -> AgreementTemplate:
+    if not is_coordinator(actor, program):
+        raise NotAllowed(_("Only this program's coordinators can do that."))
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(_("Write the agreement template."), fields={"text": _("Required.")})
+    template, _created = AgreementTemplate.objects.update_or_create(
+        program=program, defaults={"text": text, "updated_by": actor}
+    )
+    return template
+
+
+@transaction.atomic
+def change_agreement(
+    actor: User, mentorship: Mentorship, text: str, *, change_note: str = ""
+) -> AgreementVersion:
+    """A new version: the old ones stay as history, everyone confirms again."""
+    require_participant(actor, mentorship)
+    require_open(mentorship)
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(_("The agreement cannot be empty."), fields={"text": _("Required.")})
+    if len(text) > 10000:
+        raise ValidationFailed(_("Please keep the agreement under 10,000 characters."))
+    current = ensure_agreement(mentorship)
+    if current.text == text:
+        raise ValidationFailed(_("Nothing changed."), fields={"text": _("Nothing changed.")})
+    version = AgreementVersion.objects.create(
+        mentorship=mentorship,
+        number=current.number + 1,
+        text=text,
+        change_note=change_note.strip()[:300],
+        created_by=actor,
+    )
+    # Proposing a change counts as the proposer's own confirmation.
+    AgreementConfirmation.objects.create(version=version, user=actor)
+    _tell_others(
+        mentorship,
+        actor,
+        kind="agreement",
+        title=_("%(name)s changed your mentoring agreement: please read and confirm it")
+        % {"name": actor.name},
+        url=reverse("mentorship_agreement", args=[mentorship.pk]),
+    )
+    return version
+
+
+def confirm_agreement(actor: User, mentorship: Mentorship, version_number: int) -> AgreementVersion:
+    require_participant(actor, mentorship)
+    current = ensure_agreement(mentorship)
+    if version_number != current.number:
+        raise Conflict(_("The agreement has changed since you opened it. Read the new version."))
+    AgreementConfirmation.objects.get_or_create(version=current, user=actor)
+    return current
+
+
+# --- goals -----------------------------------------------------------------------------
+
+GOAL_FIELDS = ("title", "specific", "measurable", "achievable", "relevant", "target_date")
+
+
+def _clean_goal(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {name: data.get(name) for name in GOAL_FIELDS if name in data}
+    for name in ("title", "specific", "measurable", "achievable", "relevant"):
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+    if "title" in cleaned and not cleaned["title"]:
+        raise ValidationFailed(_("Name your goal."), fields={"title": _("Required.")})
+    if len(cleaned.get("title", "")) > 200:
+        raise ValidationFailed(
+            _("Please keep the goal under 200 characters."), fields={"title": _("Too long.")}
+        )
+    return cleaned
+
+
+@transaction.atomic
+def create_goal(actor: User, mentorship: Mentorship, data: dict[str, Any]) -> Goal:
+    participant = require_participant(actor, mentorship)
+    require_open(mentorship)
+    if not participant.owns_goals:
+        raise NotAllowed(_("Mentees set their own goals; mentors comment on them."))
+    goal = Goal.objects.create(mentorship=mentorship, owner=actor, **_clean_goal(data))
+    _tell_others(
+        mentorship,
+        actor,
+        kind="goal",
+        title=_("%(name)s set a new goal: %(goal)s") % {"name": actor.name, "goal": goal.title},
+        url=reverse("goal_detail", args=[goal.pk]),
+    )
+    return goal
+
+
+def _require_goal_owner(actor: User, goal: Goal) -> None:
+    if goal.owner_id != actor.pk:
+        raise NotAllowed(_("Only the person who owns this goal can change it."))
+    require_open(goal.mentorship)
+
+
+def update_goal(actor: User, goal: Goal, data: dict[str, Any]) -> Goal:
+    _require_goal_owner(actor, goal)
+    cleaned = _clean_goal(data)
+    if "progress" in data and data["progress"] is not None:
+        try:
+            progress = int(data["progress"])
+        except (TypeError, ValueError):
+            progress = -1
+        if not 0 <= progress <= 100:
+            raise ValidationFailed(
+                _("Progress is a percentage from 0 to 100."),
+                fields={"progress": _("From 0 to 100.")},
+            )
+        cleaned["progress"] = progress
+    if data.get("status"):
+        if data["status"] not in GoalStatus.values:
+            raise ValidationFailed(_("Choose a status."), fields={"status": _("Required.")})
+        cleaned["status"] = data["status"]
+        if data["status"] == GoalStatus.ACHIEVED:
+            cleaned["progress"] = 100
+    for name, value in cleaned.items():
+        setattr(goal, name, value)
+    goal.save()
+    return goal
+
+
+def add_milestone(actor: User, goal: Goal, *, title: str, due_on: date | None) -> Milestone:
+    _require_goal_owner(actor, goal)
+    title = (title or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = _("Required.")
+    if due_on is None:
+        errors["due_on"] = _("Choose a due date.")
+    if errors:
+        raise ValidationFailed(_("A milestone needs a name and a due date."), fields=errors)
+    return Milestone.objects.create(goal=goal, title=title[:200], due_on=due_on)
+
+
+def set_milestone_done(actor: User, milestone: Milestone, done: bool = True) -> Milestone:
+    _require_goal_owner(actor, milestone.goal)
+    milestone.done_at = timezone.now() if done else None
+    milestone.save(update_fields=["done_at"])
+    return milestone
+
+
+def add_action_item(
+    actor: User, goal: Goal, *, title: str, assignee_id: int, due_on: date | None = None
+) -> ActionItem:
+    _require_goal_owner(actor, goal)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed(_("Describe the action."), fields={"title": _("Required.")})
+    if not selectors.is_participant(goal.mentorship_id, assignee_id):
+        raise ValidationFailed(
+            _("Assign the action to someone in this mentorship."),
+            fields={"assignee": _("Choose a person in this mentorship.")},
+        )
+    item = ActionItem.objects.create(
+        goal=goal, title=title[:200], assignee_id=assignee_id, due_on=due_on
+    )
+    if assignee_id != actor.pk:
+        notify(
+            User.objects.get(pk=assignee_id),
+            kind="action",
+            title=_("%(name)s asked you to: %(action)s") % {"name": actor.name, "action": title},
+            url=reverse("goal_detail", args=[goal.pk]),
+        )
+    return item
+
+
+def set_action_done(actor: User, item: ActionItem, done: bool = True) -> ActionItem:
+    if actor.pk not in (item.assignee_id, item.goal.owner_id):
+        raise NotAllowed(_("Only the goal's owner or the person assigned can tick this off."))
+    require_open(item.goal.mentorship)
+    item.done_at = timezone.now() if done else None
+    item.save(update_fields=["done_at"])
+    return item
+
+
+def comment_on_goal(actor: User, goal: Goal, body: str) -> GoalComment:
+    require_participant(actor, goal.mentorship)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("Write a comment."), fields={"body": _("Required.")})
+    if len(body) > 4000:
+        raise ValidationFailed(_("Please keep comments under 4000 characters."))
+    comment = GoalComment.objects.create(goal=goal, author=actor, body=body)
+    if goal.owner_id != actor.pk:
+        notify(
+            goal.owner,
+            kind="goal_comment",
+            title=_("%(name)s commented on your goal %(goal)s")
+            % {"name": actor.name, "goal": goal.title},
+            url=reverse("goal_detail", args=[goal.pk]),
+        )
+    return comment
+
+
+# --- sessions and notes ----------------------------------------------------------------
+
+
+def log_session(
+    actor: User,
+    mentorship: Mentorship,
+    *,
+    held_on: date | None,
+    duration_minutes: int | None,
+    kind: str,
+    summary: str = "",
+) -> SessionLog:
+    require_participant(actor, mentorship)
+    errors = {}
+    if held_on is None:
+        errors["held_on"] = _("Choose the date.")
+    elif held_on > timezone.localdate():
+        errors["held_on"] = _("Log a session after it has taken place.")
+    if duration_minutes is None or not 5 <= duration_minutes <= 600:
+        errors["duration_minutes"] = _("Between 5 and 600 minutes.")
+    if kind not in SessionKind.values:
+        errors["kind"] = _("Choose how you met.")
+    if errors:
+        raise ValidationFailed(_("Some details of the session need attention."), fields=errors)
+    if mentorship.status not in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
+        raise Conflict(_("Sessions can be logged while the mentorship is active."))
+    return SessionLog.objects.create(
+        mentorship=mentorship,
+        held_on=held_on,
+        duration_minutes=duration_minutes,
+        kind=kind,
+        summary=(summary or "").strip()[:300],
+        logged_by=actor,
+    )
+
+
+def add_note(
+    actor: User,
+    mentorship: Mentorship,
+    *,
+    body: str,
+    is_private: bool,
+    session_id: int | None = None,
+) -> Note:
+    require_participant(actor, mentorship)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(_("The note is empty."), fields={"body": _("Required.")})
+    if len(body) > 10000:
+        raise ValidationFailed(_("Please keep notes under 10,000 characters."))
+    if session_id is not None and not mentorship.sessions.filter(pk=session_id).exists():
+        raise ValidationFailed(
+            _("Choose a session of this mentorship."), fields={"session": _("Not found.")}
+        )
+    return Note.objects.create(
+        mentorship=mentorship,
+        author=actor,
+        body=body,
+        is_private=is_private,
+        session_id=session_id,
+    )
+
+
+def delete_note(actor: User, note: Note) -> None:
+    if note.author_id != actor.pk:
+        raise NotFound(_("No such note."))
+    note.delete()
+
+
+# --- closure and credentials -------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_reflection(
+    actor: User,
+    mentorship: Mentorship,
+    *,
+    learned: str,
+    thank_you: str = "",
+    stay_in_touch: bool = False,
+) -> Reflection:
+    """Each participant reflects once the mentorship has closed; a completed mentorship
+    then earns them a signed credential."""
+    participant = require_participant(actor, mentorship)
+    if mentorship.is_open:
+        raise Conflict(_("Reflections come once the mentorship has been closed."))
+    learned = (learned or "").strip()
+    if not learned:
+        raise ValidationFailed(
+            _("Write a few words about what you take away."), fields={"learned": _("Required.")}
+        )
+    if len(learned) > 5000 or len(thank_you or "") > 2000:
+        raise ValidationFailed(_("Please keep your reflection shorter."))
+    try:
+        with transaction.atomic():
+            reflection = Reflection.objects.create(
+                mentorship=mentorship,
+                user=actor,
+                learned=learned,
+                thank_you=(thank_you or "").strip(),
+                stay_in_touch=stay_in_touch,
+            )
+    except IntegrityError as error:
+        raise Conflict(_("You have already written your reflection.")) from error
+    if reflection.thank_you:
+        _tell_others(
+            mentorship,
+            actor,
+            kind="thanks",
+            title=_("%(name)s says thank you") % {"name": actor.name},
+            url=reverse("mentorship_detail", args=[mentorship.pk]),
+        )
+    if mentorship.status == MentorshipStatus.COMPLETED:
+        issue_credentials(mentorship, participant)
+    return reflection
+
+
+def issue_credentials(
+    mentorship: Mentorship, participant: MentorshipParticipant
+) -> list[Credential]:
+    from .credentials import build_credential
+
+    kinds = []
+    if participant.role in (ParticipantRole.MENTEE, ParticipantRole.PEER):
+        kinds.append(CredentialKind.COMPLETION)
+    if participant.role in (ParticipantRole.MENTOR, ParticipantRole.PEER):
+        kinds.append(CredentialKind.SERVICE)
+    issued = []
+    for kind in kinds:
+        existing = Credential.objects.filter(
+            mentorship=mentorship, recipient=participant.user, kind=kind
+        ).first()
+        if existing:
+            issued.append(existing)
+            continue
+        credential = Credential(mentorship=mentorship, recipient=participant.user, kind=kind)
+        credential.document = build_credential(credential)
+        credential.save()
+        issued.append(credential)
+    return issued

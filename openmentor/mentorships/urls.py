@@ -1,3 +1,45 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns = [
+    path("mentorships/", views.mentorship_list, name="mentorship_list"),
+    path("mentorships/<int:pk>/", views.mentorship_detail, name="mentorship_detail"),
+    path("mentorships/<int:pk>/status/", views.mentorship_status, name="mentorship_status"),
+    path("mentorships/<int:pk>/close/", views.mentorship_close, name="mentorship_close"),
+    path(
+        "mentorships/<int:pk>/reflection/",
+        views.mentorship_reflection,
+        name="mentorship_reflection",
+    ),
+    path(
+        "mentorships/<int:pk>/agreement/", views.mentorship_agreement, name="mentorship_agreement"
+    ),
+    path("mentorships/<int:pk>/goals/new/", views.goal_new, name="goal_new"),
+    path("mentorships/<int:pk>/sessions/new/", views.session_new, name="session_new"),
+    path("mentorships/<int:pk>/notes/", views.note_add, name="note_add"),
+    path("mentorships/<int:pk>/progress/", views.mentorship_progress, name="mentorship_progress"),
+    path("mentorships/notes/<int:note_id>/delete/", views.note_delete, name="note_delete"),
+    path("mentorships/goals/<int:goal_id>/", views.goal_detail, name="goal_detail"),
+    path("mentorships/goals/<int:goal_id>/update/", views.goal_update, name="goal_update"),
+    path("mentorships/goals/<int:goal_id>/milestones/", views.milestone_add, name="milestone_add"),
+    path("mentorships/goals/<int:goal_id>/actions/", views.action_add, name="action_add"),
+    path("mentorships/goals/<int:goal_id>/comments/", views.goal_comment, name="goal_comment"),
+    path(
+        "mentorships/milestones/<int:milestone_id>/done/",
+        views.milestone_done,
+        name="milestone_done",
+    ),
+    path("mentorships/actions/<int:item_id>/done/", views.action_done, name="action_done"),
+    path(
+        "programs/<slug:slug>/agreement-template/",
+        views.agreement_template,
+        name="agreement_template",
+    ),
+    path("credentials/verify/", views.credential_verify, name="credential_verify"),
+    path(
+        "credentials/<uuid:credential_id>.json",
+        views.credential_download,
+        name="credential_download",
+    ),
+]

@@ -75,6 +75,9 @@ class ResourceShare(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
+
 
 class ResourceCompletion(models.Model):
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="completions")
@@ -85,6 +88,9 @@ class ResourceCompletion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["resource", "user"], name="one_completion_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"
 
 
 class LearningPath(TimeStampedModel):
@@ -119,3 +125,6 @@ class LearningPathStep(models.Model):
             models.UniqueConstraint(fields=["path", "position"], name="one_step_per_position"),
             models.UniqueConstraint(fields=["path", "resource"], name="resource_once_per_path"),
         ]
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} #{self.pk}"

@@ -1,0 +1,543 @@
+"""Pages of the mentorship journey. Each view loads the object, checks who is asking,
+calls one service and renders; every form works without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from openmentor.core.errors import DomainError
+from openmentor.core.forms import apply_domain_error
+from openmentor.programs.models import Program
+from openmentor.programs.selectors import is_coordinator
+
+from . import selectors, services
+from .credentials import verify
+from .forms import (
+    ActionItemForm,
+    AgreementChangeForm,
+    AgreementTemplateForm,
+    CommentForm,
+    GoalForm,
+    GoalProgressForm,
+    MilestoneForm,
+    NoteForm,
+    ReflectionForm,
+    SessionForm,
+    StatusForm,
+    VerifyForm,
+)
+from .goal_templates import templates_for
+from .models import (
+    ActionItem,
+    Credential,
+    Goal,
+    Mentorship,
+    MentorshipParticipant,
+    Milestone,
+    Note,
+)
+
+View = Callable[..., HttpResponse]
+
+
+def participant_view(view: View) -> View:
+    """Only the mentorship's participants get through; everyone else sees a 404, so an
+    outsider cannot even learn that the mentorship exists."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+        mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
+        participant = selectors.participation(mentorship, request.user)
+        if participant is None:
+            raise Http404
+        return view(request, mentorship, participant, *args, **kwargs)
+
+    return wrapper
+
+
+def _goal_for(request: HttpRequest, goal_id: int) -> Goal:
+    goal = get_object_or_404(
+        Goal.objects.select_related("mentorship__program", "owner"), pk=goal_id
+    )
+    if not selectors.is_participant(goal.mentorship_id, request.user.pk):
+        raise Http404
+    return goal
+
+
+def _fail(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, error.message)
+
+
+@login_required
+def mentorship_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "mentorships/list.html",
+        {
+            "mentorships": selectors.mentorships_for_user(request.user.pk, open_only=False),
+            "credentials": selectors.credentials_of(request.user),
+        },
+    )
+
+
+@login_required
+def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
+    participant = selectors.participation(mentorship, request.user)
+    if participant is None:
+        if selectors.can_oversee(request.user, mentorship):
+            return _coordinator_overview(request, mentorship)
+        raise Http404
+    from openmentor.resources import selectors as resource_selectors
+
+    services.ensure_agreement(mentorship)
+    agreement = selectors.current_agreement(mentorship)
+    goal_list = list(selectors.goals(mentorship))
+    my_goal_text = " ".join(
+        g.text_for_matching() for g in goal_list if g.owner_id == request.user.pk
+    )
+    session_list = list(selectors.sessions(mentorship))
+    my_rated = {
+        r.session_id for s in session_list for r in s.ratings.all() if r.rater_id == request.user.pk
+    }
+    return render(
+        request,
+        "mentorships/detail.html",
+        {
+            "mentorship": mentorship,
+            "me": participant,
+            "variant": selectors.variant(mentorship),
+            "people": selectors.participants(mentorship),
+            "checklist": selectors.first_week_checklist(mentorship, request.user),
+            "agreement": agreement,
+            "confirmed": selectors.has_confirmed(agreement, request.user),
+            "everyone_confirmed": selectors.all_confirmed(mentorship, agreement),
+            "goals": goal_list,
+            "sessions": session_list,
+            "rated": my_rated,
+            "notes": selectors.notes_visible_to(mentorship, request.user),
+            "note_form": NoteForm(sessions=[(s.pk, str(s)) for s in session_list]),
+            "shared": resource_selectors.shared_in(mentorship, request.user),
+            "done_ids": resource_selectors.done_ids(request.user),
+            "suggestions": resource_selectors.suggestions(request.user, my_goal_text)
+            if participant.owns_goals
+            else [],
+            "reflections": selectors.reflections(mentorship),
+            "my_reflection": mentorship.reflections.filter(user=request.user).first(),
+            "credentials": mentorship.credentials.filter(recipient=request.user),
+            "status_form": StatusForm(),
+        },
+    )
+
+
+def _coordinator_overview(request: HttpRequest, mentorship: Mentorship) -> HttpResponse:
+    """Coordinators see how the relationship is going, never what is said in it."""
+    agreement = selectors.current_agreement(mentorship)
+    return render(
+        request,
+        "mentorships/overview.html",
+        {
+            "mentorship": mentorship,
+            "people": selectors.participants(mentorship),
+            "agreement_confirmed": selectors.all_confirmed(mentorship, agreement),
+            "goal_count": mentorship.goals.count(),
+            "session_count": mentorship.sessions.count(),
+            "hours": selectors.hours_held(mentorship),
+            "status_form": StatusForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def mentorship_status(request: HttpRequest, pk: int) -> HttpResponse:
+    mentorship = get_object_or_404(Mentorship, pk=pk)
+    if selectors.participation(mentorship, request.user) is None and not selectors.can_oversee(
+        request.user, mentorship
+    ):
+        raise Http404
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_status(
+                request.user,
+                mentorship,
+                form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            _fail(request, error)
+        else:
+            messages.success(request, _("The mentorship's status was updated."))
+    else:
+        messages.error(request, _("Choose a status."))
+    return redirect("mentorship_detail", pk=pk)
+
+
+@participant_view
+def mentorship_close(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    """Close (completed or ended early with a reason), then reflect."""
+    if mentorship.is_closed:
+        return redirect("mentorship_reflection", pk=mentorship.pk)
+    form = StatusForm(request.POST or None, initial={"to": "completed"})
+    form.fields["to"].choices = [("completed", _("Completed")), ("ended", _("Ended early"))]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_status(
+                request.user,
+                mentorship,
+                form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("The mentorship is closed. Now take a moment to reflect."))
+            return redirect("mentorship_reflection", pk=mentorship.pk)
+    return render(
+        request,
+        "mentorships/close.html",
+        {"mentorship": mentorship, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@participant_view
+def mentorship_reflection(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    existing = mentorship.reflections.filter(user=request.user).first()
+    form = ReflectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_reflection(request.user, mentorship, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Thank you for your reflection."))
+            return redirect("mentorship_detail", pk=mentorship.pk)
+    return render(
+        request,
+        "mentorships/reflection.html",
+        {"mentorship": mentorship, "form": form, "existing": existing},
+        status=400 if form.errors else 200,
+    )
+
+
+@participant_view
+def mentorship_agreement(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    current = services.ensure_agreement(mentorship)
+    form = AgreementChangeForm(request.POST or None, initial={"text": current.text})
+    if request.method == "POST":
+        if "confirm" in request.POST:
+            try:
+                services.confirm_agreement(
+                    request.user, mentorship, int(request.POST.get("version") or 0)
+                )
+            except DomainError as error:
+                _fail(request, error)
+            else:
+                messages.success(request, _("You confirmed the agreement."))
+            return redirect("mentorship_agreement", pk=mentorship.pk)
+        if form.is_valid():
+            try:
+                services.change_agreement(
+                    request.user,
+                    mentorship,
+                    form.cleaned_data["text"],
+                    change_note=form.cleaned_data["change_note"],
+                )
+            except DomainError as error:
+                apply_domain_error(form, error)
+            else:
+                messages.success(
+                    request, _("The agreement was changed. The others will be asked to confirm it.")
+                )
+                return redirect("mentorship_agreement", pk=mentorship.pk)
+    history = list(selectors.agreement_history(mentorship))
+    return render(
+        request,
+        "mentorships/agreement.html",
+        {
+            "mentorship": mentorship,
+            "current": history[0],
+            "history": history[1:],
+            "confirmed": selectors.has_confirmed(history[0], request.user),
+            "people": selectors.participants(mentorship),
+            "confirmed_ids": {c.user_id for c in history[0].confirmations.all()},
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def agreement_template(request: HttpRequest, slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=slug)
+    if not is_coordinator(request.user, program):
+        raise PermissionDenied
+    form = AgreementTemplateForm(
+        request.POST or None, initial={"text": services.default_agreement_text(program)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_agreement_template(request.user, program, form.cleaned_data["text"])
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("The agreement template was saved."))
+            return redirect("agreement_template", slug=program.slug)
+    return render(
+        request,
+        "mentorships/agreement_template.html",
+        {"program": program, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@participant_view
+def goal_new(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    if not participant.owns_goals:
+        raise PermissionDenied
+    templates = templates_for(mentorship.program.focus)
+    chosen = templates.get(request.GET.get("template", ""), {})
+    form = GoalForm(request.POST or None, initial={k: str(v) for k, v in chosen.items()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = services.create_goal(request.user, mentorship, form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Goal saved. Add a milestone with a due date next."))
+            return redirect("goal_detail", goal_id=goal.pk)
+    return render(
+        request,
+        "mentorships/goal_form.html",
+        {"mentorship": mentorship, "form": form, "templates": templates},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+    goal = _goal_for(request, goal_id)
+    people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
+    return render(
+        request,
+        "mentorships/goal_detail.html",
+        {
+            "goal": goal,
+            "mentorship": goal.mentorship,
+            "is_owner": goal.owner_id == request.user.pk,
+            "progress_form": GoalProgressForm(
+                initial={"progress": goal.progress, "status": goal.status}
+            ),
+            "milestone_form": MilestoneForm(),
+            "action_form": ActionItemForm(people=people, initial={"assignee": request.user.pk}),
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+def _goal_post(handler: Callable[[HttpRequest, Goal], None]) -> View:
+    """POST endpoints on a goal: run the handler, report errors, return to the goal."""
+
+    @wraps(handler)
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, goal_id: int) -> HttpResponse:
+        goal = _goal_for(request, goal_id)
+        try:
+            handler(request, goal)
+        except DomainError as error:
+            _fail(request, error)
+        return redirect("goal_detail", goal_id=goal.pk)
+
+    return view
+
+
+def _invalid(form: Any) -> DomainError:
+    from openmentor.core.errors import ValidationFailed
+
+    first = next(iter(form.errors.values()))[0] if form.errors else _("Check the form.")
+    return ValidationFailed(str(first))
+
+
+@_goal_post
+def goal_update(request: HttpRequest, goal: Goal) -> None:
+    form = GoalProgressForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.update_goal(request.user, goal, form.cleaned_data)
+    messages.success(request, _("Progress saved."))
+
+
+@_goal_post
+def milestone_add(request: HttpRequest, goal: Goal) -> None:
+    form = MilestoneForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.add_milestone(request.user, goal, **form.cleaned_data)
+    messages.success(request, _("Milestone added."))
+
+
+@login_required
+@require_POST
+def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    milestone = get_object_or_404(
+        Milestone.objects.select_related("goal__mentorship"), pk=milestone_id
+    )
+    goal = _goal_for(request, milestone.goal_id)
+    try:
+        services.set_milestone_done(request.user, milestone, request.POST.get("done") != "0")
+    except DomainError as error:
+        _fail(request, error)
+    return redirect("goal_detail", goal_id=goal.pk)
+
+
+@_goal_post
+def action_add(request: HttpRequest, goal: Goal) -> None:
+    people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
+    form = ActionItemForm(request.POST, people=people)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.add_action_item(
+        request.user,
+        goal,
+        title=form.cleaned_data["title"],
+        assignee_id=form.cleaned_data["assignee"],
+        due_on=form.cleaned_data["due_on"],
+    )
+    messages.success(request, _("Action added."))
+
+
+@login_required
+@require_POST
+def action_done(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_object_or_404(ActionItem.objects.select_related("goal__mentorship"), pk=item_id)
+    goal = _goal_for(request, item.goal_id)
+    try:
+        services.set_action_done(request.user, item, request.POST.get("done") != "0")
+    except DomainError as error:
+        _fail(request, error)
+    return redirect("goal_detail", goal_id=goal.pk)
+
+
+@_goal_post
+def goal_comment(request: HttpRequest, goal: Goal) -> None:
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.comment_on_goal(request.user, goal, form.cleaned_data["body"])
+    messages.success(request, _("Comment added."))
+
+
+@participant_view
+def session_new(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    form = SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.log_session(request.user, mentorship, **form.cleaned_data)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("Session logged. How did it go? Rate it below."))
+            return redirect("mentorship_detail", pk=mentorship.pk)
+    return render(
+        request,
+        "mentorships/session_form.html",
+        {"mentorship": mentorship, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@participant_view
+def note_add(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("mentorship_detail", pk=mentorship.pk)
+    form = NoteForm(request.POST, sessions=[(s.pk, str(s)) for s in selectors.sessions(mentorship)])
+    if form.is_valid():
+        try:
+            services.add_note(
+                request.user,
+                mentorship,
+                body=form.cleaned_data["body"],
+                is_private=form.cleaned_data["is_private"],
+                session_id=form.cleaned_data["session"],
+            )
+        except DomainError as error:
+            _fail(request, error)
+        else:
+            messages.success(request, _("Note saved."))
+    else:
+        _fail(request, _invalid(form))
+    return redirect("mentorship_detail", pk=mentorship.pk)
+
+
+@login_required
+@require_POST
+def note_delete(request: HttpRequest, note_id: int) -> HttpResponse:
+    note = Note.objects.filter(pk=note_id, author=request.user).first()
+    if note is None:
+        raise Http404
+    services.delete_note(request.user, note)
+    messages.success(request, _("Note deleted."))
+    return redirect("mentorship_detail", pk=note.mentorship_id)
+
+
+@participant_view
+def mentorship_progress(
+    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+) -> HttpResponse:
+    """The mentor's view of each mentee's progress (mentees see their own row too)."""
+    rows = selectors.mentee_progress(mentorship)
+    if participant.role == "mentee":
+        rows = [row for row in rows if row.person.pk == request.user.pk]
+    return render(request, "mentorships/progress.html", {"mentorship": mentorship, "rows": rows})
+
+
+@login_required
+def credential_download(request: HttpRequest, credential_id: str) -> HttpResponse:
+    credential = Credential.objects.filter(pk=credential_id, recipient=request.user).first()
+    if credential is None:
+        raise Http404
+    response = JsonResponse(
+        credential.document, json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = f'attachment; filename="credential-{credential.pk}.json"'
+    return response
+
+
+def credential_verify(request: HttpRequest) -> HttpResponse:
+    """Public: anyone can check a credential they were given."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = verify(form.raw())
+    return render(
+        request,
+        "mentorships/verify.html",
+        {"form": form, "result": result},
+        status=400 if form.errors else 200,
+    )
