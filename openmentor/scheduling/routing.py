@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from .consumers import MeetingRoomConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/meetings/<int:meeting_id>/", MeetingRoomConsumer.as_asgi()),
+]

@@ -1,0 +1,99 @@
+"""Signalling for the live room: relays WebRTC offers, answers and ICE candidates (and
+room chat) between the people of one meeting. Media flows browser to browser (a mesh of
+up to four); the server only sees signalling."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from openmentor.core.errors import NotFound
+
+from . import selectors
+from .models import LIVE_ROOM_KINDS
+
+MAX_SIGNAL_BYTES = 64 * 1024
+MAX_CHAT_CHARS = 2000
+
+
+def room_group(meeting_id: int) -> str:
+    return f"meeting-room.{meeting_id}"
+
+
+@database_sync_to_async
+def _admit(user: Any, meeting_id: int) -> str | None:
+    """The person's display name if they may enter this meeting's room, else None."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        meeting = selectors.meeting_for_participant(user, meeting_id)
+    except NotFound:
+        return None
+    if meeting.kind not in LIVE_ROOM_KINDS or not meeting.is_active:
+        return None
+    return str(user)
+
+
+class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
+        self.user = self.scope.get("user")
+        name = await _admit(self.user, self.meeting_id)
+        if name is None:
+            await self.close(code=4403)
+            return
+        self.peer_id = uuid.uuid4().hex
+        self.name = name
+        self.group = room_group(self.meeting_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "welcome", "peer": self.peer_id})
+        await self._broadcast({"type": "peer-joined", "peer": self.peer_id, "name": self.name})
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "group", None)
+        if group:
+            await self._broadcast({"type": "peer-left", "peer": self.peer_id})
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _broadcast(self, message: dict[str, Any], to: str | None = None) -> None:
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "room.message", "message": message, "sender": self.peer_id, "to": to},
+        )
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "signal":
+            target = content.get("to")
+            data = content.get("data")
+            if not isinstance(target, str) or not isinstance(data, dict):
+                return
+            if len(str(data)) > MAX_SIGNAL_BYTES:
+                return
+            await self._broadcast(
+                {"type": "signal", "from": self.peer_id, "name": self.name, "data": data},
+                to=target,
+            )
+        elif kind == "chat":
+            text = str(content.get("text", "")).strip()[:MAX_CHAT_CHARS]
+            if text:
+                await self._broadcast(
+                    {"type": "chat", "from": self.peer_id, "name": self.name, "text": text}
+                )
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def room_message(self, event: dict[str, Any]) -> None:
+        message = event["message"]
+        if event.get("to") and event["to"] != self.peer_id:
+            return
+        # Nobody needs their own join/leave echoed; chat is echoed so the sender sees it.
+        if event["sender"] == self.peer_id and message["type"] != "chat":
+            return
+        await self.send_json(message)

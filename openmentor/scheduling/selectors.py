@@ -1,0 +1,236 @@
+"""Reads for scheduling, with the permission questions: participants see a meeting in
+full, the program's coordinators see its metadata only, everyone else sees nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from openmentor.accounts.models import User
+from openmentor.core.errors import NotFound
+from openmentor.mentorships.models import Mentorship, MentorshipParticipant
+from openmentor.programs.selectors import is_coordinator
+
+from . import slots
+from .models import (
+    ACTIVE_STATUSES,
+    DEFAULT_REMINDER_MINUTES,
+    AvailabilityOverride,
+    AvailabilityWindow,
+    CalendarFeed,
+    Meeting,
+    MeetingAttendee,
+    MeetingStatus,
+    OverrideKind,
+    SchedulingPreference,
+)
+
+Access = Literal["participant", "coordinator"]
+
+
+def participants(mentorship: Mentorship) -> list[MentorshipParticipant]:
+    return list(
+        MentorshipParticipant.objects.filter(mentorship=mentorship)
+        .select_related("user")
+        .order_by("role", "user__display_name", "user_id")
+    )
+
+
+def is_participant(user: User, mentorship: Mentorship) -> bool:
+    return (
+        user.is_authenticated
+        and MentorshipParticipant.objects.filter(mentorship=mentorship, user=user).exists()
+    )
+
+
+def mentorship_for_participant(user: User, mentorship_id: int) -> Mentorship:
+    """Only participants may find a time or book; others get 'not found' (no leak)."""
+    mentorship = Mentorship.objects.select_related("program").filter(pk=mentorship_id).first()
+    if mentorship is None or not is_participant(user, mentorship):
+        raise NotFound("Mentorship not found.")
+    return mentorship
+
+
+def meeting_access(user: User, meeting: Meeting) -> Access | None:
+    if not user.is_authenticated:
+        return None
+    if MeetingAttendee.objects.filter(meeting=meeting, user=user).exists() or is_participant(
+        user, meeting.mentorship
+    ):
+        return "participant"
+    if is_coordinator(user, meeting.mentorship.program):
+        return "coordinator"
+    return None
+
+
+def meeting_for_viewer(user: User, meeting_id: int) -> tuple[Meeting, Access]:
+    meeting = (
+        Meeting.objects.select_related("mentorship__program", "created_by")
+        .filter(pk=meeting_id)
+        .first()
+    )
+    access = meeting_access(user, meeting) if meeting else None
+    if meeting is None or access is None:
+        raise NotFound("Meeting not found.")
+    return meeting, access
+
+
+def meeting_for_participant(user: User, meeting_id: int) -> Meeting:
+    meeting, access = meeting_for_viewer(user, meeting_id)
+    if access != "participant":
+        raise NotFound("Meeting not found.")
+    return meeting
+
+
+def attendees(meeting: Meeting) -> list[MeetingAttendee]:
+    return list(meeting.attendees.select_related("user").order_by("user__display_name"))
+
+
+def meetings_for_user(user: User, *, upcoming: bool = True) -> QuerySet[Meeting]:
+    qs = Meeting.objects.filter(attendees__user=user).select_related("mentorship__program")
+    if upcoming:
+        qs = qs.filter(ends_at__gte=timezone.now(), status__in=ACTIVE_STATUSES)
+    return qs.order_by("starts_at").distinct()
+
+
+def meetings_of_mentorship(mentorship: Mentorship) -> QuerySet[Meeting]:
+    return Meeting.objects.filter(mentorship=mentorship).order_by("-starts_at")
+
+
+def preference(user: User) -> SchedulingPreference:
+    existing = SchedulingPreference.objects.filter(user=user).first()
+    return existing or SchedulingPreference(
+        user=user, reminder_minutes=list(DEFAULT_REMINDER_MINUTES)
+    )
+
+
+def reminder_minutes(user: User) -> list[int]:
+    return list(preference(user).reminder_minutes or [])
+
+
+def availability_zone(user: User) -> str:
+    """A person's availability is kept in the zone of their first window (wall-clock
+    times stay where they set them); with no windows yet, their current zone."""
+    first = AvailabilityWindow.objects.filter(user=user).order_by("created_at", "pk").first()
+    return first.time_zone if first else (user.time_zone or "UTC")
+
+
+def windows(user: User) -> QuerySet[AvailabilityWindow]:
+    return AvailabilityWindow.objects.filter(user=user)
+
+
+def overrides(user: User, *, from_day: object = None) -> QuerySet[AvailabilityOverride]:
+    qs = AvailabilityOverride.objects.filter(user=user)
+    if from_day is not None:
+        qs = qs.filter(day__gte=from_day)
+    return qs
+
+
+def _week_key(moment: datetime, zone: ZoneInfo) -> tuple[int, int]:
+    iso = moment.astimezone(zone).isocalendar()
+    return iso.year, iso.week
+
+
+def person(
+    user: User,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_meeting: Meeting | None = None,
+    with_busy: bool = True,
+) -> slots.Person:
+    """The pure slot finder's view of one person over ``[start, end)``."""
+    zone_name = availability_zone(user)
+    zone = ZoneInfo(zone_name)
+    day_lo = (start - timedelta(days=1)).date()
+    day_hi = (end + timedelta(days=1)).date()
+    window_list = [slots.WeeklyWindow(w.weekday, w.start_time, w.end_time) for w in windows(user)]
+    extras, blackouts = [], []
+    for item in AvailabilityOverride.objects.filter(user=user, day__range=(day_lo, day_hi)):
+        target = extras if item.kind == OverrideKind.EXTRA else blackouts
+        target.append(slots.DateWindow(item.day, item.start_time, item.end_time))
+    busy: list[slots.Interval] = []
+    booked: Counter[tuple[int, int]] = Counter()
+    if with_busy:
+        active = Meeting.objects.filter(
+            attendees__user=user,
+            status__in=ACTIVE_STATUSES,
+            starts_at__lt=end + timedelta(days=7),
+            ends_at__gt=start - timedelta(days=7),
+        )
+        if exclude_meeting is not None:
+            active = active.exclude(pk=exclude_meeting.pk)
+        for starts_at, ends_at in active.values_list("starts_at", "ends_at"):
+            busy.append((starts_at, ends_at))
+            booked[_week_key(starts_at, zone)] += 1
+    pref = preference(user)
+    return slots.Person(
+        key=str(user.pk),
+        zone=zone_name,
+        windows=window_list,
+        extras=extras,
+        blackouts=blackouts,
+        busy=slots.merge(busy),
+        inconvenient_history=inconvenient_history(user),
+        max_per_week=pref.max_sessions_per_week,
+        booked_per_week=dict(booked),
+    )
+
+
+def inconvenient_history(user: User, *, last: int = 20) -> int:
+    """How many of the person's recent meetings fell at inconvenient local hours."""
+    rows = (
+        MeetingAttendee.objects.filter(
+            user=user,
+            meeting__status__in=(MeetingStatus.CONFIRMED, MeetingStatus.HELD),
+            meeting__starts_at__lt=timezone.now(),
+        )
+        .order_by("-meeting__starts_at")
+        .values_list("meeting__starts_at", "time_zone")[:last]
+    )
+    return sum(
+        1
+        for starts_at, zone in rows
+        if slots.inconvenience(starts_at.astimezone(ZoneInfo(zone))) > 0
+    )
+
+
+def is_inside_availability(user: User, starts_at: datetime, ends_at: datetime) -> bool:
+    free = slots.free_intervals(
+        person(user, starts_at, ends_at, with_busy=False), starts_at, ends_at
+    )
+    return any(lo <= starts_at and ends_at <= hi for lo, hi in free)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_owner(token: str) -> User | None:
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .first()
+    )
+    return feed.user if feed and feed.user.is_active else None
+
+
+def active_feed(user: User) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).first()
+
+
+def feed_meetings(user: User) -> QuerySet[Meeting]:
+    since = timezone.now() - timedelta(days=90)
+    return (
+        Meeting.objects.filter(attendees__user=user, starts_at__gte=since)
+        .exclude(status=MeetingStatus.PROPOSED)
+        .select_related("mentorship__program")
+        .order_by("starts_at")
+        .distinct()
+    )
