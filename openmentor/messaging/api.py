@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from . import coach, selectors, services
 
@@ -240,5 +240,5 @@ def coach_hints(request: HttpRequest, payload: CoachIn) -> dict[str, Any]:
 
 
 @router.get("/messaging/search", response=list[MessageOut], url_name="messaging_search_api")
-def search(request: HttpRequest, q: str = Field("", max_length=200)) -> list[dict[str, Any]]:
+def search(request: HttpRequest, q: str = Query("", max_length=200)) -> list[dict[str, Any]]:
     return [services.serialize(m) for m in selectors.search(request.user, q)]

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from openmentor.messaging.models import Message
+
+pytestmark = pytest.mark.browser
+
+
+def open_thread(browser: Any, server: str, session: str, conversation_id: int) -> tuple[Any, Any]:
+    context = browser.new_context(locale="en-GB")
+    context.add_cookies([{"name": "sessionid", "value": session, "url": server}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{server}/messages/{conversation_id}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    return context, page
+
+
+def write(page: Any, text: str) -> None:
+    page.get_by_label("Your message").fill(text)
+    page.get_by_role("button", name="Send", exact=True).click()
+
+
+def test_two_people_chat_live_and_offline_messages_arrive_once_in_order(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    carol_context, carol_page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    bob_context, bob_page = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    carol_thread = carol_page.locator("#messages .message .body")
+    bob_thread = bob_page.locator("#messages .message .body")
+
+    write(carol_page, "Hello Bob, how is the chapter going?")
+    expect(bob_thread).to_have_text(["Hello Bob, how is the chapter going?"])
+
+    bob_context.set_offline(True)
+    write(bob_page, "On a train, signal is bad.")
+    write(bob_page, "Chapter two is drafted!")
+    pending = bob_page.locator('#messages .message[data-state="pending"]')
+    expect(pending).to_have_count(2)
+    # Nothing got through while offline, and the outbox survives a reload later.
+    assert Message.objects.filter(sender=bob).count() == 0
+
+    bob_context.set_offline(False)
+    expected = [
+        "Hello Bob, how is the chapter going?",
+        "On a train, signal is bad.",
+        "Chapter two is drafted!",
+    ]
+    expect(carol_thread).to_have_text(expected)
+    expect(bob_page.locator('#messages .message[data-state="sent"]')).to_have_count(2)
+    # Once, in order, in the database too; and a reload shows the same thread.
+    assert Message.objects.filter(sender=bob).count() == 2
+    assert [m.body for m in Message.objects.order_by("id")] == expected
+    carol_page.reload()
+    expect(carol_page.locator("#messages .message .body")).to_have_text(expected)
+    carol_context.close()
+    bob_context.close()
+
+
+def test_outbox_survives_closing_the_tab_while_offline(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    context, page = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    context.set_offline(True)
+    write(page, "Written offline, then the tab reloaded.")
+    expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
+    # Close the tab while offline: only the outbox in localStorage remembers the message.
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#messages .message .body")).to_have_text(
+        ["Written offline, then the tab reloaded."]
+    )
+    expect(page.locator("#messages .message")).to_have_count(1)
+    assert Message.objects.filter(sender=bob).count() == 1
+    context.close()

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+import websockets
+
+from openmentor.messaging.models import Message
+
+from .servers import server_process
+
+
+async def _open(address: str, session: str) -> Any:
+    socket = await websockets.connect(
+        f"ws://{address}/ws/messaging/",
+        origin="http://127.0.0.1",
+        additional_headers={"Cookie": f"sessionid={session}"},
+    )
+    hello = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    assert hello["type"] == "hello"
+    return socket
+
+
+async def _next_of_type(socket: Any, kind: str) -> dict[str, Any]:
+    while True:
+        message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        if message["type"] == kind:
+            return message
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_message_sent_through_process_a_reaches_a_socket_on_process_b(
+    conversation: Any, carol: Any, bob: Any, client_for: Any, redis_url: str
+) -> None:
+    carol_session = client_for(carol).cookies["sessionid"].value
+    bob_session = client_for(bob).cookies["sessionid"].value
+
+    async def scenario(a: str, b: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        carol_socket = await _open(a, carol_session)
+        bob_socket = await _open(b, bob_session)
+        await carol_socket.send(
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "conversation": conversation.pk,
+                    "client_id": "x-proc-1",
+                    "body": "Across processes",
+                }
+            )
+        )
+        ack = await _next_of_type(carol_socket, "message.ack")
+        pushed = await _next_of_type(bob_socket, "message.new")
+        await carol_socket.close()
+        await bob_socket.close()
+        return ack, pushed
+
+    with server_process(redis_url) as a, server_process(redis_url) as b:
+        ack, pushed = asyncio.run(scenario(a, b))
+    assert pushed["payload"]["data"]["body"] == "Across processes"
+    assert pushed["payload"]["message"] == ack["id"]
+    assert Message.objects.get().pk == ack["id"]
