@@ -159,3 +159,49 @@ def test_session_writes_need_the_csrf_token(bob: Any, program: Any) -> None:
     assert response.status_code in (401, 403)
     bob.profile.refresh_from_db()
     assert bob.profile.headline == ""
+
+
+COORDINATOR_ONLY = [
+    ("get", "/api/v1/programs/global-doctoral/memberships", None),
+    ("get", "/api/v1/programs/global-doctoral/applications", None),
+    ("patch", "/api/v1/programs/global-doctoral", {"summary": "changed"}),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), COORDINATOR_ONLY)
+def test_coordinator_endpoints_against_every_persona(
+    method: str,
+    url: str,
+    body: Any,
+    program: Any,
+    other_program: Any,
+    alice: Any,
+    bob: Any,
+    charlie: Any,
+    dave: Any,
+) -> None:
+    anonymous = post_json(Client(), url, body or {}, method) if body else Client().get(url)
+    assert anonymous.status_code == 401
+    for persona in (charlie, bob, dave):
+        client = bearer(persona)
+        response = post_json(client, url, body, method) if body else client.get(url)
+        assert response.status_code == 403, persona
+    client = bearer(alice)
+    response = post_json(client, url, body, method) if body else client.get(url)
+    assert response.status_code == 200
+    program.refresh_from_db()
+    assert program.summary == (
+        "changed" if body else "Doctoral candidates meet experienced researchers."
+    )
+
+
+def test_unlisted_programs_are_not_found_for_outsiders_in_the_api(
+    program: Any, bob: Any, charlie: Any
+) -> None:
+    program.is_listed = False
+    program.save()
+    assert bearer(charlie).get("/api/v1/programs/global-doctoral").status_code == 404
+    assert bearer(charlie).get("/api/v1/programs/global-doctoral/questions").status_code == 404
+    assert bearer(bob).get("/api/v1/programs/global-doctoral").status_code == 200
+    listed = bearer(charlie).get("/api/v1/programs").json()
+    assert listed["count"] == 0
