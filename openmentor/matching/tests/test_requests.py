@@ -9,14 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import add_member, make_person
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed
 from openmentor.matching import adapter, services
 from openmentor.matching.models import MentorRequest, RequestStatus
 from openmentor.mentorships.models import Mentorship
 from openmentor.notifications.models import Notification
-
-from .conftest import give_profile
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
+from conftest import add_member, make_person
+from openmentor.core.errors import Conflict, NotFound, ValidationFailed
 from openmentor.matching import services
 from openmentor.matching.models import MatchingRound, Proposal, RoundStatus
 from openmentor.mentorships.models import Mentorship
+
+from .conftest import give_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +44,129 @@ def test_round_proposes_explained_pairs_and_publishing_creates_mentorships(
     assert counts == {"published": 2, "skipped": 0}
     assert Mentorship.objects.filter(program=matching_program, origin="round").count() == 2
     assert set(Proposal.objects.values_list("status", flat=True)) == {"published"}
+
+
+@pytest.fixture
+def done(
+    matching_program: Any, alice: Any, django_capture_on_commit_callbacks: Any
+) -> MatchingRound:
+    return run(alice, matching_program, django_capture_on_commit_callbacks)
+
+
+def test_swap_exchanges_mentors_and_rescores_both_pairs(
+    done: MatchingRound, alice: Any, bob: Any, erin: Any, carol: Any, matching_program: Any
+) -> None:
+    first = done.proposals.get(mentee=bob)
+    second = done.proposals.get(mentee=erin)
+    assert first.mentor_id != second.mentor_id
+    old_first_mentor = first.mentor_id
+    services.swap_mentors(alice, done, first.pk, second.pk)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert second.mentor_id == old_first_mentor and first.is_manual and second.is_manual
+    # Frank speaks only English, bob's English is professional: still a valid pair.
+    assert first.explanation and first.score > 0
+
+
+def test_swap_that_breaks_a_hard_rule_is_refused_and_changes_nothing(
+    done: MatchingRound, alice: Any, bob: Any, erin: Any, matching_program: Any
+) -> None:
+    from openmentor.accounts.models import ProfileLanguage
+
+    # Bob loses his English: only carol (Portuguese) can mentor him.
+    ProfileLanguage.objects.filter(profile__user=bob, code="en").delete()
+    first, second = done.proposals.get(mentee=bob), done.proposals.get(mentee=erin)
+    before = {p.pk: p.mentor_id for p in (first, second)}
+    with pytest.raises(ValidationFailed):
+        services.swap_mentors(alice, done, first.pk, second.pk)
+    assert {p.pk: p.mentor_id for p in done.proposals.all()} == before
+
+
+def test_reject_then_rerun_keeps_locked_pairs_and_never_reproposes_the_rejected_one(
+    done: MatchingRound,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    carol: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    locked = services.lock_proposal(alice, done.proposals.get(mentee=erin))
+    rejected = services.reject_proposal(alice, done.proposals.get(mentee=bob))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rerun_round(alice, done)
+    done.refresh_from_db()
+    assert done.status == RoundStatus.DONE and done.runs == 2
+    locked.refresh_from_db()
+    assert locked.status == "locked"
+    bob_live = done.proposals.filter(mentee=bob).exclude(status="rejected")
+    assert not bob_live.filter(mentor_id=rejected.mentor_id).exists()
+
+
+def test_manual_pair_is_locked_and_checks_roles_and_existing_pairs(
+    done: MatchingRound, alice: Any, bob: Any, erin: Any, carol: Any, matching_program: Any
+) -> None:
+    services.reject_proposal(alice, done.proposals.get(mentee=bob))
+    with pytest.raises(ValidationFailed):  # erin is not a mentor
+        services.manual_pair(alice, done, bob.pk, erin.pk)
+    made = services.manual_pair(alice, done, bob.pk, matching_program.frank.pk)
+    assert made.status == "locked" and made.is_manual
+    with pytest.raises(Conflict):  # bob already has a live pair
+        services.manual_pair(alice, done, bob.pk, carol.pk)
+
+
+def test_consent_publishes_then_waits_for_both_answers(
+    matching_program: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    erin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from openmentor.matching.adapter import settings_for
+
+    settings_ = settings_for(matching_program)
+    settings_.require_consent = True
+    settings_.save()
+    done = run(alice, matching_program, django_capture_on_commit_callbacks)
+    services.publish_round(alice, done)
+    assert not Mentorship.objects.exists()
+    bobs = done.proposals.get(mentee=bob)
+    mentor = bobs.mentor
+    with pytest.raises(NotFound):  # erin is not part of bob's proposal
+        services.respond_to_proposal(erin, bobs.pk, accept=True)
+    services.respond_to_proposal(bob, bobs.pk, accept=True)
+    assert not Mentorship.objects.exists()
+    services.respond_to_proposal(mentor, bobs.pk, accept=True)
+    bobs.refresh_from_db()
+    assert bobs.mentorship is not None
+    erins = done.proposals.get(mentee=erin)
+    services.respond_to_proposal(erin, erins.pk, accept=False)
+    erins.refresh_from_db()
+    assert erins.status == "rejected" and Mentorship.objects.count() == 1
+
+
+def test_bad_settings_are_refused_with_a_clear_message(
+    matching_program: Any, alice: Any, client_for: Any
+) -> None:
+    from django.urls import reverse
+
+    from openmentor.matching.models import MatchingSettings
+
+    url = reverse("matching_console", args=[matching_program.slug])
+    response = client_for(alice).post(
+        url, {"mode": "optimal", "min_language_level": "9", "weight_shared_goals": "-1"}
+    )
+    assert response.status_code == 400
+    assert "Ensure this value" in response.content.decode()
+    assert not MatchingSettings.objects.filter(min_language_level=9).exists()
+
+
+def test_unmatched_people_carry_a_reason(
+    matching_program: Any, alice: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    loner = make_person("lena@example.org", "Lena Mentee", time_zone="Pacific/Auckland")
+    give_profile(loner, languages={"mi": 5}, country="NZ", interests=["poetry"])
+    add_member(matching_program, loner, "mentee")
+    done = run(alice, matching_program, django_capture_on_commit_callbacks)
+    row = done.unmatched.get(user=loner)
+    assert row.reasons == ["no_shared_language"]
