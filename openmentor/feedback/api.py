@@ -1,3 +1,95 @@
-from ninja import Router
+"""Feedback endpoints: rate a session, answer a survey, and aggregates for coordinators
+(hidden below the minimum group size)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+
+from openmentor.mentorships.models import SessionLog
+from openmentor.mentorships.selectors import is_participant
+from openmentor.programs.models import Program
+from openmentor.programs.selectors import is_coordinator
+
+from . import selectors, services
+from .models import Survey
 
 router = Router(tags=["feedback"])
+
+
+class RatingIn(Schema):
+    score: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
+class RatingOut(Schema):
+    id: int
+    session_id: int
+    score: int
+    comment: str
+
+
+class AnswersIn(Schema):
+    answers: dict[str, Any]
+
+
+class RatingAggregateOut(Schema):
+    answers: int
+    hidden: bool
+    mean: float | None
+    distribution: list[tuple[int, int]]
+
+
+class QuestionAggregateOut(Schema):
+    prompt: str
+    kind: str
+    answers: int
+    hidden: bool
+    mean: float | None
+    counts: list[tuple[str, int]]
+
+
+class SurveyAggregateOut(Schema):
+    responses: int
+    questions: list[QuestionAggregateOut]
+
+
+@router.post("/sessions/{session_id}/rating", response={201: RatingOut}, summary="Rate a session")
+def rate(request: HttpRequest, session_id: int, payload: RatingIn) -> Any:
+    session = get_object_or_404(SessionLog, pk=session_id)
+    if not is_participant(session.mentorship_id, request.user.pk):
+        raise Http404
+    return 201, services.rate_session(
+        request.user, session, score=payload.score, comment=payload.comment
+    )
+
+
+@router.post("/surveys/{survey_id}/responses", response={201: None}, summary="Answer a survey")
+def answer(request: HttpRequest, survey_id: int, payload: AnswersIn) -> Any:
+    survey = get_object_or_404(Survey, pk=survey_id)
+    services.answer_survey(request.user, survey, payload.answers)
+    return 201, None
+
+
+def _coordinated(request: HttpRequest, slug: str) -> Program:
+    program = get_object_or_404(Program, slug=slug)
+    if not is_coordinator(request.user, program):
+        raise PermissionDenied
+    return program
+
+
+@router.get("/programs/{slug}/feedback/ratings", response=RatingAggregateOut)
+def rating_aggregate(request: HttpRequest, slug: str) -> Any:
+    return selectors.session_rating_aggregate(_coordinated(request, slug))
+
+
+@router.get("/programs/{slug}/feedback/surveys/{survey_id}", response=SurveyAggregateOut)
+def survey_aggregate(request: HttpRequest, slug: str, survey_id: int) -> Any:
+    program = _coordinated(request, slug)
+    survey = get_object_or_404(Survey, pk=survey_id, program=program)
+    responses, rows = selectors.survey_aggregate(survey)
+    return {"responses": responses, "questions": rows}

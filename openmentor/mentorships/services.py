@@ -202,9 +202,8 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
         )
     reason = reason.strip()
     if to == MentorshipStatus.ENDED and not reason:
-        raise ValidationFailed(
-            _("Say briefly why the mentorship ends early."), fields={"reason": _("Required.")}
-        )
+        message = _("Say briefly why the mentorship ends early.")
+        raise ValidationFailed(message, fields={"reason": message})
     if len(reason) > 2000:
         raise ValidationFailed(_("Please keep the reason under 2000 characters."))
     if to == MentorshipStatus.ACTIVE and mentorship.started_on is None:
@@ -511,6 +510,7 @@ def submit_reflection(
     """Each participant reflects once the mentorship has closed; a completed mentorship
     then earns them a signed credential."""
     participant = require_participant(actor, mentorship)
+    mentorship = Mentorship.objects.select_related("program").get(pk=mentorship.pk)
     if mentorship.is_open:
         raise Conflict(_("Reflections come once the mentorship has been closed."))
     learned = (learned or "").strip()
