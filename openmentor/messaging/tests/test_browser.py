@@ -82,6 +82,7 @@ def test_outbox_survives_closing_the_tab_while_offline(
     expect(page.locator("#messages .message .body")).to_have_text(
         ["Written offline, then the tab reloaded."]
     )
+    expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
     expect(page.locator("#messages .message")).to_have_count(1)
     assert Message.objects.filter(sender=bob).count() == 1
     context.close()
