@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
+
+from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .models import Profile, User
@@ -99,18 +101,18 @@ def me_out(user: User) -> MeOut:
 
 
 @router.get("/me", response=MeOut, summary="The signed-in person")
-def me(request: HttpRequest) -> MeOut:
+def me(request: AuthenticatedRequest) -> MeOut:
     return me_out(request.user)
 
 
 @router.patch("/me/profile", response=MeOut, summary="Update my profile")
-def update_my_profile(request: HttpRequest, payload: ProfileIn) -> MeOut:
+def update_my_profile(request: AuthenticatedRequest, payload: ProfileIn) -> MeOut:
     services.update_profile(request.user, services.ProfileInput(**payload.dict(exclude_unset=True)))
     return me_out(request.user)
 
 
 @router.get("/profiles/{user_id}", response=ProfileOut, summary="A person's profile")
-def profile(request: HttpRequest, user_id: int) -> ProfileOut:
+def profile(request: AuthenticatedRequest, user_id: int) -> ProfileOut:
     subject = get_object_or_404(User, pk=user_id, is_active=True)
     if not selectors.can_view_profile(request.user, subject):
         raise Http404

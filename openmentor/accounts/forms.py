@@ -109,7 +109,9 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "—"), *list(countries)]
+        country_field = self.fields["country"]
+        assert isinstance(country_field, forms.ChoiceField)
+        country_field.choices = [("", "—"), *list(countries)]
 
     @classmethod
     def initial_for(cls, profile: Profile) -> dict[str, Any]:
@@ -164,7 +166,9 @@ class LanguageForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [("", "—"), *language_choices()]
+        code_field = self.fields["code"]
+        assert isinstance(code_field, forms.ChoiceField)
+        code_field.choices = [("", "—"), *language_choices()]
 
 
 class BaseLanguageFormSet(forms.BaseFormSet):

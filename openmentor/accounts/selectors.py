@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from openmentor.core.languages import LANGUAGES
+from openmentor.core.types import AnyUser
 
 from .models import PersonalAccessToken, Profile, ProfileVisibility, User
 
@@ -52,7 +53,7 @@ def coordinates_program_of(viewer_id: int, subject_id: int) -> bool:
     return Membership.objects.filter(user_id=subject_id, program_id__in=coordinated).exists()
 
 
-def can_view_profile(viewer: User, subject: User) -> bool:
+def can_view_profile(viewer: AnyUser, subject: User) -> bool:
     if not viewer.is_authenticated or not subject.is_active:
         return False
     if viewer.pk == subject.pk or viewer.is_staff:
@@ -65,8 +66,10 @@ def can_view_profile(viewer: User, subject: User) -> bool:
     )
 
 
-def can_view_private_needs(viewer: User, subject: User) -> bool:
+def can_view_private_needs(viewer: AnyUser, subject: User) -> bool:
     """Accessibility needs: the person and the coordinators of their programs only."""
+    if not viewer.is_authenticated:
+        return False
     return viewer.pk == subject.pk or coordinates_program_of(viewer.pk, subject.pk)
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .forms import LanguageFormSet, PhotoForm, ProfileForm, TagSynonymForm, TokenForm
@@ -17,7 +18,7 @@ from .models import User
 
 
 @login_required
-def profile_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def profile_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     subject = get_object_or_404(User, pk=user_id, is_active=True)
     if not selectors.can_view_profile(request.user, subject):
         raise Http404
@@ -39,7 +40,7 @@ def profile_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @login_required
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     profile = services.get_or_create_profile(user)
     if request.method == "POST":
@@ -47,7 +48,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         formset = LanguageFormSet(request.POST, prefix="lang")
         if form.is_valid() and formset.is_valid():
             try:
-                services.update_profile(user, form.to_input(formset.languages()))
+                services.update_profile(user, form.to_input(formset.languages()))  # type: ignore[attr-defined]
             except DomainError as error:
                 apply_domain_error(form, error)
             else:
@@ -72,7 +73,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def photo_upload(request: HttpRequest) -> HttpResponse:
+def photo_upload(request: AuthenticatedRequest) -> HttpResponse:
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -88,14 +89,14 @@ def photo_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def photo_remove(request: HttpRequest) -> HttpResponse:
+def photo_remove(request: AuthenticatedRequest) -> HttpResponse:
     services.remove_profile_photo(request.user)
     messages.success(request, _("Your photo is removed."))
     return redirect("profile_edit")
 
 
 @login_required
-def photo(request: HttpRequest, user_id: int) -> FileResponse:
+def photo(request: AuthenticatedRequest, user_id: int) -> FileResponse:
     subject = get_object_or_404(User, pk=user_id, is_active=True)
     if not selectors.can_view_profile(request.user, subject):
         raise Http404
@@ -108,7 +109,7 @@ def photo(request: HttpRequest, user_id: int) -> FileResponse:
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedRequest) -> HttpResponse:
     new_token = None
     form = TokenForm()
     if request.method == "POST":
@@ -132,7 +133,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     try:
         services.revoke_access_token(request.user, token_id)
     except DomainError as error:
@@ -142,7 +143,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 @login_required
-def tag_synonyms(request: HttpRequest) -> HttpResponse:
+def tag_synonyms(request: AuthenticatedRequest) -> HttpResponse:
     from openmentor.programs.selectors import is_any_coordinator
 
     if not (request.user.is_staff or is_any_coordinator(request.user)):

@@ -5,7 +5,7 @@ from django import forms
 from .errors import DomainError
 
 
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
+def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:
     """Show a service's validation error on the form: per field where it names fields."""
     fields = error.details.get("fields") or {}
     placed = False

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.selectors import mentorships_for_user
 from openmentor.programs import selectors as program_selectors
 
@@ -18,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     memberships = list(program_selectors.memberships_for_dashboard(request.user))
     by_role: dict[str, list[object]] = {}
     for membership in memberships:

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Router, Schema
+
+from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
 
@@ -38,17 +39,17 @@ class MarkReadIn(Schema):
 
 
 @router.get("/events", response=EventsOut, summary="Everything that happened after a cursor")
-def events(request: HttpRequest, after: int = 0) -> EventsOut:
+def events(request: AuthenticatedRequest, after: int = 0) -> EventsOut:
     rows = selectors.events_after(request.user, max(after, 0))
     last = rows[-1].pk if rows else max(after, 0)
     return EventsOut(events=rows, last_id=last)  # type: ignore[arg-type]
 
 
 @router.get("/notifications", response=list[NotificationOut])
-def notifications(request: HttpRequest) -> Any:
+def notifications(request: AuthenticatedRequest) -> Any:
     return selectors.notifications_for(request.user)[:100]
 
 
 @router.post("/notifications/read", response=dict[str, int], summary="Mark notifications read")
-def mark_read(request: HttpRequest, payload: MarkReadIn) -> dict[str, int]:
+def mark_read(request: AuthenticatedRequest, payload: MarkReadIn) -> dict[str, int]:
     return {"marked": services.mark_read(request.user, payload.ids)}

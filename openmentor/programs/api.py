@@ -4,10 +4,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+
+from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .models import Membership, Program
@@ -129,14 +131,14 @@ class LeaveIn(Schema):
     role: str = Field(..., pattern="^(coordinator|mentor|mentee|peer)$")
 
 
-def _program(request: HttpRequest, slug: str) -> Program:
+def _program(request: AuthenticatedRequest, slug: str) -> Program:
     program = get_object_or_404(Program, slug=slug)
     if not selectors.can_view_program(request.user, program):
         raise Http404
     return program
 
 
-def _coordinated(request: HttpRequest, slug: str) -> Program:
+def _coordinated(request: AuthenticatedRequest, slug: str) -> Program:
     program = _program(request, slug)
     if not selectors.is_coordinator(request.user, program):
         raise PermissionDenied
@@ -145,30 +147,30 @@ def _coordinated(request: HttpRequest, slug: str) -> Program:
 
 @router.get("/programs", response=list[ProgramOut], summary="Program directory")
 @paginate(LimitOffsetPagination)
-def list_programs(request: HttpRequest, q: str = "") -> Any:
+def list_programs(request: AuthenticatedRequest, q: str = "") -> Any:
     return selectors.directory(q[:100])
 
 
 @router.post(
     "/programs", response={201: ProgramOut}, summary="Create a program (you coordinate it)"
 )
-def create_program(request: HttpRequest, payload: ProgramIn) -> Any:
+def create_program(request: AuthenticatedRequest, payload: ProgramIn) -> Any:
     return 201, services.create_program(request.user, payload.dict())
 
 
 @router.get("/programs/{slug}", response=ProgramOut)
-def get_program(request: HttpRequest, slug: str) -> Program:
+def get_program(request: AuthenticatedRequest, slug: str) -> Program:
     return _program(request, slug)
 
 
 @router.patch("/programs/{slug}", response=ProgramOut, summary="Change a program's settings")
-def update_program(request: HttpRequest, slug: str, payload: ProgramPatch) -> Program:
+def update_program(request: AuthenticatedRequest, slug: str, payload: ProgramPatch) -> Program:
     program = _coordinated(request, slug)
     return services.update_program(request.user, program, payload.dict(exclude_unset=True))
 
 
 @router.get("/programs/{slug}/questions", response=list[QuestionOut])
-def list_questions(request: HttpRequest, slug: str) -> Any:
+def list_questions(request: AuthenticatedRequest, slug: str) -> Any:
     return _program(request, slug).questions.all()
 
 
@@ -176,7 +178,7 @@ def list_questions(request: HttpRequest, slug: str) -> Any:
     "/programs/{slug}/memberships", response=list[MembershipOut], summary="Members (coordinators)"
 )
 @paginate(LimitOffsetPagination)
-def list_members(request: HttpRequest, slug: str, role: str = "") -> Any:
+def list_members(request: AuthenticatedRequest, slug: str, role: str = "") -> Any:
     return selectors.members(_coordinated(request, slug), role or None)
 
 
@@ -186,14 +188,14 @@ def list_members(request: HttpRequest, slug: str, role: str = "") -> Any:
     summary="Pending applications (coordinators)",
 )
 @paginate(LimitOffsetPagination)
-def list_applications(request: HttpRequest, slug: str) -> Any:
+def list_applications(request: AuthenticatedRequest, slug: str) -> Any:
     return selectors.pending_applications(_coordinated(request, slug))
 
 
 @router.post(
     "/programs/{slug}/applications", response={201: MyMembershipOut}, summary="Apply to a program"
 )
-def apply(request: HttpRequest, slug: str, payload: ApplicationIn) -> Any:
+def apply(request: AuthenticatedRequest, slug: str, payload: ApplicationIn) -> Any:
     membership = services.apply_to_program(
         request.user,
         _program(request, slug),
@@ -210,7 +212,7 @@ def apply(request: HttpRequest, slug: str, payload: ApplicationIn) -> Any:
     response=MembershipOut,
     summary="Approve or decline (coordinators)",
 )
-def decide(request: HttpRequest, membership_id: int, payload: DecisionIn) -> Membership:
+def decide(request: AuthenticatedRequest, membership_id: int, payload: DecisionIn) -> Membership:
     membership = get_object_or_404(Membership.objects.select_related("program"), pk=membership_id)
     if not selectors.is_coordinator(request.user, membership.program):
         raise Http404
@@ -220,12 +222,12 @@ def decide(request: HttpRequest, membership_id: int, payload: DecisionIn) -> Mem
 
 
 @router.post("/programs/{slug}/leave", response=MyMembershipOut, summary="Leave a program")
-def leave(request: HttpRequest, slug: str, payload: LeaveIn) -> Membership:
+def leave(request: AuthenticatedRequest, slug: str, payload: LeaveIn) -> Membership:
     return services.leave_program(request.user, _program(request, slug), payload.role)
 
 
 @router.get(
     "/me/memberships", response=list[MyMembershipOut], summary="My programs and applications"
 )
-def my_memberships(request: HttpRequest) -> Any:
+def my_memberships(request: AuthenticatedRequest) -> Any:
     return selectors.memberships_for_dashboard(request.user)

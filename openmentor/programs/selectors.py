@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from openmentor.accounts.models import User
+from openmentor.core.types import AnyUser
 
 from .models import (
     ApplicationQuestion,
@@ -15,7 +16,7 @@ from .models import (
 )
 
 
-def is_coordinator(user: User, program: Program) -> bool:
+def is_coordinator(user: AnyUser, program: Program) -> bool:
     if not user.is_authenticated:
         return False
     return Membership.objects.filter(
@@ -29,11 +30,11 @@ def is_any_coordinator(user: User) -> bool:
     ).exists()
 
 
-def can_create_programs(user: User) -> bool:
+def can_create_programs(user: AnyUser) -> bool:
     return user.is_authenticated and (user.is_staff or user.has_perm("programs.add_program"))
 
 
-def is_active_member(user: User, program: Program) -> bool:
+def is_active_member(user: AnyUser, program: Program) -> bool:
     return (
         user.is_authenticated
         and Membership.objects.filter(
@@ -42,7 +43,7 @@ def is_active_member(user: User, program: Program) -> bool:
     )
 
 
-def can_view_program(user: User, program: Program) -> bool:
+def can_view_program(user: AnyUser, program: Program) -> bool:
     """Listed programs are public; unlisted ones only to people already involved."""
     if program.is_listed:
         return True
@@ -66,7 +67,7 @@ def directory(query: str = "") -> QuerySet[Program]:
     ).order_by("-enrolment_open", "name")
 
 
-def memberships_of(user: User, program: Program) -> list[Membership]:
+def memberships_of(user: AnyUser, program: Program) -> list[Membership]:
     if not user.is_authenticated:
         return []
     return list(Membership.objects.filter(program=program, user=user))

@@ -190,7 +190,7 @@ def validate_question_answers(questions: Sequence[Any], answers: dict[str, Any])
             cleaned[key] = values
         elif question.kind == QuestionKind.SCALE:
             try:
-                number = int(value)
+                number = int(str(value))
             except (TypeError, ValueError):
                 number = 0
             if not 1 <= number <= 5:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 
 from . import csv_import, selectors, services
 from .forms import (
@@ -86,7 +88,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def program_create(request: HttpRequest) -> HttpResponse:
+def program_create(request: AuthenticatedRequest) -> HttpResponse:
     if not selectors.can_create_programs(request.user):
         raise PermissionDenied
     form = ProgramForm(request.POST if request.method == "POST" else None)
@@ -104,7 +106,7 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def apply(request: HttpRequest, slug: str) -> HttpResponse:
+def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = _visible_program(request, slug)
     role = request.POST.get("role") or request.GET.get("role") or ""
     if role not in selectors.applicable_roles(program):
@@ -143,7 +145,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest, slug: str) -> HttpResponse:
+def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = _visible_program(request, slug)
     try:
         services.leave_program(request.user, program, request.POST.get("role", ""))
@@ -155,7 +157,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @coordinator_view
-def console(request: HttpRequest, program: Program) -> HttpResponse:
+def console(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     return render(
         request,
         "programs/console/overview.html",
@@ -169,7 +171,7 @@ def console(request: HttpRequest, program: Program) -> HttpResponse:
 
 
 @coordinator_view
-def console_settings(request: HttpRequest, program: Program) -> HttpResponse:
+def console_settings(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     form = ProgramForm(request.POST if request.method == "POST" else None, instance=program)
     if request.method == "POST" and form.is_valid():
         try:
@@ -188,7 +190,7 @@ def console_settings(request: HttpRequest, program: Program) -> HttpResponse:
 
 
 @coordinator_view
-def console_questions(request: HttpRequest, program: Program) -> HttpResponse:
+def console_questions(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     form = QuestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -214,7 +216,7 @@ def console_questions(request: HttpRequest, program: Program) -> HttpResponse:
 @coordinator_view
 @require_POST
 def console_question_delete(
-    request: HttpRequest, program: Program, question_id: int
+    request: AuthenticatedRequest, program: Program, question_id: int
 ) -> HttpResponse:
     try:
         services.delete_question(request.user, program, question_id)
@@ -225,7 +227,7 @@ def console_question_delete(
 
 
 @coordinator_view
-def console_applications(request: HttpRequest, program: Program) -> HttpResponse:
+def console_applications(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     pending = list(selectors.pending_applications(program))
     questions = {str(q.pk): q for q in program.questions.all()}
     for membership in pending:
@@ -242,7 +244,9 @@ def console_applications(request: HttpRequest, program: Program) -> HttpResponse
 
 @coordinator_view
 @require_POST
-def console_decide(request: HttpRequest, program: Program, membership_id: int) -> HttpResponse:
+def console_decide(
+    request: AuthenticatedRequest, program: Program, membership_id: int
+) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose approve or decline."))
@@ -268,7 +272,7 @@ def console_decide(request: HttpRequest, program: Program, membership_id: int) -
 
 
 @coordinator_view
-def console_members(request: HttpRequest, program: Program) -> HttpResponse:
+def console_members(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     role = request.GET.get("role", "")
     query = request.GET.get("q", "").strip()[:100]
     return render(
@@ -288,7 +292,7 @@ def console_members(request: HttpRequest, program: Program) -> HttpResponse:
 @coordinator_view
 @require_POST
 def console_member_remove(
-    request: HttpRequest, program: Program, membership_id: int
+    request: AuthenticatedRequest, program: Program, membership_id: int
 ) -> HttpResponse:
     try:
         membership = services.remove_member(request.user, program, membership_id)
@@ -302,9 +306,11 @@ def console_member_remove(
 
 
 @coordinator_view
-def console_invite(request: HttpRequest, program: Program) -> HttpResponse:
+def console_invite(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     form = InvitationForm(request.POST if request.method == "POST" else None)
-    form.fields["role"].choices = [
+    role_field = form.fields["role"]
+    assert isinstance(role_field, forms.ChoiceField)
+    role_field.choices = [
         (r, Role(r).label) for r in [*selectors.applicable_roles(program), Role.COORDINATOR]
     ]
     if request.method == "POST" and form.is_valid():
@@ -336,7 +342,7 @@ def console_invite(request: HttpRequest, program: Program) -> HttpResponse:
 
 
 @coordinator_view
-def console_import(request: HttpRequest, program: Program) -> HttpResponse:
+def console_import(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     form = ImportForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
