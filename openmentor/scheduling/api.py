@@ -139,23 +139,23 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
-@router.get("/availability/windows", response=list[WindowOut])
+@router.get("/scheduling/availability/windows", response=list[WindowOut])
 def list_windows(request: HttpRequest) -> list[AvailabilityWindow]:
     return list(selectors.windows(request.user))
 
 
-@router.post("/availability/windows", response={201: WindowOut})
+@router.post("/scheduling/availability/windows", response={201: WindowOut})
 def add_window(request: HttpRequest, payload: WindowIn) -> tuple[int, AvailabilityWindow]:
     return 201, services.add_window(request.user, **payload.dict())
 
 
-@router.delete("/availability/windows/{window_id}", response={204: None})
+@router.delete("/scheduling/availability/windows/{window_id}", response={204: None})
 def remove_window(request: HttpRequest, window_id: int) -> tuple[int, None]:
     services.remove_window(request.user, window_id)
     return 204, None
 
 
-@router.get("/mentorships/{mentorship_id}/slots", response=list[SlotOut])
+@router.get("/scheduling/mentorships/{mentorship_id}/slots", response=list[SlotOut])
 def find_slots(
     request: HttpRequest,
     mentorship_id: int,
@@ -189,18 +189,18 @@ def find_slots(
     ]
 
 
-@router.get("/meetings", response=list[MeetingOut])
+@router.get("/scheduling/meetings", response=list[MeetingOut])
 def my_meetings(request: HttpRequest) -> list[MeetingOut]:
     return [_meeting_out(m, "participant") for m in selectors.meetings_for_user(request.user)]
 
 
-@router.get("/meetings/{meeting_id}", response=MeetingOut)
+@router.get("/scheduling/meetings/{meeting_id}", response=MeetingOut)
 def get_meeting(request: HttpRequest, meeting_id: int) -> MeetingOut:
     meeting, access = selectors.meeting_for_viewer(request.user, meeting_id)
     return _meeting_out(meeting, access)
 
 
-@router.post("/mentorships/{mentorship_id}/meetings", response={201: MeetingOut})
+@router.post("/scheduling/mentorships/{mentorship_id}/meetings", response={201: MeetingOut})
 def book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> tuple[int, MeetingOut]:
     mentorship = selectors.mentorship_for_participant(request.user, mentorship_id)
     data = payload.dict()
@@ -209,13 +209,13 @@ def book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> tuple[int
     return 201, _meeting_out(meeting, "participant")
 
 
-@router.post("/meetings/{meeting_id}/accept", response=MeetingOut)
+@router.post("/scheduling/meetings/{meeting_id}/accept", response=MeetingOut)
 def accept(request: HttpRequest, meeting_id: int) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     return _meeting_out(services.accept_meeting(request.user, meeting), "participant")
 
 
-@router.post("/meetings/{meeting_id}/reschedule", response=MeetingOut)
+@router.post("/scheduling/meetings/{meeting_id}/reschedule", response=MeetingOut)
 def reschedule(request: HttpRequest, meeting_id: int, payload: RescheduleIn) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     moved = services.reschedule_meeting(
@@ -228,14 +228,14 @@ def reschedule(request: HttpRequest, meeting_id: int, payload: RescheduleIn) -> 
     return _meeting_out(moved, "participant")
 
 
-@router.post("/meetings/{meeting_id}/cancel", response=MeetingOut)
+@router.post("/scheduling/meetings/{meeting_id}/cancel", response=MeetingOut)
 def cancel(request: HttpRequest, meeting_id: int, payload: CancelIn) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     cancelled = services.cancel_meeting(request.user, meeting, reason=payload.reason)
     return _meeting_out(cancelled, "participant")
 
 
-@router.put("/meetings/{meeting_id}/notes", response=MeetingOut)
+@router.put("/scheduling/meetings/{meeting_id}/notes", response=MeetingOut)
 def save_notes(request: HttpRequest, meeting_id: int, payload: NotesIn) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     saved = services.update_agenda_and_notes(request.user, meeting, **payload.dict())

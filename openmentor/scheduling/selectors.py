@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -144,13 +144,19 @@ def person(
     *,
     exclude_meeting: Meeting | None = None,
     with_busy: bool = True,
+    open_if_unset: bool = True,
 ) -> slots.Person:
-    """The pure slot finder's view of one person over ``[start, end)``."""
+    """The pure slot finder's view of one person over ``[start, end)``.
+
+    Someone who has set no weekly times yet (often a mentee) constrains nothing: all their
+    hours count as free, less their meetings and blackouts."""
     zone_name = availability_zone(user)
     zone = ZoneInfo(zone_name)
     day_lo = (start - timedelta(days=1)).date()
     day_hi = (end + timedelta(days=1)).date()
     window_list = [slots.WeeklyWindow(w.weekday, w.start_time, w.end_time) for w in windows(user)]
+    if not window_list and open_if_unset:
+        window_list = [slots.WeeklyWindow(day, time(0), time(0)) for day in range(7)]
     extras, blackouts = [], []
     for item in AvailabilityOverride.objects.filter(user=user, day__range=(day_lo, day_hi)):
         target = extras if item.kind == OverrideKind.EXTRA else blackouts
@@ -203,7 +209,7 @@ def inconvenient_history(user: User, *, last: int = 20) -> int:
 
 def is_inside_availability(user: User, starts_at: datetime, ends_at: datetime) -> bool:
     free = slots.free_intervals(
-        person(user, starts_at, ends_at, with_busy=False), starts_at, ends_at
+        person(user, starts_at, ends_at, with_busy=False, open_if_unset=False), starts_at, ends_at
     )
     return any(lo <= starts_at and ends_at <= hi for lo, hi in free)
 

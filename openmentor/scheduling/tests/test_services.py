@@ -149,7 +149,10 @@ def test_reschedule_and_cancel_keep_the_uid_and_raise_the_sequence(
     with pytest.raises(ValidationFailed, match="reason"):
         services.cancel_meeting(carol_available, meeting, reason="  ")
     moved = services.reschedule_meeting(
-        carol_available, meeting, starts_at=starts + timedelta(hours=2), duration_minutes=30,
+        carol_available,
+        meeting,
+        starts_at=starts + timedelta(hours=2),
+        duration_minutes=30,
         reason="Clinic ran late",
     )
     assert moved.status == MeetingStatus.PROPOSED and moved.ics_sequence == 1
@@ -177,7 +180,9 @@ def test_invitation_times_are_correct_across_zones(
     assert event.decoded("dtstart") == starts
     assert event.decoded("dtend") == starts + timedelta(minutes=45)
     # Carol reads it as 15:30 in Kolkata, Bob as 07:00 in Sao Paulo.
-    assert event.decoded("dtstart").astimezone(ZoneInfo("Asia/Kolkata")).strftime("%H:%M") == "15:30"
+    assert (
+        event.decoded("dtstart").astimezone(ZoneInfo("Asia/Kolkata")).strftime("%H:%M") == "15:30"
+    )
     assert event.decoded("dtstart").astimezone(ZoneInfo("America/Sao_Paulo")).hour == 7
 
 
@@ -219,7 +224,9 @@ def test_feed_expands_with_recurring_ical_events(
     window = (timezone.now(), timezone.now() + timedelta(days=30))
     occurrences = recurring_ical_events.of(calendar).between(*window)
     active = sorted(
-        (o.decoded("dtstart"), str(o["uid"])) for o in occurrences if str(o["status"]) != "CANCELLED"
+        (o.decoded("dtstart"), str(o["uid"]))
+        for o in occurrences
+        if str(o["status"]) != "CANCELLED"
     )
     assert active == [(first.starts_at, first.ics_uid), (second.starts_at, second.ics_uid)]
     # A new address revokes the old one.
@@ -265,7 +272,9 @@ def test_a_worker_that_dies_mid_run_does_not_send_twice(
     assert Notification.objects.filter(kind="meeting_reminder").count() == 1
     assert services.send_due_reminders(now) == 1  # the restarted worker sends the rest
     assert services.send_due_reminders(now) == 0
-    per_person = Notification.objects.filter(kind="meeting_reminder").values_list("user_id", flat=True)
+    per_person = Notification.objects.filter(kind="meeting_reminder").values_list(
+        "user_id", flat=True
+    )
     assert sorted(per_person) == sorted([bob.pk, carol_available.pk])
 
 

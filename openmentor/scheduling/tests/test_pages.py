@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from openmentor.scheduling import services
+from openmentor.scheduling.models import AvailabilityWindow, Meeting, MeetingStatus
+
+from .conftest import next_weekday
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(mentorship: Any, bob: Any, carol_available: Any) -> Meeting:
+    meeting = services.book_meeting(
+        bob, mentorship, starts_at=next_weekday(2, 10), duration_minutes=60, agenda="Chapter 2"
+    )
+    services.update_agenda_and_notes(
+        carol_available, meeting, agenda="Chapter 2", notes="Secret note about the thesis"
+    )
+    return meeting
+
+
+def test_outsiders_get_404_on_every_meeting_page(
+    client_for: Any,
+    meeting: Meeting,
+    mentorship: Any,
+    charlie: Any,
+    erin: Any,
+    dave: Any,
+    other_program: Any,
+) -> None:
+    pages = [
+        reverse("scheduling:meeting", args=[meeting.pk]),
+        reverse("scheduling:room", args=[meeting.pk]),
+        reverse("scheduling:invitation", args=[meeting.pk]),
+        reverse("scheduling:find_time", args=[mentorship.pk]),
+        reverse("scheduling:book", args=[mentorship.pk]),
+    ]
+    for person in (charlie, erin, dave):
+        client = client_for(person)
+        for url in pages:
+            assert client.get(url).status_code == 404, (person, url)
+        response = client.post(reverse("scheduling:cancel", args=[meeting.pk]), {"reason": "x"})
+        assert response.status_code == 404
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CONFIRMED
+
+
+def test_coordinator_sees_metadata_but_not_notes(
+    client_for: Any, meeting: Meeting, alice: Any
+) -> None:
+    client = client_for(alice)
+    response = client.get(reverse("scheduling:meeting", args=[meeting.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Secret note" not in body and "Chapter 2" not in body
+    assert "Confirmed" in body
+    for name in ("room", "invitation"):
+        assert client.get(reverse(f"scheduling:{name}", args=[meeting.pk])).status_code == 404
+    response = client.post(
+        reverse("scheduling:notes", args=[meeting.pk]), {"agenda": "x", "notes": "y"}
+    )
+    assert response.status_code == 404
+    api = client.get(f"/api/v1/scheduling/meetings/{meeting.pk}")
+    assert api.status_code == 200
+    assert api.json()["notes"] is None and api.json()["agenda"] is None
+
+
+def test_participant_sees_times_in_own_zone_with_the_others_alongside(
+    client_for: Any, meeting: Meeting, bob: Any
+) -> None:
+    response = client_for(bob).get(reverse("scheduling:meeting", args=[meeting.pk]))
+    body = response.content.decode()
+    assert "Secret note about the thesis" in body
+    # 10:00 UTC is 07:00 for Bob (Sao Paulo) and 15:30 for Carol (Kolkata).
+    assert "07:00" in body and "15:30" in body
+    assert "Asia/Kolkata" in body and "Join the live room" in body
+
+
+def test_availability_editor_adds_and_rejects(client_for: Any, bob: Any) -> None:
+    client = client_for(bob)
+    assert client.get(reverse("scheduling:availability")).status_code == 200
+    response = client.post(
+        reverse("scheduling:add_window"),
+        {"weekday": "1", "start_time": "18:00", "end_time": "17:00"},
+    )
+    assert response.status_code == 400
+    assert "The end time must be after the start time." in response.content.decode()
+    assert not AvailabilityWindow.objects.exists()
+    response = client.post(
+        reverse("scheduling:add_window"),
+        {"weekday": "1", "start_time": "18:00", "end_time": "20:00"},
+    )
+    assert response.status_code == 302
+    window = AvailabilityWindow.objects.get()
+    assert window.time_zone == "America/Sao_Paulo"
+    response = client.post(
+        reverse("scheduling:preferences"),
+        {"max_sessions_per_week": "0", "reminder_minutes": ["60"]},
+    )
+    assert response.status_code == 400
+    response = client.post(reverse("scheduling:remove_window", args=[window.pk]))
+    assert response.status_code == 302 and not AvailabilityWindow.objects.exists()
+
+
+def test_find_a_time_lists_slots_with_local_times_and_books_them(
+    client_for: Any, mentorship: Any, bob: Any, carol_available: Any
+) -> None:
+    client = client_for(bob)
+    response = client.get(
+        reverse("scheduling:find_time", args=[mentorship.pk]), {"days": "2", "duration": "60"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<svg" in body and "Asia/Kolkata" in body and "America/Sao_Paulo" in body
+    rows = response.context["rows"]
+    assert rows
+    slot = rows[0]["slot"]
+    book_page = client.get(rows[0]["book_url"])
+    assert book_page.status_code == 200
+    form = book_page.context["form"]
+    # The form shows the start in Bob's own zone.
+    local = timezone.localtime(slot.starts_at, timezone.get_fixed_timezone(-180))
+    assert form.initial["when"] == local.strftime("%Y-%m-%dT%H:%M")
+    data = {
+        "when": form.initial["when"],
+        "duration": "60",
+        "kind": "video",
+        "repeat": "1",
+        "client_key": form.initial["client_key"],
+    }
+    response = client.post(reverse("scheduling:book", args=[mentorship.pk]), data)
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.starts_at == slot.starts_at
+    # Pressing the button twice (same client key) books once.
+    client.post(reverse("scheduling:book", args=[mentorship.pk]), data)
+    assert Meeting.objects.count() == 1
+
+
+def test_booking_errors_are_shown_and_nothing_is_saved(
+    client_for: Any, mentorship: Any, bob: Any, carol_available: Any
+) -> None:
+    client = client_for(bob)
+    when = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:00")
+    response = client.post(
+        reverse("scheduling:book", args=[mentorship.pk]),
+        {"when": when, "duration": "60", "kind": "video", "repeat": "1"},
+    )
+    assert response.status_code == 400
+    assert "That time has already passed." in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_cancel_needs_a_reason(client_for: Any, meeting: Meeting, carol: Any) -> None:
+    client = client_for(carol)
+    response = client.post(reverse("scheduling:cancel", args=[meeting.pk]), {"reason": ""})
+    assert response.status_code == 400
+    response = client.post(reverse("scheduling:cancel", args=[meeting.pk]), {"reason": "Ill"})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED and meeting.status_reason == "Ill"
+
+
+def test_calendar_feed_is_secret_and_revocable(client_for: Any, meeting: Meeting, bob: Any) -> None:
+    client = client_for(bob)
+    response = client.post(reverse("scheduling:calendar_feed"), {"action": "create"})
+    url = response.context["new_url"]
+    assert url.endswith(".ics")
+    anonymous = client.__class__()
+    feed = anonymous.get(url)
+    assert feed.status_code == 200 and meeting.ics_uid in feed.content.decode()
+    client.post(reverse("scheduling:calendar_feed"), {"action": "revoke"})
+    assert anonymous.get(url).status_code == 404
+    assert anonymous.get(reverse("scheduling:feed", args=["guess"])).status_code == 404
+
+
+def test_api_books_and_refuses_strangers(
+    client_for: Any, mentorship: Any, bob: Any, erin: Any, carol_available: Any
+) -> None:
+    starts = next_weekday(3, 9).isoformat()
+    payload = {"starts_at": starts, "duration_minutes": 60, "client_key": "api-1"}
+    url = f"/api/v1/scheduling/mentorships/{mentorship.pk}/meetings"
+    stranger = client_for(erin).post(url, payload, content_type="application/json")
+    assert stranger.status_code == 404 and stranger.json()["code"] == "not_found"
+    created = client_for(bob).post(url, payload, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["status"] == "confirmed"
+    clash = client_for(bob).post(
+        url, {**payload, "client_key": "api-2"}, content_type="application/json"
+    )
+    assert clash.status_code == 409 and clash.json()["code"] == "conflict"
+    slots = client_for(bob).get(f"/api/v1/scheduling/mentorships/{mentorship.pk}/slots?days=2")
+    assert slots.status_code == 200 and slots.json()
+    assert (
+        client_for(erin).get(f"/api/v1/scheduling/mentorships/{mentorship.pk}/slots").status_code
+        == 404
+    )
+    naive = client_for(bob).post(
+        url,
+        {**payload, "starts_at": starts[:19], "client_key": "api-3"},
+        content_type="application/json",
+    )
+    assert naive.status_code == 422
