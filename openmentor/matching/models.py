@@ -114,7 +114,12 @@ class MatchingRound(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(progress__lte=100), name="round_progress_at_most_100"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["program"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="one_active_round_per_program",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from openmentor.mentorships.models import Mentorship
+from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
 from openmentor.mentorships.services import create_mentorship
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Membership, MembershipStatus, Program
@@ -140,28 +140,34 @@ def start_round(user: User, program: Program) -> MatchingRound:
         program=program, status__in=[RoundStatus.QUEUED, RoundStatus.RUNNING]
     ).exists():
         raise Conflict(_("A matching round is already running for this program."))
-    with transaction.atomic():
-        new = MatchingRound.objects.create(
-            program=program,
-            created_by=user,
-            settings_snapshot=adapter.snapshot(adapter.settings_for(program)),
-        )
-        _enqueue(new)
+    try:
+        with transaction.atomic():
+            new = MatchingRound.objects.create(
+                program=program,
+                created_by=user,
+                settings_snapshot=adapter.snapshot(adapter.settings_for(program)),
+            )
+            _enqueue(new)
+    except IntegrityError:  # a double click raced past the check above
+        raise Conflict(_("A matching round is already running for this program.")) from None
     return new
 
 
 def rerun_round(user: User, round: MatchingRound) -> MatchingRound:
     """Propose again for everyone not in a locked or published pair; locked pairs stay."""
     _require_coordinator(user, round.program)
-    with transaction.atomic():
-        current = MatchingRound.objects.select_for_update().get(pk=round.pk)
-        if current.is_active:
-            raise Conflict(_("This round is still running."))
-        current.status = RoundStatus.QUEUED
-        current.progress = 0
-        current.error = ""
-        current.save(update_fields=["status", "progress", "error", "updated_at"])
-        _enqueue(current)
+    try:
+        with transaction.atomic():
+            current = MatchingRound.objects.select_for_update().get(pk=round.pk)
+            if current.is_active:
+                raise Conflict(_("This round is still running."))
+            current.status = RoundStatus.QUEUED
+            current.progress = 0
+            current.error = ""
+            current.save(update_fields=["status", "progress", "error", "updated_at"])
+            _enqueue(current)
+    except IntegrityError:  # another round of the program is running
+        raise Conflict(_("A matching round is already running for this program.")) from None
     return current
 
 
@@ -230,6 +236,15 @@ def _solve_round(round: MatchingRound) -> None:
             role__in=selectors.seeker_roles(program),
         )
     }
+    if not program.is_peer:
+        # A mentee who already has an open mentorship here is not matched again by a round.
+        seekers -= set(
+            MentorshipParticipant.objects.filter(
+                mentorship__program=program,
+                mentorship__status__in=OPEN_STATUSES,
+                role="mentee",
+            ).values_list("user_id", flat=True)
+        )
     _progress(round.pk, 20)
     pp = adapter.build_program_problem(
         program,

@@ -170,3 +170,60 @@ def test_unmatched_people_carry_a_reason(
     done = run(alice, matching_program, django_capture_on_commit_callbacks)
     row = done.unmatched.get(user=loner)
     assert row.reasons == ["no_shared_language"]
+
+
+def test_a_queued_round_shows_a_progress_bar_that_htmx_polls_until_done(
+    matching_program: Any, alice: Any, client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.urls import reverse
+
+    queued = services.start_round(alice, matching_program)  # the job has not run yet
+    client = client_for(alice)
+    page = client.get(reverse("matching_round", args=[matching_program.slug, queued.pk]))
+    html = page.content.decode()
+    assert 'hx-trigger="every 2s"' in html and "<progress" in html
+    assert "Refresh" in html  # the no-JavaScript way to poll
+    with pytest.raises(Conflict):  # one round at a time
+        services.start_round(alice, matching_program)
+    services.run_round(queued.pk)
+    progress = reverse("matching_round_progress", args=[matching_program.slug, queued.pk])
+    polled = client.get(progress, headers={"HX-Request": "true"})
+    assert polled["HX-Refresh"] == "true" and "every 2s" not in polled.content.decode()
+
+
+def test_a_peer_round_pairs_peers_and_publishing_makes_peer_mentorships(
+    peer_program: Any, dave: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    done = run(dave, peer_program, django_capture_on_commit_callbacks)
+    pairs = list(done.proposals.all())
+    assert len(pairs) == 1  # three peers: one pair, one left over with a reason
+    assert done.unmatched.count() == 1
+    services.publish_round(dave, done)
+    mentorship = Mentorship.objects.get()
+    assert {p.role for p in mentorship.participants.all()} == {"peer"}
+
+
+def test_stable_mode_uses_the_engines_stable_solver(
+    matching_program: Any, alice: Any, bob: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from openmentor.matching.adapter import settings_for
+
+    settings_ = settings_for(matching_program)
+    settings_.mode = "stable"
+    settings_.save()
+    done = run(alice, matching_program, django_capture_on_commit_callbacks)
+    assert done.stats["mode"] == "stable" and "note" not in done.stats
+    assert done.proposals.count() == 2
+
+
+def test_a_mentee_who_already_has_a_mentor_is_not_matched_again(
+    matching_program: Any,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    mentorship: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    done = run(alice, matching_program, django_capture_on_commit_callbacks)
+    assert list(done.proposals.values_list("mentee_id", flat=True)) == [erin.pk]
+    assert not done.unmatched.filter(user=bob).exists()
