@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from openmentor.core.errors import NotAllowed
@@ -132,7 +133,7 @@ def _program(request: HttpRequest, slug: str) -> Program:
 def _coordinated(request: HttpRequest, slug: str) -> Program:
     program = _program(request, slug)
     if not is_coordinator(request.user, program):
-        raise NotAllowed("Only the program's coordinators can do that.")
+        raise NotAllowed(_("Only the program's coordinators can do that."))
     return program
 
 
@@ -239,6 +240,38 @@ def publish(request: HttpRequest, round_id: int) -> Any:
     return services.publish_round(request.user, _round(request, round_id))
 
 
+class RateOut(Schema):
+    group: str
+    total: int
+    matched: int
+    rate: int
+
+
+class LoadOut(Schema):
+    mentees: int
+    mentors: int
+
+
+class FairnessOut(Schema):
+    total: int
+    matched: int
+    by_country: list[RateOut]
+    by_language: list[RateOut]
+    by_region: list[RateOut]
+    load: list[LoadOut]
+    mentors_full: int
+    mentors_total: int
+
+
+@router.get(
+    "/matching/rounds/{round_id}/fairness",
+    response=FairnessOut,
+    summary="Match rate by country, language and time-zone region; mentor load",
+)
+def fairness(request: HttpRequest, round_id: int) -> Any:
+    return selectors.fairness(_round(request, round_id))
+
+
 @router.post(
     "/matching/proposals/{proposal_id}/respond",
     response=ProposalOut,
@@ -259,9 +292,9 @@ def respond(request: HttpRequest, proposal_id: int, payload: RespondIn) -> Propo
 def recommendations(request: HttpRequest, slug: str, k: int = 10) -> Any:
     program = _program(request, slug)
     if selectors.active_membership(request.user, program, selectors.seeker_roles(program)) is None:
-        raise NotAllowed("Only active mentees of this program get recommendations.")
+        raise NotAllowed(_("Only active mentees of this program get recommendations."))
     if not selectors.self_service_open(program):
-        raise NotAllowed("In this program the coordinators make the matches.")
+        raise NotAllowed(_("In this program the coordinators make the matches."))
     snap = adapter.snapshot(adapter.settings_for(program))
     return [
         {

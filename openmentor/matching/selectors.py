@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotAllowed, NotFound
@@ -30,18 +31,18 @@ def coordinated_round(user: User, round_id: int, program: Program | None = None)
     """The round, if ``user`` coordinates its program; outsiders learn nothing about it."""
     found = MatchingRound.objects.select_related("program").filter(pk=round_id).first()
     if found is None or (program is not None and found.program_id != program.pk):
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     if not is_coordinator(user, found.program):
         if Membership.objects.filter(program=found.program, user=user).exists():
-            raise NotAllowed("Only the program's coordinators can do that.")
-        raise NotFound("Not found.")
+            raise NotAllowed(_("Only the program's coordinators can do that."))
+        raise NotFound(_("Not found."))
     return found
 
 
 def coordinated_proposal(user: User, proposal_id: int) -> Proposal:
     found = Proposal.objects.select_related("round__program").filter(pk=proposal_id).first()
     if found is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     coordinated_round(user, found.round_id)
     return found
 
@@ -104,7 +105,7 @@ def visible_request(user: User, request_id: int) -> MentorRequest:
         .first()
     )
     if found is None:
-        raise NotFound("Not found.")
+        raise NotFound(_("Not found."))
     return found
 
 
