@@ -1,0 +1,78 @@
+"""End to end in Chromium: a mentee books a slot shown in their own zone, then mentor and
+mentee meet in the live room (fake camera and microphone) and one drops to audio only."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from openmentor.scheduling.models import Meeting
+
+pytestmark = pytest.mark.browser
+
+CONNECTED = '#room[data-connection-state="connected"]'
+
+
+def sign_in(context: Any, server: str, client: Any) -> None:
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}]
+    )
+
+
+def test_mentee_books_in_own_zone_and_both_reach_a_connected_call(
+    asgi_server: str,
+    page: Any,
+    browser: Any,
+    client_for: Any,
+    mentorship: Any,
+    bob: Any,
+    carol_available: Any,
+) -> None:
+    sign_in(page.context, asgi_server, client_for(bob))
+    page.goto(f"{asgi_server}{reverse('scheduling:find_time', args=[mentorship.pk])}?days=3")
+    first_row = page.locator("table.slots tbody tr").first
+    slot_utc = first_row.get_attribute("data-slot")
+    shown = first_row.locator(".slot-time").inner_text()
+    from datetime import datetime
+
+    starts = datetime.fromisoformat(slot_utc)
+    in_sao_paulo = starts.astimezone(ZoneInfo("America/Sao_Paulo"))
+    # Bob sees the slot in his own zone (UTC-3), not in UTC or in Carol's zone.
+    assert in_sao_paulo.strftime("%H:%M") in shown
+    first_row.get_by_role("link", name="Book").click()
+    when = page.get_by_label("Starts at (your time)")
+    assert when.input_value() == in_sao_paulo.strftime("%Y-%m-%dT%H:%M")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/scheduling/meetings/*/")
+    assert in_sao_paulo.strftime("%H:%M") in page.locator("#meeting-when").inner_text()
+    meeting = Meeting.objects.get()
+    assert meeting.starts_at == starts and meeting.status == "confirmed"
+
+    room_url = f"{asgi_server}{reverse('scheduling:room', args=[meeting.pk])}"
+    page.goto(room_url)
+    carol_context = browser.new_context(locale="en-GB", timezone_id="Asia/Kolkata")
+    try:
+        sign_in(carol_context, asgi_server, client_for(carol_available))
+        carol_page = carol_context.new_page()
+        carol_page.set_default_timeout(20_000)
+        carol_page.goto(room_url)
+        page.wait_for_selector(CONNECTED, timeout=20_000)
+        carol_page.wait_for_selector(CONNECTED)
+        states = page.evaluate(
+            "Object.values(window.openmentorRoom.peers).map(p => p.pc.connectionState)"
+        )
+        assert states == ["connected"]
+
+        page.get_by_role("button", name="Audio only (low bandwidth)").click()
+        page.wait_for_selector('#room[data-mode="audio"]')
+        video_sending = """() => Object.values(window.openmentorRoom.peers).some(p =>
+            p.pc.getTransceivers().some(t => t.receiver.track.kind === 'video' && t.sender.track))"""
+        page.wait_for_function(f"!({video_sending})()")
+        # Carol stops sending video to Bob too: his link carries audio only.
+        carol_page.wait_for_function(f"!({video_sending})()")
+        assert page.get_attribute("#room", "data-connection-state") == "connected"
+    finally:
+        carol_context.close()
