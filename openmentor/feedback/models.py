@@ -88,6 +88,7 @@ class SurveyQuestion(models.Model):
     def __str__(self) -> str:
         return self.prompt
 
+    Audience = ApplicationQuestion.Audience
     applies_to = ApplicationQuestion.applies_to
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -121,7 +121,8 @@ def send_due_surveys(now: datetime | None = None) -> dict[str, int]:
     the program, and remind those who have not answered. Safe to run again: each person
     is invited once, and reminders are spaced by the survey's interval."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    # The send day is judged in UTC, whatever zone the current request activated.
+    today = now.astimezone(UTC).date()
     sent = reminded = 0
     for survey in Survey.objects.filter(sent_at__isnull=True, send_on__lte=today).select_related(
         "program"

@@ -531,7 +531,8 @@ def credential_download(request: HttpRequest, credential_id: str) -> HttpRespons
 
 def credential_verify(request: HttpRequest) -> HttpResponse:
     """Public: anyone can check a credential they were given."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = VerifyForm(request.POST if posted else None, request.FILES if posted else None)
     result = None
     if request.method == "POST" and form.is_valid():
         result = verify(form.raw())

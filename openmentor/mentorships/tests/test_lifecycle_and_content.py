@@ -204,8 +204,8 @@ def test_ended_early_earns_no_credential(mentorship, bob):
 
 
 def test_mentor_progress_view(mentorship, bob, carol, client_for, program):
-    from openmentor.resources.models import Resource
     from openmentor.resources import services as resource_services
+    from openmentor.resources.models import Resource
 
     goal = services.create_goal(bob, mentorship, {"title": "Publish"})
     milestone = services.add_milestone(bob, goal, title="Draft", due_on=date(2026, 12, 1))
