@@ -19,6 +19,8 @@ The same factor functions broadcast over ``(n, 1, ...)`` x ``(1, m, ...)`` for b
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +40,9 @@ NEG_INF = np.float32(-np.inf)
 _DENSE_FEATURE_LIMIT = 1024
 _TABLE_LIMIT = 1 << 25
 _CHUNK_ELEMENTS = 1 << 23
+_BLOCKED_CHUNK_ROWS = 512
+_BLOCKING_WORTHWHILE = 0.8
+_THREADS = 2
 
 
 def _rows_2d(a: NDArray[Any]) -> NDArray[Any]:
@@ -314,6 +319,11 @@ class Scorer:
             table_limit,
             self._language_border,
         )
+        self._unit_order = np.argsort(mentors.org_unit, kind="stable")
+        n_units = len(problem.vocabulary.org_units)
+        sorted_units = mentors.org_unit[self._unit_order]
+        self._unit_start = np.searchsorted(sorted_units, np.arange(n_units), side="left")
+        self._unit_end = np.searchsorted(sorted_units, np.arange(n_units), side="right")
         self._mentee_requirement_rows = mentees.requirements.any(axis=(1, 2))
         self._mentor_requirement_rows = mentors.requirements.any(axis=(1, 2))
         self._uses_seniority = bool(self.weights.seniority) or (
@@ -417,16 +427,17 @@ class Scorer:
                 mixed_dims += left.shape[1]
             else:
                 self._sparse_blocks.append((sp.csr_matrix(left), sp.csr_matrix(right)))
+        # Mentor-side features are stored feature-major so a column subset is one gather.
         self._dense_left: FloatArray | None = None
-        self._dense_right: FloatArray | None = None
+        self._dense_right_t: FloatArray | None = None
         if dense_left:
             self._dense_left = np.ascontiguousarray(np.hstack(dense_left), dtype=np.float32)
-            self._dense_right = np.ascontiguousarray(np.hstack(dense_right), dtype=np.float32)
+            self._dense_right_t = np.ascontiguousarray(np.hstack(dense_right).T, dtype=np.float32)
         self._mixed_left: sp.csr_matrix | None = None
-        self._mixed_right: FloatArray | None = None
+        self._mixed_right_t: FloatArray | None = None
         if mixed_left:
             self._mixed_left = sp.csr_matrix(sp.hstack(mixed_left), dtype=np.float32)
-            self._mixed_right = np.ascontiguousarray(np.hstack(mixed_right), dtype=np.float32)
+            self._mixed_right_t = np.ascontiguousarray(np.hstack(mixed_right).T, dtype=np.float32)
 
     def _tfidf(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         mentees, mentors = self.problem.mentees, self.problem.mentors
@@ -480,13 +491,13 @@ class Scorer:
         padded = max(block, -(-size // block) * block)
         pad = padded - size
         dense_t = None
-        if self._dense_right is not None:
-            dense_t = np.zeros((self._dense_right.shape[1], padded), dtype=np.float32)
-            dense_t[:, :size] = self._dense_right[idx].T
+        if self._dense_right_t is not None:
+            dense_t = np.zeros((self._dense_right_t.shape[0], padded), dtype=np.float32)
+            np.take(self._dense_right_t, idx, axis=1, out=dense_t[:, :size])
         mixed_t = None
-        if self._mixed_right is not None:
-            mixed_t = np.zeros((self._mixed_right.shape[1], padded), dtype=np.float32)
-            mixed_t[:, :size] = self._mixed_right[idx].T
+        if self._mixed_right_t is not None:
+            mixed_t = np.zeros((self._mixed_right_t.shape[0], padded), dtype=np.float32)
+            np.take(self._mixed_right_t, idx, axis=1, out=mixed_t[:, :size])
         sparse_t = [
             sp.csc_matrix(sp.vstack([right[idx], sp.csr_matrix((pad, right.shape[1]))]).T)
             for _, right in self._sparse_blocks
@@ -592,15 +603,30 @@ class Scorer:
             self._apply_seniority(rows, cols, out, scratch)
         self._apply_requirements(rows, cols, out)
         if self.rules.exclude_same_org_unit:
-            org = mentees.org_unit[rows]
-            same = (org[:, None] == cols.org_unit[None, :]) & (org >= 0)[:, None]
-            out[same] = NEG_INF
+            self._exclude_same_org_unit(rows, cols, out)
         if self.problem.is_pool:
             pos = cols.position[rows]
             hit = pos >= 0
             out[np.flatnonzero(hit), pos[hit]] = NEG_INF
         self._scatter_pairs(rows, cols, out)
         return out
+
+    def _exclude_same_org_unit(self, rows: IntArray, cols: ColumnSet, out: FloatArray) -> None:
+        # Units are small next to the whole program, so list each row's unit-mates instead
+        # of comparing every pair.
+        unit = self.problem.mentees.org_unit[rows]
+        known = unit >= 0
+        first = np.where(known, self._unit_start[np.maximum(unit, 0)], 0)
+        count = np.where(known, self._unit_end[np.maximum(unit, 0)] - first, 0)
+        total = int(count.sum())
+        if total == 0:
+            return
+        row_of = np.repeat(np.arange(len(rows)), count)
+        offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+        mentors = self._unit_order[np.repeat(first, count) + offsets]
+        local = cols.position[mentors]
+        hit = local >= 0
+        out[row_of[hit], local[hit]] = NEG_INF
 
     def _apply_seniority(
         self, rows: IntArray, cols: ColumnSet, out: FloatArray, scratch: FloatArray
@@ -655,6 +681,25 @@ class Scorer:
         count = np.maximum(np.asarray(count, dtype=np.float32), 1)
         return np.where(rank > 0, 1 - (rank - 1) / count, 0).astype(np.float32)
 
+    def _can_block(self) -> bool:
+        return self._profile_table.values is not None or self._availability_table.values is not None
+
+    def _compatible_columns(
+        self, rows: IntArray, allowed: IntArray, full_cols: ColumnSet, k: int
+    ) -> ColumnSet:
+        """Mentors of ``allowed`` that at least one of ``rows`` can be paired with, as far
+        as the tabulated hard constraints tell; everything else is -inf for the chunk."""
+        keep = np.ones(len(allowed), dtype=bool)
+        for table in (self._profile_table, self._availability_table):
+            if table.values is None:
+                continue
+            row_keys = np.unique(table.left_key[rows])
+            reachable = np.isfinite(table.values[row_keys, :-1]).any(axis=0)
+            keep &= reachable[table.right_key[allowed]]
+        if keep.mean() > _BLOCKING_WORTHWHILE:
+            return full_cols
+        return self.columns(allowed[keep], k)
+
     def chunk_rows(self, cols: ColumnSet) -> int:
         return max(1, min(2048, _CHUNK_ELEMENTS // max(cols.padded, 1)))
 
@@ -675,14 +720,41 @@ class Scorer:
             if mentees is None
             else np.asarray(mentees, dtype=np.int64)
         )
-        cols = self.columns(mentors, k)
-        step = min(self.chunk_rows(cols), max(len(rows_all), 1))
-        out = np.empty((step, cols.padded), dtype=np.float32)
-        scratch = np.empty_like(out)
-        parts_i, parts_j, parts_s = [], [], []
-        for start in range(0, len(rows_all), step):
-            rows = rows_all[start : start + step]
-            block = self.score_block(rows, cols, out, scratch)
+        allowed = (
+            np.arange(self.n_mentors, dtype=np.int64)
+            if mentors is None
+            else np.asarray(mentors, dtype=np.int64)
+        )
+        full_cols = self.columns(allowed, k)
+        # Rows that share language/country and availability profiles have nearly the same
+        # feasible mentors: chunking them together lets each chunk skip every mentor that
+        # no row of the chunk can take (hard-constraint blocking at profile level).
+        order = rows_all[
+            np.lexsort(
+                (
+                    self._availability_table.left_key[rows_all],
+                    self._profile_table.left_key[rows_all],
+                    self.problem.mentees.country[rows_all],
+                )
+            )
+        ]
+        step = _BLOCKED_CHUNK_ROWS if self._can_block() else self.chunk_rows(full_cols)
+        chunks = [order[s : s + step] for s in range(0, len(order), step)]
+
+        local = threading.local()
+
+        def buffers(n: int, width: int) -> tuple[FloatArray, FloatArray]:
+            # Reused per thread: fresh chunk-sized arrays cost a page fault per 4 KiB.
+            need = n * width
+            if getattr(local, "size", 0) < need:
+                local.size = need
+                local.pair = (np.empty(need, np.float32), np.empty(need, np.float32))
+            first, second = local.pair
+            return first[:need].reshape(n, width), second[:need].reshape(n, width)
+
+        def run(rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+            cols = self._compatible_columns(rows, allowed, full_cols, k)
+            block = self.score_block(rows, cols, *buffers(len(rows), cols.padded))
             local_r, local_c, vals = _top_k_rows(block, k, cols.block)
             if include_ranked and self._rankings.nnz:
                 ranked = self._rankings[rows].tocoo()
@@ -694,9 +766,16 @@ class Scorer:
                 local_r = np.concatenate([local_r, rr[finite]])
                 local_c = np.concatenate([local_c, cc[finite]])
                 vals = np.concatenate([vals, rv[finite]])
-            parts_i.append(rows[local_r])
-            parts_j.append(cols.mentors[local_c])
-            parts_s.append(vals)
+            return rows[local_r], cols.mentors[local_c], vals
+
+        parts_i, parts_j, parts_s = [], [], []
+        # numpy and scipy release the GIL in the heavy loops, so two threads keep both cores
+        # busy; more would only fight over memory bandwidth.
+        with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+            for got_i, got_j, got_s in pool.map(run, chunks):
+                parts_i.append(got_i)
+                parts_j.append(got_j)
+                parts_s.append(got_s)
         if not parts_i:
             empty = np.zeros(0, np.int64)
             return Candidates(empty, empty.copy(), np.zeros(0, np.float32))
@@ -827,30 +906,45 @@ def _rowwise_dot(
     return np.einsum("pd,pd->p", left[i], right[j]).astype(np.float32)
 
 
+def _untie(values: FloatArray) -> FloatArray:
+    """Replace -inf by distinct huge negatives: introselect degrades badly on long runs of
+    equal values, and infeasible pairs are most of a row."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    ramp = (-1e30 * (1 + np.arange(values.shape[-1]) / 2**22)).astype(np.float32)
+    return np.where(finite, values, ramp)
+
+
 def _top_k_rows(scores: FloatArray, k: int, block: int) -> tuple[IntArray, IntArray, FloatArray]:
     """Finite top-``k`` entries of each row, best first within a row.
 
-    The ``k`` largest entries of a row sit in at most ``k`` column blocks, and those blocks
-    have the ``k`` largest block maxima, so a partition over block maxima followed by one
-    over ``k * block`` survivors replaces a partition over the whole row.
+    Columns are cut into blocks (block q = columns q, q + n_blocks, ...; strided so the
+    block maxima are a fast elementwise reduction). The ``k`` largest entries of a row sit
+    in at most ``k`` blocks, and those blocks have the ``k`` largest maxima, so a partition
+    over block maxima and one over ``k * block`` survivors replace a partition of the row.
     """
     n_rows, n_cols = scores.shape
     if n_rows == 0:
         empty = np.zeros(0, np.int64)
         return empty, empty.copy(), np.zeros(0, np.float32)
     n_blocks = n_cols // block
-    if k * block < n_cols and n_blocks > k:
-        blocks = scores.reshape(n_rows, n_blocks, block)
-        top_blocks = np.argpartition(blocks.max(axis=2), n_blocks - k, axis=1)[:, -k:]
-        survivors = np.take_along_axis(blocks, top_blocks[:, :, None], axis=1).reshape(n_rows, -1)
-        pick = np.argpartition(survivors, survivors.shape[1] - k, axis=1)[:, -k:]
-        cols = np.take_along_axis(top_blocks, pick // block, axis=1) * block + pick % block
+    if k * block < n_cols and n_blocks > k and n_blocks * block == n_cols:
+        strided = scores.reshape(n_rows, block, n_blocks)
+        maxima = _untie(strided.max(axis=1))
+        top_blocks = np.argpartition(maxima, n_blocks - k, axis=1)[:, -k:]
+        row_base = np.arange(n_rows, dtype=np.int64)[:, None, None] * n_cols
+        within = np.arange(block, dtype=np.int64)[None, :, None] * n_blocks
+        flat = (row_base + within + top_blocks[:, None, :]).reshape(n_rows, -1)
+        survivors = np.take(scores.reshape(-1), flat)
+        pick = np.argpartition(_untie(survivors), survivors.shape[1] - k, axis=1)[:, -k:]
+        cols = np.take_along_axis(flat, pick, axis=1) - row_base[:, :, 0]
     elif k < n_cols:
-        cols = np.argpartition(scores, n_cols - k, axis=1)[:, -k:]
+        cols = np.argpartition(_untie(scores), n_cols - k, axis=1)[:, -k:]
     else:
         cols = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
     vals = np.take_along_axis(scores, cols, axis=1)
-    order = np.argsort(-vals, axis=1, kind="stable")
+    order = np.argsort(-_untie(vals), axis=1, kind="stable")
     cols = np.take_along_axis(cols, order, axis=1)
     vals = np.take_along_axis(vals, order, axis=1)
     finite = np.isfinite(vals)
