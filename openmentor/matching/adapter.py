@@ -2,10 +2,11 @@
 
 The engine never imports Django; this module is the only place that knows both sides.
 
-Availability: the scheduling app has no weekly availability model yet, so everyone is
-assumed free 08:00-21:00 local time on weekdays (their own IANA zone), expanded into UTC
-hour slots of the program's first week with zoneinfo, so daylight-saving offsets are the
-ones in force when the program starts.
+Availability: each person's weekly windows (``scheduling.AvailabilityWindow``, local
+wall-clock time in the window's IANA zone) are expanded with zoneinfo into the UTC hour
+slots of the program's first week, so the daylight-saving offsets are the ones in force
+when the program starts. An hour counts when the windows cover at least half of it.
+Someone who has not entered any window is assumed free 08:00-21:00 local time on weekdays.
 """
 
 from __future__ import annotations
@@ -99,6 +100,46 @@ def default_availability(time_zone: str, start: datetime) -> list[int]:
     return sorted(slots)
 
 
+def window_availability(
+    windows: Iterable[tuple[int, time, time, str]], start: datetime
+) -> list[int]:
+    """UTC hour slots covered (at least half an hour) by weekly local windows.
+
+    Each window is (weekday 0=Monday, start, end, IANA zone); an end of 00:00 is midnight.
+    """
+    minutes: dict[int, int] = {}
+    monday: date = start.date()
+    step = timedelta(minutes=15)
+    for weekday, begin, end, zone_name in windows:
+        try:
+            zone = zoneinfo.ZoneInfo(zone_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("UTC")
+        day = monday + timedelta(days=weekday)
+        local = datetime.combine(day, begin)
+        local_end = datetime.combine(day + timedelta(days=1) if end == time(0) else day, end)
+        while local < local_end:
+            # Wall-clock steps converted one by one, so a DST change inside a window counts.
+            utc_minutes = (local.replace(tzinfo=zone) - start).total_seconds() // 60
+            slot = int(utc_minutes // 60) % GRID.n_slots
+            minutes[slot] = minutes.get(slot, 0) + 15
+            local += step
+    return sorted(slot for slot, covered in minutes.items() if covered >= 30)
+
+
+def availability_of(user_ids: Iterable[int], start: datetime) -> dict[int, list[int]]:
+    """Slots per person from their availability windows (people without any are absent)."""
+    from openmentor.scheduling.models import AvailabilityWindow
+
+    windows: dict[int, list[tuple[int, time, time, str]]] = {}
+    rows = AvailabilityWindow.objects.filter(user_id__in=list(user_ids)).values_list(
+        "user_id", "weekday", "start_time", "end_time", "time_zone"
+    )
+    for user_id, weekday, begin, end, zone in rows:
+        windows.setdefault(user_id, []).append((weekday, begin, end, zone))
+    return {user_id: window_availability(w, start) for user_id, w in windows.items()}
+
+
 # -- loading a program --------------------------------------------------------------------
 
 
@@ -140,7 +181,12 @@ def blocked_pairs(program: Program) -> set[tuple[int, int]]:
 
 
 def _record(
-    membership: Membership, start: datetime, *, as_mentor: bool, as_mentee: bool
+    membership: Membership,
+    start: datetime,
+    *,
+    as_mentor: bool,
+    as_mentee: bool,
+    availability: dict[int, list[int]],
 ) -> engine.PersonRecord:
     user = membership.user
     profile = user.profile
@@ -159,7 +205,7 @@ def _record(
         expertise=expertise if as_mentor else (),
         goals=interests if as_mentee else (),
         text=" ".join(p for p in text_parts if p),
-        availability=default_availability(user.time_zone, start),
+        availability=availability.get(user.pk) or default_availability(user.time_zone, start),
         seniority=float(profile.seniority or 0),
         capacity=membership.effective_capacity if as_mentor else 1,
         traits=[f"mode:{mode}" for mode in profile.meeting_modes or []],
@@ -233,8 +279,15 @@ def build_program_problem(
     load = open_load(program)
     for user_id, n in (reserved_load or {}).items():
         load[user_id] = load.get(user_id, 0) + n
-    mentees = [_record(m, start, as_mentor=is_peer, as_mentee=True) for m in mentee_members]
-    mentors = [_record(m, start, as_mentor=True, as_mentee=is_peer) for m in mentor_members]
+    slots = availability_of({m.user_id for m in [*mentee_members, *mentor_members]}, start)
+    mentees = [
+        _record(m, start, as_mentor=is_peer, as_mentee=True, availability=slots)
+        for m in mentee_members
+    ]
+    mentors = [
+        _record(m, start, as_mentor=True, as_mentee=is_peer, availability=slots)
+        for m in mentor_members
+    ]
     excluded: set[tuple[Hashable, Hashable]] = set(past_pairs(program)) | blocked_pairs(program)
     excluded |= set(extra_excluded)
     if is_peer:
