@@ -96,6 +96,7 @@ class SessionForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("How you met"), choices=SessionKind.choices)
     summary = forms.CharField(label=_("Topic (optional)"), max_length=300, required=False)
+    meeting_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

@@ -255,9 +255,24 @@ class SessionLog(TimeStampedModel):
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set when the session was a meeting booked through scheduling.
+    meeting = models.ForeignKey(
+        "scheduling.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="session_logs",
+    )
 
     class Meta:
         ordering = ["-held_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting"],
+                condition=models.Q(meeting__isnull=False),
+                name="one_session_log_per_meeting",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.held_on}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
@@ -165,13 +166,30 @@ def has_sent_first_message(mentorship: Mentorship, user: User) -> bool | None:
     return message.objects.filter(conversation__mentorship=mentorship, sender=user).exists()
 
 
+def meetings_to_log(mentorship: Mentorship) -> QuerySet[Any]:
+    """Scheduled meetings that have started, were not cancelled, and have no log yet."""
+    from django.utils import timezone
+
+    from openmentor.scheduling.models import Meeting
+
+    return Meeting.objects.filter(
+        mentorship=mentorship,
+        starts_at__lte=timezone.now(),
+        status__in=["confirmed", "held"],
+        session_logs__isnull=True,
+    ).order_by("-starts_at")
+
+
 def has_met(mentorship: Mentorship) -> bool:
     if mentorship.sessions.exists():
         return True
-    meeting = _optional_model("scheduling", "Meeting")
-    if meeting is None or not any(f.name == "mentorship" for f in meeting._meta.get_fields()):
-        return False
-    return meeting.objects.filter(mentorship=mentorship).exists()
+    from django.utils import timezone
+
+    from openmentor.scheduling.models import Meeting
+
+    return Meeting.objects.filter(
+        mentorship=mentorship, starts_at__lte=timezone.now(), status__in=["confirmed", "held"]
+    ).exists()
 
 
 def first_week_checklist(mentorship: Mentorship, user: User) -> list[ChecklistItem]:

@@ -437,9 +437,16 @@ def log_session(
     duration_minutes: int | None,
     kind: str,
     summary: str = "",
+    meeting_id: int | None = None,
 ) -> SessionLog:
+    """Log a session after it took place, optionally the scheduled meeting it was."""
     require_participant(actor, mentorship)
     errors = {}
+    if (
+        meeting_id is not None
+        and not selectors.meetings_to_log(mentorship).filter(pk=meeting_id).exists()
+    ):
+        errors["meeting"] = _("Choose a past meeting of this mentorship that is not logged yet.")
     if held_on is None:
         errors["held_on"] = _("Choose the date.")
     elif held_on > timezone.localdate():
@@ -452,14 +459,19 @@ def log_session(
         raise ValidationFailed(_("Some details of the session need attention."), fields=errors)
     if mentorship.status not in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
         raise Conflict(_("Sessions can be logged while the mentorship is active."))
-    return SessionLog.objects.create(
-        mentorship=mentorship,
-        held_on=held_on,
-        duration_minutes=duration_minutes,
-        kind=kind,
-        summary=(summary or "").strip()[:300],
-        logged_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            return SessionLog.objects.create(
+                mentorship=mentorship,
+                held_on=held_on,
+                duration_minutes=duration_minutes,
+                kind=kind,
+                summary=(summary or "").strip()[:300],
+                logged_by=actor,
+                meeting_id=meeting_id,
+            )
+    except IntegrityError as error:
+        raise Conflict(_("This meeting has already been logged.")) from error
 
 
 def add_note(

@@ -45,6 +45,7 @@ from .models import (
     MentorshipParticipant,
     Milestone,
     Note,
+    SessionKind,
 )
 
 View = Callable[..., HttpResponse]
@@ -125,6 +126,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "everyone_confirmed": selectors.all_confirmed(mentorship, agreement),
             "goals": goal_list,
             "sessions": session_list,
+            "meetings_to_log": selectors.meetings_to_log(mentorship),
             "rated": my_rated,
             "notes": selectors.notes_visible_to(mentorship, request.user),
             "note_form": NoteForm(sessions=[(s.pk, str(s)) for s in session_list]),
@@ -449,11 +451,33 @@ def goal_comment(request: HttpRequest, goal: Goal) -> None:
     messages.success(request, _("Comment added."))
 
 
+def _from_meeting(mentorship: Mentorship, query: Any) -> dict[str, Any]:
+    """Pre-fill the log from a scheduled meeting (?meeting=<id>), in the reader's zone."""
+    from django.utils import timezone
+
+    meeting_id = query.get("meeting", "")
+    meeting = (
+        selectors.meetings_to_log(mentorship).filter(pk=meeting_id).first()
+        if meeting_id.isdigit()
+        else None
+    )
+    if meeting is None:
+        return {"held_on": timezone.localdate()}
+    minutes = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    return {
+        "meeting_id": meeting.pk,
+        "held_on": timezone.localtime(meeting.starts_at).date(),
+        "duration_minutes": max(5, min(600, minutes)),
+        "kind": meeting.kind if meeting.kind in SessionKind.values else SessionKind.VIDEO,
+        "summary": meeting.agenda[:300],
+    }
+
+
 @participant_view
 def session_new(
     request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
-    form = SessionForm(request.POST or None)
+    form = SessionForm(request.POST or None, initial=_from_meeting(mentorship, request.GET))
     if request.method == "POST" and form.is_valid():
         try:
             services.log_session(request.user, mentorship, **form.cleaned_data)

@@ -236,3 +236,43 @@ def test_goal_templates_follow_the_program_focus(mentorship, bob, client_for, pr
     page = client_for(bob).get(reverse("goal_new", args=[mentorship.pk]))
     assert "Reflect on how I learn" in page.content.decode()
     assert not Goal.objects.exists()
+
+
+def test_a_scheduled_meeting_is_logged_once_and_counts_as_met(mentorship, bob, carol, client_for):
+    from datetime import UTC, datetime, timedelta
+
+    from openmentor.scheduling.models import Meeting
+
+    starts = datetime.now(UTC) - timedelta(days=1)
+    meeting = Meeting.objects.create(
+        mentorship=mentorship,
+        kind="audio",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=45),
+        status="confirmed",
+        agenda="Plan the thesis",
+    )
+    assert selectors.has_met(mentorship)
+    form = client_for(bob).get(
+        reverse("session_new", args=[mentorship.pk]) + f"?meeting={meeting.pk}"
+    )
+    assert 'value="45"' in form.content.decode()
+    services.log_session(
+        bob,
+        mentorship,
+        held_on=starts.date(),
+        duration_minutes=45,
+        kind="audio",
+        meeting_id=meeting.pk,
+    )
+    assert list(selectors.meetings_to_log(mentorship)) == []
+    with pytest.raises(ValidationFailed):
+        services.log_session(
+            carol,
+            mentorship,
+            held_on=starts.date(),
+            duration_minutes=45,
+            kind="audio",
+            meeting_id=meeting.pk,
+        )
+    assert SessionLog.objects.get().meeting == meeting
