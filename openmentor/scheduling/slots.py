@@ -21,9 +21,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
+# Interval arithmetic works on UTC datetimes and on epoch seconds alike.
+Span = TypeVar("Span", tuple[datetime, datetime], tuple[int, int])
 MIDNIGHT = time(0)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -83,10 +86,10 @@ def offset_segments(
 ) -> tuple[tuple[datetime, datetime, timedelta], ...]:
     """Split ``[start, end)`` (UTC) into pieces with one constant UTC offset each.
 
-    Offsets are probed every 6 hours (no zone changes twice that fast) and each change is
-    located to the second by bisection."""
+    Offsets are probed once a day (no zone in the tz database changes twice within a
+    day) and each change is located to the second by bisection."""
     zone = ZoneInfo(zone_name)
-    probe = timedelta(hours=6)
+    probe = timedelta(days=1)
     segments: list[tuple[datetime, datetime, timedelta]] = []
     seg_start = start
     current = _offset(zone, start)
@@ -112,26 +115,8 @@ def offset_segments(
     return tuple(segments)
 
 
-def _local_spans(
-    person: Person, day: date
-) -> tuple[list[tuple[datetime, datetime]], list[tuple[datetime, datetime]]]:
-    """Naive local (wall-clock) open spans and blackout spans for one local date."""
-
-    def span(start: time | None, end: time | None) -> tuple[datetime, datetime]:
-        begin = datetime.combine(day, start or MIDNIGHT)
-        if end is None or end == MIDNIGHT:
-            return begin, datetime.combine(day + timedelta(days=1), MIDNIGHT)
-        return begin, datetime.combine(day, end)
-
-    weekday = day.weekday()
-    opens = [span(w.start, w.end) for w in person.windows if w.weekday == weekday]
-    opens += [span(x.start, x.end) for x in person.extras if x.day == day]
-    shut = [span(b.start, b.end) for b in person.blackouts if b.day == day]
-    return [s for s in opens if s[0] < s[1]], [s for s in shut if s[0] < s[1]]
-
-
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    merged: list[Interval] = []
+def merge(intervals: Iterable[Span]) -> list[Span]:
+    merged: list[Span] = []
     for start, end in sorted(intervals):
         if start >= end:
             continue
@@ -143,57 +128,125 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
-def subtract(base: list[Interval], cuts: Iterable[Interval]) -> list[Interval]:
-    result = base
-    for cut_start, cut_end in merge(cuts):
-        pieces: list[Interval] = []
-        for start, end in result:
-            if cut_end <= start or cut_start >= end:
-                pieces.append((start, end))
-                continue
-            if start < cut_start:
-                pieces.append((start, cut_start))
-            if cut_end < end:
-                pieces.append((cut_end, end))
-        result = pieces
+def subtract(base: list[Span], cuts: Iterable[Span]) -> list[Span]:
+    """``base`` (merged, sorted) minus ``cuts``, in one linear sweep."""
+    cut_list = merge(cuts)
+    if not cut_list:
+        return base
+    result: list[Span] = []
+    j = 0
+    for start, end in base:
+        while j < len(cut_list) and cut_list[j][1] <= start:
+            j += 1
+        k = j
+        cursor = start
+        while k < len(cut_list) and cut_list[k][0] < end:
+            cut_start, cut_end = cut_list[k]
+            if cut_start > cursor:
+                result.append((cursor, cut_start))
+            cursor = max(cursor, cut_end)
+            if cursor >= end:
+                break
+            k += 1
+        if cursor < end:
+            result.append((cursor, end))
     return result
 
 
-def intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+def intersect(a: list[Span], b: list[Span]) -> list[Span]:
     i = j = 0
-    out: list[Interval] = []
-    while i < len(a) and j < len(b):
-        start = max(a[i][0], b[j][0])
-        end = min(a[i][1], b[j][1])
+    len_a, len_b = len(a), len(b)
+    out: list[Span] = []
+    while i < len_a and j < len_b:
+        a_lo, a_hi = a[i]
+        b_lo, b_hi = b[j]
+        start = a_lo if a_lo > b_lo else b_lo
+        end = a_hi if a_hi < b_hi else b_hi
         if start < end:
             out.append((start, end))
-        if a[i][1] < b[j][1]:
+        if a_hi < b_hi:
             i += 1
         else:
             j += 1
     return out
 
 
+DAY = 86400
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+EPOCH_WEEKDAY = 3  # 1 January 1970 was a Thursday
+
+
+def _seconds(moment: datetime, *, ceil: bool = False) -> int:
+    delta = moment - EPOCH
+    whole = delta.days * DAY + delta.seconds
+    return whole + 1 if ceil and delta.microseconds else whole
+
+
+def _moment(seconds: int) -> datetime:
+    return EPOCH + timedelta(seconds=seconds)
+
+
+def _clock_seconds(value: time | None, *, end: bool) -> int:
+    if value is None or (end and value == MIDNIGHT):
+        return DAY if end else 0
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _segments(zone: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """Constant-offset pieces of ``[start, end)`` in epoch seconds: (lo, hi, offset)."""
+    return [
+        (_seconds(lo), _seconds(hi), int(offset.total_seconds()))
+        for lo, hi, offset in offset_segments(zone, _moment(start), _moment(end))
+    ]
+
+
+def _by_day(items: Sequence[DateWindow]) -> dict[int, list[tuple[int, int]]]:
+    days: dict[int, list[tuple[int, int]]] = {}
+    for item in items:
+        span = (_clock_seconds(item.start, end=False), _clock_seconds(item.end, end=True))
+        days.setdefault(item.day.toordinal() - EPOCH_ORDINAL, []).append(span)
+    return days
+
+
+def _free_seconds(person: Person, start: int, end: int) -> list[tuple[int, int]]:
+    """The person's free time in ``[start, end)``: merged (lo, hi) epoch seconds.
+
+    Works on integers (a local day is ``(utc + offset) // 86400``) because this loop runs
+    for every person and every day of the range."""
+    weekly: dict[int, list[tuple[int, int]]] = {}
+    for window in person.windows:
+        weekly.setdefault(window.weekday, []).append(
+            (_clock_seconds(window.start, end=False), _clock_seconds(window.end, end=True))
+        )
+    extras = _by_day(person.extras)
+    blackouts = _by_day(person.blackouts)
+    opens: list[tuple[int, int]] = []
+    shuts: list[tuple[int, int]] = []
+    for seg_lo, seg_hi, offset in _segments(person.zone, start, end):
+        local_lo, local_hi = seg_lo + offset, seg_hi + offset
+        day = local_lo // DAY
+        while day * DAY < local_hi:
+            base = day * DAY
+            spans = weekly.get((day + EPOCH_WEEKDAY) % 7, [])
+            if extras:
+                spans = spans + extras.get(day, [])
+            for bucket, day_spans in ((opens, spans), (shuts, blackouts.get(day, ()))):
+                for lo, hi in day_spans:
+                    lo = max(base + lo, local_lo)
+                    hi = min(base + hi, local_hi)
+                    if lo < hi:
+                        bucket.append((lo - offset, hi - offset))
+            day += 1
+    free = subtract(merge(opens), shuts)
+    if person.busy:
+        free = subtract(free, [(_seconds(lo), _seconds(hi, ceil=True)) for lo, hi in person.busy])
+    return free
+
+
 def free_intervals(person: Person, start: datetime, end: datetime) -> list[Interval]:
     """The person's free time inside ``[start, end)`` as merged UTC intervals."""
-    opens: list[Interval] = []
-    shuts: list[Interval] = []
-    for seg_start, seg_end, offset in offset_segments(person.zone, start, end):
-        local_lo = (seg_start + offset).replace(tzinfo=None)
-        local_hi = (seg_end + offset).replace(tzinfo=None)
-        day = local_lo.date()
-        while datetime.combine(day, MIDNIGHT) < local_hi:
-            day_opens, day_shuts = _local_spans(person, day)
-            for bucket, spans in ((opens, day_opens), (shuts, day_shuts)):
-                for lo, hi in spans:
-                    lo, hi = max(lo, local_lo), min(hi, local_hi)
-                    if lo < hi:
-                        bucket.append(
-                            ((lo - offset).replace(tzinfo=UTC), (hi - offset).replace(tzinfo=UTC))
-                        )
-            day += timedelta(days=1)
-    free = subtract(merge(opens), shuts)
-    return subtract(free, person.busy)
+    seconds = _free_seconds(person, _seconds(start, ceil=True), _seconds(end))
+    return [(_moment(lo), _moment(hi)) for lo, hi in seconds]
 
 
 # --- fairness ---------------------------------------------------------------------------
@@ -201,7 +254,10 @@ def free_intervals(person: Person, start: datetime, end: datetime) -> list[Inter
 
 def inconvenience(local: datetime) -> int:
     """0 in ordinary working hours; grows the further a meeting is from them."""
-    minutes = local.hour * 60 + local.minute
+    return _inconvenience_minutes(local.hour * 60 + local.minute)
+
+
+def _inconvenience_minutes(minutes: int) -> int:
     if 9 * 60 <= minutes < 18 * 60:
         return 0
     if 8 * 60 <= minutes < 9 * 60 or 18 * 60 <= minutes < 20 * 60:
@@ -211,9 +267,16 @@ def inconvenience(local: datetime) -> int:
     return 4
 
 
-def _week_key(local: datetime) -> tuple[int, int]:
-    iso = local.isocalendar()
-    return iso.year, iso.week
+class _Clock:
+    """A person's UTC offset at any instant of the range, by bisection over segments."""
+
+    def __init__(self, zone: str, start: int, end: int) -> None:
+        segments = _segments(zone, start, end)
+        self.starts = [lo for lo, _hi, _offset in segments]
+        self.offsets = [offset for _lo, _hi, offset in segments]
+
+    def local(self, instant: int) -> int:
+        return instant + self.offsets[max(bisect.bisect_right(self.starts, instant) - 1, 0)]
 
 
 def find_slots(
@@ -231,31 +294,51 @@ def find_slots(
     they already took, so the person who took the last 6 a.m. call is spared next."""
     if not people or duration <= timedelta(0) or start >= end:
         return []
-    common = free_intervals(people[0], start, end)
+    lo_s, hi_s = _seconds(start, ceil=True), _seconds(end)
+    common = _free_seconds(people[0], lo_s, hi_s)
     for person in people[1:]:
         if not common:
             break
-        common = intersect(common, free_intervals(person, start, end))
-    zones = {p.key: ZoneInfo(p.zone) for p in people}
-    step_seconds = int(step.total_seconds())
-    slots: list[Slot] = []
+        common = intersect(common, _free_seconds(person, lo_s, hi_s))
+    clocks = [_Clock(p.zone, lo_s, hi_s) for p in people]
+    weights = [1 + p.inconvenient_history for p in people]
+    step_s, need = int(step.total_seconds()), int(duration.total_seconds())
+    candidates: list[tuple[int, int, int, tuple[int, ...]]] = []
     for lo, hi in common:
-        offset = int((lo - EPOCH).total_seconds())
-        first = EPOCH + timedelta(seconds=-(-offset // step_seconds) * step_seconds)
-        cursor = first
-        while cursor + duration <= hi:
-            local = {key: cursor.astimezone(zone) for key, zone in zones.items()}
+        instant = -(-lo // step_s) * step_s
+        while instant + need <= hi:
+            locals_ = [clock.local(instant) for clock in clocks]
             if all(
                 p.max_per_week is None
-                or p.booked_per_week.get(_week_key(local[p.key]), 0) < p.max_per_week
-                for p in people
+                or p.booked_per_week.get(_iso_week(local), 0) < p.max_per_week
+                for p, local in zip(people, locals_, strict=True)
             ):
-                burden = {key: inconvenience(moment) for key, moment in local.items()}
-                score = sum(burden[p.key] * (1 + p.inconvenient_history) for p in people)
-                slots.append(Slot(cursor, cursor + duration, local, burden, float(score)))
-            cursor += step
-    slots.sort(key=lambda s: (s.score, max(s.burden.values(), default=0), s.starts_at))
-    return slots[:limit] if limit is not None else slots
+                burdens = tuple(_inconvenience_minutes(local % DAY // 60) for local in locals_)
+                score = sum(b * w for b, w in zip(burdens, weights, strict=True))
+                candidates.append((score, max(burdens), instant, burdens))
+            instant += step_s
+    candidates.sort()
+    if limit is not None:
+        candidates = candidates[:limit]
+    zones = [ZoneInfo(p.zone) for p in people]
+    slots = []
+    for score, _worst, instant, burdens in candidates:
+        moment = _moment(instant)
+        slots.append(
+            Slot(
+                moment,
+                moment + duration,
+                {p.key: moment.astimezone(z) for p, z in zip(people, zones, strict=True)},
+                {p.key: b for p, b in zip(people, burdens, strict=True)},
+                float(score),
+            )
+        )
+    return slots
+
+
+def _iso_week(local_seconds: int) -> tuple[int, int]:
+    iso = date.fromordinal(EPOCH_ORDINAL + local_seconds // DAY).isocalendar()
+    return iso.year, iso.week
 
 
 # --- heatmap ----------------------------------------------------------------------------
@@ -266,25 +349,26 @@ def overlap_grid(
 ) -> list[list[float]]:
     """7 × 24 (viewer's local weekday × hour): the share of participants free for the whole
     hour, averaged over the weeks in the range."""
-    zone = ZoneInfo(viewer_zone)
-    frees = [free_intervals(p, start, end) for p in people]
+    lo_s, hi_s = _seconds(start, ceil=True), _seconds(end)
+    frees = [_free_seconds(p, lo_s, hi_s) for p in people]
     starts = [[iv[0] for iv in free] for free in frees]
+    viewer = _Clock(viewer_zone, lo_s, hi_s)
     totals = [[0.0] * 24 for _ in range(7)]
     counts = [[0] * 24 for _ in range(7)]
-    cursor = start.replace(minute=0, second=0, microsecond=0)
-    if cursor < start:
-        cursor += timedelta(hours=1)
-    while cursor + timedelta(hours=1) <= end:
-        local = cursor.astimezone(zone)
-        stop = cursor + timedelta(hours=1)
+    instant = -(-lo_s // 3600) * 3600
+    share_of_one = 1 / max(len(people), 1)
+    while instant + 3600 <= hi_s:
+        stop = instant + 3600
         share = 0
         for free, free_starts in zip(frees, starts, strict=True):
-            index = bisect.bisect_right(free_starts, cursor) - 1
+            index = bisect.bisect_right(free_starts, instant) - 1
             if index >= 0 and free[index][1] >= stop:
                 share += 1
-        totals[local.weekday()][local.hour] += share / max(len(people), 1)
-        counts[local.weekday()][local.hour] += 1
-        cursor = stop
+        local = viewer.local(instant)
+        weekday, hour = (local // DAY + EPOCH_WEEKDAY) % 7, local % DAY // 3600
+        totals[weekday][hour] += share * share_of_one
+        counts[weekday][hour] += 1
+        instant = stop
     return [
         [totals[d][h] / counts[d][h] if counts[d][h] else 0.0 for h in range(24)] for d in range(7)
     ]
