@@ -348,12 +348,15 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
             "goal": goal,
             "mentorship": goal.mentorship,
             "is_owner": goal.owner_id == request.user.pk,
+            # Prefixes keep the ids of the four forms on this page unique.
             "progress_form": GoalProgressForm(
-                initial={"progress": goal.progress, "status": goal.status}
+                prefix="progress", initial={"progress": goal.progress, "status": goal.status}
             ),
-            "milestone_form": MilestoneForm(),
-            "action_form": ActionItemForm(people=people, initial={"assignee": request.user.pk}),
-            "comment_form": CommentForm(),
+            "milestone_form": MilestoneForm(prefix="milestone"),
+            "action_form": ActionItemForm(
+                prefix="action", people=people, initial={"assignee": request.user.pk}
+            ),
+            "comment_form": CommentForm(prefix="comment"),
         },
     )
 
@@ -384,7 +387,7 @@ def _invalid(form: Any) -> DomainError:
 
 @_goal_post
 def goal_update(request: HttpRequest, goal: Goal) -> None:
-    form = GoalProgressForm(request.POST)
+    form = GoalProgressForm(request.POST, prefix="progress")
     if not form.is_valid():
         raise _invalid(form)
     services.update_goal(request.user, goal, form.cleaned_data)
@@ -393,7 +396,7 @@ def goal_update(request: HttpRequest, goal: Goal) -> None:
 
 @_goal_post
 def milestone_add(request: HttpRequest, goal: Goal) -> None:
-    form = MilestoneForm(request.POST)
+    form = MilestoneForm(request.POST, prefix="milestone")
     if not form.is_valid():
         raise _invalid(form)
     services.add_milestone(request.user, goal, **form.cleaned_data)
@@ -417,7 +420,7 @@ def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
 @_goal_post
 def action_add(request: HttpRequest, goal: Goal) -> None:
     people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
-    form = ActionItemForm(request.POST, people=people)
+    form = ActionItemForm(request.POST, prefix="action", people=people)
     if not form.is_valid():
         raise _invalid(form)
     services.add_action_item(
@@ -444,7 +447,7 @@ def action_done(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @_goal_post
 def goal_comment(request: HttpRequest, goal: Goal) -> None:
-    form = CommentForm(request.POST)
+    form = CommentForm(request.POST, prefix="comment")
     if not form.is_valid():
         raise _invalid(form)
     services.comment_on_goal(request.user, goal, form.cleaned_data["body"])

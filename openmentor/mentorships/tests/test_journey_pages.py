@@ -41,10 +41,13 @@ def test_mentee_and_mentor_walk_the_journey(mentorship, bob, carol, client_for, 
     goal = Goal.objects.get(mentorship=mentorship)
     assert response.url == reverse("goal_detail", args=[goal.pk])
     mentee.post(
-        reverse("milestone_add", args=[goal.pk]), {"title": "Draft done", "due_on": "2026-12-20"}
+        reverse("milestone_add", args=[goal.pk]),
+        {"milestone-title": "Draft done", "milestone-due_on": "2026-12-20"},
     )
     assert Milestone.objects.get(goal=goal).due_on == date(2026, 12, 20)
-    mentor.post(reverse("goal_comment", args=[goal.pk]), {"body": "Start with the methods."})
+    mentor.post(
+        reverse("goal_comment", args=[goal.pk]), {"comment-body": "Start with the methods."}
+    )
     assert (
         "Start with the methods."
         in mentee.get(reverse("goal_detail", args=[goal.pk])).content.decode()

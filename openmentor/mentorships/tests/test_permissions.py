@@ -62,8 +62,11 @@ def test_outsiders_get_nothing_from_any_page(
 @pytest.mark.parametrize("who", OUTSIDERS)
 def test_outsiders_cannot_write(request, who, mentorship, goal, other_program, client_for):
     client = client_for(request.getfixturevalue(who))
-    client.post(reverse("goal_comment", args=[goal.pk]), {"body": "sneaky"})
-    client.post(reverse("milestone_add", args=[goal.pk]), {"title": "x", "due_on": "2026-12-01"})
+    client.post(reverse("goal_comment", args=[goal.pk]), {"comment-body": "sneaky"})
+    client.post(
+        reverse("milestone_add", args=[goal.pk]),
+        {"milestone-title": "x", "milestone-due_on": "2026-12-01"},
+    )
     client.post(reverse("note_add", args=[mentorship.pk]), {"body": "sneaky"})
     client.post(reverse("mentorship_status", args=[mentorship.pk]), {"to": "paused"})
     client.post(
@@ -146,15 +149,17 @@ def test_coordinator_sees_status_not_content(mentorship, goal, alice, client_for
 
 def test_only_the_owner_changes_a_goal(mentorship, goal, carol, client_for):
     client_for(carol).post(
-        reverse("goal_update", args=[goal.pk]), {"progress": "90", "status": "open"}
+        reverse("goal_update", args=[goal.pk]),
+        {"progress-progress": "90", "progress-status": "open"},
     )
     client_for(carol).post(
-        reverse("milestone_add", args=[goal.pk]), {"title": "x", "due_on": "2026-12-01"}
+        reverse("milestone_add", args=[goal.pk]),
+        {"milestone-title": "x", "milestone-due_on": "2026-12-01"},
     )
     goal.refresh_from_db()
     assert goal.progress == 0 and goal.milestones.count() == 0
     # The mentor comments, which is their part.
-    client_for(carol).post(reverse("goal_comment", args=[goal.pk]), {"body": "Nice"})
+    client_for(carol).post(reverse("goal_comment", args=[goal.pk]), {"comment-body": "Nice"})
     assert goal.comments.get().author == carol
 
 
