@@ -15,16 +15,35 @@ from openmentor.core.consumers import EventsConsumer
 from openmentor.core.errors import DomainError
 
 from . import selectors, services
+from .models import Conversation
 
 
 @database_sync_to_async
-def _send(user: Any, conversation_id: int, body: str, client_id: str) -> dict[str, Any]:
-    conversation = selectors.conversation_for(user, conversation_id)
+def _load_conversation(user: Any, conversation_id: int) -> Conversation:
+    return selectors.conversation_for(user, conversation_id)
+
+
+@database_sync_to_async
+def _send(user: Any, conversation: Conversation, body: str, client_id: str) -> dict[str, Any]:
     result = services.send_message(user, conversation, body=body, client_id=client_id)
     return {"id": result.message.pk, "created": result.created}
 
 
 class MessagingConsumer(EventsConsumer):
+    # Conversations this socket has loaded. Only the row is cached: every send checks
+    # again who may write (``send_message`` asks for the audience in the same query that
+    # tells whether the mentorship is still open).
+    conversations: dict[int, Conversation]
+
+    async def _conversation(self, conversation_id: int) -> Conversation:
+        if not hasattr(self, "conversations"):
+            self.conversations = {}
+        if conversation_id not in self.conversations:
+            self.conversations[conversation_id] = await _load_conversation(
+                self.scope["user"], conversation_id
+            )
+        return self.conversations[conversation_id]
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             return
@@ -36,9 +55,9 @@ class MessagingConsumer(EventsConsumer):
     async def _handle_send(self, content: dict[str, Any]) -> None:
         client_id = str(content.get("client_id", ""))[:64]
         try:
-            conversation_id = int(content.get("conversation", 0))
+            conversation = await self._conversation(int(content.get("conversation", 0)))
             result = await _send(
-                self.scope["user"], conversation_id, str(content.get("body", "")), client_id
+                self.scope["user"], conversation, str(content.get("body", "")), client_id
             )
         except (TypeError, ValueError):
             await self.send_json(

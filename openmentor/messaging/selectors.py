@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -56,20 +58,35 @@ def conversation_for(user: User, conversation_id: int) -> Conversation:
     return conversation
 
 
-def audience_ids(conversation: Conversation) -> list[int]:
-    """Everyone who may read the conversation now."""
+@dataclass(frozen=True)
+class Audience:
+    """Who may read a conversation now, and whether it still takes new messages."""
+
+    user_ids: list[int]
+    is_open: bool
+
+
+def audience(conversation: Conversation) -> Audience:
+    """One query: the hot path of every send asks this."""
     if conversation.kind == ConversationKind.MENTORSHIP:
-        return list(
+        rows = list(
             MentorshipParticipant.objects.filter(
                 mentorship_id=conversation.mentorship_id
-            ).values_list("user_id", flat=True)
+            ).values_list("user_id", "mentorship__status")
         )
+        is_open = bool(rows) and rows[0][1] in OPEN_STATUSES
+        return Audience([user_id for user_id, _status in rows], is_open)
     coordinators = Membership.objects.filter(
         program_id=conversation.program_id,
         role=Role.COORDINATOR,
         status=MembershipStatus.ACTIVE,
     ).values_list("user_id", flat=True)
-    return list(dict.fromkeys([conversation.support_for_id, *coordinators]))
+    return Audience(list(dict.fromkeys([conversation.support_for_id, *coordinators])), True)
+
+
+def audience_ids(conversation: Conversation) -> list[int]:
+    """Everyone who may read the conversation now."""
+    return audience(conversation).user_ids
 
 
 def blocked_by(user_id: int) -> set[int]:

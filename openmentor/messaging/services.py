@@ -141,9 +141,11 @@ def support_conversation(user: User, program: Program) -> Conversation:
 # --- messages ---------------------------------------------------------------------------
 
 
-def serialize(message: Message) -> dict[str, Any]:
-    """What clients see of a message (API, pushes)."""
+def serialize(message: Message, attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    """What clients see of a message (API, pushes). Pass ``attachments`` when already known."""
     deleted = message.deleted_at is not None
+    if attachments is None:
+        attachments = [] if deleted else list(message.attachments.all())
     body = "" if deleted else message.body
     return {
         "id": message.pk,
@@ -165,17 +167,25 @@ def serialize(message: Message) -> dict[str, Any]:
                 "size": a.size,
                 "url": reverse("messaging_attachment", args=[a.pk]),
             }
-            for a in message.attachments.all()
-        ]
-        if not deleted
-        else [],
+            for a in attachments
+        ],
     }
 
 
-def _publish_message_event(message: Message, type: str) -> None:
+def _publish_message_event(
+    message: Message,
+    type: str,
+    *,
+    audience: list[int] | None = None,
+    hidden_from: set[int] | None = None,
+    attachments: list[Attachment] | None = None,
+) -> None:
     conversation = message.conversation
-    hidden_from = selectors.blockers_of(message.sender_id)
-    recipients = [uid for uid in selectors.audience_ids(conversation) if uid not in hidden_from]
+    if hidden_from is None:
+        hidden_from = selectors.blockers_of(message.sender_id)
+    if audience is None:
+        audience = selectors.audience_ids(conversation)
+    recipients = [uid for uid in audience if uid not in hidden_from]
     publish(
         recipients,
         type=type,
@@ -185,7 +195,7 @@ def _publish_message_event(message: Message, type: str) -> None:
             "client_id": message.client_id,
             "sender": message.sender_id,
         },
-        push_extra={"data": serialize(message)},
+        push_extra={"data": serialize(message, attachments)},
     )
 
 
@@ -243,14 +253,13 @@ def send_message(
     message and changes nothing: the unique constraint makes this hold under races too."""
     if not CLIENT_ID.match(client_id or ""):
         raise ValidationFailed(_("The message has no valid client id."))
+    audience = selectors.audience(conversation)
+    if sender.pk not in audience.user_ids:
+        raise NotFound(_("Conversation not found."))
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()
     if existing is not None:
-        if existing.conversation_id != conversation.pk:
-            raise Conflict(_("This client id was already used for another conversation."))
-        return SendResult(existing, created=False)
-    if not selectors.can_read(sender, conversation):
-        raise NotFound(_("Conversation not found."))
-    if selectors.is_read_only(conversation):
+        return _retried(existing, conversation)
+    if not audience.is_open:
         raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
     attachments = attachments or []
     body = _clean_body(body, allow_empty=bool(attachments))
@@ -260,8 +269,9 @@ def send_message(
             fields={"attachments": _("Too many files.")},
         )
     files = [(upload, _check_attachment(upload)) for upload in attachments]
-    others = [uid for uid in selectors.audience_ids(conversation) if uid != sender.pk]
-    if others and set(others) <= selectors.blockers_of(sender.pk):
+    others = [uid for uid in audience.user_ids if uid != sender.pk]
+    blockers = selectors.blockers_of(sender.pk)
+    if others and set(others) <= blockers:
         raise NotAllowed(_("You cannot send messages to this person."))
     now = timezone.now()
     scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
@@ -281,6 +291,7 @@ def send_message(
                 send_at=send_at if scheduled else None,
                 sent_at=None if scheduled else now,
             )
+            saved: list[Attachment] = []
             for upload, data in files:
                 attachment = Attachment(
                     message=message,
@@ -291,28 +302,36 @@ def send_message(
                 )
                 attachment.file.save("upload.bin", ContentFile(encrypt_bytes(data)), save=False)
                 attachment.save()
+                saved.append(attachment)
             if not scheduled:
-                _mark_delivered(message, now)
+                _mark_delivered(
+                    message,
+                    now,
+                    audience=audience.user_ids,
+                    hidden_from=blockers,
+                    attachments=saved,
+                )
     except IntegrityError:
         # The same client id won a race in another request: return the first message.
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if existing is None:
             raise
-        return SendResult(existing, created=False)
+        return _retried(existing, conversation)
     return SendResult(message, created=True)
 
 
-def _mark_delivered(message: Message, now: datetime) -> None:
+def _retried(existing: Message, conversation: Conversation) -> SendResult:
+    if existing.conversation_id != conversation.pk:
+        raise Conflict(_("This client id was already used for another conversation."))
+    return SendResult(existing, created=False)
+
+
+def _mark_delivered(message: Message, now: datetime, **known: Any) -> None:
+    # Unread counts never include one's own messages, so the sender's cursor can stay.
     Conversation.objects.filter(pk=message.conversation_id).update(
         last_message_at=now, message_count=F("message_count") + 1
     )
-    # Sending means having read everything up to one's own message.
-    ConversationMember.objects.filter(
-        conversation_id=message.conversation_id,
-        user_id=message.sender_id,
-        last_read_message_id__lt=message.pk,
-    ).update(last_read_message_id=message.pk, last_read_at=now)
-    _publish_message_event(message, "message.new")
+    _publish_message_event(message, "message.new", **known)
 
 
 def deliver_due_messages(now: datetime | None = None) -> int:

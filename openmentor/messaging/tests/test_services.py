@@ -212,3 +212,27 @@ def test_support_thread_is_between_participant_and_coordinators(
     assert not selectors.can_read(dave, thread)
     with pytest.raises(NotAllowed):
         services.support_conversation(alice, program)  # coordinators answer, not ask
+
+
+def test_rotating_keys_re_encrypts_everything_with_the_new_key(
+    conversation: Any, send: Any, carol: Any, monkeypatch: Any
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from openmentor.messaging import crypto
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv(crypto.KEYS_ENV, old_key)
+    crypto.reset_cipher()
+    message = send(carol, "rotate me")
+    services.edit_message(carol, message.pk, "rotated")
+    monkeypatch.setenv(crypto.KEYS_ENV, f"{new_key},{old_key}")
+    call_command("rotate_message_keys")
+    monkeypatch.setenv(crypto.KEYS_ENV, new_key)  # the old key is gone now
+    crypto.reset_cipher()
+    message.refresh_from_db()
+    assert message.body == "rotated"
+    assert [r.body for r in message.revisions.all()] == ["rotate me"]
+    monkeypatch.undo()
+    crypto.reset_cipher()

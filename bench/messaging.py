@@ -1,0 +1,585 @@
+"""Messaging benchmark: latency and throughput over real WebSockets, and a chaos run.
+
+    python bench/messaging.py           # SQLite (1 process) and PostgreSQL+Redis (2 processes)
+    python bench/messaging.py --quick   # SQLite only, 100 clients, 2,000 chaos messages
+
+Everything runs on loopback. Per backend a child process migrates a fresh database, seeds
+a program with pair and group mentorships, starts uvicorn server processes and drives
+WebSocket clients with asyncio:
+
+* latency: each conversation's sender sends over ``/ws/messaging/`` and waits until every
+  other member has the push, then sends the next (closed loop, bounded by time). A bare
+  ASGI echo server (``echo_app`` below) under the same uvicorn with the same number of
+  clients is measured in the same run as the baseline.
+* chaos: senders keep an outbox and resend with the same client id until acked; 5 % of
+  sends drop the socket before the ack (failed send, retried); receivers drop their
+  socket at random and catch up from ``/api/v1/events?after=``; the server sending
+  processes are killed and restarted halfway. Sets of client ids sent, stored and
+  delivered are compared.
+
+Results: ``bench/results/messaging.json`` (a list of runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "messaging.json"
+PG_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/om_bench_messaging"
+)
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+LATENCY_SECONDS = 6.0
+SEED = 20260401
+
+
+# --- the baseline: a bare ASGI WebSocket echo server ------------------------------------
+
+
+async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "websocket":
+        return
+    while True:
+        event = await receive()
+        if event["type"] == "websocket.connect":
+            await send({"type": "websocket.accept"})
+        elif event["type"] == "websocket.receive":
+            await send({"type": "websocket.send", "text": event.get("text")})
+        else:
+            return
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not start") from None
+            time.sleep(0.05)
+
+
+class Server:
+    """One uvicorn process that can be killed and started again on the same port."""
+
+    def __init__(self, app: str, env: dict[str, str], app_dir: Path = ROOT) -> None:
+        self.app, self.env, self.app_dir = app, env, app_dir
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", self.app, "--app-dir", str(self.app_dir),
+             "--port", str(self.port), "--log-level", "error", "--lifespan", "off",
+             "--ws-ping-interval", "0"],
+            cwd=ROOT, env=self.env,
+        )  # fmt: skip
+        wait_port(self.port, self.process)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# --- child: one backend -------------------------------------------------------------------
+
+
+def child_env(backend: str, var_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "OPENMENTOR_VAR_DIR": str(var_dir),
+        "LOG_LEVEL": "ERROR",
+    }
+    env.pop("REDIS_URL", None)
+    if backend == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+    else:
+        env["DATABASE_URL"] = PG_URL
+        env["REDIS_URL"] = REDIS_URL
+        env["HUEY_NAME"] = "openmentor-bench"
+    return env
+
+
+def reset_postgres() -> None:
+    import psycopg
+
+    base, name = PG_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(max_clients: int) -> list[dict[str, Any]]:
+    """Conversations for up to ``max_clients`` people: 60 % in pairs, 40 % in groups of 4.
+
+    Returns one entry per conversation: its id, the sender's and the receivers' sessions."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from openmentor.accounts.models import User
+    from openmentor.mentorships.services import create_mentorship
+    from openmentor.messaging.services import mentorship_conversation
+    from openmentor.programs.models import Membership, Program
+
+    program = Program.objects.create(name="Bench", slug="bench")
+    users = User.objects.bulk_create(
+        User(email=f"bench{i}@example.org", display_name=f"Bench {i}", password="!")  # noqa: S106 - unusable
+        for i in range(max_clients)
+    )
+    Membership.objects.bulk_create(
+        Membership(program=program, user=u, role="mentee", status="active") for u in users
+    )
+
+    def session_for(user: Any) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        return str(store.session_key)
+
+    conversations = []
+    index = 0
+    # Interleave pairs and groups so any prefix of the list has the same mix.
+    pattern = [2, 2, 2, 4, 2, 2, 4]  # 10 of 16 people in pairs, 8 in groups of four
+    while True:
+        size = pattern[len(conversations) % len(pattern)]
+        if index + size > max_clients:
+            break
+        people = users[index : index + size]
+        index += size
+        mentorship = create_mentorship(program, mentors=people[:1], mentees=people[1:])
+        conversation = mentorship_conversation(mentorship)
+        conversations.append(
+            {
+                "id": conversation.pk,
+                "size": size,
+                "first_index": index - size,
+                "sender": session_for(people[0]),
+                "receivers": [session_for(p) for p in people[1:]],
+            }
+        )
+    return conversations
+
+
+def take(conversations: list[dict[str, Any]], clients: int) -> list[dict[str, Any]]:
+    chosen, total = [], 0
+    for conversation in conversations:
+        if total + conversation["size"] > clients:
+            break
+        chosen.append(conversation)
+        total += conversation["size"]
+    return chosen
+
+
+async def ws_connect(address: str, session: str, retry_seconds: float = 0) -> Any:
+    import websockets
+
+    deadline = time.monotonic() + retry_seconds
+    while True:
+        try:
+            connection = await websockets.connect(
+                f"ws://{address}/ws/messaging/",
+                origin="http://127.0.0.1",
+                additional_headers={"Cookie": f"sessionid={session}"},
+                ping_interval=None,
+                max_queue=None,
+                open_timeout=20,
+            )
+            hello = json.loads(await asyncio.wait_for(connection.recv(), 20))
+            assert hello["type"] == "hello", hello
+            return connection
+        except (TimeoutError, OSError, Exception):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1 + random.random() * 0.2)
+
+
+async def latency_run(
+    conversations: list[dict[str, Any]], send_to: str, receive_on: str
+) -> dict[str, Any]:
+    """Closed loop per conversation; send → every receiver got the push."""
+    sent_at: dict[str, float] = {}
+    waiting: dict[str, asyncio.Event] = {}
+    remaining: dict[str, int] = {}
+    samples: list[float] = []
+    stop_at = 0.0
+    completed = 0
+
+    async def receiver(session: str) -> None:
+        connection = await ws_connect(receive_on, session, retry_seconds=30)
+        ready.release()
+        try:
+            async for raw in connection:
+                message = json.loads(raw)
+                if message.get("type") != "message.new":
+                    continue
+                client_id = message["payload"]["client_id"]
+                if client_id in sent_at:
+                    samples.append((time.perf_counter() - sent_at[client_id]) * 1000)
+                    remaining[client_id] -= 1
+                    if remaining[client_id] == 0:
+                        waiting[client_id].set()
+        except Exception:  # noqa: S110 - the socket closes when the run ends
+            pass
+
+    async def sender(conversation: dict[str, Any]) -> None:
+        nonlocal completed
+        connection = await ws_connect(send_to, conversation["sender"], retry_seconds=30)
+        ready.release()
+        await start.wait()
+        number = 0
+        while time.perf_counter() < stop_at:
+            number += 1
+            client_id = f"lat-{conversation['id']}-{number}-{random.getrandbits(32)}"
+            remaining[client_id] = conversation["size"] - 1
+            waiting[client_id] = asyncio.Event()
+            sent_at[client_id] = time.perf_counter()
+            await connection.send(
+                json.dumps({"type": "message.send", "conversation": conversation["id"],
+                            "client_id": client_id, "body": f"Hello number {number}"})
+            )  # fmt: skip
+            try:
+                await asyncio.wait_for(waiting[client_id].wait(), 10)
+                completed += 1
+            except TimeoutError:
+                pass
+        await connection.close()
+
+    ready = asyncio.Semaphore(0)
+    start = asyncio.Event()
+    people = sum(c["size"] for c in conversations)
+    receivers = [asyncio.create_task(receiver(s)) for c in conversations for s in c["receivers"]]
+    senders = [asyncio.create_task(sender(c)) for c in conversations]
+    for _ in range(people):
+        await ready.acquire()
+    began = time.perf_counter()
+    stop_at = began + LATENCY_SECONDS
+    start.set()
+    await asyncio.gather(*senders)
+    elapsed = time.perf_counter() - began
+    for task in receivers:
+        task.cancel()
+    await asyncio.gather(*receivers, return_exceptions=True)
+    return {
+        "clients": people,
+        "conversations": len(conversations),
+        "p50_ms": round(percentile(samples, 0.50), 2),
+        "p99_ms": round(percentile(samples, 0.99), 2),
+        "msgs_per_s": round(completed / elapsed, 1),
+        "deliveries_per_s": round(len(samples) / elapsed, 1),
+    }
+
+
+async def echo_run(address: str, clients: int) -> float:
+    import websockets
+
+    count = 0
+    stop_at = 0.0
+    ready = asyncio.Semaphore(0)
+    start = asyncio.Event()
+
+    async def client() -> None:
+        nonlocal count
+        async with websockets.connect(f"ws://{address}/", ping_interval=None) as connection:
+            ready.release()
+            await start.wait()
+            while time.perf_counter() < stop_at:
+                await connection.send('{"type":"message.send","body":"Hello"}')
+                await connection.recv()
+                count += 1
+
+    tasks = [asyncio.create_task(client()) for _ in range(clients)]
+    for _ in range(clients):
+        await ready.acquire()
+    began = time.perf_counter()
+    stop_at = began + LATENCY_SECONDS
+    start.set()
+    await asyncio.gather(*tasks)
+    return count / (time.perf_counter() - began)
+
+
+def http_events(address: str, session: str, after: int) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"http://{address}/api/v1/events?after={after}",
+        headers={"Cookie": f"sessionid={session}"},
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
+
+
+async def chaos_run(
+    conversations: list[dict[str, Any]], total: int, senders_server: Server, receive_on: str
+) -> dict[str, Any]:
+    """Drops, failed sends and a restart; then compare client ids sent, stored, delivered."""
+    rng = random.Random(SEED)
+    per_sender = total // len(conversations)
+    sent: set[str] = set()
+    acked = 0
+    delivered: dict[str, set[str]] = {}  # receiver session -> client ids seen
+    ids_for: dict[str, set[int]] = {}  # client id -> server message ids seen
+    expected: dict[str, list[str]] = {}  # client id -> receiver sessions
+    restarted = asyncio.Event()
+    failed_sends = drops = 0
+    senders_done = asyncio.Event()
+
+    def record(session: str, payload: dict[str, Any]) -> None:
+        client_id = payload.get("client_id", "")
+        delivered.setdefault(session, set()).add(client_id)
+        ids_for.setdefault(client_id, set()).add(payload["message"])
+
+    async def receiver(session: str) -> None:
+        nonlocal drops
+        cursor = 0
+        while True:
+            try:
+                connection = await ws_connect(receive_on, session, retry_seconds=60)
+            except Exception:  # noqa: S112 - server down for longer: keep trying
+                continue
+            # Catch up on whatever the pushes missed while away.
+            while True:
+                page = await asyncio.to_thread(http_events, receive_on, session, cursor)
+                for event in page["events"]:
+                    if event["type"] == "message.new":
+                        record(session, event["payload"])
+                cursor = max(cursor, page["last_id"])
+                if len(page["events"]) < 500:
+                    break
+            if senders_done.is_set():
+                await connection.close()
+                return
+            try:
+                while True:
+                    raw = await asyncio.wait_for(connection.recv(), 1.0)
+                    message = json.loads(raw)
+                    if message.get("type") == "message.new":
+                        record(session, message["payload"])
+                        cursor = max(cursor, message["id"])
+                    if rng.random() < 0.005:  # the train enters a tunnel
+                        drops += 1
+                        await connection.close()
+                        await asyncio.sleep(rng.random() * 0.2)
+                        break
+            except TimeoutError:
+                await connection.close()  # reconnect and catch up: ends the loop when done
+            except Exception:
+                await asyncio.sleep(0.05)
+
+    async def sender(conversation: dict[str, Any]) -> None:
+        nonlocal acked, failed_sends
+        outbox = [f"chaos-{conversation['id']}-{n}" for n in range(per_sender)]
+        for client_id in outbox:
+            expected[client_id] = conversation["receivers"]
+        connection = None
+        for client_id in outbox:
+            sent.add(client_id)
+            message = json.dumps({"type": "message.send", "conversation": conversation["id"],
+                                  "client_id": client_id, "body": f"chaos {client_id}"})  # fmt: skip
+            while True:  # the outbox: resend the same id until acknowledged
+                try:
+                    if connection is None:
+                        connection = await ws_connect(
+                            senders_server.address, conversation["sender"], retry_seconds=60
+                        )
+                    await connection.send(message)
+                    if rng.random() < 0.05:  # the send fails: socket gone before the ack
+                        failed_sends += 1
+                        await connection.close()
+                        connection = None
+                        continue
+                    while True:
+                        reply = json.loads(await asyncio.wait_for(connection.recv(), 10))
+                        if reply.get("type") == "message.ack" and reply["client_id"] == client_id:
+                            break
+                    acked += 1
+                    break
+                except Exception:
+                    connection = None
+                    await asyncio.sleep(0.05)
+        if connection is not None:
+            await connection.close()
+
+    async def restart_halfway() -> None:
+        while acked < total // 2:
+            await asyncio.sleep(0.05)
+        senders_server.kill()
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(senders_server.start)
+        restarted.set()
+
+    receivers = [asyncio.create_task(receiver(s)) for c in conversations for s in c["receivers"]]
+    await asyncio.sleep(1.0)  # let receivers connect
+    began = time.perf_counter()
+    chaos = asyncio.create_task(restart_halfway())
+    await asyncio.gather(*(sender(c) for c in conversations))
+    await chaos
+    senders_done.set()
+    await asyncio.gather(*receivers)
+    elapsed = time.perf_counter() - began
+
+    stored_ids, stored, duplicate_rows = await asyncio.to_thread(stored_chaos_messages)
+    missing = sum(
+        1
+        for client_id in sent
+        if client_id not in stored_ids
+        or any(client_id not in delivered.get(s, set()) for s in expected[client_id])
+    )
+    fully_delivered = sum(
+        1
+        for client_id in sent
+        if all(client_id in delivered.get(s, set()) for s in expected[client_id])
+    )
+    duplicated = duplicate_rows + sum(1 for ids in ids_for.values() if len(ids) > 1)
+    return {
+        "clients": sum(c["size"] for c in conversations),
+        "sent": len(sent),
+        "stored": stored,
+        "delivered": fully_delivered,
+        "lost": missing,
+        "duplicated": duplicated,
+        "failed_sends_retried": failed_sends,
+        "socket_drops": drops,
+        "server_restarts": 1 if restarted.is_set() else 0,
+        "seconds": round(elapsed, 1),
+    }
+
+
+def stored_chaos_messages() -> tuple[set[str], int, int]:
+    from django.db.models import Count
+
+    from openmentor.messaging.models import Message
+
+    rows = Message.objects.filter(client_id__startswith="chaos-")
+    duplicate_rows = (
+        rows.values("sender_id", "client_id").annotate(n=Count("id")).filter(n__gt=1).count()
+    )
+    return set(rows.values_list("client_id", flat=True)), rows.count(), duplicate_rows
+
+
+def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> list[dict[str, Any]]:
+    var_dir = Path(tempfile.mkdtemp(prefix=f"om-bench-{backend.split('+')[0]}-"))
+    env = child_env(backend, var_dir)
+    os.environ.update(env)
+    if backend != "sqlite":
+        os.environ["REDIS_URL"] = REDIS_URL
+        reset_postgres()
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    conversations = seed(max(client_counts))
+
+    processes = 1 if backend == "sqlite" else 2
+    servers = [Server("config.asgi:application", env) for _ in range(processes)]
+    for server in servers:
+        server.start()
+    echo = Server("messaging:echo_app", env, app_dir=ROOT / "bench")
+    echo.start()
+    send_to, receive_on = servers[0], servers[-1]
+    results = []
+    try:
+        for clients in client_counts:
+            chosen = take(conversations, clients)
+            measured = asyncio.run(latency_run(chosen, send_to.address, receive_on.address))
+            echo_rate = asyncio.run(echo_run(echo.address, measured["clients"]))
+            results.append(
+                {
+                    "run": "latency",
+                    "backend": backend,
+                    "server_processes": processes,
+                    **measured,
+                    "echo_msgs_per_s": round(echo_rate, 1),
+                    "percent_of_echo": round(100 * measured["msgs_per_s"] / echo_rate, 1),
+                }
+            )
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+        chosen = take(conversations, 100)
+        chaos = asyncio.run(chaos_run(chosen, chaos_total, send_to, receive_on.address))
+        results.append({"run": "chaos", "backend": backend, "server_processes": processes, **chaos})
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    finally:
+        for server in [*servers, echo]:
+            server.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", choices=["sqlite", "postgres+redis"])
+    args = parser.parse_args()
+    client_counts = [100] if args.quick else [100, 500]
+    chaos_total = 2_000 if args.quick else 10_000
+    if args.child:
+        print(json.dumps(run_backend(args.child, client_counts, chaos_total)))
+        return
+    backends = ["sqlite"] if args.quick else ["sqlite", "postgres+redis"]
+    runs: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for backend in backends:
+        command = [sys.executable, __file__, "--child", backend] + (
+            ["--quick"] if args.quick else []
+        )
+        output = subprocess.run(command, check=True, capture_output=False, stdout=subprocess.PIPE)
+        runs.extend(json.loads(output.stdout.decode().strip().splitlines()[-1]))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "benchmark": "messaging",
+        "cpu_count": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "latency_seconds_per_run": LATENCY_SECONDS,
+        "runs": runs,
+    }
+    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    print(json.dumps(document, indent=2))
+
+
+if __name__ == "__main__":
+    main()
