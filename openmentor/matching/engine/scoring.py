@@ -616,6 +616,8 @@ class Scorer:
         # of comparing every pair.
         unit = self.problem.mentees.org_unit[rows]
         known = unit >= 0
+        if not known.any():
+            return
         first = np.where(known, self._unit_start[np.maximum(unit, 0)], 0)
         count = np.where(known, self._unit_end[np.maximum(unit, 0)] - first, 0)
         total = int(count.sum())
@@ -696,7 +698,7 @@ class Scorer:
             row_keys = np.unique(table.left_key[rows])
             reachable = np.isfinite(table.values[row_keys, :-1]).any(axis=0)
             keep &= reachable[table.right_key[allowed]]
-        if keep.mean() > _BLOCKING_WORTHWHILE:
+        if keep.sum() > _BLOCKING_WORTHWHILE * len(keep):
             return full_cols
         return self.columns(allowed[keep], k)
 
