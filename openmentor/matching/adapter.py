@@ -15,6 +15,7 @@ import zoneinfo
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -81,6 +82,12 @@ def grid_start(program: Program) -> datetime:
 
 def default_availability(time_zone: str, start: datetime) -> list[int]:
     """UTC hour slots (of the week from ``start``) that are weekday daytime in ``time_zone``."""
+    return list(_default_availability(time_zone, start))
+
+
+@lru_cache(maxsize=1024)
+def _default_availability(time_zone: str, start: datetime) -> tuple[int, ...]:
+    # Everyone in one zone gets the same slots: computed once per zone and week.
     try:
         zone = zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -97,7 +104,7 @@ def default_availability(time_zone: str, start: datetime) -> list[int]:
             offset_hours = int((moment - start).total_seconds() // 3600)
             # The week repeats: an evening in Auckland on Monday is Sunday in UTC.
             slots.add(offset_hours % GRID.n_slots)
-    return sorted(slots)
+    return tuple(sorted(slots))
 
 
 def window_availability(
@@ -180,46 +187,107 @@ def blocked_pairs(program: Program) -> set[tuple[int, int]]:
     return {pair for a, b in rows for pair in ((a, b), (b, a))}
 
 
+@dataclass
+class Person:
+    """What matching reads about one participant, loaded with flat queries (no model objects:
+    a program of thousands is read in a handful of queries)."""
+
+    user_id: int
+    capacity: int
+    time_zone: str = "UTC"
+    country: str = ""
+    org_unit: str = ""
+    seniority: int = 0
+    goals_text: str = ""
+    headline: str = ""
+    bio: str = ""
+    meeting_modes: list[str] = field(default_factory=list)
+    languages: dict[str, int] = field(default_factory=dict)
+    expertise: list[str] = field(default_factory=list)
+    interests: list[str] = field(default_factory=list)
+
+
+def load_people(
+    program: Program, roles: Sequence[str], user_ids: Iterable[int] | None = None
+) -> list[Person]:
+    """Active members of ``program`` in ``roles`` (optionally only ``user_ids``), by user id."""
+    from openmentor.accounts.models import Profile, ProfileLanguage
+
+    memberships = Membership.objects.filter(
+        program=program, status=MembershipStatus.ACTIVE, role__in=list(roles)
+    )
+    if user_ids is not None:
+        memberships = memberships.filter(user_id__in=list(user_ids))
+    people = {
+        user_id: Person(
+            user_id=user_id,
+            capacity=capacity if capacity is not None else program.default_mentor_capacity,
+        )
+        for user_id, capacity in memberships.order_by("user_id").values_list("user_id", "capacity")
+    }
+    ids = list(people)
+    for user_id, zone in User.objects.filter(pk__in=ids).values_list("pk", "time_zone"):
+        people[user_id].time_zone = zone
+    profile_rows = Profile.objects.filter(user_id__in=ids).values_list(
+        "user_id",
+        "country",
+        "organisation_unit",
+        "seniority",
+        "goals_text",
+        "headline",
+        "bio",
+        "meeting_modes",
+    )
+    for user_id, country, unit, seniority, goals, headline, bio, modes in profile_rows:
+        person = people[user_id]
+        person.country = str(country or "")
+        person.org_unit = (unit or "").strip().lower()
+        person.seniority = seniority or 0
+        person.goals_text, person.headline, person.bio = goals, headline, bio
+        person.meeting_modes = list(modes or [])
+    language_rows = ProfileLanguage.objects.filter(profile_id__in=ids).values_list(
+        "profile_id", "code", "proficiency"
+    )
+    for user_id, code, level in language_rows:
+        people[user_id].languages[code] = level
+    tag_links = (
+        (Profile.expertise.through, "expertise"),
+        (Profile.interests.through, "interests"),
+    )
+    for through, attribute in tag_links:
+        for user_id, name in through.objects.filter(profile_id__in=ids).values_list(
+            "profile_id", "tag__name"
+        ):
+            getattr(people[user_id], attribute).append(name)
+    return list(people.values())
+
+
 def _record(
-    membership: Membership,
+    person: Person,
     start: datetime,
     *,
     as_mentor: bool,
     as_mentee: bool,
     availability: dict[int, list[int]],
 ) -> engine.PersonRecord:
-    user = membership.user
-    profile = user.profile
-    expertise = [t.name for t in profile.expertise.all()]
-    interests = [t.name for t in profile.interests.all()]
     text_parts: list[str] = []
     if as_mentee:
-        text_parts += [profile.goals_text, " ".join(interests)]
+        text_parts += [person.goals_text, " ".join(person.interests)]
     if as_mentor:
-        text_parts += [profile.headline, profile.bio, " ".join(expertise)]
+        text_parts += [person.headline, person.bio, " ".join(person.expertise)]
     return engine.PersonRecord(
-        id=user.pk,
-        languages={lang.code: lang.proficiency for lang in profile.languages.all()},
-        country=str(profile.country) or None,
-        org_unit=profile.organisation_unit.strip().lower() or None,
-        expertise=expertise if as_mentor else (),
-        goals=interests if as_mentee else (),
+        id=person.user_id,
+        languages=person.languages,
+        country=person.country or None,
+        org_unit=person.org_unit or None,
+        expertise=person.expertise if as_mentor else (),
+        goals=person.interests if as_mentee else (),
         text=" ".join(p for p in text_parts if p),
-        availability=availability.get(user.pk) or default_availability(user.time_zone, start),
-        seniority=float(profile.seniority or 0),
-        capacity=membership.effective_capacity if as_mentor else 1,
-        traits=[f"mode:{mode}" for mode in profile.meeting_modes or []],
-    )
-
-
-def _active(program: Program, roles: Sequence[str]) -> list[Membership]:
-    return list(
-        Membership.objects.filter(program=program, status=MembershipStatus.ACTIVE, role__in=roles)
-        .select_related("user", "user__profile", "program")
-        .prefetch_related(
-            "user__profile__languages", "user__profile__expertise", "user__profile__interests"
-        )
-        .order_by("user_id")
+        availability=availability.get(person.user_id)
+        or default_availability(person.time_zone, start),
+        seniority=float(person.seniority),
+        capacity=person.capacity if as_mentor else 1,
+        traits=[f"mode:{mode}" for mode in person.meeting_modes],
     )
 
 
@@ -230,7 +298,6 @@ class ProgramProblem:
     program: Program
     problem: engine.MatchingProblem
     scorer: engine.Scorer
-    users: dict[int, User]
     mentee_row: dict[int, int]
     mentor_row: dict[int, int]
     is_peer: bool
@@ -270,12 +337,15 @@ def build_program_problem(
     start = grid_start(program)
     is_peer = program.is_peer
     if is_peer:
-        mentee_members = mentor_members = _active(program, [Role.PEER])
+        mentor_members = load_people(program, [Role.PEER])
+        mentee_members = (
+            mentor_members
+            if mentee_ids is None
+            else [p for p in mentor_members if p.user_id in mentee_ids]
+        )
     else:
-        mentee_members = _active(program, [Role.MENTEE])
-        mentor_members = _active(program, [Role.MENTOR])
-    if mentee_ids is not None:
-        mentee_members = [m for m in mentee_members if m.user_id in mentee_ids]
+        mentee_members = load_people(program, [Role.MENTEE], mentee_ids)
+        mentor_members = load_people(program, [Role.MENTOR])
     load = open_load(program)
     for user_id, n in (reserved_load or {}).items():
         load[user_id] = load.get(user_id, 0) + n
@@ -293,7 +363,7 @@ def build_program_problem(
     if is_peer:
         excluded |= {(m.user_id, m.user_id) for m in mentor_members}
         # A peer with no room left cannot start another circle either.
-        full = {m.user_id for m in mentor_members if load.get(m.user_id, 0) >= m.effective_capacity}
+        full = {m.user_id for m in mentor_members if load.get(m.user_id, 0) >= m.capacity}
         mentees = [r for r in mentees if r.id not in full]
     problem = engine.build_problem(
         mentees,
@@ -304,12 +374,10 @@ def build_program_problem(
         mentor_load={m.user_id: load.get(m.user_id, 0) for m in mentor_members},
     )
     scorer = engine.Scorer(problem, weights, rules)
-    users = {m.user_id: m.user for m in [*mentee_members, *mentor_members]}
     return ProgramProblem(
         program=program,
         problem=problem,
         scorer=scorer,
-        users=users,
         mentee_row={pid: r for r, pid in enumerate(problem.mentees.ids)},  # type: ignore[misc]
         mentor_row={pid: r for r, pid in enumerate(problem.mentors.ids)},  # type: ignore[misc]
         is_peer=is_peer,
@@ -404,17 +472,17 @@ def recommend_for(
     row = pp.mentee_row.get(user.pk)
     if row is None:
         return []
-    out = []
-    for rec in engine.recommend(pp.scorer, row, k=k):
-        out.append(
-            {
-                "mentor": pp.users[rec.mentor],  # type: ignore[index]
-                "score": rec.score,
-                "factors": list(rec.factors),
-                "reasons": describe(rec.factors),
-            }
-        )
-    return out
+    found = engine.recommend(pp.scorer, row, k=k)
+    users = User.objects.select_related("profile").in_bulk([rec.mentor for rec in found])
+    return [
+        {
+            "mentor": users[rec.mentor],  # type: ignore[index]
+            "score": rec.score,
+            "factors": list(rec.factors),
+            "reasons": describe(rec.factors),
+        }
+        for rec in found
+    ]
 
 
 # -- words ----------------------------------------------------------------------------------
