@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from openmentor.mentorships.models import SessionLog
 from openmentor.mentorships.selectors import is_participant
@@ -63,8 +63,9 @@ def rate(request: HttpRequest, session_id: int, payload: RatingIn) -> Any:
     session = get_object_or_404(SessionLog, pk=session_id)
     if not is_participant(session.mentorship_id, request.user.pk):
         raise Http404
-    return 201, services.rate_session(
-        request.user, session, score=payload.score, comment=payload.comment
+    return Status(
+        201,
+        services.rate_session(request.user, session, score=payload.score, comment=payload.comment),
     )
 
 
@@ -72,7 +73,7 @@ def rate(request: HttpRequest, session_id: int, payload: RatingIn) -> Any:
 def answer(request: HttpRequest, survey_id: int, payload: AnswersIn) -> Any:
     survey = get_object_or_404(Survey, pk=survey_id)
     services.answer_survey(request.user, survey, payload.answers)
-    return 201, None
+    return Status(201, None)
 
 
 def _coordinated(request: HttpRequest, slug: str) -> Program:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from . import selectors, services
 from .credentials import verify
@@ -258,8 +258,11 @@ def agreement(request: HttpRequest, pk: int) -> Any:
     "/mentorships/{pk}/agreement", response={201: AgreementOut}, summary="Change the agreement"
 )
 def change_agreement(request: HttpRequest, pk: int, payload: AgreementIn) -> Any:
-    return 201, services.change_agreement(
-        request.user, _mine(request, pk), payload.text, change_note=payload.change_note
+    return Status(
+        201,
+        services.change_agreement(
+            request.user, _mine(request, pk), payload.text, change_note=payload.change_note
+        ),
     )
 
 
@@ -275,7 +278,7 @@ def list_goals(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/mentorships/{pk}/goals", response={201: GoalOut})
 def create_goal(request: HttpRequest, pk: int, payload: GoalIn) -> Any:
-    return 201, services.create_goal(request.user, _mine(request, pk), payload.dict())
+    return Status(201, services.create_goal(request.user, _mine(request, pk), payload.dict()))
 
 
 @router.patch("/goals/{goal_id}", response=GoalOut, summary="Update progress or status")
@@ -287,14 +290,19 @@ def update_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> Any:
 
 @router.post("/goals/{goal_id}/milestones", response={201: MilestoneOut})
 def add_milestone(request: HttpRequest, goal_id: int, payload: MilestoneIn) -> Any:
-    return 201, services.add_milestone(
-        request.user, _goal(request, goal_id), title=payload.title, due_on=payload.due_on
+    return Status(
+        201,
+        services.add_milestone(
+            request.user, _goal(request, goal_id), title=payload.title, due_on=payload.due_on
+        ),
     )
 
 
 @router.post("/goals/{goal_id}/comments", response={201: CommentOut})
 def comment(request: HttpRequest, goal_id: int, payload: CommentIn) -> Any:
-    return 201, services.comment_on_goal(request.user, _goal(request, goal_id), payload.body)
+    return Status(
+        201, services.comment_on_goal(request.user, _goal(request, goal_id), payload.body)
+    )
 
 
 @router.get("/mentorships/{pk}/sessions", response=list[SessionOut])
@@ -304,7 +312,7 @@ def list_sessions(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/mentorships/{pk}/sessions", response={201: SessionOut}, summary="Log a session")
 def log_session(request: HttpRequest, pk: int, payload: SessionIn) -> Any:
-    return 201, services.log_session(request.user, _mine(request, pk), **payload.dict())
+    return Status(201, services.log_session(request.user, _mine(request, pk), **payload.dict()))
 
 
 @router.get(
@@ -318,12 +326,15 @@ def list_notes(request: HttpRequest, pk: int) -> Any:
 
 @router.post("/mentorships/{pk}/notes", response={201: NoteOut})
 def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
-    return 201, services.add_note(
-        request.user,
-        _mine(request, pk),
-        body=payload.body,
-        is_private=payload.is_private,
-        session_id=payload.session_id,
+    return Status(
+        201,
+        services.add_note(
+            request.user,
+            _mine(request, pk),
+            body=payload.body,
+            is_private=payload.is_private,
+            session_id=payload.session_id,
+        ),
     )
 
 
@@ -333,7 +344,7 @@ def delete_note(request: HttpRequest, note_id: int) -> Any:
     if note is None:
         raise Http404
     services.delete_note(request.user, note)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -355,7 +366,7 @@ def progress(request: HttpRequest, pk: int) -> Any:
 @router.post("/mentorships/{pk}/reflection", response={201: None}, summary="Reflect after closing")
 def reflect(request: HttpRequest, pk: int, payload: ReflectionIn) -> Any:
     services.submit_reflection(request.user, _mine(request, pk), **payload.dict())
-    return 201, None
+    return Status(201, None)
 
 
 @router.get("/credentials", response=list[CredentialOut], summary="My credentials")

@@ -247,6 +247,8 @@ def change_agreement(
 ) -> AgreementVersion:
     """A new version: the old ones stay as history, everyone confirms again."""
     require_participant(actor, mentorship)
+    # The row lock serialises concurrent changes, so version numbers never collide.
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
     require_open(mentorship)
     text = text.strip()
     if not text:
@@ -281,8 +283,12 @@ def confirm_agreement(actor: User, mentorship: Mentorship, version_number: int) 
     current = ensure_agreement(mentorship)
     if version_number != current.number:
         raise Conflict(_("The agreement has changed since you opened it. Read the new version."))
-    AgreementConfirmation.objects.get_or_create(version=current, user=actor)
-    return current
+    try:
+        with transaction.atomic():
+            AgreementConfirmation.objects.get_or_create(version=current, user=actor)
+    except IntegrityError:
+        pass  # a double click confirmed it already
+    return selectors.current_agreement(mentorship) or current
 
 
 # --- goals -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import Mentorship
@@ -80,7 +80,7 @@ def search(request: HttpRequest, q: str = "", tag: str = "") -> Any:
 def add(request: HttpRequest, payload: ResourceIn) -> Any:
     program = get_object_or_404(Program, slug=payload.program) if payload.program else None
     data = payload.dict(exclude={"program"})
-    return 201, services.add_resource(request.user, program=program, **data)
+    return Status(201, services.add_resource(request.user, program=program, **data))
 
 
 @router.get("/resources/{pk}", response=ResourceOut)
@@ -92,19 +92,22 @@ def get(request: HttpRequest, pk: int) -> Resource:
 def share(request: HttpRequest, pk: int, payload: ShareIn) -> Any:
     resource = _visible(request, pk)
     mentorship = get_object_or_404(Mentorship, pk=payload.mentorship_id)
-    return 201, services.share(
-        request.user,
-        resource,
-        mentorship,
-        recipient_id=payload.recipient_id,
-        message=payload.message,
+    return Status(
+        201,
+        services.share(
+            request.user,
+            resource,
+            mentorship,
+            recipient_id=payload.recipient_id,
+            message=payload.message,
+        ),
     )
 
 
 @router.post("/resources/{pk}/done", response={204: None}, summary="Mark done (or not)")
 def done(request: HttpRequest, pk: int, payload: DoneIn) -> Any:
     services.mark_done(request.user, _visible(request, pk), payload.done)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
