@@ -296,7 +296,9 @@ def round_score(value: float) -> float:
 
 
 def _editable(round: MatchingRound) -> None:
-    if round.status != RoundStatus.DONE:
+    # Read from the database: the caller's copy may predate the worker finishing.
+    status = MatchingRound.objects.filter(pk=round.pk).values_list("status", flat=True).first()
+    if status != RoundStatus.DONE:
         raise Conflict(_("Wait for the round to finish before changing it."))
 
 

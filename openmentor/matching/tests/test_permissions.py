@@ -166,3 +166,41 @@ def test_api_rounds_are_for_coordinators_only(
         client_for(alice).post(f"/api/v1/matching/proposals/{proposal_id}/lock").json()["status"]
         == "locked"
     )
+
+
+def test_participants_answer_a_proposal_on_their_page_and_only_their_own(
+    matching_program: Any,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    charlie: Any,
+    client_for: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from openmentor.matching.adapter import settings_for
+
+    settings_ = settings_for(matching_program)
+    settings_.require_consent = True
+    settings_.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        found = services.start_round(alice, matching_program)
+    services.publish_round(alice, found)
+    bobs = found.proposals.get(mentee=bob)
+    page = client_for(bob).get(reverse("matching_my", args=[matching_program.slug]))
+    assert "Proposed matches waiting for your answer" in page.content.decode()
+    url = reverse("matching_proposal_respond", args=[bobs.pk])
+    for outsider in (erin, charlie, alice):
+        assert client_for(outsider).post(url, {"answer": "accept"}).status_code == 404
+    client_for(bob).post(url, {"answer": "accept"})
+    bobs.refresh_from_db()
+    assert bobs.mentee_consent == "accepted" and bobs.mentor_consent == "pending"
+
+
+def test_mentees_find_the_matching_page_from_the_dashboard_and_the_program_page(
+    matching_program: Any, bob: Any, client_for: Any
+) -> None:
+    url = reverse("matching_my", args=[matching_program.slug])
+    client = client_for(bob)
+    assert url in client.get(reverse("dashboard")).content.decode()
+    program_page = client.get(reverse("program_detail", args=[matching_program.slug]))
+    assert url in program_page.content.decode()
