@@ -356,7 +356,7 @@ async def chaos_run(
 ) -> dict[str, Any]:
     """Drops, failed sends and a restart; then compare client ids sent, stored, delivered."""
     rng = random.Random(SEED)
-    per_sender = total // len(conversations)
+    share, extra = divmod(total, len(conversations))
     sent: set[str] = set()
     acked = 0
     delivered: dict[str, set[str]] = {}  # receiver session -> client ids seen
@@ -410,7 +410,8 @@ async def chaos_run(
 
     async def sender(conversation: dict[str, Any]) -> None:
         nonlocal acked, failed_sends
-        outbox = [f"chaos-{conversation['id']}-{n}" for n in range(per_sender)]
+        count = share + (1 if conversations.index(conversation) < extra else 0)
+        outbox = [f"chaos-{conversation['id']}-{n}" for n in range(count)]
         for client_id in outbox:
             expected[client_id] = conversation["receivers"]
         connection = None

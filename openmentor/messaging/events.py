@@ -3,15 +3,39 @@
 The stored event (``notifications.UserEvent``, the catch-up log) carries ids only, because
 message bodies are never stored in plaintext. The push over the channel layer also
 carries the rendered message, so an open page can show it without a second request;
-a client that missed the push fetches the message from the API after catching up."""
+a client that missed the push fetches the message from the API after catching up.
+
+Pushes leave after the transaction commits, all recipients in one hop to the event loop
+(a send runs in the socket's database thread, which should not wait once per person)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from openmentor.core.events import push_to_users_on_commit
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from openmentor.core.consumers import user_group_name
 from openmentor.notifications.models import UserEvent
+
+
+def _push_all(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not pushes:
+        return
+
+    async def send_all() -> None:
+        await asyncio.gather(
+            *(
+                layer.group_send(user_group_name(user_id), {"type": "user.event", "event": event})
+                for user_id, event in pushes
+            )
+        )
+
+    async_to_sync(send_all)()
 
 
 def publish(
@@ -25,13 +49,12 @@ def publish(
         UserEvent(user_id=user_id, type=type, payload=payload)
         for user_id in dict.fromkeys(user_ids)
     )
-    for event in events:
-        push_to_users_on_commit(
-            [event.user_id],
-            {
-                "id": event.pk,
-                "type": event.type,
-                "payload": {**event.payload, **(push_extra or {})},
-            },
+    pushes = [
+        (
+            event.user_id,
+            {"id": event.pk, "type": event.type, "payload": {**payload, **(push_extra or {})}},
         )
+        for event in events
+    ]
+    transaction.on_commit(lambda: _push_all(pushes))
     return events
