@@ -64,25 +64,42 @@ def tokens(text: str) -> list[str]:
 
 
 def bm25_scores(
-    query: str, documents: Sequence[str], *, k1: float = 1.5, b: float = 0.75
+    query: str,
+    documents: Sequence[str],
+    *,
+    normalised: bool = False,
+    k1: float = 1.5,
+    b: float = 0.75,
 ) -> list[float]:
-    docs = [tokens(d) for d in documents]
-    if not docs:
-        return []
-    query_terms = set(tokens(query))
-    average_length = sum(len(d) for d in docs) / len(docs) or 1.0
-    document_frequency = Counter(term for d in docs for term in set(d))
+    """BM25 of each document for the query. Only documents that contain a query word are
+    tokenised (a substring test rules the rest out), and document length is the word
+    count, so ranking a library costs little more than reading it once."""
+    terms = set(tokens(query))
+    if not documents or not terms:
+        return [0.0] * len(documents)
+    texts = list(documents) if normalised else [normalise(d) for d in documents]
+    lengths = [text.count(" ") + 1 for text in texts]
+    average_length = sum(lengths) / len(lengths)
+    term_counts: list[Counter[str] | None] = []
+    document_frequency: Counter[str] = Counter()
+    for text in texts:
+        if not any(term in text for term in terms):
+            term_counts.append(None)
+            continue
+        counts = Counter(word for word in _WORD.findall(text) if word in terms)
+        term_counts.append(counts)
+        document_frequency.update(counts.keys())
+    n_docs = len(texts)
+    idf = {
+        term: math.log(1 + (n_docs - n + 0.5) / (n + 0.5)) for term, n in document_frequency.items()
+    }
     scores = []
-    for doc in docs:
-        counts = Counter(doc)
+    for counts, length in zip(term_counts, lengths, strict=True):
         score = 0.0
-        for term in query_terms:
-            if term not in counts:
-                continue
-            n = document_frequency[term]
-            idf = math.log(1 + (len(docs) - n + 0.5) / (n + 0.5))
-            tf = counts[term]
-            score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(doc) / average_length))
+        if counts:
+            norm = k1 * (1 - b + b * length / average_length)
+            for term, tf in counts.items():
+                score += idf[term] * tf * (k1 + 1) / (tf + norm)
         scores.append(score)
     return scores
 
