@@ -67,14 +67,18 @@ class ProposalOut(Schema):
         return adapter.describe(obj.explanation)
 
 
+# Ids beyond a 64-bit integer cannot exist and would overflow the database driver.
+Id = Field(..., ge=1, le=2**63 - 1)
+
+
 class SwapIn(Schema):
-    first: int
-    second: int
+    first: int = Id
+    second: int = Id
 
 
 class PairIn(Schema):
-    mentee_id: int
-    mentor_id: int
+    mentee_id: int = Id
+    mentor_id: int = Id
 
 
 class PublishOut(Schema):
@@ -91,7 +95,7 @@ class RecommendationOut(Schema):
 
 
 class RequestIn(Schema):
-    mentor_id: int
+    mentor_id: int = Id
     message: str = Field("", max_length=2000)
     idempotency_key: str = Field(..., min_length=8, max_length=64)
 

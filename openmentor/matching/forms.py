@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import MatchingSettings, ProposalStatus
 
+MAX_ID = 2**63 - 1
+
 
 class SettingsForm(forms.ModelForm):
     class Meta:
@@ -72,7 +74,7 @@ class ManualPairForm(forms.Form):
 
 
 class RequestForm(forms.Form):
-    mentor = forms.IntegerField(widget=forms.HiddenInput)
+    mentor = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     idempotency_key = forms.CharField(
         widget=forms.HiddenInput, min_length=8, max_length=64, initial=lambda: uuid.uuid4().hex
     )

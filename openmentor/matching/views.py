@@ -20,7 +20,7 @@ from openmentor.programs.selectors import can_view_program
 from openmentor.programs.views import coordinator_view
 
 from . import adapter, selectors, services
-from .forms import AnswerForm, ManualPairForm, RequestForm, ReviewFilterForm, SettingsForm
+from .forms import MAX_ID, AnswerForm, ManualPairForm, RequestForm, ReviewFilterForm, SettingsForm
 from .models import MatchingRound, Proposal, ProposalStatus
 
 
@@ -186,6 +186,8 @@ def round_swap(request: HttpRequest, program: Program, round_id: int) -> HttpRes
     found = _round(request, program, round_id)
     try:
         first, second = int(request.POST["first"]), int(request.POST["second"])
+        if not (0 < first <= MAX_ID and 0 < second <= MAX_ID):
+            raise ValueError
         services.swap_mentors(request.user, found, first, second)
     except (KeyError, ValueError):
         messages.error(request, _("Choose two pairs to swap."))

@@ -102,3 +102,17 @@ def test_mentee_asks_and_mentor_accepts_through_the_api(
     withdraw = client_for(bob).post(f"/api/v1/matching/requests/{request_id}/withdraw")
     assert withdraw.status_code == 409
     assert MentorRequest.objects.get().status == "accepted"
+
+
+@pytest.mark.parametrize("mentor_id", [0, -1, 10**20, "carol"])
+def test_impossible_ids_are_refused_with_a_clear_error(
+    matching_program: Any, bob: Any, client_for: Any, mentor_id: Any
+) -> None:
+    response = client_for(bob).post(
+        f"/api/v1/programs/{matching_program.slug}/matching/requests",
+        {"mentor_id": mentor_id, "idempotency_key": "0123456789abcdef"},
+        content_type=JSON,
+    )
+    assert response.status_code == 422
+    assert "payload.mentor_id" in response.json()["fields"]
+    assert not MentorRequest.objects.exists()
