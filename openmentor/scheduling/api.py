@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 
 from openmentor.core.errors import ValidationFailed
 
@@ -133,8 +134,8 @@ def _meeting_out(meeting: Meeting, access: str) -> MeetingOut:
 def _aware(moment: datetime) -> datetime:
     if timezone.is_naive(moment):
         raise ValidationFailed(
-            "Give times with a UTC offset, e.g. 2026-12-01T18:00:00Z.",
-            fields={"starts_at": "A time zone offset is required."},
+            _("Give times with a UTC offset, e.g. 2026-12-01T18:00:00Z."),
+            fields={"starts_at": _("A time zone offset is required.")},
         )
     return moment
 
@@ -145,14 +146,14 @@ def list_windows(request: HttpRequest) -> list[AvailabilityWindow]:
 
 
 @router.post("/scheduling/availability/windows", response={201: WindowOut})
-def add_window(request: HttpRequest, payload: WindowIn) -> tuple[int, AvailabilityWindow]:
-    return 201, services.add_window(request.user, **payload.dict())
+def add_window(request: HttpRequest, payload: WindowIn) -> Status:
+    return Status(201, services.add_window(request.user, **payload.dict()))
 
 
 @router.delete("/scheduling/availability/windows/{window_id}", response={204: None})
-def remove_window(request: HttpRequest, window_id: int) -> tuple[int, None]:
+def remove_window(request: HttpRequest, window_id: int) -> Status:
     services.remove_window(request.user, window_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/scheduling/mentorships/{mentorship_id}/slots", response=list[SlotOut])
@@ -201,12 +202,12 @@ def get_meeting(request: HttpRequest, meeting_id: int) -> MeetingOut:
 
 
 @router.post("/scheduling/mentorships/{mentorship_id}/meetings", response={201: MeetingOut})
-def book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> tuple[int, MeetingOut]:
+def book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> Status:
     mentorship = selectors.mentorship_for_participant(request.user, mentorship_id)
     data = payload.dict()
     data["starts_at"] = _aware(data["starts_at"])
     meeting = services.book_meeting(request.user, mentorship, **data)
-    return 201, _meeting_out(meeting, "participant")
+    return Status(201, _meeting_out(meeting, "participant"))
 
 
 @router.post("/scheduling/meetings/{meeting_id}/accept", response=MeetingOut)

@@ -1,6 +1,7 @@
-"""Signalling for the live room: relays WebRTC offers, answers and ICE candidates (and
-room chat) between the people of one meeting. Media flows browser to browser (a mesh of
-up to four); the server only sees signalling."""
+"""Signalling for the live room: relays WebRTC offers, answers and ICE candidates between
+the people of one meeting. Media flows browser to browser (a mesh of up to four); the
+server only sees signalling. Room chat is saved in the mentorship's conversation (so it
+stays after the call, for whoever was not there) and relayed to the room."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from openmentor.core.errors import NotFound
+from openmentor.core.errors import DomainError, NotFound
 
 from . import selectors
 from .models import LIVE_ROOM_KINDS
@@ -24,8 +25,8 @@ def room_group(meeting_id: int) -> str:
 
 
 @database_sync_to_async
-def _admit(user: Any, meeting_id: int) -> str | None:
-    """The person's display name if they may enter this meeting's room, else None."""
+def _admit(user: Any, meeting_id: int) -> tuple[str, int] | None:
+    """(display name, mentorship id) if the person may enter this meeting's room."""
     if user is None or not user.is_authenticated:
         return None
     try:
@@ -34,19 +35,32 @@ def _admit(user: Any, meeting_id: int) -> str | None:
         return None
     if meeting.kind not in LIVE_ROOM_KINDS or not meeting.is_active:
         return None
-    return str(user)
+    return str(user), meeting.mentorship_id
+
+
+@database_sync_to_async
+def _save_chat(user: Any, mentorship_id: int, text: str, client_id: str) -> str:
+    """Store the line in the mentorship's conversation; '' when saved, else the reason."""
+    from openmentor.messaging import services as messaging
+
+    try:
+        conversation = messaging.open_mentorship_conversation(user, mentorship_id)
+        messaging.send_message(user, conversation, body=text, client_id=client_id)
+    except DomainError as error:
+        return error.message
+    return ""
 
 
 class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.user = self.scope.get("user")
-        name = await _admit(self.user, self.meeting_id)
-        if name is None:
+        admitted = await _admit(self.user, self.meeting_id)
+        if admitted is None:
             await self.close(code=4403)
             return
         self.peer_id = uuid.uuid4().hex
-        self.name = name
+        self.name, self.mentorship_id = admitted
         self.group = room_group(self.meeting_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -82,10 +96,22 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             )
         elif kind == "chat":
             text = str(content.get("text", "")).strip()[:MAX_CHAT_CHARS]
-            if text:
-                await self._broadcast(
-                    {"type": "chat", "from": self.peer_id, "name": self.name, "text": text}
-                )
+            client_id = str(content.get("client_id") or uuid.uuid4().hex)[:64]
+            if not text:
+                return
+            problem = await _save_chat(self.user, self.mentorship_id, text, client_id)
+            if problem:
+                await self.send_json({"type": "chat-error", "message": problem})
+                return
+            await self._broadcast(
+                {
+                    "type": "chat",
+                    "from": self.peer_id,
+                    "name": self.name,
+                    "text": text,
+                    "client_id": client_id,
+                }
+            )
         elif kind == "ping":
             await self.send_json({"type": "pong"})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import secrets
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed
@@ -244,7 +246,10 @@ def _check_weekly_limits(people: list[User], starts_at: datetime, exclude: Meeti
             )
 
 
-def _announce(meeting: Meeting, method: str, *, title: str, actor: User | None) -> None:
+def _announce(
+    meeting: Meeting, method: str, *, title: Any, actor: User | None, notify_people: bool = True
+) -> None:
+    """``title`` is lazy: each person reads it in their own language."""
     people = [a.user for a in meeting.attendees.select_related("user")]
     url = reverse("scheduling:meeting", args=[meeting.pk])
     publish_event(
@@ -256,7 +261,7 @@ def _announce(meeting: Meeting, method: str, *, title: str, actor: User | None) 
             "starts_at": meeting.starts_at.isoformat(),
         },
     )
-    for person in people:
+    for person in people if notify_people else []:
         if actor is not None and person.pk == actor.pk:
             continue
         with translation.override(person.language or "en"):
@@ -264,7 +269,7 @@ def _announce(meeting: Meeting, method: str, *, title: str, actor: User | None) 
             notify(
                 person,
                 kind="meeting",
-                title=title % {"when": date_format(local, "DATETIME_FORMAT")},
+                title=str(title) % {"when": date_format(local, "DATETIME_FORMAT")},
                 url=url,
                 email=False,  # the .ics e-mail below is the e-mail
             )
@@ -374,7 +379,7 @@ def book_meeting(
             _announce(
                 meeting,
                 "REQUEST",
-                title=_("New meeting proposed for %(when)s")
+                title=gettext_lazy("New meeting proposed for %(when)s")
                 if propose
                 else _("Meeting booked for %(when)s"),
                 actor=actor,
@@ -461,8 +466,15 @@ def book_series(
             )
             for start in starts
         ]
-        for meeting in meetings:
-            _announce(meeting, "REQUEST", title=_("Meeting booked for %(when)s"), actor=actor)
+        # One notification for the series; each occurrence still gets its own .ics.
+        for index, meeting in enumerate(meetings):
+            _announce(
+                meeting,
+                "REQUEST",
+                title=gettext_lazy("Meeting booked for %(when)s"),
+                actor=actor,
+                notify_people=index == 0,
+            )
     return meetings
 
 
@@ -488,7 +500,7 @@ def accept_meeting(actor: User, meeting: Meeting) -> Meeting:
     meeting.status = MeetingStatus.CONFIRMED
     meeting.ics_sequence += 1
     meeting.save(update_fields=["status", "ics_sequence", "updated_at"])
-    _announce(meeting, "REQUEST", title=_("Meeting confirmed for %(when)s"), actor=actor)
+    _announce(meeting, "REQUEST", title=gettext_lazy("Meeting confirmed for %(when)s"), actor=actor)
     return meeting
 
 
@@ -526,7 +538,7 @@ def reschedule_meeting(
         response=AttendeeResponse.ACCEPTED
     )
     _claim(meeting, [p.pk for p in people])
-    _announce(meeting, "REQUEST", title=_("Meeting moved to %(when)s"), actor=actor)
+    _announce(meeting, "REQUEST", title=gettext_lazy("Meeting moved to %(when)s"), actor=actor)
     return meeting
 
 
@@ -541,7 +553,7 @@ def cancel_meeting(actor: User, meeting: Meeting, *, reason: str) -> Meeting:
     meeting.status_reason = reason
     meeting.ics_sequence += 1
     meeting.save(update_fields=["status", "status_reason", "ics_sequence", "updated_at"])
-    _announce(meeting, "CANCEL", title=_("Meeting on %(when)s cancelled"), actor=actor)
+    _announce(meeting, "CANCEL", title=gettext_lazy("Meeting on %(when)s cancelled"), actor=actor)
     return meeting
 
 

@@ -491,8 +491,24 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "scheduling/room.html",
-        {"meeting": meeting, "ice_servers": ice_servers(), "audio_only": meeting.kind == "audio"},
+        {
+            "meeting": meeting,
+            "ice_servers": ice_servers(),
+            "audio_only": meeting.kind == "audio",
+            "conversation_url": _conversation_url(request, meeting),
+        },
     )
+
+
+def _conversation_url(request: HttpRequest, meeting: Meeting) -> str:
+    """The mentorship's conversation: where room chat is kept and the last fallback."""
+    from openmentor.messaging.services import open_mentorship_conversation
+
+    try:
+        conversation = open_mentorship_conversation(request.user, meeting.mentorship_id)
+    except DomainError:
+        return ""
+    return reverse("messaging_thread", args=[conversation.pk])
 
 
 # --- calendar feed ---------------------------------------------------------------------------------

@@ -152,6 +152,8 @@
     } else {
       room.dataset.fallback = "chat";
       say(strings.fallbackChat);
+      var link = document.getElementById("conversation-link");
+      if (link) { link.hidden = false; }
       document.getElementById("chat-input").focus();
     }
   }
@@ -270,7 +272,10 @@
     event.preventDefault();
     var input = document.getElementById("chat-input");
     var text = input.value.trim();
-    if (text) { send({ type: "chat", text: text }); input.value = ""; }
+    if (!text) { return; }
+    var id = "room-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
+    send({ type: "chat", text: text, client_id: id });
+    input.value = "";
   });
 
   function addChat(name, text) {
@@ -319,6 +324,7 @@
       } else if (message.type === "peer-left") { removePeer(message.peer); say(strings.left); }
       else if (message.type === "signal") { onSignal(message.from, message.name, message.data); }
       else if (message.type === "chat") { addChat(message.name, message.text); }
+      else if (message.type === "chat-error") { say(message.message); }
     };
     socket.onclose = function (event) {
       if (event.code === 4403) { room.dataset.connectionState = "refused"; return; }
