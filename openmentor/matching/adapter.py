@@ -381,6 +381,10 @@ def build_program_problem(
         mentee_row={pid: r for r, pid in enumerate(problem.mentees.ids)},  # type: ignore[misc]
         mentor_row={pid: r for r, pid in enumerate(problem.mentors.ids)},  # type: ignore[misc]
         is_peer=is_peer,
+        # A peer round pairs within one pool: the peers with room, and the pairs never to make.
+        extra={"pool": mentees, "excluded": excluded, "weights": weights, "rules": rules}
+        if is_peer
+        else {},
     )
 
 
@@ -396,6 +400,8 @@ class Solution:
 
 def solve(pp: ProgramProblem, snap: dict[str, Any]) -> Solution:
     if pp.is_peer:
+        if getattr(engine, "pair_peers", None) is not None:
+            return _pool_peers(pp)
         return _pair_peers(pp)
     mode = snap.get("mode", "optimal")
     stats: dict[str, Any] = {"mode": mode}
@@ -424,6 +430,23 @@ def _stable_solver() -> Any:
     except ImportError:
         return None
     return stable_match
+
+
+def _pool_peers(pp: ProgramProblem) -> Solution:
+    """The engine's peer pairing (exact on small pools) over the peers who have room."""
+    records = pp.extra["pool"]
+    excluded = [(a, b) for a, b in pp.extra["excluded"] if a != b]
+    rules = pp.extra["rules"]
+    pool = engine.build_pool(
+        records, grid=GRID, min_language_level=rules.min_language_level, excluded_pairs=excluded
+    )
+    result = engine.pair_peers(pool, pp.extra["weights"], rules)
+    stats = {k: v for k, v in result.stats.items() if isinstance(v, int | float)}
+    return Solution(
+        pairs=[(p.mentee, p.mentor, p.score, p.factors) for p in result.pairs],  # type: ignore[misc]
+        unmatched={u.person: u.reasons for u in result.unmatched},  # type: ignore[misc]
+        stats={"mode": "peers", "exact": bool(result.exact), **stats},
+    )
 
 
 def _pair_peers(pp: ProgramProblem) -> Solution:
