@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("mentorships/", views.mentorship_list, name="mentorship_list"),
+    path("mentorships/mentees/", views.my_mentees_progress, name="my_mentees_progress"),
     path("mentorships/<int:pk>/", views.mentorship_detail, name="mentorship_detail"),
     path("mentorships/<int:pk>/status/", views.mentorship_status, name="mentorship_status"),
     path("mentorships/<int:pk>/close/", views.mentorship_close, name="mentorship_close"),

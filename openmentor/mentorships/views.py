@@ -545,6 +545,20 @@ def mentorship_progress(
 
 
 @login_required
+def my_mentees_progress(request: HttpRequest) -> HttpResponse:
+    """A mentor's overview: every mentee of every open mentorship they mentor."""
+    groups = [
+        (mentorship, selectors.mentee_progress(mentorship))
+        for mentorship in selectors.mentorships_for_user(request.user.pk)
+        if any(
+            p.user_id == request.user.pk and p.role in ("mentor", "peer")
+            for p in mentorship.participants.all()
+        )
+    ]
+    return render(request, "mentorships/my_mentees.html", {"groups": groups})
+
+
+@login_required
 def credential_download(request: HttpRequest, credential_id: str) -> HttpResponse:
     credential = Credential.objects.filter(pk=credential_id, recipient=request.user).first()
     if credential is None:

@@ -10,16 +10,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from openmentor.mentorships.models import Credential, SessionLog
 from openmentor.resources.models import Resource, ResourceShare
 
 pytestmark = pytest.mark.browser
+AXE = Axe()
+
+
+def assert_accessible(page: Any) -> None:
+    results = AXE.run(
+        page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
+    )
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, "; ".join(
+        f"{page.url} {v['id']}: {v['help']} (e.g. {v['nodes'][0]['html'][:120]})" for v in serious
+    )
 
 
 def signed_in(browser: Any, server: str, client: Any) -> Any:
-    context = browser.new_context(locale="en-GB", accept_downloads=True)
+    # bypass_csp lets axe-core be injected; the pages themselves run under the strict CSP.
+    context = browser.new_context(locale="en-GB", accept_downloads=True, bypass_csp=True)
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}]
     )
@@ -53,7 +66,9 @@ def test_the_mentorship_journey_in_a_browser(
 
     # The mentee reads and confirms the agreement, from the first-week checklist.
     mentee.goto(detail)
+    assert_accessible(mentee)
     mentee.get_by_role("link", name="Read and confirm your mentoring agreement").click()
+    assert_accessible(mentee)
     mentee.get_by_role("button", name="I have read this agreement and confirm it").click()
     assert "You confirmed the agreement." in mentee.locator(".messages").inner_text()
 
@@ -69,6 +84,7 @@ def test_the_mentorship_journey_in_a_browser(
     mentee.locator("#id_milestone-due_on").fill("2027-01-15")
     mentee.get_by_role("button", name="Add milestone").click()
     assert "First full draft" in mentee.locator("#milestones + ul").inner_text()
+    assert_accessible(mentee)
 
     # The mentor comments on the goal and shares a resource with the mentee.
     mentor.goto(goal_url)
@@ -76,6 +92,7 @@ def test_the_mentorship_journey_in_a_browser(
     mentor.get_by_role("button", name="Add comment").click()
     assert "Start with the methods" in mentor.locator(".comment").inner_text()
     mentor.goto(f"{server}{reverse('resource_detail', args=[resource.pk])}")
+    assert_accessible(mentor)
     mentor.get_by_label("Share with").select_option(f"{mentorship.pk}:{bob.pk}")
     mentor.get_by_role("button", name="Share", exact=True).click()
     assert "Shared." in mentor.locator(".messages").inner_text()
@@ -91,6 +108,7 @@ def test_the_mentorship_journey_in_a_browser(
     mentee.goto(detail)
     shared = mentee.locator("section[aria-labelledby=resources]").inner_text()
     assert "How to write a methods section" in shared
+    assert_accessible(mentee)
     mentee.get_by_label("5", exact=True).check()
     mentee.locator("textarea[name=comment]").fill("Clear and kind.")
     mentee.get_by_role("button", name="Send rating").click()
@@ -102,6 +120,7 @@ def test_the_mentorship_journey_in_a_browser(
     mentee.locator("#id_to").select_option("completed")
     mentee.get_by_role("button", name="Close").click()
     mentee.wait_for_url("**/reflection/")
+    assert_accessible(mentee)
     mentee.locator("#id_learned").fill("How to plan a paper and keep going.")
     mentee.locator("#id_thank_you").fill("Thank you, Carol!")
     mentee.get_by_label("I would like to stay in touch").check()
@@ -131,6 +150,7 @@ def test_the_mentorship_journey_in_a_browser(
     mentee.locator("#id_document").fill(json.dumps(document))
     mentee.get_by_role("button", name="Verify").click()
     result = mentee.locator("#verification-result").inner_text()
+    assert_accessible(mentee)
     assert "Not valid" in result and "changed after it was issued" in result
 
     mentee.context.close()

@@ -276,3 +276,15 @@ def test_a_scheduled_meeting_is_logged_once_and_counts_as_met(mentorship, bob, c
             meeting_id=meeting.pk,
         )
     assert SessionLog.objects.get().meeting == meeting
+
+
+def test_mentor_overview_lists_only_their_own_mentees(program, carol, bob, erin, client_for):
+    from conftest import add_member, make_person
+
+    services.create_mentorship(program, mentors=[carol], mentees=[bob])
+    other_mentor = make_person("olga@example.org", "Olga Mentor")
+    add_member(program, other_mentor, "mentor")
+    services.create_mentorship(program, mentors=[other_mentor], mentees=[erin])
+    page = client_for(carol).get(reverse("my_mentees_progress")).content.decode()
+    assert "Bob Mentee" in page and "Erin Mentee" not in page
+    assert "Bob Mentee" not in client_for(bob).get(reverse("my_mentees_progress")).content.decode()
