@@ -14,7 +14,7 @@ class MeetingAdmin(admin.ModelAdmin):
     # Agenda and notes are private to participants: not shown here.
     list_display = ["id", "mentorship", "kind", "status", "starts_at"]
     list_filter = ["status", "kind"]
-    fields = ["mentorship", "kind", "status", "starts_at", "ends_at", "ics_uid", "ics_sequence"]
+    fields = ("mentorship", "kind", "status", "starts_at", "ends_at", "ics_uid", "ics_sequence")
     readonly_fields = fields
     inlines = [AttendeeInline]
 

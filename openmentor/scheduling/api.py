@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from openmentor.core.errors import ValidationFailed
+from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services, slots
 from .models import AvailabilityWindow, Meeting
@@ -141,24 +141,24 @@ def _aware(moment: datetime) -> datetime:
 
 
 @router.get("/scheduling/availability/windows", response=list[WindowOut])
-def list_windows(request: HttpRequest) -> list[AvailabilityWindow]:
+def list_windows(request: AuthenticatedRequest) -> list[AvailabilityWindow]:
     return list(selectors.windows(request.user))
 
 
 @router.post("/scheduling/availability/windows", response={201: WindowOut})
-def add_window(request: HttpRequest, payload: WindowIn) -> Status:
+def add_window(request: AuthenticatedRequest, payload: WindowIn) -> Status:
     return Status(201, services.add_window(request.user, **payload.dict()))
 
 
 @router.delete("/scheduling/availability/windows/{window_id}", response={204: None})
-def remove_window(request: HttpRequest, window_id: int) -> Status:
+def remove_window(request: AuthenticatedRequest, window_id: int) -> Status:
     services.remove_window(request.user, window_id)
     return Status(204, None)
 
 
 @router.get("/scheduling/mentorships/{mentorship_id}/slots", response=list[SlotOut])
 def find_slots(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     mentorship_id: int,
     start: date | None = None,
     days: int = Query(7, ge=1, le=28),
@@ -191,18 +191,18 @@ def find_slots(
 
 
 @router.get("/scheduling/meetings", response=list[MeetingOut])
-def my_meetings(request: HttpRequest) -> list[MeetingOut]:
+def my_meetings(request: AuthenticatedRequest) -> list[MeetingOut]:
     return [_meeting_out(m, "participant") for m in selectors.meetings_for_user(request.user)]
 
 
 @router.get("/scheduling/meetings/{meeting_id}", response=MeetingOut)
-def get_meeting(request: HttpRequest, meeting_id: int) -> MeetingOut:
+def get_meeting(request: AuthenticatedRequest, meeting_id: int) -> MeetingOut:
     meeting, access = selectors.meeting_for_viewer(request.user, meeting_id)
     return _meeting_out(meeting, access)
 
 
 @router.post("/scheduling/mentorships/{mentorship_id}/meetings", response={201: MeetingOut})
-def book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> Status:
+def book(request: AuthenticatedRequest, mentorship_id: int, payload: BookIn) -> Status:
     mentorship = selectors.mentorship_for_participant(request.user, mentorship_id)
     data = payload.dict()
     data["starts_at"] = _aware(data["starts_at"])
@@ -211,13 +211,13 @@ def book(request: HttpRequest, mentorship_id: int, payload: BookIn) -> Status:
 
 
 @router.post("/scheduling/meetings/{meeting_id}/accept", response=MeetingOut)
-def accept(request: HttpRequest, meeting_id: int) -> MeetingOut:
+def accept(request: AuthenticatedRequest, meeting_id: int) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     return _meeting_out(services.accept_meeting(request.user, meeting), "participant")
 
 
 @router.post("/scheduling/meetings/{meeting_id}/reschedule", response=MeetingOut)
-def reschedule(request: HttpRequest, meeting_id: int, payload: RescheduleIn) -> MeetingOut:
+def reschedule(request: AuthenticatedRequest, meeting_id: int, payload: RescheduleIn) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     moved = services.reschedule_meeting(
         request.user,
@@ -230,14 +230,14 @@ def reschedule(request: HttpRequest, meeting_id: int, payload: RescheduleIn) -> 
 
 
 @router.post("/scheduling/meetings/{meeting_id}/cancel", response=MeetingOut)
-def cancel(request: HttpRequest, meeting_id: int, payload: CancelIn) -> MeetingOut:
+def cancel(request: AuthenticatedRequest, meeting_id: int, payload: CancelIn) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     cancelled = services.cancel_meeting(request.user, meeting, reason=payload.reason)
     return _meeting_out(cancelled, "participant")
 
 
 @router.put("/scheduling/meetings/{meeting_id}/notes", response=MeetingOut)
-def save_notes(request: HttpRequest, meeting_id: int, payload: NotesIn) -> MeetingOut:
+def save_notes(request: AuthenticatedRequest, meeting_id: int, payload: NotesIn) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     saved = services.update_agenda_and_notes(request.user, meeting, **payload.dict())
     return _meeting_out(saved, "participant")

@@ -157,7 +157,8 @@ def person(
     window_list = [slots.WeeklyWindow(w.weekday, w.start_time, w.end_time) for w in windows(user)]
     if not window_list and open_if_unset:
         window_list = [slots.WeeklyWindow(day, time(0), time(0)) for day in range(7)]
-    extras, blackouts = [], []
+    extras: list[slots.DateWindow] = []
+    blackouts: list[slots.DateWindow] = []
     for item in AvailabilityOverride.objects.filter(user=user, day__range=(day_lo, day_hi)):
         target = extras if item.kind == OverrideKind.EXTRA else blackouts
         target.append(slots.DateWindow(item.day, item.start_time, item.end_time))

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openmentor.core.errors import DomainError, NotFound
 from openmentor.core.forms import apply_domain_error
 from openmentor.core.timezones import utc_offset_label
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.models import Mentorship
 from openmentor.programs.models import Cadence
 
@@ -41,21 +42,21 @@ from .forms import (
 from .models import LIVE_ROOM_KINDS, Meeting, MeetingStatus, Weekday
 
 
-def _mentorship(request: HttpRequest, pk: int) -> Mentorship:
+def _mentorship(request: AuthenticatedRequest, pk: int) -> Mentorship:
     try:
         return selectors.mentorship_for_participant(request.user, pk)
     except NotFound as error:
         raise Http404 from error
 
 
-def _meeting(request: HttpRequest, pk: int) -> tuple[Meeting, str]:
+def _meeting(request: AuthenticatedRequest, pk: int) -> tuple[Meeting, str]:
     try:
         return selectors.meeting_for_viewer(request.user, pk)
     except NotFound as error:
         raise Http404 from error
 
 
-def _participant_meeting(request: HttpRequest, pk: int) -> Meeting:
+def _participant_meeting(request: AuthenticatedRequest, pk: int) -> Meeting:
     meeting, access = _meeting(request, pk)
     if access != "participant":
         raise Http404
@@ -83,7 +84,7 @@ def _local_times(moment: datetime, people: list[Any]) -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def my_meetings(request: HttpRequest) -> HttpResponse:
+def my_meetings(request: AuthenticatedRequest) -> HttpResponse:
     from openmentor.mentorships.selectors import mentorships_for_user
 
     return render(
@@ -91,12 +92,14 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
         "scheduling/my_meetings.html",
         {
             "meetings": selectors.meetings_for_user(request.user),
-            "mentorships": mentorships_for_user(request.user.pk),
+            "mentorships": mentorships_for_user(request.user.id),
         },
     )
 
 
-def _availability_page(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
+def _availability_page(
+    request: AuthenticatedRequest, status: int = 200, **forms: Any
+) -> HttpResponse:
     preference = selectors.preference(request.user)
     context = {
         "windows": selectors.windows(request.user),
@@ -117,13 +120,13 @@ def _availability_page(request: HttpRequest, status: int = 200, **forms: Any) ->
 
 @login_required
 @require_GET
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: AuthenticatedRequest) -> HttpResponse:
     return _availability_page(request)
 
 
 @login_required
 @require_POST
-def add_window(request: HttpRequest) -> HttpResponse:
+def add_window(request: AuthenticatedRequest) -> HttpResponse:
     form = WindowForm(request.POST)
     if form.is_valid():
         try:
@@ -138,7 +141,7 @@ def add_window(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_window(request: HttpRequest, pk: int) -> HttpResponse:
+def remove_window(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.remove_window(request.user, pk)
     except DomainError as error:
@@ -148,7 +151,7 @@ def remove_window(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def add_override(request: HttpRequest) -> HttpResponse:
+def add_override(request: AuthenticatedRequest) -> HttpResponse:
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
@@ -163,7 +166,7 @@ def add_override(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_override(request: HttpRequest, pk: int) -> HttpResponse:
+def remove_override(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         services.remove_override(request.user, pk)
     except DomainError as error:
@@ -173,7 +176,7 @@ def remove_override(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def update_preferences(request: HttpRequest) -> HttpResponse:
+def update_preferences(request: AuthenticatedRequest) -> HttpResponse:
     form = PreferenceForm(request.POST)
     if form.is_valid():
         try:
@@ -195,7 +198,7 @@ def _weekday_labels() -> list[str]:
 
 @login_required
 @require_GET
-def find_time(request: HttpRequest, pk: int) -> HttpResponse:
+def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = _mentorship(request, pk)
     form = FindTimeForm(request.GET or None, initial={"days": 7, "duration": 60})
     days, duration, start_day = 7, 60, timezone.localdate() + timedelta(days=1)
@@ -260,7 +263,7 @@ def _parse_utc(value: str) -> datetime | None:
 
 
 @login_required
-def book(request: HttpRequest, pk: int) -> HttpResponse:
+def book(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = _mentorship(request, pk)
     with_repeat = mentorship.program.meeting_cadence != Cadence.FLEXIBLE
     if request.method == "POST":
@@ -322,7 +325,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _meeting_page(
-    request: HttpRequest, meeting: Meeting, access: str, status: int = 200, **forms: Any
+    request: AuthenticatedRequest, meeting: Meeting, access: str, status: int = 200, **forms: Any
 ) -> HttpResponse:
     people = selectors.attendees(meeting)
     context: dict[str, Any] = {
@@ -357,14 +360,14 @@ def _meeting_page(
 
 @login_required
 @require_GET
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting, access = _meeting(request, pk)
     return _meeting_page(request, meeting, access)
 
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     try:
         services.accept_meeting(request.user, meeting)
@@ -377,7 +380,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     form = CancelForm(request.POST)
     if form.is_valid():
@@ -393,7 +396,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+def reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     form = RescheduleForm(request.POST)
     if form.is_valid():
@@ -417,7 +420,7 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def save_notes(request: HttpRequest, pk: int) -> HttpResponse:
+def save_notes(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     form = NotesForm(request.POST)
     if form.is_valid():
@@ -433,7 +436,7 @@ def save_notes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     people = [(a.user_id, str(a.user)) for a in selectors.attendees(meeting)]
     form = AttendanceForm(request.POST, people=people)
@@ -455,7 +458,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def invitation_file(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_file(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
     response = HttpResponse(ics.invitation(meeting, method), content_type="text/calendar")
@@ -483,7 +486,7 @@ def ice_servers() -> list[dict[str, Any]]:
 
 @login_required
 @require_GET
-def room(request: HttpRequest, pk: int) -> HttpResponse:
+def room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     if meeting.kind not in LIVE_ROOM_KINDS or not meeting.is_active:
         messages.error(request, _("This meeting has no live room."))
@@ -500,7 +503,7 @@ def room(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _conversation_url(request: HttpRequest, meeting: Meeting) -> str:
+def _conversation_url(request: AuthenticatedRequest, meeting: Meeting) -> str:
     """The mentorship's conversation: where room chat is kept and the last fallback."""
     from openmentor.messaging.services import open_mentorship_conversation
 
@@ -515,7 +518,7 @@ def _conversation_url(request: HttpRequest, meeting: Meeting) -> str:
 
 
 @login_required
-def calendar_feed_settings(request: HttpRequest) -> HttpResponse:
+def calendar_feed_settings(request: AuthenticatedRequest) -> HttpResponse:
     new_url = ""
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
