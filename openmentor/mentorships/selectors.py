@@ -194,7 +194,7 @@ def has_met(mentorship: Mentorship) -> bool:
 
 def first_week_checklist(mentorship: Mentorship, user: User) -> list[ChecklistItem]:
     """The four steps that get a newcomer to online mentoring going, from real data."""
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
     from django.utils.translation import gettext as _
 
     detail = reverse("mentorship_detail", args=[mentorship.pk])
@@ -215,7 +215,13 @@ def first_week_checklist(mentorship: Mentorship, user: User) -> list[ChecklistIt
     ]
     sent = has_sent_first_message(mentorship, user)
     if sent is not None:
-        items.append(ChecklistItem("message", _("Send a first message to say hello"), sent, detail))
+        try:
+            messages_url = reverse("mentorship_messages", args=[mentorship.pk])
+        except NoReverseMatch:
+            messages_url = detail
+        items.append(
+            ChecklistItem("message", _("Send a first message to say hello"), sent, messages_url)
+        )
     items.append(
         ChecklistItem(
             "meeting",

@@ -288,3 +288,17 @@ def test_mentor_overview_lists_only_their_own_mentees(program, carol, bob, erin,
     page = client_for(carol).get(reverse("my_mentees_progress")).content.decode()
     assert "Bob Mentee" in page and "Erin Mentee" not in page
     assert "Bob Mentee" not in client_for(bob).get(reverse("my_mentees_progress")).content.decode()
+
+
+def test_first_message_ticks_the_checklist(mentorship, bob):
+    from openmentor.messaging import services as messaging
+
+    def message_done() -> bool:
+        return next(
+            i.done for i in selectors.first_week_checklist(mentorship, bob) if i.key == "message"
+        )
+
+    assert message_done() is False
+    conversation = messaging.mentorship_conversation(mentorship)
+    messaging.send_message(bob, conversation, body="Hello Carol!", client_id="first-hello")
+    assert message_done() is True
