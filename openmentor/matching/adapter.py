@@ -63,6 +63,11 @@ def snapshot(ms: MatchingSettings) -> dict[str, Any]:
         },
         "mode": ms.mode,
         "require_consent": ms.require_consent,
+        # Circles: hierarchical programs in group format get one circle per mentor.
+        "groups": {
+            "enabled": ms.program.group_format == "group" and not ms.program.is_peer,
+            "max_size": ms.program.max_group_size,
+        },
     }
 
 
@@ -151,7 +156,8 @@ def availability_of(user_ids: Iterable[int], start: datetime) -> dict[int, list[
 
 
 def open_load(program: Program, user_ids: Iterable[int] | None = None) -> dict[int, int]:
-    """Open mentorships per person in the role that uses capacity (mentor, or peer)."""
+    """Capacity in use per person: a mentor's mentees across their open mentorships (a
+    circle of four uses four), a peer's open peer mentorships."""
     qs = MentorshipParticipant.objects.filter(
         mentorship__program=program,
         mentorship__status__in=OPEN_STATUSES,
@@ -159,7 +165,20 @@ def open_load(program: Program, user_ids: Iterable[int] | None = None) -> dict[i
     )
     if user_ids is not None:
         qs = qs.filter(user_id__in=list(user_ids))
-    return {row["user_id"]: row["n"] for row in qs.values("user_id").annotate(n=Count("id"))}
+    rows = list(qs.values_list("user_id", "mentorship_id", "role"))
+    mentees_in = dict(
+        MentorshipParticipant.objects.filter(
+            mentorship_id__in={m for _, m, role in rows if role == "mentor"}, role="mentee"
+        )
+        .values("mentorship_id")
+        .annotate(n=Count("id"))
+        .values_list("mentorship_id", "n")
+    )
+    load: dict[int, int] = {}
+    for user_id, mentorship_id, role in rows:
+        used = mentees_in.get(mentorship_id, 0) if role == "mentor" else 1
+        load[user_id] = load.get(user_id, 0) + used
+    return load
 
 
 def past_pairs(program: Program) -> set[tuple[int, int]]:
@@ -403,6 +422,9 @@ def solve(pp: ProgramProblem, snap: dict[str, Any]) -> Solution:
         if getattr(engine, "pair_peers", None) is not None:
             return _pool_peers(pp)
         return _pair_peers(pp)
+    groups = snap.get("groups") or {}
+    if groups.get("enabled") and getattr(engine, "form_groups", None) is not None:
+        return _circles(pp, int(groups.get("max_size") or 6))
     mode = snap.get("mode", "optimal")
     stats: dict[str, Any] = {"mode": mode}
     stable = _stable_solver()
@@ -430,6 +452,27 @@ def _stable_solver() -> Any:
     except ImportError:
         return None
     return stable_match
+
+
+def _circles(pp: ProgramProblem, max_size: int) -> Solution:
+    """Circles of 2..max_size mentees, one mentor each; every member keeps the explanation
+    of their own fit with the mentor (the circle's shared time is in the group factors)."""
+    result = engine.form_groups(pp.problem, scorer=pp.scorer, min_size=2, max_size=max_size)
+    members = [(mentee, group.mentor) for group in result.groups for mentee in group.mentees]
+    facts = pp.pair_factors(members)  # type: ignore[arg-type]
+    group_factors = {
+        group.mentor: tuple(f for f in group.factors if f.get("code") == "group_availability")
+        for group in result.groups
+    }
+    pairs = [
+        (mentee, mentor, score, (*why, *group_factors[mentor]))
+        for (mentee, mentor), (_ok, score, why) in zip(members, facts, strict=True)
+    ]
+    return Solution(
+        pairs=pairs,  # type: ignore[arg-type]
+        unmatched={u.person: u.reasons for u in result.unmatched},  # type: ignore[misc]
+        stats={"mode": "circles", "circles": len(result.groups)},
+    )
 
 
 def _pool_peers(pp: ProgramProblem) -> Solution:
@@ -538,6 +581,10 @@ def describe_factor(factor: dict[str, Any]) -> str:
         return _("A cross-border pair: %(a)s and %(b)s.") % {"a": countries[0], "b": countries[1]}
     if code == "ranked_preference":
         return _("Ranked number %(rank)s.") % {"rank": factor.get("rank")}
+    if code == "group_availability":
+        return _("The whole circle is free about %(hours)s hours a week.") % {
+            "hours": f"{factor['hours_per_week']:g}"
+        }
     if code == "requirements_met":
         return _("Meets the requirements: %(traits)s.") % {
             "traits": ", ".join(factor.get("traits", []))
@@ -563,6 +610,8 @@ def describe_reason(code: str) -> str:
         "all_suitable_mentors_full": _("Every suitable mentor is already full."),
         "not_selected": _("A suitable mentor had room, but the match went to other people."),
         "odd_one_out": _("Every compatible peer was paired with someone else."),
+        "group_too_small": _("Not enough compatible people to form a circle."),
+        "no_compatible_group": _("No circle shares a language and free time with them."),
         "no_compatible_peer": _("No other peer shares a language and free time."),
     }
     return texts.get(code, code)

@@ -71,8 +71,8 @@ def _tell(user: User, *, kind: str, title: str, body: str = "", url: str = "") -
 # -- capacity ------------------------------------------------------------------------------
 
 
-def _lock_capacity(program: Program, givers: Sequence[User]) -> None:
-    """Lock each capacity holder's membership and fail unless every one has room left.
+def _lock_capacity(program: Program, givers: Sequence[User], needed: int = 1) -> None:
+    """Lock each capacity holder's membership and fail unless each has ``needed`` room left.
 
     Rows are locked in primary-key order so two transactions never wait on each other.
     """
@@ -92,7 +92,7 @@ def _lock_capacity(program: Program, givers: Sequence[User]) -> None:
         raise Conflict(_("That person is no longer taking part in the program."))
     load = adapter.open_load(program, [m.user_id for m in locked])
     for membership in locked:
-        if load.get(membership.user_id, 0) >= membership.effective_capacity:
+        if load.get(membership.user_id, 0) + needed > membership.effective_capacity:
             raise Conflict(
                 _("%(name)s has no room for another mentee right now.") % {"name": membership.user},
                 code="capacity_full",
@@ -424,52 +424,78 @@ def manual_pair(user: User, round: MatchingRound, mentee_id: int, mentor_id: int
     return proposal
 
 
+def _circles_on(round: MatchingRound) -> bool:
+    return bool((round.settings_snapshot.get("groups") or {}).get("enabled"))
+
+
+def _create_for(program: Program, proposals: list[Proposal]) -> Mentorship:
+    """One mentorship for a pair, or for a mentor's whole circle."""
+    if len(proposals) == 1:
+        only = proposals[0]
+        return _create_pair(program, only.mentor, only.mentee, origin="round")
+    mentor = proposals[0].mentor
+    _lock_capacity(program, [mentor], needed=len(proposals))
+    return create_mentorship(
+        program, mentors=[mentor], mentees=[p.mentee for p in proposals], origin="round"
+    )
+
+
 def publish_round(user: User, round: MatchingRound) -> dict[str, int]:
-    """Publish every proposed and locked pair: a mentorship each, or a consent request."""
+    """Publish every proposed and locked pair: a mentorship each (one per circle in group
+    programs), or a consent request to both people when the program asks for consent."""
     _require_coordinator(user, round.program)
     _editable(round)
     program = round.program
     consent = bool(round.settings_snapshot.get("require_consent"))
     counts = {"published": 0, "skipped": 0}
-    ids = list(
-        Proposal.objects.filter(
-            round=round, status__in=[ProposalStatus.PROPOSED, ProposalStatus.LOCKED]
-        ).values_list("pk", flat=True)
-    )
-    for proposal_id in ids:
+    rows = Proposal.objects.filter(
+        round=round, status__in=[ProposalStatus.PROPOSED, ProposalStatus.LOCKED]
+    ).values_list("pk", "mentor_id")
+    units: dict[Any, list[int]] = {}
+    for proposal_id, mentor_id in rows:
+        units.setdefault(mentor_id if _circles_on(round) else proposal_id, []).append(proposal_id)
+    for unit in units.values():
         try:
             with transaction.atomic():
-                proposal = (
+                proposals = list(
                     Proposal.objects.select_for_update()
-                    .select_related("mentor", "mentee")
-                    .get(pk=proposal_id)
-                )
-                if proposal.status not in (ProposalStatus.PROPOSED, ProposalStatus.LOCKED):
-                    continue
-                proposal.status = ProposalStatus.PUBLISHED
-                if consent:
-                    proposal.mentor_consent = proposal.mentee_consent = Consent.PENDING
-                    for person in (proposal.mentor, proposal.mentee):
-                        with translation.override(person.language):
-                            _tell(
-                                person,
-                                kind="matching.proposal",
-                                title=_("You have a proposed match in %(program)s")
-                                % {"program": program.name},
-                                body=_("Please accept or decline it."),
-                                url=reverse("matching_my", args=[program.slug]),
-                            )
-                else:
-                    proposal.mentorship = _create_pair(
-                        program, proposal.mentor, proposal.mentee, origin="round"
+                    .select_related("mentor", "mentee", "round__program")
+                    .filter(
+                        pk__in=unit,
+                        status__in=[ProposalStatus.PROPOSED, ProposalStatus.LOCKED],
                     )
-                    _announce(proposal)
-                proposal.save()
-                counts["published"] += 1
+                    .order_by("pk")
+                )
+                if not proposals:
+                    continue
+                mentorship = None if consent else _create_for(program, proposals)
+                for proposal in proposals:
+                    proposal.status = ProposalStatus.PUBLISHED
+                    if consent:
+                        proposal.mentor_consent = proposal.mentee_consent = Consent.PENDING
+                        _ask_consent(proposal)
+                    else:
+                        proposal.mentorship = mentorship
+                        _announce(proposal)
+                    proposal.save()
+                counts["published"] += len(proposals)
         except Conflict:
-            counts["skipped"] += 1  # the mentor filled up meanwhile: the pair stays proposed
+            counts["skipped"] += len(unit)  # the mentor filled up meanwhile: still proposed
     MatchingRound.objects.filter(pk=round.pk).update(published_at=timezone.now())
     return counts
+
+
+def _ask_consent(proposal: Proposal) -> None:
+    program = proposal.round.program
+    for person in (proposal.mentor, proposal.mentee):
+        with translation.override(person.language):
+            _tell(
+                person,
+                kind="matching.proposal",
+                title=_("You have a proposed match in %(program)s") % {"program": program.name},
+                body=_("Please accept or decline it."),
+                url=reverse("matching_my", args=[program.slug]),
+            )
 
 
 def _announce(proposal: Proposal) -> None:
@@ -488,25 +514,50 @@ def _announce(proposal: Proposal) -> None:
 @transaction.atomic
 def respond_to_proposal(user: User, proposal_id: int, *, accept: bool) -> Proposal:
     proposal = (
-        Proposal.objects.select_for_update()
-        .select_related("round__program", "mentor", "mentee")
+        Proposal.objects.select_related("round__program", "mentor", "mentee")
         .filter(pk=proposal_id)
         .first()
     )
     if proposal is None or user.pk not in (proposal.mentor_id, proposal.mentee_id):
         raise NotFound(_("Not found."))
+    round = proposal.round
+    # Lock the whole circle (or just the pair), in key order, so the last two answers of a
+    # circle cannot both think the other one is still missing.
+    unit = (
+        Proposal.objects.filter(
+            round=round,
+            mentor_id=proposal.mentor_id,
+            status=ProposalStatus.PUBLISHED,
+            mentorship__isnull=True,
+        )
+        if _circles_on(round)
+        else Proposal.objects.filter(pk=proposal.pk)
+    )
+    locked = {
+        p.pk: p
+        for p in unit.select_for_update().select_related("mentor", "mentee", "round__program")
+    }
+    proposal = locked.get(proposal_id, proposal)
     side = "mentor_consent" if user.pk == proposal.mentor_id else "mentee_consent"
     if proposal.status != ProposalStatus.PUBLISHED or getattr(proposal, side) != Consent.PENDING:
         raise Conflict(_("This proposal is not waiting for your answer."))
     setattr(proposal, side, Consent.ACCEPTED if accept else Consent.DECLINED)
     if not accept:
         proposal.status = ProposalStatus.REJECTED
-    elif proposal.mentor_consent == proposal.mentee_consent == Consent.ACCEPTED:
-        proposal.mentorship = _create_pair(
-            proposal.round.program, proposal.mentor, proposal.mentee, origin="round"
-        )
-        _announce(proposal)
     proposal.save()
+    members = [p for p in locked.values() if p.status == ProposalStatus.PUBLISHED]
+    waiting = any(Consent.PENDING in (p.mentor_consent, p.mentee_consent) for p in members)
+    agreed = [
+        p
+        for p in members
+        if p.mentor_consent == Consent.ACCEPTED and p.mentee_consent == Consent.ACCEPTED
+    ]
+    if agreed and not waiting:
+        mentorship = _create_for(round.program, sorted(agreed, key=lambda p: p.pk))
+        for p in agreed:
+            p.mentorship = mentorship
+            p.save(update_fields=["mentorship", "updated_at"])
+            _announce(p)
     return proposal
 
 

@@ -227,3 +227,57 @@ def test_a_mentee_who_already_has_a_mentor_is_not_matched_again(
     done = run(alice, matching_program, django_capture_on_commit_callbacks)
     assert list(done.proposals.values_list("mentee_id", flat=True)) == [erin.pk]
     assert not done.unmatched.filter(user=bob).exists()
+
+
+@pytest.fixture
+def circle_program(matching_program: Any) -> Any:
+    matching_program.group_format = "group"
+    matching_program.max_group_size = 3
+    matching_program.save()
+    return matching_program
+
+
+def test_a_group_program_forms_a_circle_and_publishing_makes_one_mentorship(
+    circle_program: Any,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    done = run(alice, circle_program, django_capture_on_commit_callbacks)
+    assert done.stats["mode"] == "circles" and done.stats["circles"] == 1
+    mentors = set(done.proposals.values_list("mentor_id", flat=True))
+    assert len(mentors) == 1 and done.proposals.count() == 2
+    services.publish_round(alice, done)
+    circle = Mentorship.objects.get()
+    roles = sorted(p.role for p in circle.participants.all())
+    assert roles == ["mentee", "mentee", "mentor"]
+    # The circle uses two of the mentor's places.
+    from openmentor.matching.adapter import open_load
+
+    assert open_load(circle_program) == {mentors.pop(): 2}
+
+
+def test_with_consent_a_circle_starts_once_everyone_has_answered(
+    circle_program: Any,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from openmentor.matching.adapter import settings_for
+
+    settings_ = settings_for(circle_program)
+    settings_.require_consent = True
+    settings_.save()
+    done = run(alice, circle_program, django_capture_on_commit_callbacks)
+    services.publish_round(alice, done)
+    bobs, erins = done.proposals.get(mentee=bob), done.proposals.get(mentee=erin)
+    mentor = bobs.mentor
+    services.respond_to_proposal(bob, bobs.pk, accept=True)
+    services.respond_to_proposal(mentor, bobs.pk, accept=True)
+    services.respond_to_proposal(mentor, erins.pk, accept=True)
+    assert not Mentorship.objects.exists()  # erin has not answered yet
+    services.respond_to_proposal(erin, erins.pk, accept=True)
+    circle = Mentorship.objects.get()
+    assert circle.participants.filter(role="mentee").count() == 2
