@@ -246,6 +246,7 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "rows": rows,
             "participants": _local_times(timezone.now(), users),
+            "without_availability": [u for u in users if not selectors.windows(u).exists()],
             "heatmap": heatmap,
             "start": start,
             "end": end,

@@ -208,3 +208,35 @@ def test_api_books_and_refuses_strangers(
         content_type="application/json",
     )
     assert naive.status_code == 422
+
+
+def test_a_series_at_the_programs_cadence_and_a_proposal_accepted_on_the_page(
+    client_for: Any, mentorship: Any, bob: Any, carol_available: Any
+) -> None:
+    client = client_for(bob)
+    starts = timezone.localtime(next_weekday(2, 10), timezone.get_fixed_timezone(-180))
+    response = client.post(
+        reverse("scheduling:book", args=[mentorship.pk]),
+        {
+            "when": starts.strftime("%Y-%m-%dT%H:%M"),
+            "duration": "60",
+            "kind": "audio",
+            "repeat": "3",
+            "propose": "on",
+        },
+    )
+    assert response.status_code == 302
+    meetings = list(Meeting.objects.order_by("starts_at"))
+    # The program meets fortnightly.
+    assert [m.starts_at - meetings[0].starts_at for m in meetings] == [
+        timedelta(0),
+        timedelta(weeks=2),
+        timedelta(weeks=4),
+    ]
+    assert {m.status for m in meetings} == {MeetingStatus.PROPOSED}
+    carol = client_for(carol_available)
+    page = carol.get(reverse("scheduling:meeting", args=[meetings[0].pk]))
+    assert "Accept this time" in page.content.decode()
+    carol.post(reverse("scheduling:accept", args=[meetings[0].pk]))
+    meetings[0].refresh_from_db()
+    assert meetings[0].status == MeetingStatus.CONFIRMED
