@@ -406,6 +406,14 @@ def manual_pair(user: User, round: MatchingRound, mentee_id: int, mentor_id: int
         raise ValidationFailed(_("Both people must be active in this program in those roles."))
     if load >= membership.effective_capacity:
         raise Conflict(_("That mentor has no room left in this round."), code="capacity_full")
+    if _circles_on(round):
+        in_circle = (
+            Proposal.objects.filter(round=round, mentor_id=mentor_id)
+            .filter(selectors.LIVE_PROPOSAL)
+            .count()
+        )
+        if in_circle >= round.program.max_group_size:
+            raise Conflict(_("That mentor's circle is already as large as the program allows."))
     proposal = Proposal.objects.create(
         round=round,
         mentee_id=mentee_id,

@@ -281,3 +281,20 @@ def test_with_consent_a_circle_starts_once_everyone_has_answered(
     services.respond_to_proposal(erin, erins.pk, accept=True)
     circle = Mentorship.objects.get()
     assert circle.participants.filter(role="mentee").count() == 2
+
+
+def test_a_hand_made_pair_cannot_grow_a_circle_past_the_programs_limit(
+    circle_program: Any,
+    alice: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    circle_program.max_group_size = 2
+    circle_program.save()
+    circle_program.memberships.filter(role="mentor").update(capacity=5)
+    done = run(alice, circle_program, django_capture_on_commit_callbacks)
+    mentor_id = done.proposals.values_list("mentor_id", flat=True).first()
+    newcomer = make_person("nia@example.org", "Nia Mentee", time_zone="Europe/London")
+    give_profile(newcomer, languages={"en": 5}, country="GB", interests=["statistics"])
+    add_member(circle_program, newcomer, "mentee")
+    with pytest.raises(Conflict, match="circle"):
+        services.manual_pair(alice, done, newcomer.pk, mentor_id)
