@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,38 @@ from . import selectors, services
 from .models import Survey
 
 router = Router(tags=["feedback"])
+
+
+class SurveyIn(Schema):
+    kind: str = Field(..., pattern="^(midpoint|end)$")
+    title: str = Field("", max_length=200)
+    send_on: date | None = None
+    standard_questions: bool = True
+
+
+class SurveyOut(Schema):
+    id: int
+    kind: str
+    title: str
+    send_on: date
+    sent_at: datetime | None
+
+
+class SurveyQuestionIn(Schema):
+    prompt: str = Field(..., min_length=1, max_length=300)
+    help_text: str = Field("", max_length=300)
+    kind: str = Field(..., pattern="^(short_text|long_text|single_choice|multiple_choice|scale)$")
+    choices: list[str] = Field(default_factory=list, max_length=30)
+    required: bool = True
+    audience: str = Field("everyone", pattern="^(everyone|mentee|mentor)$")
+
+
+class SurveyQuestionOut(Schema):
+    id: int
+    prompt: str
+    kind: str
+    choices: list[str]
+    required: bool
 
 
 class RatingIn(Schema):
@@ -94,3 +127,26 @@ def survey_aggregate(request: HttpRequest, slug: str, survey_id: int) -> Any:
     survey = get_object_or_404(Survey, pk=survey_id, program=program)
     responses, rows = selectors.survey_aggregate(survey)
     return {"responses": responses, "questions": rows}
+
+
+@router.post("/programs/{slug}/surveys", response={201: SurveyOut}, summary="Create a survey")
+def create_survey(request: HttpRequest, slug: str, payload: SurveyIn) -> Any:
+    return Status(
+        201, services.create_survey(request.user, _coordinated(request, slug), **payload.dict())
+    )
+
+
+@router.get("/programs/{slug}/surveys", response=list[SurveyOut])
+def list_surveys(request: HttpRequest, slug: str) -> Any:
+    return _coordinated(request, slug).surveys.all()
+
+
+@router.post("/programs/{slug}/surveys/{survey_id}/questions", response={201: SurveyQuestionOut})
+def add_question(request: HttpRequest, slug: str, survey_id: int, payload: SurveyQuestionIn) -> Any:
+    survey = get_object_or_404(Survey, pk=survey_id, program=_coordinated(request, slug))
+    return Status(201, services.add_survey_question(request.user, survey, payload.dict()))
+
+
+@router.get("/surveys/waiting", response=list[SurveyOut], summary="Surveys waiting for my answers")
+def waiting(request: HttpRequest) -> Any:
+    return [invitation.survey for invitation in selectors.open_invitations(request.user)]

@@ -14,3 +14,8 @@ class SurveyForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    standard_questions = forms.BooleanField(
+        label=_("Start with the standard questions (usefulness, communication, improvements)"),
+        required=False,
+        initial=True,
+    )

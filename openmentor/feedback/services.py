@@ -70,7 +70,13 @@ def _require_coordinator(actor: User, program: Program) -> None:
 
 
 def create_survey(
-    actor: User, program: Program, *, kind: str, title: str = "", send_on: date | None = None
+    actor: User,
+    program: Program,
+    *,
+    kind: str,
+    title: str = "",
+    send_on: date | None = None,
+    standard_questions: bool = False,
 ) -> Survey:
     _require_coordinator(actor, program)
     if kind not in SurveyKind.values:
@@ -83,11 +89,33 @@ def create_survey(
         )
     if Survey.objects.filter(program=program, kind=kind).exists():
         raise Conflict(_("This program already has that survey."))
-    return Survey.objects.create(
+    survey = Survey.objects.create(
         program=program,
         kind=kind,
         title=(title or "").strip()[:200] or str(SurveyKind(kind).label),
         send_on=send_on,
+    )
+    if standard_questions:
+        _add_standard_questions(survey)
+    return survey
+
+
+def _add_standard_questions(survey: Survey) -> None:
+    """A starting point coordinators can add to; the survey is never empty by mistake."""
+    standard = [
+        (_("How useful has your mentoring been so far?"), QuestionKind.SCALE),
+        (_("How well do you and your mentoring partner(s) communicate?"), QuestionKind.SCALE),
+        (_("What would make the mentoring better?"), QuestionKind.LONG_TEXT),
+    ]
+    SurveyQuestion.objects.bulk_create(
+        SurveyQuestion(
+            survey=survey,
+            prompt=prompt,
+            kind=kind,
+            required=kind == QuestionKind.SCALE,
+            position=position,
+        )
+        for position, (prompt, kind) in enumerate(standard, start=1)
     )
 
 

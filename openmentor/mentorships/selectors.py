@@ -119,6 +119,16 @@ def reflections(mentorship: Mentorship) -> QuerySet[Reflection]:
     return mentorship.reflections.select_related("user")
 
 
+def stay_in_touch_with(mentorship: Mentorship, user: User) -> list[User]:
+    """People who, like this person, asked to stay in touch: only a mutual wish reveals
+    an e-mail address."""
+    wishes = {r.user_id: r for r in mentorship.reflections.select_related("user")}
+    mine = wishes.get(user.pk)
+    if mine is None or not mine.stay_in_touch:
+        return []
+    return [r.user for uid, r in wishes.items() if uid != user.pk and r.stay_in_touch]
+
+
 def credentials_of(user: User) -> QuerySet[Credential]:
     return Credential.objects.filter(recipient=user).select_related("mentorship__program")
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.feedback.selectors import open_invitations
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
 
@@ -88,6 +89,7 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
         {
             "mentorships": selectors.mentorships_for_user(request.user.pk, open_only=False),
             "credentials": selectors.credentials_of(request.user),
+            "surveys": open_invitations(request.user),
         },
     )
 
@@ -137,6 +139,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "reflections": selectors.reflections(mentorship),
             "my_reflection": mentorship.reflections.filter(user=request.user).first(),
+            "keep_in_touch": selectors.stay_in_touch_with(mentorship, request.user),
             "credentials": mentorship.credentials.filter(recipient=request.user),
             "status_form": StatusForm(),
         },

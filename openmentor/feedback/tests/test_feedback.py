@@ -202,3 +202,37 @@ def test_feedback_console_is_for_the_programs_coordinators(
             client_for(person).get(f"/api/v1/programs/{program.slug}/feedback/ratings").status_code
             == 403
         )
+
+
+def test_coordinator_builds_a_survey_through_the_api_and_people_see_it_waiting(
+    program, alice, mentorship, bob, client_for
+):
+    client = client_for(alice)
+    created = client.post(
+        f"/api/v1/programs/{program.slug}/surveys", {"kind": "end"}, content_type="application/json"
+    )
+    assert created.status_code == 201 and created.json()["send_on"] == "2027-06-23"
+    survey_id = created.json()["id"]
+    added = client.post(
+        f"/api/v1/programs/{program.slug}/surveys/{survey_id}/questions",
+        {"prompt": "Would you mentor again?", "kind": "single_choice", "choices": ["Yes", "No"]},
+        content_type="application/json",
+    )
+    assert added.status_code == 201
+    from openmentor.feedback.models import Survey
+
+    survey = Survey.objects.get()
+    assert survey.questions.count() == 4  # three standard questions, then the new one
+    bad = client.post(
+        f"/api/v1/programs/{program.slug}/surveys/{survey_id}/questions",
+        {"prompt": "Pick", "kind": "single_choice", "choices": ["Only one"]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and survey.questions.count() == 4
+    with time_machine.travel(datetime(2027, 6, 23, 12, tzinfo=UTC)):
+        services.send_due_surveys()
+    assert [s["id"] for s in client_for(bob).get("/api/v1/surveys/waiting").json()] == [survey_id]
+    assert (
+        "Surveys waiting for you"
+        in client_for(bob).get(reverse("mentorship_list")).content.decode()
+    )

@@ -302,3 +302,13 @@ def test_first_message_ticks_the_checklist(mentorship, bob):
     conversation = messaging.mentorship_conversation(mentorship)
     messaging.send_message(bob, conversation, body="Hello Carol!", client_id="first-hello")
     assert message_done() is True
+
+
+def test_contact_details_only_when_both_want_to_stay_in_touch(mentorship, bob, carol, client_for):
+    services.change_status(bob, mentorship, "completed")
+    services.submit_reflection(bob, mentorship, learned="x", stay_in_touch=True)
+    detail = reverse("mentorship_detail", args=[mentorship.pk])
+    assert "carol@example.org" not in client_for(bob).get(detail).content.decode()
+    services.submit_reflection(carol, mentorship, learned="y", stay_in_touch=True)
+    assert "carol@example.org" in client_for(bob).get(detail).content.decode()
+    assert "bob@example.org" in client_for(carol).get(detail).content.decode()
