@@ -108,7 +108,8 @@ def _incidence(rows: Sequence[Iterable[str]], index: Mapping[str, int]) -> sp.cs
 
 
 def _term_counts(docs: Sequence[list[str]], index: Mapping[str, int]) -> sp.csr_matrix:
-    rows, cols = [], []
+    rows: list[int] = []
+    cols: list[int] = []
     for r, words in enumerate(docs):
         rows.extend([r] * len(words))
         cols.extend(index[w] for w in words)
@@ -280,8 +281,8 @@ def _build(
     mentor_embedding: NDArray[np.floating[Any]] | None,
 ) -> MatchingProblem:
     everyone = mentee_records + ([] if is_pool else mentor_records)
-    for side in (mentee_records, mentor_records):
-        ids = [p.id for p in side]
+    for one_side in (mentee_records, mentor_records):
+        ids = [p.id for p in one_side]
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be unique within a side")
     traits = {id(p): _auto_traits(p, min_language_level) for p in everyone}

@@ -25,6 +25,7 @@ ALL_SUITABLE_MENTORS_FULL = "all_suitable_mentors_full"
 NOT_SELECTED = "not_selected"
 NO_MENTORS = "no_mentors"
 GROUP_TOO_SMALL = "group_too_small"
+NO_COMPATIBLE_GROUP = "no_compatible_group"
 ODD_ONE_OUT = "odd_one_out"
 
 REASON_TEXT = {
@@ -39,6 +40,9 @@ REASON_TEXT = {
     ALL_SUITABLE_MENTORS_FULL: "Every suitable mentor is already full.",
     NOT_SELECTED: "A suitable mentor had room, but the match went to other people.",
     GROUP_TOO_SMALL: "Not enough compatible people to form a group of the minimum size.",
+    NO_COMPATIBLE_GROUP: (
+        "Every suitable mentor's circle was full or had no time or language left in common."
+    ),
     ODD_ONE_OUT: "Every compatible peer was paired with someone else.",
 }
 
@@ -221,13 +225,13 @@ def diagnose_unmatched(
         alive = np.ones(language.shape, dtype=bool)
         codes: list[list[str]] = [[] for _ in rows]
         for code, passes in stages:
-            before = alive.any(axis=1)
+            before = np.asarray(alive.any(axis=1), bool)
             alive &= passes
-            after = alive.any(axis=1)
-            for r in np.flatnonzero(before & ~after):
-                codes[r].append(code)
-        feasible_any = alive.any(axis=1)
-        with_room = (alive & spare[None, :]).any(axis=1)
+            after = np.asarray(alive.any(axis=1), bool)
+            for emptied in np.flatnonzero(before & ~after).tolist():
+                codes[emptied].append(code)
+        feasible_any = np.asarray(alive.any(axis=1), bool)
+        with_room = np.asarray((alive & spare[None, :]).any(axis=1), bool)
         for r in range(len(rows)):
             if feasible_any[r]:
                 codes[r].append(NOT_SELECTED if with_room[r] else ALL_SUITABLE_MENTORS_FULL)

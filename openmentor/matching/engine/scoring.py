@@ -153,7 +153,7 @@ def requirements_hold(
     ok = np.ones(shape, dtype=bool)
     for g in range(asking.shape[1]):
         group = asking[:, g, :]
-        active = group.any(axis=1)
+        active = np.asarray(group.any(axis=1), dtype=bool)
         if not active.any():
             continue
         if outer:
@@ -324,8 +324,8 @@ class Scorer:
         sorted_units = mentors.org_unit[self._unit_order]
         self._unit_start = np.searchsorted(sorted_units, np.arange(n_units), side="left")
         self._unit_end = np.searchsorted(sorted_units, np.arange(n_units), side="right")
-        self._mentee_requirement_rows = mentees.requirements.any(axis=(1, 2))
-        self._mentor_requirement_rows = mentors.requirements.any(axis=(1, 2))
+        self._mentee_requirement_rows = np.asarray(mentees.requirements.any(axis=(1, 2)), bool)
+        self._mentor_requirement_rows = np.asarray(mentors.requirements.any(axis=(1, 2)), bool)
         self._uses_seniority = bool(self.weights.seniority) or (
             self.rules.min_seniority_gap is not None
         )
@@ -419,11 +419,11 @@ class Scorer:
         mixed_dims = 0
         for left, right in blocks:
             if not sp.issparse(left):
-                dense_left.append(np.asarray(left))
-                dense_right.append(np.asarray(right))
+                dense_left.append(_as_dense(left))
+                dense_right.append(_as_dense(right))
             elif mixed_dims + left.shape[1] <= dense_limit:
                 mixed_left.append(sp.csr_matrix(left))
-                mixed_right.append(right.toarray() if sp.issparse(right) else right)
+                mixed_right.append(_as_dense(right))
                 mixed_dims += left.shape[1]
             else:
                 self._sparse_blocks.append((sp.csr_matrix(left), sp.csr_matrix(right)))
@@ -551,13 +551,13 @@ class Scorer:
 
     def score_block(
         self,
-        rows: NDArray[np.integer[Any]],
+        mentee_rows: NDArray[np.integer[Any]],
         cols: ColumnSet,
         out: FloatArray | None = None,
         scratch: FloatArray | None = None,
     ) -> FloatArray:
-        """Scores of ``rows`` (mentee indices) x ``cols``: shape (len(rows), cols.padded)."""
-        rows = np.asarray(rows, dtype=np.int64)
+        """Scores of mentee rows x ``cols``: shape (len(mentee_rows), cols.padded)."""
+        rows: IntArray = np.asarray(mentee_rows, dtype=np.int64)
         n = len(rows)
         # Callers reuse one pair of buffers across chunks; leading-row views stay contiguous.
         if out is None or out.shape[0] < n or out.shape[1] != cols.padded:
@@ -696,7 +696,7 @@ class Scorer:
             if table.values is None:
                 continue
             row_keys = np.unique(table.left_key[rows])
-            reachable = np.isfinite(table.values[row_keys, :-1]).any(axis=0)
+            reachable = np.asarray(np.isfinite(table.values[row_keys, :-1]).any(axis=0), bool)
             keep &= reachable[table.right_key[allowed]]
         if keep.sum() > _BLOCKING_WORTHWHILE * len(keep):
             return full_cols
@@ -869,6 +869,12 @@ class Scorer:
         self, mentee: NDArray[np.integer[Any]], mentor: NDArray[np.integer[Any]]
     ) -> FloatArray:
         return self.pair_factors(mentee, mentor).score
+
+
+def _as_dense(matrix: sp.csr_matrix | FloatArray) -> FloatArray:
+    if isinstance(matrix, np.ndarray):
+        return np.asarray(matrix, dtype=np.float32)
+    return np.asarray(matrix.toarray(), dtype=np.float32)
 
 
 def _add_sparse_dense(left: sp.csr_matrix, right: FloatArray, out: FloatArray) -> None:

@@ -30,7 +30,7 @@ from .test_engine_support import (
     shared_languages,
 )
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def all_pairs(n: int, m: int) -> tuple[np.ndarray, np.ndarray]:

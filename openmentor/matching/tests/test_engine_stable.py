@@ -19,7 +19,7 @@ from openmentor.matching.engine.stable import preference_values
 
 from .test_engine_support import Instance, feasible, instances, remaining
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def rank_in(ranking: list[str], other: str) -> int:

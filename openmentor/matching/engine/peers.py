@@ -1,0 +1,209 @@
+"""Co-mentoring: pair peers within one pool (non-bipartite maximum-weight matching).
+
+Both people mentor each other, so a pair is allowed only when it is feasible in both
+directions and its weight is the mean of the two directed scores. Pools up to
+``exact_limit`` people are solved exactly (CP-SAT over every feasible pair); larger pools get
+greedy-by-weight on the top-K graph improved by 2-opt swaps, and the result reports an upper
+bound (every person's best feasible partner, halved) so the gap is visible.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .explain import ODD_ONE_OUT, diagnose_unmatched, pair_records
+from .scoring import Scorer
+from .types import (
+    FloatArray,
+    IntArray,
+    MatchedPair,
+    MatchingProblem,
+    MatchRules,
+    PeerResult,
+    ProgramWeights,
+    UnmatchedPerson,
+)
+
+_SCALE = 10_000
+
+
+def _peer_edges(scorer: Scorer, k: int | None) -> tuple[IntArray, IntArray, FloatArray]:
+    """Unordered feasible pairs (a < b) with symmetric weights."""
+    n = scorer.n_mentees
+    if k is None:
+        a, b = np.triu_indices(n, k=1)
+    else:
+        cands = scorer.candidates(k, include_ranked=True)
+        a = np.minimum(cands.mentee, cands.mentor)
+        b = np.maximum(cands.mentee, cands.mentor)
+        keys = np.unique(a * np.int64(n) + b)
+        a, b = keys // n, keys % n
+    a = a.astype(np.int64)
+    b = b.astype(np.int64)
+    forward = scorer.pair_scores(a, b)
+    backward = scorer.pair_scores(b, a)
+    weight = (forward + backward) / 2
+    ok = np.isfinite(weight) & (a != b)
+    return a[ok], b[ok], weight[ok].astype(np.float32)
+
+
+def _exact(n: int, a: IntArray, b: IntArray, w: FloatArray) -> NDArray[np.bool_]:
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    chosen = [model.new_bool_var(f"e{e}") for e in range(len(a))]
+    incident: list[list[Any]] = [[] for _ in range(n)]
+    for e in range(len(a)):
+        incident[int(a[e])].append(chosen[e])
+        incident[int(b[e])].append(chosen[e])
+    for edges in incident:
+        if len(edges) > 1:
+            model.add_at_most_one(edges)
+    # +1 per pair: among equal totals prefer pairing more people.
+    coefficients = (np.rint(w.astype(np.float64) * _SCALE).astype(np.int64) + 1).tolist()
+    model.maximize(cp_model.LinearExpr.weighted_sum(chosen, coefficients))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 2
+    status = solver.solve(model)
+    if status != cp_model.OPTIMAL:
+        raise RuntimeError("CP-SAT did not prove the peer matching optimal")
+    return np.array([solver.value(x) for x in chosen], dtype=bool)
+
+
+def _greedy_two_opt(
+    n: int, a: IntArray, b: IntArray, w: FloatArray, rounds: int = 3
+) -> NDArray[np.bool_]:
+    order = np.argsort(-w, kind="stable")
+    mate = np.full(n, -1, np.int64)
+    for e in order.tolist():
+        x, y = int(a[e]), int(b[e])
+        if mate[x] < 0 and mate[y] < 0:
+            mate[x], mate[y] = y, x
+    weight_of = {(int(x), int(y)): float(v) for x, y, v in zip(a, b, w, strict=True)}
+
+    def wt(x: int, y: int) -> float | None:
+        return weight_of.get((x, y) if x < y else (y, x))
+
+    # 2-opt: for each candidate edge (x, y) between two matched people, try re-pairing the
+    # four of them as (x, y) + (mate x, mate y); an unmatched endpoint just takes the edge.
+    for _ in range(rounds):
+        improved = False
+        for e in order.tolist():
+            x, y = int(a[e]), int(b[e])
+            if mate[x] == y:
+                continue
+            mx, my = int(mate[x]), int(mate[y])
+            old = (wt(x, mx) or 0.0) if mx >= 0 else 0.0
+            old += (wt(y, my) or 0.0) if my >= 0 else 0.0
+            rest = (wt(mx, my) or 0.0) if mx >= 0 and my >= 0 else 0.0
+            gain = float(w[e]) + rest - old
+            if gain > 1e-6:
+                for p in (mx, my):
+                    if p >= 0:
+                        mate[p] = -1
+                mate[x], mate[y] = y, x
+                if mx >= 0 and my >= 0 and wt(mx, my) is not None:
+                    mate[mx], mate[my] = my, mx
+                improved = True
+        if not improved:
+            break
+    # Swaps can free two people who share an edge: pair them so the matching stays maximal
+    # (which is what makes "every compatible peer was paired" true for whoever is left).
+    for e in order.tolist():
+        x, y = int(a[e]), int(b[e])
+        if mate[x] < 0 and mate[y] < 0:
+            mate[x], mate[y] = y, x
+    return (mate[a] == b) & (mate[b] == a)
+
+
+def _upper_bound(scorer: Scorer) -> float:
+    """Sum over people of their best feasible symmetric weight, halved: any matching's pair
+    (x, y) weighs at most (best_x + best_y) / 2. Bounds the mean of the two directed scores
+    by the larger of each person's best score as mentee and best score as mentor."""
+    cols = scorer.columns()
+    best_as_mentee = np.full(scorer.n_mentees, -np.inf, np.float32)
+    best_as_mentor = np.full(scorer.n_mentors, -np.inf, np.float32)
+    step = scorer.chunk_rows(cols)
+    for start in range(0, scorer.n_mentees, step):
+        rows = np.arange(start, min(start + step, scorer.n_mentees))
+        block = scorer.score_block(rows, cols)[:, : cols.size]
+        best_as_mentee[rows] = block.max(axis=1)
+        np.maximum(best_as_mentor, block.max(axis=0), out=best_as_mentor)
+    best = np.maximum(best_as_mentee, best_as_mentor)
+    return float(np.sum(np.where(np.isfinite(best), best, 0), dtype=np.float64) / 2)
+
+
+def pair_peers(
+    problem: MatchingProblem,
+    weights: ProgramWeights | None = None,
+    rules: MatchRules | None = None,
+    *,
+    exact_limit: int = 300,
+    explain: bool = True,
+    scorer: Scorer | None = None,
+) -> PeerResult:
+    """Pair peers of a co-mentoring pool (built with ``build_pool``)."""
+    if not problem.is_pool:
+        raise ValueError("pair_peers() needs a pool built with build_pool()")
+    if rules is not None and rules.min_seniority_gap is not None:
+        raise ValueError("peers mentor each other: a pool has no seniority order to require")
+    t0 = time.perf_counter()
+    scorer = scorer or Scorer(problem, weights, rules)
+    n = scorer.n_mentees
+    exact = n <= exact_limit
+    a, b, w = _peer_edges(scorer, None if exact else scorer.rules.candidates_per_mentee)
+    chosen = _exact(n, a, b, w) if exact else _greedy_two_opt(n, a, b, w)
+    first, second, scores = a[chosen], b[chosen], w[chosen]
+    total = float(np.sum(scores, dtype=np.float64))
+    bound = total if exact else _upper_bound(scorer)
+    factors = pair_records(scorer, first, second, scores, explain=explain)
+    pairs = [
+        MatchedPair(
+            mentee=problem.mentees.ids[x],
+            mentor=problem.mentees.ids[y],
+            mentee_index=int(x),
+            mentor_index=int(y),
+            score=float(s),
+            factors=f,
+        )
+        for x, y, s, f in zip(
+            first.tolist(), second.tolist(), scores.tolist(), factors, strict=True
+        )
+    ]
+    paired = np.zeros(n, dtype=bool)
+    paired[first] = True
+    paired[second] = True
+    has_edge = np.zeros(n, dtype=bool)
+    has_edge[a] = True
+    has_edge[b] = True
+    alone = np.flatnonzero(~paired)
+    no_edge = alone[~has_edge[alone]]
+    diagnosed = dict(
+        zip(
+            no_edge.tolist(),
+            diagnose_unmatched(scorer, no_edge, np.ones(n, dtype=np.int64)),
+            strict=True,
+        )
+    )
+    unmatched = [
+        UnmatchedPerson(
+            person=problem.mentees.ids[i],
+            index=int(i),
+            reasons=diagnosed.get(int(i), (ODD_ONE_OUT,)) or (ODD_ONE_OUT,),
+        )
+        for i in alone.tolist()
+    ]
+    return PeerResult(
+        first=first,
+        second=second,
+        scores=scores,
+        pairs=pairs,
+        unmatched=unmatched,
+        upper_bound=bound,
+        exact=exact,
+        stats={"edges": len(a), "wall_s": time.perf_counter() - t0},
+    )
