@@ -15,7 +15,7 @@ from openmentor.mentorships.models import Mentorship
 from openmentor.programs.models import Program
 
 from . import selectors, services
-from .models import Resource
+from .models import LearningPath, Resource
 
 router = Router(tags=["resources"])
 
@@ -123,3 +123,60 @@ def suggestions(request: HttpRequest, pk: int) -> Any:
         g.text_for_matching() for g in mentorship_selectors.goals(mentorship, owner=request.user)
     )
     return selectors.suggestions(request.user, goal_text)
+
+
+class TagsIn(Schema):
+    tags: list[str] = Field(..., max_length=12)
+
+
+class PathStepOut(Schema):
+    position: int
+    resource_id: int
+    title: str
+
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return obj.resource.title
+
+
+class PathOut(Schema):
+    id: int
+    title: str
+    description: str
+    steps: list[PathStepOut]
+
+    @staticmethod
+    def resolve_steps(obj: LearningPath) -> list[Any]:
+        return list(obj.steps.all())
+
+
+class PathIn(Schema):
+    program: str | None = None
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    resource_ids: list[int] = Field(..., min_length=1, max_length=50)
+
+
+@router.put("/resources/{pk}/tags", response=ResourceOut, summary="Replace a resource's tags")
+def set_tags(request: HttpRequest, pk: int, payload: TagsIn) -> Any:
+    return services.update_tags(request.user, _visible(request, pk), payload.tags)
+
+
+@router.get("/learning-paths", response=list[PathOut])
+def list_paths(request: HttpRequest) -> Any:
+    return selectors.learning_paths(request.user)
+
+
+@router.post("/learning-paths", response={201: PathOut})
+def create_path(request: HttpRequest, payload: PathIn) -> Any:
+    program = get_object_or_404(Program, slug=payload.program) if payload.program else None
+    return Status(
+        201,
+        services.create_learning_path(
+            request.user,
+            program=program,
+            title=payload.title,
+            description=payload.description,
+            resource_ids=payload.resource_ids,
+        ),
+    )

@@ -50,3 +50,38 @@ def test_add_search_share_and_mark_done(program, mentorship, carol, bob, charlie
         .status_code
         == 404
     )
+
+
+def test_tags_and_learning_paths(program, carol, bob, client_for):
+    from openmentor.resources import services
+
+    first = services.add_resource(carol, program=program, kind="text", title="One", body="1")
+    second = services.add_resource(carol, program=program, kind="text", title="Two", body="2")
+    tagged = client_for(carol).put(
+        f"/api/v1/resources/{first.pk}/tags",
+        {"tags": ["Méthodes", "writing"]},
+        content_type="application/json",
+    )
+    assert tagged.json()["tags"] == ["methodes", "writing"]
+    assert (
+        client_for(bob)
+        .put(f"/api/v1/resources/{first.pk}/tags", {"tags": []}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert [r["title"] for r in client_for(bob).get("/api/v1/resources?tag=methodes").json()] == [
+        "One"
+    ]
+    created = client_for(carol).post(
+        "/api/v1/learning-paths",
+        {"program": program.slug, "title": "Start", "resource_ids": [second.pk, first.pk]},
+        content_type="application/json",
+    )
+    assert [s["title"] for s in created.json()["steps"]] == ["Two", "One"]
+    assert client_for(bob).get("/api/v1/learning-paths").json()[0]["title"] == "Start"
+    refused = client_for(bob).post(
+        "/api/v1/learning-paths",
+        {"program": program.slug, "title": "Mine", "resource_ids": [first.pk]},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
