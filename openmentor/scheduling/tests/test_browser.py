@@ -76,3 +76,48 @@ def test_mentee_books_in_own_zone_and_both_reach_a_connected_call(
         assert page.get_attribute("#room", "data-connection-state") == "connected"
     finally:
         carol_context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduling_pages_have_no_serious_accessibility_violations(
+    live_server: Any,
+    browser: Any,
+    client_for: Any,
+    mentorship: Any,
+    bob: Any,
+    carol_available: Any,
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from openmentor.scheduling import services
+
+    from .conftest import in_thread, next_weekday
+
+    meeting = in_thread(
+        lambda: services.book_meeting(
+            bob, mentorship, starts_at=next_weekday(2, 10), duration_minutes=60
+        )
+    )
+    context = browser.new_context(locale="en-GB", bypass_csp=True)  # axe is injected
+    try:
+        sign_in(context, live_server.url, client_for(bob))
+        page = context.new_page()
+        axe = Axe()
+        for name, args in [
+            ("scheduling:my_meetings", []),
+            ("scheduling:availability", []),
+            ("scheduling:find_time", [mentorship.pk]),
+            ("scheduling:book", [mentorship.pk]),
+            ("scheduling:meeting", [meeting.pk]),
+            ("scheduling:calendar_feed", []),
+        ]:
+            page.goto(f"{live_server.url}{reverse(name, args=args)}")
+            results = axe.run(
+                page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
+            )
+            serious = [
+                v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+            ]
+            assert not serious, (name, [(v["id"], v["nodes"][0]["html"][:120]) for v in serious])
+    finally:
+        context.close()

@@ -5,42 +5,19 @@ the main thread, where neither asyncio.run nor async_to_sync may start another."
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.db import connection
 
 from openmentor.messaging.models import Message
 from openmentor.scheduling import services
 from openmentor.scheduling.routing import websocket_urlpatterns
 
-from .conftest import next_weekday
+from .conftest import in_thread, next_weekday
 
 pytestmark = pytest.mark.django_db(transaction=True)
-T = TypeVar("T")
-
-
-def in_thread(function: Callable[[], T]) -> T:
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function()
-        except BaseException as error:
-            outcome["error"] = error
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def communicator(user: Any, meeting_id: int) -> WebsocketCommunicator:
