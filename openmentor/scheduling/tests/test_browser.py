@@ -65,6 +65,8 @@ def test_mentee_books_in_own_zone_and_both_reach_a_connected_call(
             "Object.values(window.openmentorRoom.peers).map(p => p.pc.connectionState)"
         )
         assert states == ["connected"]
+        # The quality indicator reads getStats once connected.
+        page.wait_for_selector('#room[data-quality="good"], #room[data-quality="fair"]')
 
         page.get_by_role("button", name="Audio only (low bandwidth)").click()
         page.wait_for_selector('#room[data-mode="audio"]')

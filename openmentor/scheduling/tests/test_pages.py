@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -240,3 +241,17 @@ def test_a_series_at_the_programs_cadence_and_a_proposal_accepted_on_the_page(
     carol.post(reverse("scheduling:accept", args=[meetings[0].pk]))
     meetings[0].refresh_from_db()
     assert meetings[0].status == MeetingStatus.CONFIRMED
+
+
+def test_room_uses_ice_servers_from_the_environment(
+    client_for: Any, meeting: Meeting, bob: Any, monkeypatch: Any
+) -> None:
+    servers = [{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "c"}]
+    monkeypatch.setenv("OPENMENTOR_ICE_SERVERS", json.dumps(servers))
+    response = client_for(bob).get(reverse("scheduling:room", args=[meeting.pk]))
+    assert response.status_code == 200
+    assert response.context["ice_servers"] == servers
+    assert 'id="ice-servers"' in response.content.decode()
+    monkeypatch.setenv("OPENMENTOR_ICE_SERVERS", "not json")
+    response = client_for(bob).get(reverse("scheduling:room", args=[meeting.pk]))
+    assert response.context["ice_servers"] == []  # host candidates only
