@@ -22,7 +22,6 @@ from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFai
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
-from openmentor.programs.selectors import is_coordinator
 
 from . import selectors
 from .crypto import encrypt_bytes, encrypt_text
@@ -566,7 +565,3 @@ def email_unread(now: datetime | None = None) -> int:
                 )
             sent += created is not None
     return sent
-
-
-def coordinator_can_view_activity(user: User, program: Program) -> bool:
-    return is_coordinator(user, program)

@@ -257,13 +257,10 @@ def block_person(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         services.block(request.user, user_id)
         flash.success(request, _("Blocked. You will no longer see their messages."))
-    return redirect(
-        (
-            request.POST.get("next_conversation")
-            and reverse("messaging_thread", args=[int(request.POST["next_conversation"])])
-        )
-        or reverse("messaging_list")
-    )
+    conversation = _int_or_none(request.POST.get("next_conversation"))
+    if conversation:
+        return redirect("messaging_thread", conversation)
+    return redirect("messaging_list")
 
 
 @login_required

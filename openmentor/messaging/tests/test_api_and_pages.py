@@ -191,3 +191,35 @@ def test_edit_and_delete_through_pages(
     page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
     assert "typo here" not in page and "This message was deleted." in page
     assert UserEvent.objects.filter(user=bob, type="message.deleted").exists()
+
+
+def test_long_poll_fallback_returns_missed_events_and_needs_sign_in(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    sent = services.send_message(carol, conversation, body="via long-poll", client_id="lp1")
+    body = client_for(bob).get("/messages/poll/?after=0&timeout=0").json()
+    assert [e["payload"]["message"] for e in body["events"]] == [sent.message.pk]
+    assert body["last_id"] == body["events"][-1]["id"]
+    assert Client().get("/messages/poll/?after=0&timeout=0").status_code == 401
+
+
+def test_mentorship_link_opens_its_conversation_only_for_participants(
+    mentorship: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    response = client_for(bob).get(f"/mentorships/{mentorship.pk}/messages/")
+    assert response.status_code == 302 and response.url.startswith("/messages/")
+    assert client_for(erin).get(f"/mentorships/{mentorship.pk}/messages/").status_code == 404
+
+
+def test_block_and_unblock_from_the_thread_page(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    services.send_message(carol, conversation, body="hidden after block", client_id="b1")
+    client = client_for(bob)
+    client.post(f"/messages/people/{carol.pk}/block/", {"next_conversation": conversation.pk})
+    assert "hidden after block" not in client.get(f"/messages/{conversation.pk}/").content.decode()
+    client.post(
+        f"/messages/people/{carol.pk}/block/",
+        {"next_conversation": conversation.pk, "undo": "1"},
+    )
+    assert "hidden after block" in client.get(f"/messages/{conversation.pk}/").content.decode()
