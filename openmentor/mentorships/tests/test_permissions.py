@@ -198,3 +198,23 @@ def test_agreement_template_is_for_the_programs_coordinators(
         client_for(person).post(url, {"text": "Hijacked"})
     client_for(alice).post(url, {"text": "Meet every week. Be kind."})
     assert program.agreement_template.text == "Meet every week. Be kind."
+
+
+def test_in_a_circle_a_private_note_stays_with_its_author(program, carol, bob, erin, client_for):
+    circle = services.create_mentorship(program, mentors=[carol], mentees=[bob, erin])
+    services.add_note(bob, circle, body="BOB-CIRCLE-SECRET", is_private=True)
+    services.add_note(bob, circle, body="BOB-CIRCLE-SHARED", is_private=False)
+    detail = reverse("mentorship_detail", args=[circle.pk])
+    for person in (erin, carol):
+        page = client_for(person).get(detail).content.decode()
+        assert "BOB-CIRCLE-SHARED" in page and "BOB-CIRCLE-SECRET" not in page
+        api = client_for(person).get(f"/api/v1/mentorships/{circle.pk}/notes").content.decode()
+        assert "BOB-CIRCLE-SECRET" not in api
+
+
+def test_private_notes_leave_no_trace_in_notifications_or_events(mentorship, bob, carol):
+    from openmentor.notifications.models import Notification, UserEvent
+
+    services.add_note(bob, mentorship, body="NOTE-TRACE-SECRET", is_private=True)
+    for model in (Notification, UserEvent):
+        assert not any("NOTE-TRACE-SECRET" in str(row.__dict__) for row in model.objects.all())
