@@ -467,7 +467,7 @@ def log_session(
         raise Conflict(_("Sessions can be logged while the mentorship is active."))
     try:
         with transaction.atomic():
-            return SessionLog.objects.create(
+            session = SessionLog.objects.create(
                 mentorship=mentorship,
                 held_on=held_on,
                 duration_minutes=duration_minutes,
@@ -478,6 +478,14 @@ def log_session(
             )
     except IntegrityError as error:
         raise Conflict(_("This meeting has already been logged.")) from error
+    _tell_others(
+        mentorship,
+        actor,
+        kind="session",
+        title=_("How was your session on %(date)s? Rate it in a click.") % {"date": held_on},
+        url=reverse("mentorship_detail", args=[mentorship.pk]) + "#sessions",
+    )
+    return session
 
 
 def add_note(

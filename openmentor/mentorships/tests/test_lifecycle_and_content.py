@@ -312,3 +312,11 @@ def test_contact_details_only_when_both_want_to_stay_in_touch(mentorship, bob, c
     services.submit_reflection(carol, mentorship, learned="y", stay_in_touch=True)
     assert "carol@example.org" in client_for(bob).get(detail).content.decode()
     assert "bob@example.org" in client_for(carol).get(detail).content.decode()
+
+
+def test_logging_a_session_asks_the_others_for_a_rating(mentorship, bob, carol):
+    services.log_session(
+        carol, mentorship, held_on=date(2026, 11, 2), duration_minutes=30, kind="chat"
+    )
+    assert bob.notifications.filter(kind="session").count() == 1
+    assert not carol.notifications.filter(kind="session").exists()
