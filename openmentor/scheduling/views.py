@@ -485,6 +485,13 @@ def ice_servers() -> list[dict[str, Any]]:
     return value if isinstance(value, list) else []
 
 
+def ice_transport_policy() -> str:
+    """OPENMENTOR_ICE_TRANSPORT_POLICY=relay sends all media through TURN (hides
+    addresses from the other side); the default 'all' also tries direct paths."""
+    policy = os.environ.get("OPENMENTOR_ICE_TRANSPORT_POLICY", "all")
+    return policy if policy in ("all", "relay") else "all"
+
+
 @login_required
 @require_GET
 def room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -499,6 +506,8 @@ def room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "ice_servers": ice_servers(),
             "audio_only": meeting.kind == "audio",
+            "ice_policy": ice_transport_policy(),
+            "connect_timeout_ms": getattr(settings, "OPENMENTOR_ROOM_CONNECT_TIMEOUT_MS", 15000),
             "conversation_url": _conversation_url(request, meeting),
         },
     )

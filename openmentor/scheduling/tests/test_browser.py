@@ -123,3 +123,49 @@ def test_scheduling_pages_have_no_serious_accessibility_violations(
             assert not serious, (name, [(v["id"], v["nodes"][0]["html"][:120]) for v in serious])
     finally:
         context.close()
+
+
+def test_when_the_call_cannot_connect_the_room_falls_back_to_audio_then_chat(
+    asgi_server: str,
+    page: Any,
+    browser: Any,
+    client_for: Any,
+    mentorship: Any,
+    bob: Any,
+    carol_available: Any,
+    settings: Any,
+    monkeypatch: Any,
+) -> None:
+    from openmentor.scheduling import services
+
+    from .conftest import in_thread, next_weekday
+
+    # Relay-only through a TURN server that does not exist: WebRTC can never connect.
+    monkeypatch.setenv(
+        "OPENMENTOR_ICE_SERVERS",
+        '[{"urls": "turn:127.0.0.1:9", "username": "x", "credential": "y"}]',
+    )
+    monkeypatch.setenv("OPENMENTOR_ICE_TRANSPORT_POLICY", "relay")
+    settings.OPENMENTOR_ROOM_CONNECT_TIMEOUT_MS = 1500
+    meeting = in_thread(
+        lambda: services.book_meeting(
+            bob, mentorship, starts_at=next_weekday(2, 10), duration_minutes=60
+        )
+    )
+    room_url = f"{asgi_server}{reverse('scheduling:room', args=[meeting.pk])}"
+    sign_in(page.context, asgi_server, client_for(bob))
+    page.goto(room_url)
+    carol_context = browser.new_context(locale="en-GB", timezone_id="Asia/Kolkata")
+    try:
+        sign_in(carol_context, asgi_server, client_for(carol_available))
+        carol_page = carol_context.new_page()
+        carol_page.goto(room_url)
+        for person in (page, carol_page):
+            person.wait_for_selector('#room[data-fallback="chat"][data-mode="audio"]')
+        assert "Use the chat below" in page.locator("#room-status").inner_text()
+        # The chat still works, and goes to the mentorship's conversation.
+        page.get_by_label("Message").fill("My connection is bad, let's chat.")
+        page.get_by_role("button", name="Send").click()
+        carol_page.get_by_text("My connection is bad, let's chat.").wait_for()
+    finally:
+        carol_context.close()

@@ -21,7 +21,8 @@
   var localStream = null;
   var screenTrack = null;
   var audioOnly = room.dataset.audioOnly === "true";
-  var CONNECT_TIMEOUT_MS = 15000;
+  var CONNECT_TIMEOUT_MS = parseInt(room.dataset.connectTimeoutMs, 10) || 15000;
+  var icePolicy = room.dataset.icePolicy === "relay" ? "relay" : "all";
 
   function say(text) { statusEl.textContent = text; }
 
@@ -99,7 +100,7 @@
   }
 
   function createPeer(id, name, initiator) {
-    var pc = new RTCPeerConnection({ iceServers: iceServers });
+    var pc = new RTCPeerConnection({ iceServers: iceServers, iceTransportPolicy: icePolicy });
     var peer = { pc: pc, initiator: initiator, name: name, attempts: 0, audioOnlyRemote: false };
     peers[id] = peer;
     if (initiator) {
