@@ -90,7 +90,11 @@ def suggestions(user: User, goal_text: str, *, limit: int = 5) -> list[Resource]
     if not goal_text.strip():
         return []
     done = done_ids(user)
-    candidates = [r for r in visible_resources(user) if r.pk not in done]
+    candidates = [
+        r
+        for r in visible_resources(user).only("id", "title", "kind", "program", "search_text")
+        if r.pk not in done
+    ]
     lexical = bm25_scores(goal_text, [r.search_text for r in candidates], normalised=True)
     ranked = [(s, r) for s, r in zip(lexical, candidates, strict=True) if s > 0]
     ranked.sort(key=lambda pair: -pair[0])
