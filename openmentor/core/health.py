@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 from huey.contrib.djhuey import HUEY
+
+CHECK_TIMEOUT_S = 3.0
 
 
 def check_database() -> tuple[bool, str]:
@@ -28,20 +32,35 @@ def check_queue() -> tuple[bool, str]:
     return True, f"{type(HUEY).__name__}, {pending} pending"
 
 
+async def _channel_layer_round_trip(layer: Any) -> bool:
+    channel = await layer.new_channel()
+    token = uuid.uuid4().hex
+    receiver = asyncio.ensure_future(layer.receive(channel))
+    try:
+        # A pub/sub layer drops what is sent before the receiver has subscribed, so send
+        # again until the message comes back (or the caller's time limit ends it).
+        while True:
+            await layer.send(channel, {"type": "health.ping", "token": token})
+            done, _pending = await asyncio.wait({receiver}, timeout=0.1)
+            if done:
+                return bool(receiver.result().get("token") == token)
+    finally:
+        receiver.cancel()
+
+
 def check_channel_layer() -> tuple[bool, str]:
     layer = get_channel_layer()
     if layer is None:
         return False, "not configured"
+
+    async def bounded() -> bool:
+        return await asyncio.wait_for(_channel_layer_round_trip(layer), timeout=CHECK_TIMEOUT_S)
+
     try:
-        channel = async_to_sync(layer.new_channel)()
-        token = uuid.uuid4().hex
-        async_to_sync(layer.send)(channel, {"type": "health.ping", "token": token})
-        message = async_to_sync(layer.receive)(channel)
+        ok = async_to_sync(bounded)()
     except Exception as exc:
         return False, type(exc).__name__
-    if message.get("token") != token:
-        return False, "echo mismatch"
-    return True, type(layer).__name__
+    return (True, type(layer).__name__) if ok else (False, "echo mismatch")
 
 
 def run_checks() -> dict[str, dict[str, object]]:

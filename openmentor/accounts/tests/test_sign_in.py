@@ -127,3 +127,18 @@ def test_someone_else_cannot_revoke_my_token(bob: Any, charlie: Any, client_for)
     assert token.is_active
     empty = client_for(bob).post("/settings/tokens/", {"name": ""})
     assert empty.status_code == 400
+
+
+def test_password_reset_by_email_link(bob: Any) -> None:
+    client = Client()
+    client.post("/accounts/password/reset/", {"email": bob.email})
+    link = re.search(r"http://\S+/accounts/password/reset/key/\S+", mail.outbox[-1].body)
+    assert link is not None
+    form_page = client.get(link.group(0).split("testserver", 1)[-1], follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(0),
+        {"password1": "a brand new long passphrase", "password2": "a brand new long passphrase"},
+    )
+    assert response.status_code == 302
+    bob.refresh_from_db()
+    assert bob.check_password("a brand new long passphrase")

@@ -1,0 +1,79 @@
+"""The session-authenticated WebSocket endpoint, and the Redis-backed configuration."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+from openmentor.core.tests.test_settings_and_demo import run_manage
+
+
+def session_headers(client: Client) -> list[tuple[bytes, bytes]]:
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_anonymous_sockets_are_closed() -> None:
+    communicator = WebsocketCommunicator(
+        application, "/ws/events/", headers=[(b"origin", b"http://localhost")]
+    )
+    connected, code = await communicator.connect()
+    assert not connected
+    assert code == 4401
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_signed_in_socket_receives_its_own_events_only(bob: Any, carol: Any) -> None:
+    from asgiref.sync import sync_to_async
+
+    from openmentor.notifications.services import publish_event
+
+    client = Client()
+    await sync_to_async(client.force_login)(bob)
+    communicator = WebsocketCommunicator(
+        application, "/ws/events/", headers=session_headers(client)
+    )
+    connected, _code = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "hello"
+
+    await sync_to_async(publish_event)([carol.pk], type="demo", payload={"for": "carol"})
+    await sync_to_async(publish_event)([bob.pk], type="demo", payload={"for": "bob"})
+    event = await communicator.receive_json_from(timeout=5)
+    assert event["payload"] == {"for": "bob"}
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+@pytest.mark.redis
+def test_with_redis_url_the_queue_layer_and_cache_use_redis(redis_url: str, tmp_path: Any) -> None:
+    script = (
+        "import json; from openmentor.core.health import run_checks; "
+        "from django.core.cache import cache; cache.set('k', 'v'); "
+        "print(json.dumps({'checks': run_checks(), 'cache': cache.get('k')}))"
+    )
+    result = run_manage(
+        "shell",
+        "-c",
+        script,
+        REDIS_URL=redis_url,
+        OPENMENTOR_VAR_DIR=str(tmp_path),
+        HUEY_NAME="om-test",
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    checks = report["checks"]
+    assert checks["channel_layer"] == {"ok": True, "detail": "RedisPubSubChannelLayer"}
+    assert checks["queue"]["ok"] and checks["queue"]["detail"].startswith("RedisHuey")
+    assert report["cache"] == "v"
