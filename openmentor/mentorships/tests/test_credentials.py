@@ -146,3 +146,12 @@ def test_did_key_round_trip():
     assert (
         signing.public_key_from_multibase(multibase).public_bytes_raw() == public.public_bytes_raw()
     )
+
+
+def test_peers_earn_both_completion_and_service(other_program, bob, erin):
+    peers = services.create_mentorship(other_program, peers=[bob, erin])
+    services.change_status(bob, peers, "completed")
+    services.submit_reflection(erin, peers, learned="Co-mentoring works")
+    kinds = sorted(erin.credentials.values_list("kind", flat=True))
+    assert kinds == ["completion", "service"]
+    assert all(credentials.verify(c.document).valid for c in erin.credentials.all())
