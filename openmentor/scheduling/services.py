@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed
-from openmentor.mentorships.models import Mentorship, ParticipantRole
+from openmentor.mentorships.models import Mentorship, MentorshipStatus, ParticipantRole
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Cadence, Delivery
 
@@ -336,6 +336,8 @@ def _create_meeting(
 def _require_participant(actor: User, mentorship: Mentorship) -> None:
     if not selectors.is_participant(actor, mentorship):
         raise NotAllowed(_("Only the people in this mentorship can schedule its meetings."))
+    if mentorship.status in (MentorshipStatus.COMPLETED, MentorshipStatus.ENDED):
+        raise Conflict(_("This mentorship has closed; no new meetings can be booked."))
 
 
 def book_meeting(

@@ -131,6 +131,16 @@ def test_outsiders_cannot_book_or_change_meetings(
             services.update_agenda_and_notes(stranger, meeting, agenda="x", notes="y")
 
 
+def test_no_new_meetings_once_the_mentorship_has_closed(
+    mentorship: Any, bob: Any, carol_available: Any
+) -> None:
+    mentorship.status = "completed"
+    mentorship.save()
+    with pytest.raises(Conflict, match="closed"):
+        book(bob, mentorship, next_weekday(2, 10))
+    assert not Meeting.objects.exists()
+
+
 def test_weekly_limit_is_enforced(mentorship: Any, bob: Any, carol_available: Any) -> None:
     services.update_preferences(carol_available, max_sessions_per_week=1, reminder_minutes=[60])
     monday = next_weekday(0, 6)
