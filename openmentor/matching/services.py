@@ -78,7 +78,7 @@ def _lock_capacity(program: Program, givers: Sequence[User], needed: int = 1) ->
     """
     roles = selectors.giver_roles(program)
     locked = list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .filter(
             program=program,
             user__in=givers,
@@ -158,7 +158,7 @@ def rerun_round(user: User, round: MatchingRound) -> MatchingRound:
     _require_coordinator(user, round.program)
     try:
         with transaction.atomic():
-            current = MatchingRound.objects.select_for_update().get(pk=round.pk)
+            current = MatchingRound.objects.select_for_update(of=("self",)).get(pk=round.pk)
             if current.is_active:
                 raise Conflict(_("This round is still running."))
             current.status = RoundStatus.QUEUED
@@ -352,7 +352,7 @@ def swap_mentors(user: User, round: MatchingRound, first_id: int, second_id: int
         raise ValidationFailed(_("Choose two different pairs to swap."))
     found = {
         p.pk: p
-        for p in Proposal.objects.select_for_update().filter(
+        for p in Proposal.objects.select_for_update(of=("self",)).filter(
             round=round, pk__in=[first_id, second_id]
         )
     }
@@ -466,7 +466,7 @@ def publish_round(user: User, round: MatchingRound) -> dict[str, int]:
         try:
             with transaction.atomic():
                 proposals = list(
-                    Proposal.objects.select_for_update()
+                    Proposal.objects.select_for_update(of=("self",))
                     .select_related("mentor", "mentee", "round__program")
                     .filter(
                         pk__in=unit,
@@ -543,7 +543,9 @@ def respond_to_proposal(user: User, proposal_id: int, *, accept: bool) -> Propos
     )
     locked = {
         p.pk: p
-        for p in unit.select_for_update().select_related("mentor", "mentee", "round__program")
+        for p in unit.select_for_update(of=("self",)).select_related(
+            "mentor", "mentee", "round__program"
+        )
     }
     proposal = locked.get(proposal_id, proposal)
     side = "mentor_consent" if user.pk == proposal.mentor_id else "mentee_consent"
@@ -611,6 +613,8 @@ def create_request(
         raise NotAllowed(_("You cannot ask this mentor."))
     if adapter.open_load(program, [mentor_id]).get(mentor_id, 0) >= giver.effective_capacity:
         raise Conflict(_("This mentor has no room right now."), code="capacity_full")
+    if _one_mentor_each(program) and _has_open_mentor(program, user):
+        raise Conflict(_("You already have a mentor in this program."), code="already_matched")
     settings_ = adapter.settings_for(program)
     if selectors.pending_count(user, program) >= settings_.max_pending_requests:
         raise Conflict(
@@ -649,6 +653,20 @@ def create_request(
     return created, True
 
 
+def _one_mentor_each(program: Program) -> bool:
+    """One-to-one hierarchical programs: a mentee has one mentor at a time."""
+    return not program.is_peer and program.group_format == "one_to_one"
+
+
+def _has_open_mentor(program: Program, mentee: User) -> bool:
+    return MentorshipParticipant.objects.filter(
+        mentorship__program=program,
+        mentorship__status__in=OPEN_STATUSES,
+        user=mentee,
+        role="mentee",
+    ).exists()
+
+
 def _request_facts(
     program: Program, user: User, mentor_id: int
 ) -> tuple[bool, float, tuple[dict[str, Any], ...]] | None:
@@ -662,7 +680,7 @@ def _request_facts(
 
 def _pending_for_update(request_id: int) -> MentorRequest:
     found = (
-        MentorRequest.objects.select_for_update()
+        MentorRequest.objects.select_for_update(of=("self",))
         .select_related("program", "mentee", "mentor")
         .filter(pk=request_id)
         .first()
@@ -683,15 +701,37 @@ def _still_pending(found: MentorRequest) -> None:
 
 @transaction.atomic
 def accept_request(user: User, request_id: int, message: str = "") -> MentorRequest:
-    found = _pending_for_update(request_id)
-    if found.mentor_id != user.pk:
+    """The mentor says yes: the mentorship starts, within the mentor's capacity.
+
+    Lock order, the same in every transaction so none waits on another in a cycle: the
+    mentee's membership (one-to-one programs), the request, then the capacity holders'
+    memberships. The mentee's other requests are closed last, while the first lock is held.
+    """
+    peek = MentorRequest.objects.select_related("program").filter(pk=request_id).first()
+    if peek is None or peek.mentor_id != user.pk:
         raise NotFound(_("Not found."))
+    program = peek.program
+    one_mentor = _one_mentor_each(program)
+    if one_mentor:
+        list(
+            Membership.objects.select_for_update(of=("self",)).filter(
+                program=program, user_id=peek.mentee_id, role__in=selectors.seeker_roles(program)
+            )
+        )
+    found = _pending_for_update(request_id)
     _still_pending(found)
-    found.mentorship = _create_pair(found.program, found.mentor, found.mentee, origin="request")
+    if one_mentor and _has_open_mentor(program, found.mentee):
+        raise Conflict(_("%(name)s already has a mentor.") % {"name": found.mentee})
+    found.mentorship = _create_pair(program, found.mentor, found.mentee, origin="request")
     found.status = RequestStatus.ACCEPTED
     found.decided_at = timezone.now()
     found.response_message = message.strip()[:2000]
     found.save()
+    if one_mentor:
+        # One mentor each: the mentee's other open requests in this program are closed.
+        MentorRequest.objects.filter(
+            program=program, mentee=found.mentee, status=RequestStatus.PENDING
+        ).update(status=RequestStatus.WITHDRAWN, decided_at=found.decided_at)
     with translation.override(found.mentee.language):
         _tell(
             found.mentee,

@@ -93,3 +93,26 @@ def test_fifty_concurrent_retries_of_one_request_make_one_request(
 
     assert outcomes.count("ok") == N
     assert MentorRequest.objects.filter(mentee=bob).count() == 1
+
+
+def test_mentors_accepting_the_same_mentee_at_once_give_them_one_mentor(
+    program: Any, bob: Any
+) -> None:
+    requests = []
+    for i in range(10):
+        mentor = make_person(f"mentor{i}@example.org", f"Mentor {i}", time_zone="UTC")
+        add_member(program, mentor, "mentor")
+        requests.append(
+            MentorRequest.objects.create(
+                program=program,
+                mentee=bob,
+                mentor=mentor,
+                idempotency_key=f"bob-asks-{i:03d}",
+                expires_at=timezone.now() + timedelta(days=7),
+            )
+        )
+
+    outcomes = race(lambda i: services.accept_request(requests[i].mentor, requests[i].pk), n=10)
+
+    assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 9
+    assert MentorshipParticipant.objects.filter(user=bob, role="mentee").count() == 1

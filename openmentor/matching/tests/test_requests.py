@@ -180,3 +180,18 @@ def test_default_availability_follows_daylight_saving(matching_program: Any) -> 
     assert adapter.default_availability("Europe/London", summer)[0] == 7  # 08:00 BST
     assert adapter.default_availability("Europe/London", winter)[0] == 8  # 08:00 GMT
     assert len(adapter.default_availability("Asia/Kathmandu", winter)) == 65
+
+
+def test_in_a_one_to_one_program_the_first_acceptance_closes_the_other_requests(
+    matching_program: Any, bob: Any, carol: Any
+) -> None:
+    frank = matching_program.frank
+    to_carol, _ = ask(bob, matching_program, carol)
+    to_frank, _ = ask(bob, matching_program, frank, key="b" * 16)
+    services.accept_request(frank, to_frank.pk)
+    to_carol.refresh_from_db()
+    assert to_carol.status == RequestStatus.WITHDRAWN
+    with pytest.raises(Conflict) as error:
+        ask(bob, matching_program, carol, key="c" * 16)
+    assert error.value.code == "already_matched"
+    assert Mentorship.objects.filter(participants__user=bob).count() == 1
