@@ -7,8 +7,11 @@ so credentials stay verifiable across restarts."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import tempfile
 from functools import cache
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -44,14 +47,27 @@ def signing_key() -> Ed25519PrivateKey:
         )
     key_file = settings.VAR_DIR / KEY_FILE_NAME
     if not key_file.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        key_file.write_bytes(pem)
-        key_file.chmod(0o600)
+        _create_key_file(key_file)
     return _parse(key_file.read_text())
+
+
+def _create_key_file(key_file: Path) -> None:
+    """Write a new key to a private temporary file, then link it into place: the link
+    fails if another process got there first, so every process ends up with one key."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    descriptor, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".signing-")
+    try:
+        os.write(descriptor, pem)
+        os.close(descriptor)
+        os.chmod(temporary, 0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, key_file)
+    finally:
+        os.unlink(temporary)
 
 
 def base58btc(data: bytes) -> str:

@@ -155,3 +155,30 @@ def test_peers_earn_both_completion_and_service(other_program, bob, erin):
     kinds = sorted(erin.credentials.values_list("kind", flat=True))
     assert kinds == ["completion", "service"]
     assert all(credentials.verify(c.document).valid for c in erin.credentials.all())
+
+
+def test_embedded_key_is_generated_once_and_kept(tmp_path, settings, monkeypatch):
+    monkeypatch.delenv("OPENMENTOR_SIGNING_KEY", raising=False)
+    settings.VAR_DIR = tmp_path
+    signing.signing_key.cache_clear()
+    try:
+        first = signing.signing_key().public_key().public_bytes_raw()
+        key_file = tmp_path / signing.KEY_FILE_NAME
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        signing.signing_key.cache_clear()
+        assert signing.signing_key().public_key().public_bytes_raw() == first
+    finally:
+        signing.signing_key.cache_clear()
+
+
+def test_production_requires_the_key_from_the_environment(settings, monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.delenv("OPENMENTOR_SIGNING_KEY", raising=False)
+    settings.PRODUCTION = True
+    signing.signing_key.cache_clear()
+    try:
+        with pytest.raises(ImproperlyConfigured):
+            signing.signing_key()
+    finally:
+        signing.signing_key.cache_clear()
