@@ -440,6 +440,8 @@ def _create_for(program: Program, proposals: list[Proposal]) -> Mentorship:
     """One mentorship for a pair, or for a mentor's whole circle."""
     if len(proposals) == 1:
         only = proposals[0]
+        if _one_mentor_each(program):
+            _claim_mentee(program, only.mentee)
         return _create_pair(program, only.mentor, only.mentee, origin="round")
     mentor = proposals[0].mentor
     _lock_capacity(program, [mentor], needed=len(proposals))
@@ -656,6 +658,17 @@ def create_request(
 def _one_mentor_each(program: Program) -> bool:
     """One-to-one hierarchical programs: a mentee has one mentor at a time."""
     return not program.is_peer and program.group_format == "one_to_one"
+
+
+def _claim_mentee(program: Program, mentee: User) -> None:
+    """Lock the mentee's membership and fail if they found a mentor meanwhile."""
+    list(
+        Membership.objects.select_for_update(of=("self",)).filter(
+            program=program, user=mentee, role__in=selectors.seeker_roles(program)
+        )
+    )
+    if _has_open_mentor(program, mentee):
+        raise Conflict(_("%(name)s already has a mentor.") % {"name": mentee})
 
 
 def _has_open_mentor(program: Program, mentee: User) -> bool:

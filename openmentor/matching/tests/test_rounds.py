@@ -298,3 +298,15 @@ def test_a_hand_made_pair_cannot_grow_a_circle_past_the_programs_limit(
     add_member(circle_program, newcomer, "mentee")
     with pytest.raises(Conflict, match="circle"):
         services.manual_pair(alice, done, newcomer.pk, mentor_id)
+
+
+def test_publishing_skips_a_mentee_who_found_a_mentor_meanwhile(
+    done: MatchingRound, alice: Any, bob: Any, carol: Any, matching_program: Any
+) -> None:
+    from openmentor.mentorships.services import create_mentorship
+
+    create_mentorship(matching_program, mentors=[matching_program.frank], mentees=[bob])
+    counts = services.publish_round(alice, done)
+    assert counts == {"published": 1, "skipped": 1}
+    assert done.proposals.get(mentee=bob).status in ("proposed", "locked")
+    assert Mentorship.objects.filter(participants__user=bob).count() == 1
