@@ -200,7 +200,9 @@ def _weekday_labels() -> list[str]:
 @require_GET
 def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = _mentorship(request, pk)
-    form = FindTimeForm(request.GET or None, initial={"days": 7, "duration": 60})
+    # Missing fields take their defaults, so a bare link or a partial query still works.
+    data = {"days": "7", "duration": "60", **request.GET.dict()} if request.GET else None
+    form = FindTimeForm(data, initial={"days": 7, "duration": 60})
     days, duration, start_day = 7, 60, timezone.localdate() + timedelta(days=1)
     status = 200
     if form.is_bound:
@@ -219,7 +221,10 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     end = end.astimezone(UTC)
     parts = selectors.participants(mentorship)
     people = [selectors.person(p.user, start, end) for p in parts]
-    found = slots.find_slots(people, start, end, duration=timedelta(minutes=duration), limit=40)
+    ranked = slots.find_slots(
+        people, start, end, duration=timedelta(minutes=duration), step=timedelta(minutes=30)
+    )
+    found = _varied(ranked, per_day=3, limit=30)
     users = [p.user for p in parts]
     rows = [
         {
@@ -253,6 +258,21 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _varied(ranked: list[slots.Slot], *, per_day: int, limit: int) -> list[slots.Slot]:
+    """The fairest slots, at most ``per_day`` on each of the viewer's days, so the list
+    offers real choices rather than the same hour every quarter."""
+    chosen: list[slots.Slot] = []
+    per: dict[object, int] = {}
+    for slot in ranked:
+        day = timezone.localtime(slot.starts_at).date()
+        if per.get(day, 0) < per_day:
+            per[day] = per.get(day, 0) + 1
+            chosen.append(slot)
+            if len(chosen) == limit:
+                break
+    return chosen
 
 
 def _parse_utc(value: str) -> datetime | None:

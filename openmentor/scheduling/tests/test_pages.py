@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -122,6 +123,12 @@ def test_find_a_time_lists_slots_with_local_times_and_books_them(
     assert "<svg" in body and "Asia/Kolkata" in body and "America/Sao_Paulo" in body
     rows = response.context["rows"]
     assert rows
+    # At most three choices per day, on the half hour.
+    days = [r["slot"].starts_at.astimezone(ZoneInfo("America/Sao_Paulo")).date() for r in rows]
+    assert max(days.count(day) for day in days) <= 3
+    assert {r["slot"].starts_at.minute for r in rows} <= {0, 30}
+    partial = client.get(reverse("scheduling:find_time", args=[mentorship.pk]), {"days": "2"})
+    assert partial.status_code == 200 and not partial.context["form"].errors
     slot = rows[0]["slot"]
     book_page = client.get(rows[0]["book_url"])
     assert book_page.status_code == 200
