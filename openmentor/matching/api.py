@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from openmentor.core.errors import NotAllowed
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import can_view_program, is_coordinator
 
@@ -127,21 +128,21 @@ class RespondIn(Schema):
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _program(request: HttpRequest, slug: str) -> Program:
+def _program(request: AuthenticatedRequest, slug: str) -> Program:
     program = get_object_or_404(Program, slug=slug)
     if not can_view_program(request.user, program):
         raise Http404
     return program
 
 
-def _coordinated(request: HttpRequest, slug: str) -> Program:
+def _coordinated(request: AuthenticatedRequest, slug: str) -> Program:
     program = _program(request, slug)
     if not is_coordinator(request.user, program):
         raise NotAllowed(_("Only the program's coordinators can do that."))
     return program
 
 
-def _round(request: HttpRequest, round_id: int) -> MatchingRound:
+def _round(request: AuthenticatedRequest, round_id: int) -> MatchingRound:
     return selectors.coordinated_round(request.user, round_id)
 
 
@@ -149,7 +150,7 @@ def _round(request: HttpRequest, round_id: int) -> MatchingRound:
 
 
 @router.get("/programs/{slug}/matching/rounds", response=list[RoundOut], summary="Rounds")
-def list_rounds(request: HttpRequest, slug: str) -> Any:
+def list_rounds(request: AuthenticatedRequest, slug: str) -> Any:
     return list(selectors.rounds_of(_coordinated(request, slug))[:100])
 
 
@@ -158,12 +159,12 @@ def list_rounds(request: HttpRequest, slug: str) -> Any:
     response={202: RoundOut},
     summary="Start a matching round (runs in the background)",
 )
-def create_round(request: HttpRequest, slug: str) -> Any:
+def create_round(request: AuthenticatedRequest, slug: str) -> Any:
     return Status(202, services.start_round(request.user, _coordinated(request, slug)))
 
 
 @router.get("/matching/rounds/{round_id}", response=RoundOut, summary="Round status")
-def get_round(request: HttpRequest, round_id: int) -> MatchingRound:
+def get_round(request: AuthenticatedRequest, round_id: int) -> MatchingRound:
     return _round(request, round_id)
 
 
@@ -172,7 +173,7 @@ def get_round(request: HttpRequest, round_id: int) -> MatchingRound:
     response={202: RoundOut},
     summary="Re-run for everyone not in a locked or published pair",
 )
-def rerun_round(request: HttpRequest, round_id: int) -> Any:
+def rerun_round(request: AuthenticatedRequest, round_id: int) -> Any:
     return Status(202, services.rerun_round(request.user, _round(request, round_id)))
 
 
@@ -180,7 +181,7 @@ def rerun_round(request: HttpRequest, round_id: int) -> Any:
     "/matching/rounds/{round_id}/proposals", response=list[ProposalOut], summary="Proposals"
 )
 def list_proposals(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     round_id: int,
     status: str = "",
     q: str = "",
@@ -194,21 +195,21 @@ def list_proposals(
 
 
 @router.post("/matching/proposals/{proposal_id}/lock", response=ProposalOut)
-def lock_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+def lock_proposal(request: AuthenticatedRequest, proposal_id: int) -> Proposal:
     return services.lock_proposal(
         request.user, selectors.coordinated_proposal(request.user, proposal_id)
     )
 
 
 @router.post("/matching/proposals/{proposal_id}/unlock", response=ProposalOut)
-def unlock_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+def unlock_proposal(request: AuthenticatedRequest, proposal_id: int) -> Proposal:
     return services.lock_proposal(
         request.user, selectors.coordinated_proposal(request.user, proposal_id), locked=False
     )
 
 
 @router.post("/matching/proposals/{proposal_id}/reject", response=ProposalOut)
-def reject_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
+def reject_proposal(request: AuthenticatedRequest, proposal_id: int) -> Proposal:
     return services.reject_proposal(
         request.user, selectors.coordinated_proposal(request.user, proposal_id)
     )
@@ -219,7 +220,7 @@ def reject_proposal(request: HttpRequest, proposal_id: int) -> Proposal:
     response=list[ProposalOut],
     summary="Exchange the mentors of two proposals",
 )
-def swap(request: HttpRequest, round_id: int, payload: SwapIn) -> Any:
+def swap(request: AuthenticatedRequest, round_id: int, payload: SwapIn) -> Any:
     return services.swap_mentors(
         request.user, _round(request, round_id), payload.first, payload.second
     )
@@ -230,7 +231,7 @@ def swap(request: HttpRequest, round_id: int, payload: SwapIn) -> Any:
     response={201: ProposalOut},
     summary="Pair two people by hand (locked)",
 )
-def manual_pair(request: HttpRequest, round_id: int, payload: PairIn) -> Any:
+def manual_pair(request: AuthenticatedRequest, round_id: int, payload: PairIn) -> Any:
     return Status(
         201,
         services.manual_pair(
@@ -240,7 +241,7 @@ def manual_pair(request: HttpRequest, round_id: int, payload: PairIn) -> Any:
 
 
 @router.post("/matching/rounds/{round_id}/publish", response=PublishOut)
-def publish(request: HttpRequest, round_id: int) -> Any:
+def publish(request: AuthenticatedRequest, round_id: int) -> Any:
     return services.publish_round(request.user, _round(request, round_id))
 
 
@@ -272,7 +273,7 @@ class FairnessOut(Schema):
     response=FairnessOut,
     summary="Match rate by country, language and time-zone region; mentor load",
 )
-def fairness(request: HttpRequest, round_id: int) -> Any:
+def fairness(request: AuthenticatedRequest, round_id: int) -> Any:
     return selectors.fairness(_round(request, round_id))
 
 
@@ -281,7 +282,7 @@ def fairness(request: HttpRequest, round_id: int) -> Any:
     response=ProposalOut,
     summary="Accept or decline a published proposal (participants, when consent is asked)",
 )
-def respond(request: HttpRequest, proposal_id: int, payload: RespondIn) -> Proposal:
+def respond(request: AuthenticatedRequest, proposal_id: int, payload: RespondIn) -> Proposal:
     return services.respond_to_proposal(request.user, proposal_id, accept=payload.accept)
 
 
@@ -293,7 +294,7 @@ def respond(request: HttpRequest, proposal_id: int, payload: RespondIn) -> Propo
     response=list[RecommendationOut],
     summary="Ranked mentors (or peers) for me, with explanations",
 )
-def recommendations(request: HttpRequest, slug: str, k: int = 10) -> Any:
+def recommendations(request: AuthenticatedRequest, slug: str, k: int = 10) -> Any:
     program = _program(request, slug)
     if selectors.active_membership(request.user, program, selectors.seeker_roles(program)) is None:
         raise NotAllowed(_("Only active mentees of this program get recommendations."))
@@ -317,7 +318,7 @@ def recommendations(request: HttpRequest, slug: str, k: int = 10) -> Any:
     response={201: RequestOut, 200: RequestOut},
     summary="Ask a mentor; a retry with the same idempotency_key returns the first request",
 )
-def create_request(request: HttpRequest, slug: str, payload: RequestIn) -> Any:
+def create_request(request: AuthenticatedRequest, slug: str, payload: RequestIn) -> Any:
     made, created = services.create_request(
         request.user,
         _program(request, slug),
@@ -329,7 +330,7 @@ def create_request(request: HttpRequest, slug: str, payload: RequestIn) -> Any:
 
 
 @router.get("/matching/requests", response=list[RequestOut], summary="Requests I sent or received")
-def my_requests(request: HttpRequest, role: str = "sent") -> Any:
+def my_requests(request: AuthenticatedRequest, role: str = "sent") -> Any:
     qs = (
         selectors.requests_received(request.user)
         if role == "received"
@@ -339,20 +340,24 @@ def my_requests(request: HttpRequest, role: str = "sent") -> Any:
 
 
 @router.get("/matching/requests/{request_id}", response=RequestOut)
-def get_request(request: HttpRequest, request_id: int) -> MentorRequest:
+def get_request(request: AuthenticatedRequest, request_id: int) -> MentorRequest:
     return selectors.visible_request(request.user, request_id)
 
 
 @router.post("/matching/requests/{request_id}/accept", response=RequestOut)
-def accept_request(request: HttpRequest, request_id: int, payload: AnswerIn) -> MentorRequest:
+def accept_request(
+    request: AuthenticatedRequest, request_id: int, payload: AnswerIn
+) -> MentorRequest:
     return services.accept_request(request.user, request_id, payload.message)
 
 
 @router.post("/matching/requests/{request_id}/decline", response=RequestOut)
-def decline_request(request: HttpRequest, request_id: int, payload: AnswerIn) -> MentorRequest:
+def decline_request(
+    request: AuthenticatedRequest, request_id: int, payload: AnswerIn
+) -> MentorRequest:
     return services.decline_request(request.user, request_id, payload.message)
 
 
 @router.post("/matching/requests/{request_id}/withdraw", response=RequestOut)
-def withdraw_request(request: HttpRequest, request_id: int) -> MentorRequest:
+def withdraw_request(request: AuthenticatedRequest, request_id: int) -> MentorRequest:
     return services.withdraw_request(request.user, request_id)

@@ -8,13 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.programs.models import Membership, MembershipStatus, Program
 from openmentor.programs.selectors import can_view_program
 from openmentor.programs.views import coordinator_view
@@ -24,7 +25,7 @@ from .forms import MAX_ID, AnswerForm, ManualPairForm, RequestForm, ReviewFilter
 from .models import MatchingRound, Proposal, ProposalStatus
 
 
-def _round(request: HttpRequest, program: Program, round_id: int) -> MatchingRound:
+def _round(request: AuthenticatedRequest, program: Program, round_id: int) -> MatchingRound:
     try:
         return selectors.coordinated_round(request.user, round_id, program)
     except NotAllowed as error:
@@ -34,7 +35,7 @@ def _round(request: HttpRequest, program: Program, round_id: int) -> MatchingRou
 
 
 @coordinator_view
-def console(request: HttpRequest, program: Program) -> HttpResponse:
+def console(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     current = adapter.settings_for(program)
     form = SettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
@@ -61,7 +62,7 @@ def console(request: HttpRequest, program: Program) -> HttpResponse:
 
 @coordinator_view
 @require_POST
-def round_start(request: HttpRequest, program: Program) -> HttpResponse:
+def round_start(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     try:
         new = services.start_round(request.user, program)
     except DomainError as error:
@@ -71,7 +72,9 @@ def round_start(request: HttpRequest, program: Program) -> HttpResponse:
     return redirect("matching_round", slug=program.slug, round_id=new.pk)
 
 
-def _review_context(request: HttpRequest, program: Program, found: MatchingRound) -> dict[str, Any]:
+def _review_context(
+    request: AuthenticatedRequest, program: Program, found: MatchingRound
+) -> dict[str, Any]:
     filters = ReviewFilterForm(request.GET or None)
     status, query, min_score = "", "", None
     if filters.is_valid():
@@ -114,13 +117,13 @@ def _people(program: Program, roles: list[str]) -> list[tuple[int, str]]:
 
 
 @coordinator_view
-def round_detail(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_detail(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     return render(request, "matching/round.html", _review_context(request, program, found))
 
 
 @coordinator_view
-def round_progress(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_progress(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     response = render(request, "matching/_progress.html", {"program": program, "round": found})
     if getattr(request, "htmx", False) and not found.is_active:
@@ -130,7 +133,7 @@ def round_progress(request: HttpRequest, program: Program, round_id: int) -> Htt
 
 
 @coordinator_view
-def round_fairness(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_fairness(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     return render(
         request,
@@ -150,7 +153,7 @@ def _back(program: Program, found: MatchingRound) -> HttpResponse:
 
 @coordinator_view
 @require_POST
-def round_rerun(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_rerun(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     try:
         services.rerun_round(request.user, found)
@@ -163,7 +166,7 @@ def round_rerun(request: HttpRequest, program: Program, round_id: int) -> HttpRe
 
 @coordinator_view
 @require_POST
-def round_publish(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_publish(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     try:
         counts = services.publish_round(request.user, found)
@@ -182,7 +185,7 @@ def round_publish(request: HttpRequest, program: Program, round_id: int) -> Http
 
 @coordinator_view
 @require_POST
-def round_swap(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_swap(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     try:
         first, second = int(request.POST["first"]), int(request.POST["second"])
@@ -200,7 +203,7 @@ def round_swap(request: HttpRequest, program: Program, round_id: int) -> HttpRes
 
 @coordinator_view
 @require_POST
-def round_pair(request: HttpRequest, program: Program, round_id: int) -> HttpResponse:
+def round_pair(request: AuthenticatedRequest, program: Program, round_id: int) -> HttpResponse:
     found = _round(request, program, round_id)
     form = ManualPairForm(
         request.POST,
@@ -227,7 +230,7 @@ PROPOSAL_ACTIONS = {"lock", "unlock", "reject"}
 @coordinator_view
 @require_POST
 def proposal_action(
-    request: HttpRequest, program: Program, round_id: int, proposal_id: int, action: str
+    request: AuthenticatedRequest, program: Program, round_id: int, proposal_id: int, action: str
 ) -> HttpResponse:
     found = _round(request, program, round_id)
     proposal = get_object_or_404(Proposal, pk=proposal_id, round=found)
@@ -248,7 +251,7 @@ def proposal_action(
 # -- participants ------------------------------------------------------------------------------
 
 
-def _member_program(request: HttpRequest, slug: str) -> Program:
+def _member_program(request: AuthenticatedRequest, slug: str) -> Program:
     program = get_object_or_404(Program, slug=slug)
     if not can_view_program(request.user, program):
         raise Http404
@@ -260,7 +263,7 @@ def _member_program(request: HttpRequest, slug: str) -> Program:
 
 
 @login_required
-def my_matching(request: HttpRequest, slug: str) -> HttpResponse:
+def my_matching(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Find a mentor (ranked, explained), my requests, requests to me, proposals to answer."""
     program = _member_program(request, slug)
     is_seeker = selectors.active_membership(request.user, program, selectors.seeker_roles(program))
@@ -295,7 +298,7 @@ def my_matching(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_create(request: HttpRequest, slug: str) -> HttpResponse:
+def request_create(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = _member_program(request, slug)
     form = RequestForm(request.POST)
     if not form.is_valid():
@@ -332,7 +335,7 @@ REQUEST_ACTIONS = {
 
 @login_required
 @require_POST
-def request_action(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+def request_action(request: AuthenticatedRequest, request_id: int, action: str) -> HttpResponse:
     try:
         found = selectors.visible_request(request.user, request_id)
     except NotFound as error:
@@ -364,7 +367,7 @@ def request_action(request: HttpRequest, request_id: int, action: str) -> HttpRe
 
 @login_required
 @require_POST
-def proposal_respond(request: HttpRequest, proposal_id: int) -> HttpResponse:
+def proposal_respond(request: AuthenticatedRequest, proposal_id: int) -> HttpResponse:
     accept = request.POST.get("answer") == "accept"
     if request.POST.get("answer") not in ("accept", "decline"):
         messages.error(request, _("Choose accept or decline."))
