@@ -310,3 +310,34 @@ def test_publishing_skips_a_mentee_who_found_a_mentor_meanwhile(
     assert counts == {"published": 1, "skipped": 1}
     assert done.proposals.get(mentee=bob).status in ("proposed", "locked")
     assert Mentorship.objects.filter(participants__user=bob).count() == 1
+
+
+def test_a_failed_round_says_so_and_can_be_run_again(
+    matching_program: Any,
+    alice: Any,
+    client_for: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.urls import reverse
+
+    from openmentor.matching import adapter
+
+    queued = services.start_round(alice, matching_program)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(adapter, "solve", broken)
+    with pytest.raises(RuntimeError):
+        services.run_round(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == RoundStatus.FAILED and "solver exploded" in queued.error
+    page = client_for(alice).get(reverse("matching_round", args=[matching_program.slug, queued.pk]))
+    assert "The round failed." in page.content.decode()
+    assert "Run the round again" in page.content.decode()
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rerun_round(alice, queued)
+    queued.refresh_from_db()
+    assert queued.status == RoundStatus.DONE and queued.proposals.count() == 2
