@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
@@ -117,6 +117,22 @@ def requests_sent(user: User, program: Program | None = None) -> QuerySet[Mentor
 def requests_received(user: User, program: Program | None = None) -> QuerySet[MentorRequest]:
     qs = MentorRequest.objects.filter(mentor=user).select_related("mentee", "program")
     return qs.filter(program=program) if program else qs
+
+
+def requests_in(program: Program) -> QuerySet[MentorRequest]:
+    """Self-service requests of a program for its coordinators: who asked whom and when.
+    The message stays between the two people (templates never show it here)."""
+    return MentorRequest.objects.filter(program=program).select_related("mentee", "mentor")
+
+
+def request_counts(program: Program) -> dict[str, int]:
+    rows = (
+        MentorRequest.objects.filter(program=program)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return {status: n for status, n in rows}
 
 
 def pending_count(user: User, program: Program) -> int:

@@ -54,6 +54,8 @@ def console(request: AuthenticatedRequest, program: Program) -> HttpResponse:
             "program": program,
             "form": form,
             "rounds": selectors.rounds_of(program)[:20],
+            "requests": selectors.requests_in(program)[:20],
+            "request_counts": selectors.request_counts(program),
             "section": "matching",
         },
         status=400 if form.errors else 200,

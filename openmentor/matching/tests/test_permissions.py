@@ -204,3 +204,12 @@ def test_mentees_find_the_matching_page_from_the_dashboard_and_the_program_page(
     assert url in client.get(reverse("dashboard")).content.decode()
     program_page = client.get(reverse("program_detail", args=[matching_program.slug]))
     assert url in program_page.content.decode()
+
+
+def test_coordinators_see_who_asked_whom_but_not_the_message(
+    matching_program: Any, bob_asks_carol: MentorRequest, alice: Any, client_for: Any
+) -> None:
+    page = client_for(alice).get(reverse("matching_console", args=[matching_program.slug]))
+    html = page.content.decode()
+    assert "Bob Mentee" in html and "Carol Mentor" in html and "1 waiting" in html
+    assert bob_asks_carol.message not in html
