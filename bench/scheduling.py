@@ -10,6 +10,9 @@ segments). Baseline: the direct definition, a minute-by-minute scan asking each 
 year would take minutes) and both results are compared on those days. The per-year
 baseline figure is that time scaled to 365 days, labelled as such.
 
+Each figure is reported as wall time and as CPU time of the running thread: on a busy
+shared machine wall time mostly measures waiting for a core.
+
 Results go to ``bench/results/scheduling.json``. Target: a year for 10 people ≤ 50 ms.
 """
 
@@ -100,12 +103,15 @@ def group(seed: int = 5) -> list[Person]:
 
 
 def timed(function, repeat: int) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
-    times, result = [], None
+    """(median wall ms, median CPU ms, result). CPU time (this thread) is what the code
+    costs; wall time also counts waiting for a core on a busy shared machine."""
+    walls, cpus, result = [], [], None
     for _ in range(repeat):
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         result = function()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times), min(times), result
+        walls.append((time.perf_counter() - began) * 1000)
+        cpus.append((time.thread_time() - began_cpu) * 1000)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
 def main() -> None:
@@ -120,21 +126,22 @@ def main() -> None:
         offset_segments.cache_clear()
         return find_slots(people, START, year_end, duration=DURATION)
 
-    cold_ms, cold_min, cold = timed(cold_run, args.repeat)
-    warm_median, warm_min, found = timed(
+    cold_ms, cold_cpu, cold = timed(cold_run, args.repeat)
+    warm_median, warm_cpu, found = timed(
         lambda: find_slots(people, START, year_end, duration=DURATION), args.repeat
     )
-    top_median, _top_min, _top = timed(
+    top_median, top_cpu, _top = timed(
         lambda: find_slots(people, START, year_end, duration=DURATION, limit=20), args.repeat
     )
-    grid_median, _grid_min, _grid = timed(
+    grid_median, grid_cpu, _grid = timed(
         lambda: overlap_grid(people, START, year_end, "Europe/London"), args.repeat
     )
 
     window_end = START + timedelta(days=BASELINE_DAYS)
-    began = time.perf_counter()
-    naive = brute_force_slots(people, START, window_end, duration=DURATION)
-    naive_ms = (time.perf_counter() - began) * 1000
+    naive_ms, naive_cpu, naive_result = timed(
+        lambda: brute_force_slots(people, START, window_end, duration=DURATION), 1
+    )
+    naive = list(naive_result)  # type: ignore[call-overload]
     ours_window = sorted(
         s.starts_at for s in find_slots(people, START, window_end, duration=DURATION)
     )
@@ -150,25 +157,27 @@ def main() -> None:
         "duration_minutes": 60,
         "step_minutes": 15,
         "slots_found": len(found),  # type: ignore[arg-type]
-        "ours_cold_median_ms": round(cold_ms, 2),
-        "ours_cold_min_ms": round(cold_min, 2),
-        "ours_warm_median_ms": round(warm_median, 2),
-        "ours_warm_min_ms": round(warm_min, 2),
-        "ours_top20_median_ms": round(top_median, 2),
-        "heatmap_year_median_ms": round(grid_median, 2),
+        "ours_cold_wall_ms": round(cold_ms, 2),
+        "ours_cold_cpu_ms": round(cold_cpu, 2),
+        "ours_warm_wall_ms": round(warm_median, 2),
+        "ours_warm_cpu_ms": round(warm_cpu, 2),
+        "ours_top20_wall_ms": round(top_median, 2),
+        "ours_top20_cpu_ms": round(top_cpu, 2),
+        "heatmap_year_wall_ms": round(grid_median, 2),
+        "heatmap_year_cpu_ms": round(grid_cpu, 2),
         "baseline": "minute scan (brute_force_slots)",
         "baseline_days": BASELINE_DAYS,
-        "baseline_ms": round(naive_ms, 1),
-        "baseline_year_estimate_ms": round(naive_ms * 365 / BASELINE_DAYS, 1),
+        "baseline_wall_ms": round(naive_ms, 1),
+        "baseline_cpu_ms": round(naive_cpu, 1),
+        "baseline_year_estimate_cpu_ms": round(naive_cpu * 365 / BASELINE_DAYS, 1),
         "baseline_agrees_on_baseline_days": True,
         "target_ms": 50,
-        # Best-of-N is the uncontended speed; medians show the load of a shared machine.
-        "meets_target_best_of_n": cold_min <= 50 and warm_min <= 50,
-        "meets_target_median": cold_ms <= 50 and warm_median <= 50,
+        "meets_target_cpu": cold_cpu <= 50 and warm_cpu <= 50,
+        "meets_target_wall": cold_ms <= 50 and warm_median <= 50,
         "load_average_1m": round(os.getloadavg()[0], 2),
         "repeat": args.repeat,
         "cold_slots": len(cold),  # type: ignore[arg-type]
-        "note": "2 shared CPU cores; medians of --repeat runs",
+        "note": "medians of --repeat runs; 2 CPU cores shared with other work (see load)",
     }
     out = ROOT / "bench" / "results" / "scheduling.json"
     out.parent.mkdir(parents=True, exist_ok=True)
