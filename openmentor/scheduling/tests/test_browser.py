@@ -68,6 +68,27 @@ def test_mentee_books_in_own_zone_and_both_reach_a_connected_call(
         # The quality indicator reads getStats once connected.
         page.wait_for_selector('#room[data-quality="good"], #room[data-quality="fair"]')
 
+        # Microphone and camera toggles switch the local tracks off and say so.
+        page.get_by_role("button", name="Mute microphone").click()
+        assert (
+            page.get_by_role("button", name="Unmute microphone").get_attribute("aria-pressed")
+            == "true"
+        )
+        assert (
+            page.evaluate(
+                "document.getElementById('local-video').srcObject.getAudioTracks()[0].enabled"
+            )
+            is False
+        )
+        page.get_by_role("button", name="Turn camera off").click()
+        assert (
+            page.evaluate(
+                "document.getElementById('local-video').srcObject.getVideoTracks()[0].enabled"
+            )
+            is False
+        )
+        page.get_by_role("button", name="Turn camera on").click()
+
         page.get_by_role("button", name="Audio only (low bandwidth)").click()
         page.wait_for_selector('#room[data-mode="audio"]')
         video_sending = """() => Object.values(window.openmentorRoom.peers).some(p =>
