@@ -39,7 +39,44 @@ django.setup()
 from openmentor.mentorships import credentials  # noqa: E402
 from openmentor.resources.search import bm25_scores, normalise, tokens  # noqa: E402
 
-WORDS = ["grant", "writing", "funding", "proposal", "research", "methods", "statistics", "regression", "thesis", "chapter", "publication", "journal", "peer", "review", "career", "interview", "leadership", "teaching", "pedagogy", "python", "data", "analysis", "visualisation", "qualitative", "interviews", "ethics", "fieldwork", "writing", "habits", "routine", "reflection", "feedback", "presentation", "conference", "networking", "negotiation"]
+WORDS = [
+    "grant",
+    "writing",
+    "funding",
+    "proposal",
+    "research",
+    "methods",
+    "statistics",
+    "regression",
+    "thesis",
+    "chapter",
+    "publication",
+    "journal",
+    "peer",
+    "review",
+    "career",
+    "interview",
+    "leadership",
+    "teaching",
+    "pedagogy",
+    "python",
+    "data",
+    "analysis",
+    "visualisation",
+    "qualitative",
+    "interviews",
+    "ethics",
+    "fieldwork",
+    "writing",
+    "habits",
+    "routine",
+    "reflection",
+    "feedback",
+    "presentation",
+    "conference",
+    "networking",
+    "negotiation",
+]
 
 
 def corpus(n: int, seed: int = 7) -> list[str]:
