@@ -61,6 +61,8 @@ def test_coordinator_runs_edits_and_publishes_a_round(browser: Any, live_server:
     page = signed_in(browser, base, "coordinator@demo.openmentor.org")
     page.goto(f"{base}/programs/global-doctoral-mentoring/console/")
     page.get_by_role("link", name="Matching", exact=True).click()
+    page.get_by_role("heading", name="Matching settings").wait_for()
+    assert_accessible(page)
     page.get_by_role("button", name="Start a matching round").click()
     # The test queue runs the job at once; in production the page polls until it is done.
     page.get_by_role("caption").filter(has_text="Proposed pairs").wait_for()
