@@ -15,6 +15,7 @@ from django.utils import timezone
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
+from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
 
 from . import slots
@@ -240,4 +241,15 @@ def feed_meetings(user: User) -> QuerySet[Meeting]:
         .select_related("mentorship__program")
         .order_by("starts_at")
         .distinct()
+    )
+
+
+def program_meetings(program: Program) -> QuerySet[Meeting]:
+    """A program's meetings for its coordinators: times, kinds, status, no content."""
+    return (
+        Meeting.objects.filter(mentorship__program=program)
+        .select_related("mentorship")
+        .prefetch_related("attendees__user")
+        .only("id", "kind", "status", "starts_at", "ends_at", "mentorship__id", "mentorship__title")
+        .order_by("-starts_at")
     )

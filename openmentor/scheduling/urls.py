@@ -30,6 +30,11 @@ urlpatterns = [
     path("scheduling/meetings/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("scheduling/meetings/<int:pk>/invite.ics", views.invitation_file, name="invitation"),
     path("scheduling/meetings/<int:pk>/room/", views.room, name="room"),
+    path(
+        "scheduling/programs/<slug:slug>/meetings/",
+        views.program_meetings,
+        name="program_meetings",
+    ),
     path("scheduling/calendar-feed/", views.calendar_feed_settings, name="calendar_feed"),
     path("scheduling/feed/<str:token>.ics", views.calendar_feed, name="feed"),
 ]

@@ -86,13 +86,18 @@ def _local_times(moment: datetime, people: list[Any]) -> list[dict[str, Any]]:
 @require_GET
 def my_meetings(request: AuthenticatedRequest) -> HttpResponse:
     from openmentor.mentorships.selectors import mentorships_for_user
+    from openmentor.programs.models import Membership, MembershipStatus, Role
 
+    coordinated = Membership.objects.filter(
+        user=request.user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+    ).select_related("program")
     return render(
         request,
         "scheduling/my_meetings.html",
         {
             "meetings": selectors.meetings_for_user(request.user),
             "mentorships": mentorships_for_user(request.user.id),
+            "coordinated": [m.program for m in coordinated],
         },
     )
 
@@ -542,6 +547,33 @@ def _conversation_url(request: AuthenticatedRequest, meeting: Meeting) -> str:
     except DomainError:
         return ""
     return reverse("messaging_thread", args=[conversation.pk])
+
+
+@login_required
+@require_GET
+def program_meetings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """Coordinators see when and how the program's pairs meet, never what is said."""
+    from django.shortcuts import get_object_or_404
+
+    from openmentor.programs.models import Program
+    from openmentor.programs.selectors import is_coordinator
+
+    program = get_object_or_404(Program, slug=slug)
+    if not is_coordinator(request.user, program):
+        raise Http404
+    meetings = list(selectors.program_meetings(program)[:200])
+    counts = {status: 0 for status, _label in MeetingStatus.choices}
+    for meeting in meetings:
+        counts[meeting.status] += 1
+    return render(
+        request,
+        "scheduling/program_meetings.html",
+        {
+            "program": program,
+            "meetings": meetings,
+            "counts": [(label, counts[value]) for value, label in MeetingStatus.choices],
+        },
+    )
 
 
 # --- calendar feed ---------------------------------------------------------------------------------

@@ -262,3 +262,23 @@ def test_room_uses_ice_servers_from_the_environment(
     monkeypatch.setenv("OPENMENTOR_ICE_SERVERS", "not json")
     response = client_for(bob).get(reverse("scheduling:room", args=[meeting.pk]))
     assert response.context["ice_servers"] == []  # host candidates only
+
+
+def test_coordinators_list_the_programs_meetings_without_content(
+    client_for: Any,
+    meeting: Meeting,
+    program: Any,
+    alice: Any,
+    dave: Any,
+    bob: Any,
+    other_program: Any,
+) -> None:
+    url = reverse("scheduling:program_meetings", args=[program.slug])
+    response = client_for(alice).get(url)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Bob Mentee" in body and "Confirmed" in body
+    assert "Secret note" not in body and "Chapter 2" not in body
+    for outsider in (dave, bob):
+        assert client_for(outsider).get(url).status_code == 404
+    assert url in client_for(alice).get(reverse("scheduling:my_meetings")).content.decode()
