@@ -199,8 +199,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped on purpose: while Playwright's sync API is running, its event loop
+    blocks ``async_to_sync`` in this thread, so it must stop before other modules run."""
     executable = shutil.which("chromium")
     if not executable:
         service_missing("Debian's chromium is not installed (apt-get install chromium)")
