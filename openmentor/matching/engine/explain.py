@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .bitsets import unpack
@@ -47,32 +48,37 @@ REASON_TEXT = {
 }
 
 
-def _tags_of(scorer: Scorer, i: int, j: int) -> list[str]:
-    problem = scorer.problem
-    goals = problem.mentees.goals
-    expertise = problem.mentors.expertise
-    g = set(goals.indices[goals.indptr[i] : goals.indptr[i + 1]].tolist())
-    e = set(expertise.indices[expertise.indptr[j] : expertise.indptr[j + 1]].tolist())
-    shared = sorted(g & e, key=lambda t: (-float(scorer.tag_idf[t]), t))
-    return [problem.vocabulary.tags[t] for t in shared]
+def _row_lists(matrix: sp.csr_matrix) -> list[list[int]]:
+    """Column indices of every row of a CSR matrix, as Python lists."""
+    matrix = sp.csr_matrix(matrix)
+    matrix.eliminate_zeros()
+    indices = matrix.indices.tolist()
+    bounds = matrix.indptr.tolist()
+    return [indices[bounds[r] : bounds[r + 1]] for r in range(matrix.shape[0])]
 
 
-def _terms_of(scorer: Scorer, i: int, j: int, limit: int = 5) -> list[str]:
-    problem = scorer.problem
-    left = problem.mentees.text_counts
-    right = problem.mentors.text_counts
-    a = set(left.indices[left.indptr[i] : left.indptr[i + 1]].tolist())
-    b = set(right.indices[right.indptr[j] : right.indptr[j + 1]].tolist())
-    return sorted(problem.vocabulary.terms[t] for t in a & b)[:limit]
+def _shared_columns(
+    left: sp.csr_matrix, i: IntArray, right: sp.csr_matrix, j: IntArray
+) -> list[list[int]]:
+    both = sp.csr_matrix(left[i]).multiply(sp.csr_matrix(right[j]) != 0)
+    return _row_lists(sp.csr_matrix(both))
 
 
-def _languages_of(scorer: Scorer, i: int, j: int) -> list[str]:
+def _languages_per_pair(scorer: Scorer, i: IntArray, j: IntArray) -> list[list[str]]:
     problem = scorer.problem
     level = scorer.rules.min_language_level
-    li = problem.mentees.language_levels[i]
-    lj = problem.mentors.language_levels[j]
-    shared = np.flatnonzero((li >= level) & (lj >= level))
-    return [problem.vocabulary.languages[x] for x in shared]
+    shared = (problem.mentees.language_levels[i] >= level) & (
+        problem.mentors.language_levels[j] >= level
+    )
+    names = problem.vocabulary.languages
+    cache: dict[bytes, list[str]] = {}
+    out = []
+    for row in shared:
+        key = row.tobytes()
+        if key not in cache:
+            cache[key] = [names[x] for x in np.flatnonzero(row).tolist()]
+        out.append(cache[key])
+    return out
 
 
 def _requirement_traits(scorer: Scorer, i: int, j: int) -> list[str]:
@@ -89,86 +95,111 @@ def _requirement_traits(scorer: Scorer, i: int, j: int) -> list[str]:
 
 
 def explain_pairs(scorer: Scorer, factors: PairFactors) -> list[tuple[Factor, ...]]:
-    """Factors that are true of each pair, largest contribution first."""
+    """Factors that are true of each pair, largest contribution first.
+
+    Everything is gathered for all pairs at once and turned into Python lists before the
+    per-pair loop, which only assembles dicts: explanations for 100,000 pairs stay cheap.
+    """
     w = scorer.weights
     rules = scorer.rules
-    vocab = scorer.problem.vocabulary
-    mentees, mentors = scorer.problem.mentees, scorer.problem.mentors
+    problem = scorer.problem
+    vocab = problem.vocabulary
+    mentees, mentors = problem.mentees, problem.mentors
+    i, j = factors.mentee, factors.mentor
+    n = len(i)
+    languages = _languages_per_pair(scorer, i, j)
+    level = np.rint(factors.profile.language * 5).astype(int).tolist()
+    language_points = (w.language * factors.profile.language).tolist()
+    hours = factors.hours.tolist()
+    availability_points = factors.availability.tolist()
+    tags: list[list[int]] = [[] for _ in range(n)]
+    if w.shared_goals:
+        tags = _shared_columns(mentees.goals, i, mentors.expertise, j)
+    goal_points = (w.shared_goals * factors.shared_goals).tolist()
+    idf = scorer.tag_idf.tolist()
+    similarity = factors.text_similarity.tolist()
+    terms: list[list[int]] = [[] for _ in range(n)]
+    if w.text_similarity and not scorer.uses_embedding:
+        terms = _shared_columns(mentees.text_counts, i, mentors.text_counts, j)
+    senior_i = mentees.seniority[i].tolist()
+    senior_j = mentors.seniority[j].tolist()
+    seniority_points = (w.seniority * factors.profile.seniority).tolist()
+    cross = np.asarray(factors.profile.cross_border).tolist()
+    country_i = mentees.country[i].tolist()
+    country_j = mentors.country[j].tolist()
+    rank = factors.rank.tolist()
+    preference_points = (w.ranked_preference * factors.ranked_preference).tolist()
+    asks = (
+        np.any(mentees.requirements[i] != 0, axis=(1, 2))
+        | np.any(mentors.requirements[j] != 0, axis=(1, 2))
+    ).tolist()
     out: list[tuple[Factor, ...]] = []
-    for p in range(len(factors.mentee)):
-        i, j = int(factors.mentee[p]), int(factors.mentor[p])
+    for p in range(n):
         found: list[Factor] = []
-        languages = _languages_of(scorer, i, j)
-        if languages:
+        if languages[p]:
             found.append(
                 {
                     "code": "shared_language",
-                    "languages": languages,
-                    "level": round(float(factors.profile.language[p]) * 5),
-                    "points": round(w.language * float(factors.profile.language[p]), 3),
+                    "languages": languages[p],
+                    "level": level[p],
+                    "points": round(language_points[p], 3),
                 }
             )
-        hours = float(factors.hours[p])
-        if hours > 0:
+        if hours[p] > 0:
             found.append(
                 {
                     "code": "availability_overlap",
-                    "hours_per_week": round(hours, 1),
-                    "points": round(float(factors.availability[p]), 3),
+                    "hours_per_week": round(hours[p], 1),
+                    "points": round(availability_points[p], 3),
                 }
             )
-        if w.shared_goals:
-            tags = _tags_of(scorer, i, j)
-            if tags:
-                found.append(
-                    {
-                        "code": "shared_goals",
-                        "tags": tags,
-                        "points": round(w.shared_goals * float(factors.shared_goals[p]), 3),
-                    }
-                )
-        similarity = float(factors.text_similarity[p])
-        if w.text_similarity and similarity >= rules.min_text_similarity:
+        if tags[p]:
+            ordered = sorted(tags[p], key=lambda t: (-idf[t], t))
+            found.append(
+                {
+                    "code": "shared_goals",
+                    "tags": [vocab.tags[t] for t in ordered],
+                    "points": round(goal_points[p], 3),
+                }
+            )
+        if w.text_similarity and similarity[p] >= rules.min_text_similarity:
             factor: Factor = {
                 "code": "goal_text_similarity",
-                "similarity": round(similarity, 2),
-                "points": round(w.text_similarity * similarity, 3),
+                "similarity": round(similarity[p], 2),
+                "points": round(w.text_similarity * similarity[p], 3),
             }
             if not scorer.uses_embedding:
-                factor["terms"] = _terms_of(scorer, i, j)
+                factor["terms"] = sorted(vocab.terms[t] for t in terms[p])[:5]
             found.append(factor)
-        gap = float(mentors.seniority[j] - mentees.seniority[i])
-        if w.seniority and gap > 0:
+        if w.seniority and senior_j[p] > senior_i[p]:
             found.append(
                 {
                     "code": "seniority_gap",
-                    "mentee_seniority": float(mentees.seniority[i]),
-                    "mentor_seniority": float(mentors.seniority[j]),
-                    "points": round(w.seniority * float(factors.profile.seniority[p]), 3),
+                    "mentee_seniority": senior_i[p],
+                    "mentor_seniority": senior_j[p],
+                    "points": round(seniority_points[p], 3),
                 }
             )
-        if w.cross_border and bool(factors.profile.cross_border[p]):
+        if w.cross_border and cross[p]:
             found.append(
                 {
                     "code": "cross_border",
-                    "countries": [
-                        vocab.countries[mentees.country[i]],
-                        vocab.countries[mentors.country[j]],
-                    ],
+                    "countries": [vocab.countries[country_i[p]], vocab.countries[country_j[p]]],
                     "points": round(w.cross_border, 3),
                 }
             )
-        if int(factors.rank[p]) > 0:
+        if rank[p] > 0:
             found.append(
                 {
                     "code": "ranked_preference",
-                    "rank": int(factors.rank[p]),
-                    "points": round(w.ranked_preference * float(factors.ranked_preference[p]), 3),
+                    "rank": rank[p],
+                    "points": round(preference_points[p], 3),
                 }
             )
-        met = _requirement_traits(scorer, i, j)
-        if met:
-            found.append({"code": "requirements_met", "traits": met, "points": 0.0})
+        if asks[p]:
+            met = _requirement_traits(scorer, int(i[p]), int(j[p]))
+            if met:
+                found.append({"code": "requirements_met", "traits": met, "points": 0.0})
         found.sort(key=lambda f: -float(f["points"]))
         out.append(tuple(found))
     return out

@@ -20,6 +20,7 @@ The same factor functions broadcast over ``(n, 1, ...)`` x ``(1, m, ...)`` for b
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -714,8 +715,13 @@ class Scorer:
         mentees: NDArray[np.integer[Any]] | None = None,
         mentors: NDArray[np.integer[Any]] | None = None,
         include_ranked: bool = True,
+        restrict: Callable[[IntArray, ColumnSet, FloatArray], None] | None = None,
     ) -> Candidates:
-        """Each mentee's top-``k`` feasible mentors (plus every feasible ranked mentor)."""
+        """Each mentee's top-``k`` feasible mentors (plus every feasible ranked mentor).
+
+        ``restrict(rows, cols, block)`` may set more entries of a scored block to -inf
+        before the top-K is taken (e.g. mentors who would not accept the mentee).
+        """
         k = k or self.rules.candidates_per_mentee
         rows_all = (
             np.arange(self.n_mentees, dtype=np.int64)
@@ -757,6 +763,8 @@ class Scorer:
         def run(rows: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
             cols = self._compatible_columns(rows, allowed, full_cols, k)
             block = self.score_block(rows, cols, *buffers(len(rows), cols.padded))
+            if restrict is not None:
+                restrict(rows, cols, block)
             local_r, local_c, vals = _top_k_rows(block, k, cols.block)
             if include_ranked and self._rankings.nnz:
                 ranked = self._rankings[rows].tocoo()

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .assign import _result
-from .scoring import NEG_INF, Candidates, Scorer, _top_k_rows
+from .scoring import NEG_INF, Candidates, ColumnSet, Scorer
 from .types import (
     AssignmentResult,
     FloatArray,
@@ -116,7 +116,15 @@ def deferred_acceptance(
             return held, proposals
         offers = start[free] + proposals[free]
         proposals[free] += 1
-        held, rejected = _keep_best_per_mentor(np.concatenate([held, offers]), graph, capacity)
+        # Only mentors who received an offer can change what they hold; late rounds have few
+        # offers, so re-ranking just those mentors keeps each round small.
+        touched = np.zeros(len(capacity), dtype=bool)
+        touched[graph.mentor[offers]] = True
+        reopened = touched[graph.mentor[held]]
+        kept, rejected = _keep_best_per_mentor(
+            np.concatenate([held[reopened], offers]), graph, capacity
+        )
+        held = np.concatenate([held[~reopened], kept])
         engaged[graph.mentee[rejected]] = False
         engaged[graph.mentee[held]] = True
 
@@ -190,35 +198,30 @@ def _extension(
         at = graph.mentor[worst]
         worst_value[at] = np.where(full[at], graph.mentor_value[worst], -np.inf)
         worst_mentee[at] = graph.mentee[worst]
-    cols = scorer.columns(np.flatnonzero(capacity > 0), k)
     mentor_rankings = problem.mentor_rankings.T.tocsr()
-    step = scorer.chunk_rows(cols)
-    out = np.empty((min(step, max(len(waiting), 1)), cols.padded), np.float32)
-    scratch = np.empty_like(out)
-    got_i, got_j, got_s = [], [], []
-    for start in range(0, len(waiting), step):
-        rows = waiting[start : start + step]
-        block = scorer.score_block(rows, cols, out, scratch)[:, : cols.size]
+
+    def would_accept(rows: IntArray, cols: ColumnSet, block: FloatArray) -> None:
+        view = block[:, : cols.size]
         # Mentor's view of the mentee: score plus the mentor's own ranking.
-        value = block.astype(np.float64)
+        value = view.astype(np.float64)
         ranked = mentor_rankings[rows].tocoo()
         if ranked.nnz:
             c = cols.position[ranked.col]
             keep = c >= 0
             value[ranked.row[keep], c[keep]] += _RANKED - ranked.data[keep]
         wv = worst_value[cols.mentors][None, :]
-        accepts = np.isfinite(block) & (
-            (value > wv) | ((value == wv) & (rows[:, None] < worst_mentee[cols.mentors][None, :]))
+        accepts = (value > wv) | (
+            (value == wv) & (rows[:, None] < worst_mentee[cols.mentors][None, :])
         )
-        pick = np.where(accepts, block, NEG_INF)
-        r, c, s = _top_k_rows(pick, k, max(1, cols.size))
-        got_i.append(rows[r])
-        got_j.append(cols.mentors[c])
-        got_s.append(s)
-    if not got_i:
-        empty = np.zeros(0, np.int64)
-        return Candidates(empty, empty.copy(), np.zeros(0, np.float32))
-    return Candidates(np.concatenate(got_i), np.concatenate(got_j), np.concatenate(got_s))
+        view[~accepts] = NEG_INF
+
+    return scorer.candidates(
+        k,
+        mentees=waiting,
+        mentors=np.flatnonzero(capacity > 0),
+        include_ranked=False,
+        restrict=would_accept,
+    )
 
 
 def stable_match(
@@ -245,15 +248,18 @@ def stable_match(
     t1 = time.perf_counter()
     held, proposals = deferred_acceptance(graph, scorer.n_mentees, capacity)
     extensions = 0
+    extension_s = 0.0
     while complete:
         matched = np.zeros(scorer.n_mentees, dtype=bool)
         matched[graph.mentee[held]] = True
         waiting = np.flatnonzero(~matched)
         if len(waiting) == 0:
             break
+        t_ext = time.perf_counter()
         extra = _extension(
             scorer, graph, held, waiting, capacity, scorer.rules.candidates_per_mentee
         )
+        extension_s += time.perf_counter() - t_ext
         if len(extra.mentee) == 0:
             break
         extensions += 1
@@ -274,12 +280,15 @@ def stable_match(
         matched,
         spare,
         explain=explain,
-        known_full=None,
+        # After completion nobody unmatched has a feasible mentor who would take them, and a
+        # mentor with room takes anyone feasible: all their suitable mentors are full.
+        known_full=np.isin(np.arange(scorer.n_mentees), cands.mentee) if complete else None,
         stats={
             "candidates": len(cands.mentee),
             "extensions": extensions,
             "candidates_s": t1 - t0,
-            "deferred_acceptance_s": t2 - t1,
+            "deferred_acceptance_s": t2 - t1 - extension_s,
+            "completion_s": extension_s,
         },
     )
     return StableResult(

@@ -77,6 +77,16 @@ def test_complete_stable_matching_has_no_blocking_pair(inst: Instance) -> None:
         assert feasible(inst.mentees[a], inst.mentors[b], inst)
     assert brute_force_blocking(inst, mentee_of) == []
     assert len(result.blocking_pairs()) == 0
+    taken = Counter(mentee_of.values())
+    for person in result.unmatched:
+        if "all_suitable_mentors_full" in person.reasons:
+            suitable = [
+                b
+                for b, m in enumerate(inst.mentors)
+                if feasible(inst.mentees[person.index], m, inst)
+            ]
+            assert suitable
+            assert all(taken[b] >= remaining(inst.mentors[b], inst) for b in suitable)
 
 
 @FAST
