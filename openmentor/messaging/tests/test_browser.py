@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -18,6 +19,22 @@ def open_thread(browser: Any, server: str, session: str, conversation_id: int) -
     page.goto(f"{server}/messages/{conversation_id}/")
     expect(page.locator("#connection")).to_have_text("Live")
     return context, page
+
+
+def send_from_another_thread(action: Any) -> None:
+    """Playwright's sync API runs an event loop in the test's thread, where the push after
+    commit (async_to_sync) cannot run; a server-side send happens in its own thread."""
+    from django.db import connection
+
+    def run() -> None:
+        try:
+            action()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
 
 
 def write(page: Any, text: str) -> None:
@@ -84,5 +101,31 @@ def test_outbox_survives_closing_the_tab_while_offline(
     )
     expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
     expect(page.locator("#messages .message")).to_have_count(1)
+    assert Message.objects.filter(sender=bob).count() == 1
+    context.close()
+
+
+def test_long_poll_takes_over_when_websockets_are_blocked(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from openmentor.messaging import services
+
+    context = browser.new_context(locale="en-GB")
+    # A proxy that refuses WebSocket upgrades.
+    context.route_web_socket("**/ws/**", lambda socket: socket.close())
+    session = client_for(bob).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
+    send_from_another_thread(
+        lambda: services.send_message(
+            carol, conversation, body="Arrives by long-poll", client_id="lp-1"
+        )
+    )
+    expect(page.locator("#messages .message .body")).to_have_text(["Arrives by long-poll"])
+    write(page, "And my reply goes out over HTTP")
+    expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
     assert Message.objects.filter(sender=bob).count() == 1
     context.close()

@@ -215,14 +215,30 @@
       .then(function (page) { page.messages.forEach(showMessage); })
       .catch(function () {});
   }
+  function newestShownId() {
+    var newest = 0;
+    list.querySelectorAll("li[data-id]").forEach(function (li) { newest = Math.max(newest, Number(li.dataset.id)); });
+    return newest;
+  }
+  // The open thread also asks for every message after the newest it shows, so an event
+  // whose transaction committed late (and so slipped behind the cursor) is not missed.
+  function catchUpThread() {
+    return fetch(root.dataset.api + "?after=" + newestShownId() + "&limit=200", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+      .then(function (page) { page.messages.forEach(showMessage); })
+      .catch(function () {});
+  }
   function catchUp() {
+    return catchUpEvents().then(catchUpThread);
+  }
+  function catchUpEvents() {
     return fetch(root.dataset.eventsUrl + "?after=" + cursor, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (page) {
         if (!page) { return; }
         page.events.forEach(handleEvent);
         advance(page.last_id);
-        if (page.events.length >= 500) { return catchUp(); }
+        if (page.events.length >= 500) { return catchUpEvents(); }
       })
       .catch(function () {});
   }
@@ -233,12 +249,12 @@
     if (!("WebSocket" in window) || failures >= 3) { startPolling(); return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
-    socket.onopen = function () { failures = 0; };
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
       if (data.type === "hello") {
-        socketOpen = true; say(t("live"));
+        // Only a hello counts as working: some proxies accept the upgrade, then cut it.
+        socketOpen = true; failures = 0; say(t("live"));
         catchUp().then(flushOutbox);
         startHeartbeat();
       } else if (data.type === "pong") {
@@ -259,7 +275,8 @@
       socketOpen = false; stopHeartbeat(); inFlight = {};
       if (!wasOpen && navigator.onLine !== false) { failures += 1; }
       say(navigator.onLine === false ? t("offline") : "");
-      reconnectTimer = setTimeout(connect, Math.min(1000 * Math.pow(2, failures), 15000) + Math.random() * 500);
+      if (failures >= 3) { startPolling(); return; }
+      reconnectTimer = setTimeout(connect, Math.min(500 * Math.pow(2, failures), 15000) + Math.random() * 300);
     };
   }
   function startHeartbeat() {
