@@ -531,6 +531,9 @@ def run_recommend(problem: MatchingProblem, samples: int = 200) -> dict[str, Any
 
 def child(instance: str, solver: str) -> dict[str, Any]:
     problem = load(instance)
+    load_before = os.getloadavg()[0]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = usage.ru_utime + usage.ru_stime
     if solver == "bound":
         result = run_bound(problem, instance)
     elif solver == "ours_max_score":
@@ -556,7 +559,12 @@ def child(instance: str, solver: str) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown solver {solver}")
     result = {k: v for k, v in result.items() if not k.startswith("_")}
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_mb"] = usage.ru_maxrss / 1024
+    # The bench machine may be shared: CPU seconds (all threads) and the 1-minute load
+    # average tell how much of the wall time was waiting for a core.
+    result["cpu_s"] = usage.ru_utime + usage.ru_stime - cpu_before
+    result["load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     return result
 
 

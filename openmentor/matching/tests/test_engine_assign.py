@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -244,3 +247,38 @@ def test_example_program_end_to_end() -> None:
     assert {"shared_language", "shared_goals", "availability_overlap"} <= codes
     assert result.unmatched[0].person == "bo"
     assert result.unmatched[0].reasons == ("no_shared_language",)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.integers(0, 2**31 - 1))
+def test_embeddings_replace_lexical_similarity(inst: Instance, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    problem = build_problem(
+        inst.mentees,
+        inst.mentors,
+        min_language_level=inst.rules.min_language_level,
+        excluded_pairs=inst.excluded,
+        mentor_load=inst.load,
+        mentee_embedding=rng.normal(size=(len(inst.mentees), 8)),
+        mentor_embedding=rng.normal(size=(len(inst.mentors), 8)),
+    )
+    scorer = Scorer(problem, inst.weights, inst.rules)
+    assert scorer.uses_embedding
+    cols = scorer.columns()
+    block = scorer.score_block(np.arange(scorer.n_mentees), cols)[:, : cols.size]
+    i, j = all_pairs(scorer.n_mentees, scorer.n_mentors)
+    expected = scorer.pair_scores(i, j).reshape(block.shape)
+    assert np.array_equal(np.isfinite(block), np.isfinite(expected))
+    assert np.allclose(block[np.isfinite(block)], expected[np.isfinite(expected)], atol=1e-4)
+    for pair in assign(problem, inst.weights, inst.rules).pairs:
+        for f in pair.factors:
+            if f["code"] == "goal_text_similarity":
+                assert "terms" not in f
+
+
+def test_engine_never_imports_django() -> None:
+    code = (
+        "import sys; import openmentor.matching.engine as e; "
+        "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules), 'django'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[3])
