@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+
+from openmentor.core.types import AuthenticatedRequest
 
 from . import coach, selectors, services
 
@@ -110,7 +111,7 @@ class CoachOut(Schema):
 @router.get(
     "/messaging/conversations", response=list[ConversationOut], url_name="messaging_conversations"
 )
-def conversations(request: HttpRequest) -> list[dict[str, Any]]:
+def conversations(request: AuthenticatedRequest) -> list[dict[str, Any]]:
     services.ensure_my_conversations(request.user)
     return [
         {
@@ -119,7 +120,7 @@ def conversations(request: HttpRequest) -> list[dict[str, Any]]:
             "program": c.program_id,
             "mentorship": c.mentorship_id,
             "title": selectors.conversation_title(c, request.user),
-            "unread": c.unread,
+            "unread": getattr(c, "unread", 0),  # annotated by my_conversations
             "message_count": c.message_count,
             "last_message_at": c.last_message_at,
         }
@@ -134,7 +135,7 @@ def conversations(request: HttpRequest) -> list[dict[str, Any]]:
     url_name="messaging_messages",
 )
 def messages(
-    request: HttpRequest,
+    request: AuthenticatedRequest,
     conversation_id: int,
     before: int | None = None,
     after: int | None = None,
@@ -153,7 +154,7 @@ def messages(
     summary="Send; a retry with the same client_id returns the first message (200)",
     url_name="messaging_send",
 )
-def send(request: HttpRequest, conversation_id: int, payload: SendIn) -> Status:
+def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -> Status:
     conversation = selectors.conversation_for(request.user, conversation_id)
     result = services.send_message(
         request.user,
@@ -168,21 +169,21 @@ def send(request: HttpRequest, conversation_id: int, payload: SendIn) -> Status:
 @router.patch(
     "/messaging/messages/{message_id}", response=MessageOut, url_name="messaging_edit_api"
 )
-def edit(request: HttpRequest, message_id: int, payload: EditIn) -> dict[str, Any]:
+def edit(request: AuthenticatedRequest, message_id: int, payload: EditIn) -> dict[str, Any]:
     return services.serialize(services.edit_message(request.user, message_id, payload.body))
 
 
 @router.delete(
     "/messaging/messages/{message_id}", response=MessageOut, url_name="messaging_delete_api"
 )
-def delete(request: HttpRequest, message_id: int) -> dict[str, Any]:
+def delete(request: AuthenticatedRequest, message_id: int) -> dict[str, Any]:
     return services.serialize(services.delete_message(request.user, message_id))
 
 
 @router.post(
     "/messaging/conversations/{conversation_id}/read", response=ReadOut, url_name="messaging_read"
 )
-def read(request: HttpRequest, conversation_id: int, payload: ReadIn) -> dict[str, int]:
+def read(request: AuthenticatedRequest, conversation_id: int, payload: ReadIn) -> dict[str, int]:
     conversation = selectors.conversation_for(request.user, conversation_id)
     target = services.mark_read(request.user, conversation, payload.message_id)
     return {"last_read_message_id": target}
@@ -193,7 +194,7 @@ def read(request: HttpRequest, conversation_id: int, payload: ReadIn) -> dict[st
     response={201: ReportOut},
     url_name="messaging_report_api",
 )
-def report(request: HttpRequest, message_id: int, payload: ReportIn) -> Status:
+def report(request: AuthenticatedRequest, message_id: int, payload: ReportIn) -> Status:
     created = services.report_message(request.user, message_id, payload.reason)
     return Status(
         201, {"id": created.pk, "message": created.message_id, "created_at": created.created_at}
@@ -201,7 +202,7 @@ def report(request: HttpRequest, message_id: int, payload: ReportIn) -> Status:
 
 
 @router.post("/messaging/blocks", response={201: dict[str, int]}, url_name="messaging_block_api")
-def block(request: HttpRequest, payload: BlockIn) -> Status:
+def block(request: AuthenticatedRequest, payload: BlockIn) -> Status:
     services.block(request.user, payload.user_id)
     return Status(201, {"blocked": payload.user_id})
 
@@ -209,7 +210,7 @@ def block(request: HttpRequest, payload: BlockIn) -> Status:
 @router.delete(
     "/messaging/blocks/{user_id}", response=dict[str, int], url_name="messaging_unblock_api"
 )
-def unblock(request: HttpRequest, user_id: int) -> dict[str, int]:
+def unblock(request: AuthenticatedRequest, user_id: int) -> dict[str, int]:
     return {"removed": services.unblock(request.user, user_id)}
 
 
@@ -219,7 +220,7 @@ def unblock(request: HttpRequest, user_id: int) -> dict[str, int]:
     summary="Writing hints for a draft",
     url_name="messaging_coach_api",
 )
-def coach_hints(request: HttpRequest, payload: CoachIn) -> dict[str, Any]:
+def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, Any]:
     conversation = selectors.conversation_for(request.user, payload.conversation_id)
     enabled = selectors.coach_enabled(request.user)
     found = (
@@ -240,5 +241,7 @@ def coach_hints(request: HttpRequest, payload: CoachIn) -> dict[str, Any]:
 
 
 @router.get("/messaging/search", response=list[MessageOut], url_name="messaging_search_api")
-def search(request: HttpRequest, q: str = Query("", max_length=200)) -> list[dict[str, Any]]:
+def search(
+    request: AuthenticatedRequest, q: str = Query("", max_length=200)
+) -> list[dict[str, Any]]:
     return [services.serialize(m) for m in selectors.search(request.user, q)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -29,6 +30,11 @@ PAGE_SIZE = 50
 SEARCH_WINDOW = 2000
 
 
+def _mentorship_id(conversation: Conversation) -> int:
+    # A check constraint guarantees it for mentorship conversations.
+    return cast(int, conversation.mentorship_id)
+
+
 def can_read(user: User, conversation: Conversation) -> bool:
     """Participants of the mentorship; for a support thread, its person and the program's
     current coordinators. Coordinators never read mentorship conversations here."""
@@ -36,7 +42,7 @@ def can_read(user: User, conversation: Conversation) -> bool:
         return False
     if conversation.kind == ConversationKind.MENTORSHIP:
         return MentorshipParticipant.objects.filter(
-            mentorship_id=conversation.mentorship_id, user=user
+            mentorship_id=_mentorship_id(conversation), user=user
         ).exists()
     return conversation.support_for_id == user.pk or is_coordinator(user, conversation.program)
 
@@ -71,7 +77,7 @@ def audience(conversation: Conversation) -> Audience:
     if conversation.kind == ConversationKind.MENTORSHIP:
         rows = list(
             MentorshipParticipant.objects.filter(
-                mentorship_id=conversation.mentorship_id
+                mentorship_id=_mentorship_id(conversation)
             ).values_list("user_id", "mentorship__status")
         )
         is_open = bool(rows) and rows[0][1] in OPEN_STATUSES
@@ -81,7 +87,9 @@ def audience(conversation: Conversation) -> Audience:
         role=Role.COORDINATOR,
         status=MembershipStatus.ACTIVE,
     ).values_list("user_id", flat=True)
-    return Audience(list(dict.fromkeys([conversation.support_for_id, *coordinators])), True)
+    return Audience(
+        list(dict.fromkeys([cast(int, conversation.support_for_id), *coordinators])), True
+    )
 
 
 def audience_ids(conversation: Conversation) -> list[int]:
@@ -177,7 +185,7 @@ def conversation_title(conversation: Conversation, viewer: User) -> str:
         }
     names = [
         str(p.user)
-        for p in MentorshipParticipant.objects.filter(mentorship_id=conversation.mentorship_id)
+        for p in MentorshipParticipant.objects.filter(mentorship_id=_mentorship_id(conversation))
         .select_related("user")
         .order_by("role", "user__display_name")
         if p.user_id != viewer.pk

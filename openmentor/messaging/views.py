@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.notifications import selectors as event_selectors
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
@@ -42,7 +43,7 @@ View = Callable[..., HttpResponse]
 
 def domain_errors_as_404(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except NotFound as error:
@@ -54,7 +55,7 @@ def domain_errors_as_404(view: View) -> View:
 
 
 @login_required
-def conversation_list(request: HttpRequest) -> HttpResponse:
+def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
     services.ensure_my_conversations(request.user)
     conversations = [
         (c, selectors.conversation_title(c, request.user))
@@ -84,7 +85,7 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def start_support(request: HttpRequest, slug: str) -> HttpResponse:
+def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     try:
         conversation = services.support_conversation(request.user, program)
@@ -96,7 +97,7 @@ def start_support(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @domain_errors_as_404
-def mentorship_messages(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_messages(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = services.open_mentorship_conversation(request.user, pk)
     return redirect("messaging_thread", conversation.pk)
 
@@ -108,7 +109,7 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _send_at(conversation: Conversation, request: HttpRequest, when: str) -> Any:
+def _send_at(conversation: Conversation, request: AuthenticatedRequest, when: str) -> Any:
     if when != "morning":
         return None
     zone = selectors.first_recipient_zone(conversation, request.user)
@@ -117,7 +118,7 @@ def _send_at(conversation: Conversation, request: HttpRequest, when: str) -> Any
 
 @login_required
 @domain_errors_as_404
-def thread(request: HttpRequest, pk: int) -> HttpResponse:
+def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)
     form = MessageForm(request.POST or None, request.FILES or None)
     hints: list[coach.Hint] = []
@@ -184,7 +185,9 @@ def _read_cursors(conversation: Conversation, viewer_id: int) -> int:
     return max((m.last_read_message_id for m in cursors), default=0)
 
 
-def _hints(request: HttpRequest, conversation: Conversation, body: str) -> list[coach.Hint]:
+def _hints(
+    request: AuthenticatedRequest, conversation: Conversation, body: str
+) -> list[coach.Hint]:
     if not selectors.coach_enabled(request.user):
         return []
     return coach.hints(
@@ -197,7 +200,7 @@ def _hints(request: HttpRequest, conversation: Conversation, body: str) -> list[
 
 @login_required
 @domain_errors_as_404
-def edit_message(request: HttpRequest, pk: int) -> HttpResponse:
+def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message.sender_id != request.user.pk or message.deleted_at:
         raise Http404
@@ -220,7 +223,7 @@ def edit_message(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @domain_errors_as_404
-def delete_message(request: HttpRequest, pk: int) -> HttpResponse:
+def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = services.delete_message(request.user, pk)
     flash.success(request, _("Message deleted."))
     return redirect("messaging_thread", message.conversation_id)
@@ -228,7 +231,7 @@ def delete_message(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @domain_errors_as_404
-def report_message(request: HttpRequest, pk: int) -> HttpResponse:
+def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -250,7 +253,7 @@ def report_message(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @domain_errors_as_404
-def block_person(request: HttpRequest, user_id: int) -> HttpResponse:
+def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     if request.POST.get("undo"):
         services.unblock(request.user, user_id)
         flash.success(request, _("Unblocked."))
@@ -265,7 +268,7 @@ def block_person(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def coach_setting(request: HttpRequest) -> HttpResponse:
+def coach_setting(request: AuthenticatedRequest) -> HttpResponse:
     enabled = request.POST.get("enabled") == "1"
     services.set_coach(request.user, enabled)
     flash.success(request, _("Writing hints are on.") if enabled else _("Writing hints are off."))
@@ -277,7 +280,7 @@ def coach_setting(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
+def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     item = get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
     try:
         message = selectors.message_for(request.user, item.message_id)
@@ -295,7 +298,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results = []
     if form.is_valid() and form.cleaned_data["q"]:
@@ -308,7 +311,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def program_activity(request: HttpRequest, slug: str) -> HttpResponse:
+def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     if not is_coordinator(request.user, program):
         raise Http404
@@ -325,7 +328,7 @@ def program_activity(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @domain_errors_as_404
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         report = services.resolve_report(request.user, pk)
         flash.success(request, _("Report marked as handled."))
