@@ -129,3 +129,40 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
     expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
     assert Message.objects.filter(sender=bob).count() == 1
     context.close()
+
+
+def test_messaging_pages_have_no_serious_accessibility_violations(
+    browser: Any, live_server: Any, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from openmentor.messaging import services
+
+    send_from_another_thread(
+        lambda: services.send_message(
+            carol, conversation, body="Hello **Bob**, see <https://example.org>", client_id="ax1"
+        )
+    )
+    message = Message.objects.get(client_id="ax1")
+    context = browser.new_context(locale="en-GB", bypass_csp=True)  # axe is injected
+    session = client_for(bob).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page = context.new_page()
+    axe = Axe()
+    try:
+        for path in [
+            "/messages/",
+            f"/messages/{conversation.pk}/",
+            f"/messages/message/{message.pk}/report/",
+            "/messages/search/?q=hello",
+        ]:
+            page.goto(f"{live_server.url}{path}")
+            results = axe.run(
+                page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
+            )
+            serious = [
+                v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+            ]
+            assert not serious, (path, [(v["id"], v["nodes"][0]["html"][:120]) for v in serious])
+    finally:
+        context.close()
