@@ -124,15 +124,13 @@ def _upper_bound(scorer: Scorer) -> float:
     """Sum over people of their best feasible symmetric weight, halved: any matching's pair
     (x, y) weighs at most (best_x + best_y) / 2. Bounds the mean of the two directed scores
     by the larger of each person's best score as mentee and best score as mentor."""
-    cols = scorer.columns()
     best_as_mentee = np.full(scorer.n_mentees, -np.inf, np.float32)
     best_as_mentor = np.full(scorer.n_mentors, -np.inf, np.float32)
-    step = scorer.chunk_rows(cols)
-    for start in range(0, scorer.n_mentees, step):
-        rows = np.arange(start, min(start + step, scorer.n_mentees))
-        block = scorer.score_block(rows, cols)[:, : cols.size]
+    for rows, cols, block in scorer.iter_blocks():
+        if cols.size == 0:
+            continue
         best_as_mentee[rows] = block.max(axis=1)
-        np.maximum(best_as_mentor, block.max(axis=0), out=best_as_mentor)
+        np.maximum.at(best_as_mentor, cols.mentors, block.max(axis=0))
     best = np.maximum(best_as_mentee, best_as_mentor)
     return float(np.sum(np.where(np.isfinite(best), best, 0), dtype=np.float64) / 2)
 

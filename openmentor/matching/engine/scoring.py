@@ -20,7 +20,7 @@ The same factor functions broadcast over ``(n, 1, ...)`` x ``(1, m, ...)`` for b
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -241,7 +241,6 @@ class ColumnSet:
     sparse_t: list[sp.csc_matrix]
     profile_key: IntArray
     availability_key: IntArray
-    org_unit: NDArray[np.int32]
     seniority: NDArray[np.float32]
     requirement_columns: IntArray
     position: IntArray
@@ -510,9 +509,6 @@ class Scorer:
 
         position = np.full(self.n_mentors, -1, dtype=np.int64)
         position[idx] = np.arange(size)
-        org = np.concatenate(
-            [self.problem.mentors.org_unit[idx], np.full(pad, -2, np.int32)]
-        ).astype(np.int32)
         seniority = np.concatenate(
             [self.problem.mentors.seniority[idx], np.zeros(pad, np.float32)]
         ).astype(np.float32)
@@ -527,7 +523,6 @@ class Scorer:
             sparse_t=sparse_t,
             profile_key=key(self._profile_table),
             availability_key=key(self._availability_table),
-            org_unit=org,
             position=position,
         )
 
@@ -702,6 +697,24 @@ class Scorer:
         if keep.sum() > _BLOCKING_WORTHWHILE * len(keep):
             return full_cols
         return self.columns(allowed[keep], k)
+
+    def iter_blocks(
+        self, mentors: NDArray[np.integer[Any]] | None = None, rows_per_block: int = 512
+    ) -> Iterator[tuple[IntArray, ColumnSet, FloatArray]]:
+        """Every mentee against ``mentors`` (default all), block by block, for full passes
+        (bounds, audits): yields (mentee rows, columns, scores of shape (rows, cols.size)).
+        Columns no row of the block can take are left out, exactly as in :meth:`candidates`.
+        """
+        allowed = (
+            np.arange(self.n_mentors, dtype=np.int64)
+            if mentors is None
+            else np.asarray(mentors, dtype=np.int64)
+        )
+        full_cols = self.columns(allowed, 1)
+        for start in range(0, self.n_mentees, rows_per_block):
+            rows = np.arange(start, min(start + rows_per_block, self.n_mentees))
+            cols = self._compatible_columns(rows, allowed, full_cols, 1)
+            yield rows, cols, self.score_block(rows, cols)[:, : cols.size]
 
     def chunk_rows(self, cols: ColumnSet) -> int:
         return max(1, min(2048, _CHUNK_ELEMENTS // max(cols.padded, 1)))
