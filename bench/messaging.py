@@ -3,6 +3,7 @@
     python bench/messaging.py           # SQLite (1 process) and PostgreSQL+Redis (2 processes)
     python bench/messaging.py --quick   # SQLite only, 100 clients, 2,000 chaos messages
     python bench/messaging.py --chaos-postgres 10000   # the full chaos size on both
+    python bench/messaging.py --clients 500 --no-chaos --output /tmp/m.json  # a reduced run
 
 Everything runs on loopback. Per backend a child process migrates a fresh database, seeds
 a program with pair and group mentorships, starts uvicorn server processes and drives
@@ -508,6 +509,7 @@ def stored_chaos_messages() -> tuple[set[str], int, int]:
 
 
 def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> list[dict[str, Any]]:
+    """Latency runs for each client count, then the chaos run (skipped when chaos_total is 0)."""
     var_dir = Path(tempfile.mkdtemp(prefix=f"om-bench-{backend.split('+')[0]}-"))
     env = child_env(backend, var_dir)
     os.environ.update(env)
@@ -547,6 +549,8 @@ def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> lis
                 }
             )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+        if not chaos_total:
+            return results
         chosen = take(conversations, 100)
         chaos = asyncio.run(chaos_run(chosen, chaos_total, send_to, receive_on.address))
         results.append({"run": "chaos", "backend": backend, "server_processes": processes, **chaos})
@@ -563,24 +567,37 @@ def main() -> None:
     parser.add_argument("--child", choices=["sqlite", "postgres+redis"])
     parser.add_argument("--chaos-sqlite", type=int, default=CHAOS_SQLITE)
     parser.add_argument("--chaos-postgres", type=int, default=CHAOS_POSTGRES)
+    # Reduced runs while tuning: pick client counts and backends, skip the chaos run, and
+    # write somewhere else than the recorded results.
+    parser.add_argument("--clients", type=int, nargs="+")
+    parser.add_argument("--backends", nargs="+", choices=["sqlite", "postgres+redis"])
+    parser.add_argument("--no-chaos", action="store_true")
+    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
-    client_counts = [100] if args.quick else [100, 500]
+    client_counts = args.clients or ([100] if args.quick else [100, 500])
     if args.child:
         chaos_total = args.chaos_sqlite if args.child == "sqlite" else args.chaos_postgres
         if args.quick:
             chaos_total = min(chaos_total, 2_000)
+        if args.no_chaos:
+            chaos_total = 0
         print(json.dumps(run_backend(args.child, client_counts, chaos_total)))
         return
-    backends = ["sqlite"] if args.quick else ["sqlite", "postgres+redis"]
+    backends = args.backends or (["sqlite"] if args.quick else ["sqlite", "postgres+redis"])
+    passed = ["--quick"] if args.quick else []
+    passed += ["--chaos-sqlite", str(args.chaos_sqlite)]
+    passed += ["--chaos-postgres", str(args.chaos_postgres)]
+    if args.clients:
+        passed += ["--clients", *map(str, args.clients)]
+    if args.no_chaos:
+        passed.append("--no-chaos")
     runs: list[dict[str, Any]] = []
     started = time.perf_counter()
     for backend in backends:
-        command = [sys.executable, __file__, "--child", backend] + (
-            ["--quick"] if args.quick else []
-        )
+        command = [sys.executable, __file__, "--child", backend, *passed]
         output = subprocess.run(command, check=True, capture_output=False, stdout=subprocess.PIPE)
         runs.extend(json.loads(output.stdout.decode().strip().splitlines()[-1]))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "benchmark": "messaging",
         "cpu_count": os.cpu_count(),
@@ -589,7 +606,7 @@ def main() -> None:
         "latency_seconds_per_run": LATENCY_SECONDS,
         "runs": runs,
     }
-    RESULTS.write_text(json.dumps(document, indent=2) + "\n")
+    args.output.write_text(json.dumps(document, indent=2) + "\n")
     print(json.dumps(document, indent=2))
 
 

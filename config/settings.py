@@ -130,6 +130,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
+elif (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and os.environ.get("DATABASE_POOL", "1") != "0"
+):
+    # A psycopg connection pool per process instead of a new connection per request or
+    # socket call (Django's pool needs conn_max_age=0, as above). DATABASE_POOL_MAX_SIZE
+    # bounds the connections of one process (default 8; keep processes x max_size under
+    # the server's max_connections); DATABASE_POOL_MIN_SIZE (default 2) stay open;
+    # DATABASE_POOL=0 turns the pool off.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8")),
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, queue, cache -----------------------------------------------

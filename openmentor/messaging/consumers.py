@@ -1,15 +1,26 @@
 """The messaging socket: everything the events socket does (pushes of the person's events,
 ping/pong heartbeats), plus sending over the same connection.
 
-A send over the socket is the same idempotent service call as the HTTP API: the client
-keeps the message in its outbox until it sees the ack for its ``client_id``, and resends
-with the same id after a reconnect."""
+A send over the socket is the same idempotent service as the HTTP API: the client keeps the
+message in its outbox until it sees the ack for its ``client_id``, and resends with the
+same id after a reconnect.
+
+Sends are group-committed: every socket of the process hands its send to one queue, and
+whatever has queued up while the previous batch was in the database goes in the next
+transaction (``services.send_messages``: one query per kind of read and write for the
+whole batch, each send still checked, idempotent and acked on its own, pushes after the
+commit). Nothing waits for a batch to fill; a lone send goes alone. On SQLite (one writer)
+one batch is in flight per process, on the single database thread; on PostgreSQL a few run
+at once on their own threads and pooled connections."""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from openmentor.core.consumers import EventsConsumer
 from openmentor.core.errors import DomainError
@@ -17,22 +28,81 @@ from openmentor.core.errors import DomainError
 from . import selectors, services
 from .models import Conversation
 
+MAX_BATCH = 200
+
+
+def _parallel_batches() -> int:
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return 1
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    size = pool.get("max_size", 4) if isinstance(pool, dict) else 4
+    return max(1, min(4, size))
+
 
 @database_sync_to_async
 def _load_conversation(user: Any, conversation_id: int) -> Conversation:
     return selectors.conversation_for(user, conversation_id)
 
 
-@database_sync_to_async
-def _send(user: Any, conversation: Conversation, body: str, client_id: str) -> dict[str, Any]:
-    result = services.send_message(user, conversation, body=body, client_id=client_id)
-    return {"id": result.message.pk, "created": result.created}
+def _send_batch(
+    requests: list[services.SendRequest],
+) -> list[services.SendResult | DomainError]:
+    return services.send_messages(requests)
+
+
+class SendQueue:
+    """The process's queue of sends from all sockets (one per event loop)."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[services.SendRequest, asyncio.Future[Any]]] = []
+        self.running = 0
+        self.parallel = _parallel_batches()
+        # SQLite: the thread-sensitive database thread, like every other database call of
+        # the socket. PostgreSQL: threads of their own so batches overlap.
+        self.run_batch = database_sync_to_async(_send_batch, thread_sensitive=self.parallel == 1)
+
+    async def send(self, request: services.SendRequest) -> services.SendResult | DomainError:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending.append((request, future))
+        if self.running < self.parallel:
+            self.running += 1
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+                try:
+                    results = await self.run_batch([request for request, _f in batch])
+                except Exception as error:  # the database failed: every send in it fails
+                    for _request, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                else:
+                    for (_request, future), result in zip(batch, results, strict=True):
+                        if not future.done():
+                            future.set_result(result)
+        finally:
+            self.running -= 1
+
+
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendQueue] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def send_queue() -> SendQueue:
+    loop = asyncio.get_running_loop()
+    if loop not in _queues:
+        _queues[loop] = SendQueue()
+    return _queues[loop]
 
 
 class MessagingConsumer(EventsConsumer):
     # Conversations this socket has loaded. Only the row is cached: every send checks
-    # again who may write (``send_message`` asks for the audience in the same query that
-    # tells whether the mentorship is still open).
+    # again who may write (the batch asks for the audience in the same query that tells
+    # whether the mentorship is still open, and for blocks).
     conversations: dict[int, Conversation]
 
     async def _conversation(self, conversation_id: int) -> Conversation:
@@ -56,9 +126,13 @@ class MessagingConsumer(EventsConsumer):
         client_id = str(content.get("client_id", ""))[:64]
         try:
             conversation = await self._conversation(int(content.get("conversation", 0)))
-            result = await _send(
-                self.scope["user"], conversation, str(content.get("body", "")), client_id
+            result = await send_queue().send(
+                services.SendRequest(
+                    self.scope["user"], conversation, str(content.get("body", "")), client_id
+                )
             )
+            if isinstance(result, DomainError):
+                raise result
         except (TypeError, ValueError):
             await self.send_json(
                 {"type": "message.error", "client_id": client_id, "code": "invalid"}
@@ -73,4 +147,11 @@ class MessagingConsumer(EventsConsumer):
                 }
             )
         else:
-            await self.send_json({"type": "message.ack", "client_id": client_id, **result})
+            await self.send_json(
+                {
+                    "type": "message.ack",
+                    "client_id": client_id,
+                    "id": result.message.pk,
+                    "created": result.created,
+                }
+            )

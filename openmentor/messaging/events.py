@@ -45,16 +45,29 @@ def publish(
     payload: dict[str, Any],
     push_extra: dict[str, Any] | None = None,
 ) -> list[UserEvent]:
-    events = UserEvent.objects.bulk_create(
-        UserEvent(user_id=user_id, type=type, payload=payload)
-        for user_id in dict.fromkeys(user_ids)
-    )
+    return publish_many([(user_ids, type, payload, push_extra)])
+
+
+def publish_many(
+    items: Iterable[tuple[Iterable[int], str, dict[str, Any], dict[str, Any] | None]],
+) -> list[UserEvent]:
+    """``publish`` for many events at once (a batch of sends): one insert for every
+    person's event row, one hop to the event loop for every push, after the commit."""
+    rows: list[UserEvent] = []
+    extras: list[dict[str, Any] | None] = []
+    for user_ids, type, payload, push_extra in items:
+        for user_id in dict.fromkeys(user_ids):
+            rows.append(UserEvent(user_id=user_id, type=type, payload=payload))
+            extras.append(push_extra)
+    if not rows:
+        return []
+    events = UserEvent.objects.bulk_create(rows)
     pushes = [
         (
             event.user_id,
-            {"id": event.pk, "type": event.type, "payload": {**payload, **(push_extra or {})}},
+            {"id": event.pk, "type": event.type, "payload": {**event.payload, **(extra or {})}},
         )
-        for event in events
+        for event, extra in zip(events, extras, strict=True)
     ]
     transaction.on_commit(lambda: _push_all(pushes))
     return events

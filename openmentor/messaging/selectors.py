@@ -92,6 +92,32 @@ def audience(conversation: Conversation) -> Audience:
     )
 
 
+def audiences(conversations: list[Conversation]) -> dict[int, Audience]:
+    """``audience`` for many conversations: one query for all the mentorship ones."""
+    found: dict[int, Audience] = {}
+    by_mentorship = {
+        _mentorship_id(c): c.pk for c in conversations if c.kind == ConversationKind.MENTORSHIP
+    }
+    if by_mentorship:
+        rows = MentorshipParticipant.objects.filter(
+            mentorship_id__in=list(by_mentorship)
+        ).values_list("mentorship_id", "user_id", "mentorship__status")
+        people: dict[int, list[int]] = {}
+        status: dict[int, str] = {}
+        for mentorship_id, user_id, mentorship_status in rows:
+            people.setdefault(mentorship_id, []).append(user_id)
+            status[mentorship_id] = mentorship_status
+        for mentorship_id, conversation_id in by_mentorship.items():
+            user_ids = people.get(mentorship_id, [])
+            found[conversation_id] = Audience(
+                user_ids, bool(user_ids) and status[mentorship_id] in OPEN_STATUSES
+            )
+    for conversation in conversations:
+        if conversation.pk not in found:
+            found[conversation.pk] = audience(conversation)
+    return found
+
+
 def audience_ids(conversation: Conversation) -> list[int]:
     """Everyone who may read the conversation now."""
     return audience(conversation).user_ids
@@ -104,6 +130,15 @@ def blocked_by(user_id: int) -> set[int]:
 
 def blockers_of(user_id: int) -> set[int]:
     return set(Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True))
+
+
+def blockers_of_many(user_ids: list[int]) -> dict[int, set[int]]:
+    """``blockers_of`` for many people in one query."""
+    found: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
+    rows = Block.objects.filter(blocked_id__in=user_ids).values_list("blocked_id", "blocker_id")
+    for blocked_id, blocker_id in rows:
+        found[blocked_id].add(blocker_id)
+    return found
 
 
 def visible_messages(user: User, conversation: Conversation) -> QuerySet[Message]:

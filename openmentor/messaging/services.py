@@ -12,20 +12,20 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 
 from . import selectors
 from .crypto import encrypt_bytes, encrypt_text
-from .events import publish
+from .events import publish, publish_many
 from .formatting import render_markdown
 from .models import (
     Attachment,
@@ -255,23 +255,29 @@ def send_message(
     audience = selectors.audience(conversation)
     if sender.pk not in audience.user_ids:
         raise NotFound(_("Conversation not found."))
-    existing = Message.objects.filter(sender=sender, client_id=client_id).first()
-    if existing is not None:
-        return _retried(existing, conversation)
-    if not audience.is_open:
-        raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
-    attachments = attachments or []
-    body = _clean_body(body, allow_empty=bool(attachments))
-    if len(attachments) > MAX_ATTACHMENTS:
-        raise ValidationFailed(
-            _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS},
-            fields={"attachments": _("Too many files.")},
-        )
-    files = [(upload, _check_attachment(upload)) for upload in attachments]
-    others = [uid for uid in audience.user_ids if uid != sender.pk]
-    blockers = selectors.blockers_of(sender.pk)
-    if others and set(others) <= blockers:
-        raise NotAllowed(_("You cannot send messages to this person."))
+    # No read for a retry on the happy path: the unique constraint catches it below. Only a
+    # send that would be refused asks first whether it is a retry (which returns the first
+    # message, even once the mentorship has ended).
+    try:
+        if not audience.is_open:
+            raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
+        attachments = attachments or []
+        body = _clean_body(body, allow_empty=bool(attachments))
+        if len(attachments) > MAX_ATTACHMENTS:
+            raise ValidationFailed(
+                _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS},
+                fields={"attachments": _("Too many files.")},
+            )
+        files = [(upload, _check_attachment(upload)) for upload in attachments]
+        others = [uid for uid in audience.user_ids if uid != sender.pk]
+        blockers = selectors.blockers_of(sender.pk)
+        if others and set(others) <= blockers:
+            raise NotAllowed(_("You cannot send messages to this person."))
+    except DomainError:
+        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+        if existing is not None:
+            return _retried(existing, conversation)
+        raise
     now = timezone.now()
     scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
     if send_at is not None and send_at > now + timedelta(days=30):
@@ -317,6 +323,164 @@ def send_message(
             raise
         return _retried(existing, conversation)
     return SendResult(message, created=True)
+
+
+@dataclass
+class SendRequest:
+    """One immediate text send, as the socket receives it."""
+
+    sender: User
+    conversation: Conversation
+    body: str
+    client_id: str
+
+
+def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]:
+    """Many immediate text sends in one transaction: the socket's group commit.
+
+    Each request gets what ``send_message`` would give it (a result, or the error it would
+    raise): the same checks against the database as it is now (audience and whether the
+    mentorship is open, blocks), the same idempotency (a retried client id returns the first
+    message; a race lost to another process makes the whole batch fall back to one
+    transaction per send, where the unique constraint decides), bodies encrypted, one event
+    row per recipient, pushes after the commit. The reads and writes are one query each for
+    the whole batch instead of one each per send."""
+    results: list[SendResult | DomainError | None] = [None] * len(requests)
+    conversations = {r.conversation.pk: r.conversation for r in requests}
+    audiences = selectors.audiences(list(conversations.values()))
+    valid = [i for i, r in enumerate(requests) if CLIENT_ID.match(r.client_id or "")]
+    for i in set(range(len(requests))) - set(valid):
+        results[i] = ValidationFailed(_("The message has no valid client id."))
+    senders = list({requests[i].sender.pk for i in valid})
+    existing: dict[tuple[int, str], Message] = {}
+    if valid:
+        for message in Message.objects.filter(
+            sender_id__in=senders, client_id__in={requests[i].client_id for i in valid}
+        ):
+            existing[(message.sender_id, message.client_id)] = message
+    blockers = selectors.blockers_of_many(senders)
+    now = timezone.now()
+    new: list[tuple[int, Message]] = []
+    first_in_batch: dict[tuple[int, str], int] = {}
+    repeats: list[tuple[int, int]] = []
+    for i in valid:
+        request = requests[i]
+        sender, conversation = request.sender, request.conversation
+        audience = audiences[conversation.pk]
+        if sender.pk not in audience.user_ids:
+            results[i] = NotFound(_("Conversation not found."))
+            continue
+        key = (sender.pk, request.client_id)
+        if key in existing:
+            try:
+                results[i] = _retried(existing[key], conversation)
+            except DomainError as error:
+                results[i] = error
+            continue
+        if key in first_in_batch:  # resent before the first attempt was stored
+            repeats.append((i, first_in_batch[key]))
+            continue
+        try:
+            if not audience.is_open:
+                raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
+            body = _clean_body(request.body)
+            others = [uid for uid in audience.user_ids if uid != sender.pk]
+            if others and set(others) <= blockers[sender.pk]:
+                raise NotAllowed(_("You cannot send messages to this person."))
+        except DomainError as error:
+            results[i] = error
+            continue
+        first_in_batch[key] = i
+        new.append(
+            (
+                i,
+                Message(
+                    conversation=conversation,
+                    sender=sender,
+                    client_id=request.client_id,
+                    body_encrypted=encrypt_text(body),
+                    status=MessageStatus.SENT,
+                    sent_at=now,
+                ),
+            )
+        )
+    if new:
+        try:
+            with transaction.atomic():
+                _store_batch([message for _i, message in new], now, audiences, blockers)
+        except IntegrityError:
+            # Another process stored one of these client ids meanwhile: send one by one.
+            return _send_one_by_one(requests)
+        for i, message in new:
+            results[i] = SendResult(message, created=True)
+    for i, first in repeats:
+        done = results[first]
+        if isinstance(done, SendResult):
+            try:
+                results[i] = _retried(done.message, requests[i].conversation)
+            except DomainError as error:
+                results[i] = error
+        else:
+            results[i] = done
+    return [r for r in results if r is not None]
+
+
+def _store_batch(
+    messages: list[Message],
+    now: datetime,
+    audiences: dict[int, selectors.Audience],
+    blockers: dict[int, set[int]],
+) -> None:
+    Message.objects.bulk_create(messages)
+    counts: dict[int, int] = {}
+    for message in messages:
+        counts[message.conversation_id] = counts.get(message.conversation_id, 0) + 1
+    if set(counts.values()) == {1}:
+        added: Any = Value(1)
+    else:
+        added = Case(
+            *(When(pk=pk, then=Value(n)) for pk, n in counts.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    Conversation.objects.filter(pk__in=list(counts)).update(
+        last_message_at=now, message_count=F("message_count") + added
+    )
+    publish_many(
+        (
+            [
+                uid
+                for uid in audiences[message.conversation_id].user_ids
+                if uid not in blockers[message.sender_id]
+            ],
+            "message.new",
+            {
+                "conversation": message.conversation_id,
+                "message": message.pk,
+                "client_id": message.client_id,
+                "sender": message.sender_id,
+            },
+            {"data": serialize(message, [])},
+        )
+        for message in messages
+    )
+
+
+def _send_one_by_one(requests: list[SendRequest]) -> list[SendResult | DomainError]:
+    results: list[SendResult | DomainError] = []
+    for request in requests:
+        try:
+            results.append(
+                send_message(
+                    request.sender,
+                    request.conversation,
+                    body=request.body,
+                    client_id=request.client_id,
+                )
+            )
+        except DomainError as error:
+            results.append(error)
+    return results
 
 
 def _retried(existing: Message, conversation: Conversation) -> SendResult:
