@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -178,7 +179,8 @@ def send_due_surveys(now: datetime | None = None) -> dict[str, int]:
                     notify(
                         participant.user,
                         kind="survey",
-                        title=_("Please answer: %(title)s") % {"title": survey.title},
+                        title=gettext_lazy("Please answer: %(title)s"),
+                        params={"title": survey.title},
                         url=_survey_url(survey),
                         dedupe_key=f"survey:{survey.pk}:{participant.user_id}:0",
                     )
@@ -201,7 +203,8 @@ def send_due_surveys(now: datetime | None = None) -> dict[str, int]:
         notify(
             invitation.user,
             kind="survey",
-            title=_("Reminder: %(title)s is waiting for your answers") % {"title": survey.title},
+            title=gettext_lazy("Reminder: %(title)s is waiting for your answers"),
+            params={"title": survey.title},
             url=_survey_url(survey),
             dedupe_key=f"survey:{survey.pk}:{invitation.user_id}:{invitation.reminders_sent}",
         )

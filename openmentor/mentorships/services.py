@@ -10,7 +10,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -168,10 +170,18 @@ def _others(mentorship: Mentorship, actor: User) -> list[User]:
     return [p.user for p in selectors.participants(mentorship) if p.user_id != actor.pk]
 
 
-def _tell_others(mentorship: Mentorship, actor: User, *, kind: str, title: str, url: str) -> None:
+def _tell_others(
+    mentorship: Mentorship,
+    actor: User,
+    *,
+    kind: str,
+    title: Promise,
+    params: dict[str, Any] | None = None,
+    url: str,
+) -> None:
     others = _others(mentorship, actor)
     for person in others:
-        notify(person, kind=kind, title=title, url=url)
+        notify(person, kind=kind, title=title, params=params, url=url)
     publish_event(
         [p.pk for p in others],
         type=f"mentorship.{kind}",
@@ -220,7 +230,8 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
         mentorship,
         actor,
         kind="status",
-        title=_("Your mentorship is now: %(status)s") % {"status": mentorship.get_status_display()},
+        title=gettext_lazy("Your mentorship is now: %(status)s"),
+        params={"status": MentorshipStatus(mentorship.status).label},
         url=reverse("mentorship_detail", args=[mentorship.pk]),
     )
     return mentorship
@@ -271,8 +282,8 @@ def change_agreement(
         mentorship,
         actor,
         kind="agreement",
-        title=_("%(name)s changed your mentoring agreement: please read and confirm it")
-        % {"name": actor.name},
+        title=gettext_lazy("%(name)s changed your mentoring agreement: please read and confirm it"),
+        params={"name": actor.name},
         url=reverse("mentorship_agreement", args=[mentorship.pk]),
     )
     return version
@@ -321,7 +332,8 @@ def create_goal(actor: User, mentorship: Mentorship, data: dict[str, Any]) -> Go
         mentorship,
         actor,
         kind="goal",
-        title=_("%(name)s set a new goal: %(goal)s") % {"name": actor.name, "goal": goal.title},
+        title=gettext_lazy("%(name)s set a new goal: %(goal)s"),
+        params={"name": actor.name, "goal": goal.title},
         url=reverse("goal_detail", args=[goal.pk]),
     )
     return goal
@@ -398,7 +410,8 @@ def add_action_item(
         notify(
             User.objects.get(pk=assignee_id),
             kind="action",
-            title=_("%(name)s asked you to: %(action)s") % {"name": actor.name, "action": title},
+            title=gettext_lazy("%(name)s asked you to: %(action)s"),
+            params={"name": actor.name, "action": title},
             url=reverse("goal_detail", args=[goal.pk]),
         )
     return item
@@ -425,8 +438,8 @@ def comment_on_goal(actor: User, goal: Goal, body: str) -> GoalComment:
         notify(
             goal.owner,
             kind="goal_comment",
-            title=_("%(name)s commented on your goal %(goal)s")
-            % {"name": actor.name, "goal": goal.title},
+            title=gettext_lazy("%(name)s commented on your goal %(goal)s"),
+            params={"name": actor.name, "goal": goal.title},
             url=reverse("goal_detail", args=[goal.pk]),
         )
     return comment
@@ -482,7 +495,8 @@ def log_session(
         mentorship,
         actor,
         kind="session",
-        title=_("How was your session on %(date)s? Rate it in a click.") % {"date": held_on},
+        title=gettext_lazy("How was your session on %(date)s? Rate it in a click."),
+        params={"date": held_on},
         url=reverse("mentorship_detail", args=[mentorship.pk]) + "#sessions",
     )
     return session
@@ -562,7 +576,8 @@ def submit_reflection(
             mentorship,
             actor,
             kind="thanks",
-            title=_("%(name)s says thank you") % {"name": actor.name},
+            title=gettext_lazy("%(name)s says thank you"),
+            params={"name": actor.name},
             url=reverse("mentorship_detail", args=[mentorship.pk]),
         )
     if mentorship.status == MentorshipStatus.COMPLETED:

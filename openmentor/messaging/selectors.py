@@ -8,6 +8,7 @@ from typing import cast
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
@@ -60,7 +61,7 @@ def conversation_for(user: User, conversation_id: int) -> Conversation:
         .first()
     )
     if conversation is None or not can_read(user, conversation):
-        raise NotFound("Conversation not found.")
+        raise NotFound(_("Conversation not found."))
     return conversation
 
 
@@ -249,9 +250,9 @@ def message_for(user: User, message_id: int) -> Message:
         .first()
     )
     if message is None or not can_read(user, message.conversation):
-        raise NotFound("Message not found.")
+        raise NotFound(_("Message not found."))
     if message.status != MessageStatus.SENT and message.sender_id != user.pk:
-        raise NotFound("Message not found.")
+        raise NotFound(_("Message not found."))
     return message
 
 
@@ -312,7 +313,7 @@ def report_for_coordinator(user: User, report_id: int) -> Report:
         pk=report_id,
     )
     if not is_coordinator(user, report.message.conversation.program):
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     return report
 
 

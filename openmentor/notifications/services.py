@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from openmentor.accounts.models import User
 from openmentor.core.events import push_to_users_on_commit
@@ -39,18 +41,30 @@ def wants_email(user: User, kind: str) -> bool:
     return preference is None or preference.channel == NotificationPreference.Channel.EMAIL
 
 
+def _in_language(text: str | Promise, params: dict[str, Any] | None) -> str:
+    rendered = str(text)
+    return rendered % params if params else rendered
+
+
 def notify(
     user: User,
     *,
     kind: str,
-    title: str,
-    body: str = "",
+    title: str | Promise,
+    body: str | Promise = "",
+    params: dict[str, Any] | None = None,
     url: str = "",
     email: bool = True,
     dedupe_key: str | None = None,
 ) -> Notification | None:
     """An in-app notification, an event for open pages and, if the person wants it, an
-    e-mail. With ``dedupe_key`` a repeat (retried job) returns None and sends nothing."""
+    e-mail. With ``dedupe_key`` a repeat (retried job) returns None and sends nothing.
+
+    Pass ``title``/``body`` as ``gettext_lazy`` strings with ``params`` to have them written
+    in the recipient's language rather than in the language of whoever acted."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        title = _in_language(title, params)
+        body = _in_language(body, params)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(

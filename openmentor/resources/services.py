@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotAllowed, NotFound, ValidationFailed
@@ -200,8 +201,8 @@ def share(
         notify(
             person,
             kind="resource",
-            title=_("%(name)s shared a resource with you: %(title)s")
-            % {"name": actor.name, "title": resource.title},
+            title=gettext_lazy("%(name)s shared a resource with you: %(title)s"),
+            params={"name": actor.name, "title": resource.title},
             url=reverse("resource_detail", args=[resource.pk]),
         )
     return shared

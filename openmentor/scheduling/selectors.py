@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
@@ -54,7 +55,7 @@ def mentorship_for_participant(user: User, mentorship_id: int) -> Mentorship:
     """Only participants may find a time or book; others get 'not found' (no leak)."""
     mentorship = Mentorship.objects.select_related("program").filter(pk=mentorship_id).first()
     if mentorship is None or not is_participant(user, mentorship):
-        raise NotFound("Mentorship not found.")
+        raise NotFound(_("Mentorship not found."))
     return mentorship
 
 
@@ -78,14 +79,14 @@ def meeting_for_viewer(user: User, meeting_id: int) -> tuple[Meeting, Access]:
     )
     access = meeting_access(user, meeting) if meeting else None
     if meeting is None or access is None:
-        raise NotFound("Meeting not found.")
+        raise NotFound(_("Meeting not found."))
     return meeting, access
 
 
 def meeting_for_participant(user: User, meeting_id: int) -> Meeting:
     meeting, access = meeting_for_viewer(user, meeting_id)
     if access != "participant":
-        raise NotFound("Meeting not found.")
+        raise NotFound(_("Meeting not found."))
     return meeting
 
 

@@ -61,3 +61,21 @@ def test_events_need_sign_in_and_notifications_page_is_personal(
     services.notify(bob, kind="x", title="For Bob only", email=False)
     assert "For Bob only" in client_for(bob).get("/notifications/").content.decode()
     assert "For Bob only" not in client_for(carol).get("/notifications/").content.decode()
+
+
+@pytest.mark.django_db
+def test_notifications_are_written_in_the_recipients_language(bob: Any, carol: Any) -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    carol.language = "es"
+    carol.save()
+    with translation.override("en"):
+        services.notify(
+            carol,
+            kind="thanks",
+            title=gettext_lazy("%(name)s says thank you"),
+            params={"name": "Bob"},
+            email=False,
+        )
+    assert Notification.objects.get(user=carol).title == "Bob te da las gracias"
