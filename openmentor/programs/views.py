@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from .forms import (
 from .models import Program, Role
 
 View = Callable[..., HttpResponse]
+MEMBERS_PER_PAGE = 50
 
 
 def _visible_program(request: HttpRequest, slug: str) -> Program:
@@ -275,12 +277,15 @@ def console_decide(
 def console_members(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     role = request.GET.get("role", "")
     query = request.GET.get("q", "").strip()[:100]
+    members = selectors.members(program, role if role in Role.values else None, query)
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "programs/console/members.html",
         {
             "program": program,
-            "members": selectors.members(program, role if role in Role.values else None, query),
+            "members": page.object_list,
+            "page": page,
             "roles": Role.choices,
             "role": role,
             "query": query,

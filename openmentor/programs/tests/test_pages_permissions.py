@@ -95,3 +95,17 @@ def test_dashboard_shows_each_persona_their_own_programs(personas, client_for) -
     other_page = client_for(personas["other_coordinator"]).get("/dashboard/").content.decode()
     assert "Global Doctoral Mentoring" not in other_page
     assert "Peer Circle" in other_page
+
+
+def test_member_list_is_paged(program: Any, alice: Any, client_for) -> None:
+    from conftest import add_member, make_person
+
+    for index in range(60):
+        add_member(program, make_person(f"m{index}@example.org", f"Member {index:02d}"), "mentee")
+    first = client_for(alice).get("/programs/global-doctoral/console/members/?role=mentee")
+    assert first.status_code == 200
+    page = first.content.decode()
+    assert "Page 1 of 2" in page
+    assert page.count("/remove/") == 50
+    second = client_for(alice).get("/programs/global-doctoral/console/members/?role=mentee&page=2")
+    assert second.content.decode().count("/remove/") == 12
