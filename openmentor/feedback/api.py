@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.models import SessionLog
 from openmentor.mentorships.selectors import is_participant
 from openmentor.programs.models import Program
@@ -92,7 +93,7 @@ class SurveyAggregateOut(Schema):
 
 
 @router.post("/sessions/{session_id}/rating", response={201: RatingOut}, summary="Rate a session")
-def rate(request: HttpRequest, session_id: int, payload: RatingIn) -> Any:
+def rate(request: AuthenticatedRequest, session_id: int, payload: RatingIn) -> Any:
     session = get_object_or_404(SessionLog, pk=session_id)
     if not is_participant(session.mentorship_id, request.user.pk):
         raise Http404
@@ -103,13 +104,13 @@ def rate(request: HttpRequest, session_id: int, payload: RatingIn) -> Any:
 
 
 @router.post("/surveys/{survey_id}/responses", response={201: None}, summary="Answer a survey")
-def answer(request: HttpRequest, survey_id: int, payload: AnswersIn) -> Any:
+def answer(request: AuthenticatedRequest, survey_id: int, payload: AnswersIn) -> Any:
     survey = get_object_or_404(Survey, pk=survey_id)
     services.answer_survey(request.user, survey, payload.answers)
     return Status(201, None)
 
 
-def _coordinated(request: HttpRequest, slug: str) -> Program:
+def _coordinated(request: AuthenticatedRequest, slug: str) -> Program:
     program = get_object_or_404(Program, slug=slug)
     if not is_coordinator(request.user, program):
         raise PermissionDenied
@@ -117,12 +118,12 @@ def _coordinated(request: HttpRequest, slug: str) -> Program:
 
 
 @router.get("/programs/{slug}/feedback/ratings", response=RatingAggregateOut)
-def rating_aggregate(request: HttpRequest, slug: str) -> Any:
+def rating_aggregate(request: AuthenticatedRequest, slug: str) -> Any:
     return selectors.session_rating_aggregate(_coordinated(request, slug))
 
 
 @router.get("/programs/{slug}/feedback/surveys/{survey_id}", response=SurveyAggregateOut)
-def survey_aggregate(request: HttpRequest, slug: str, survey_id: int) -> Any:
+def survey_aggregate(request: AuthenticatedRequest, slug: str, survey_id: int) -> Any:
     program = _coordinated(request, slug)
     survey = get_object_or_404(Survey, pk=survey_id, program=program)
     responses, rows = selectors.survey_aggregate(survey)
@@ -130,23 +131,25 @@ def survey_aggregate(request: HttpRequest, slug: str, survey_id: int) -> Any:
 
 
 @router.post("/programs/{slug}/surveys", response={201: SurveyOut}, summary="Create a survey")
-def create_survey(request: HttpRequest, slug: str, payload: SurveyIn) -> Any:
+def create_survey(request: AuthenticatedRequest, slug: str, payload: SurveyIn) -> Any:
     return Status(
         201, services.create_survey(request.user, _coordinated(request, slug), **payload.dict())
     )
 
 
 @router.get("/programs/{slug}/surveys", response=list[SurveyOut])
-def list_surveys(request: HttpRequest, slug: str) -> Any:
+def list_surveys(request: AuthenticatedRequest, slug: str) -> Any:
     return _coordinated(request, slug).surveys.all()
 
 
 @router.post("/programs/{slug}/surveys/{survey_id}/questions", response={201: SurveyQuestionOut})
-def add_question(request: HttpRequest, slug: str, survey_id: int, payload: SurveyQuestionIn) -> Any:
+def add_question(
+    request: AuthenticatedRequest, slug: str, survey_id: int, payload: SurveyQuestionIn
+) -> Any:
     survey = get_object_or_404(Survey, pk=survey_id, program=_coordinated(request, slug))
     return Status(201, services.add_survey_question(request.user, survey, payload.dict()))
 
 
 @router.get("/surveys/waiting", response=list[SurveyOut], summary="Surveys waiting for my answers")
-def waiting(request: HttpRequest) -> Any:
+def waiting(request: AuthenticatedRequest) -> Any:
     return [invitation.survey for invitation in selectors.open_invitations(request.user)]

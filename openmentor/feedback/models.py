@@ -89,7 +89,10 @@ class SurveyQuestion(models.Model):
         return self.prompt
 
     Audience = ApplicationQuestion.Audience
-    applies_to = ApplicationQuestion.applies_to
+
+    def applies_to(self, role: str) -> bool:
+        # The application question's rule; it reads only ``audience``, which both share.
+        return ApplicationQuestion.applies_to(self, role)  # type: ignore[arg-type]
 
 
 class SurveyInvitation(models.Model):

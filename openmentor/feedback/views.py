@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.models import SessionLog
 from openmentor.mentorships.selectors import is_participant
 from openmentor.programs.forms import QuestionForm, question_fields
@@ -26,7 +27,7 @@ from .models import MIN_GROUP_SIZE, Survey, SurveyInvitation
 
 @login_required
 @require_POST
-def session_rate(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_rate(request: AuthenticatedRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(SessionLog, pk=session_id)
     if not is_participant(session.mentorship_id, request.user.pk):
         raise Http404
@@ -45,7 +46,7 @@ def session_rate(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 @login_required
-def survey_answer(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_answer(request: AuthenticatedRequest, survey_id: int) -> HttpResponse:
     invitation = (
         SurveyInvitation.objects.select_related("survey__program")
         .filter(survey_id=survey_id, user=request.user)
@@ -77,7 +78,7 @@ def survey_answer(request: HttpRequest, survey_id: int) -> HttpResponse:
     )
 
 
-def _coordinated(request: HttpRequest, slug: str) -> Program:
+def _coordinated(request: AuthenticatedRequest, slug: str) -> Program:
     program = get_object_or_404(Program, slug=slug)
     if not is_coordinator(request.user, program):
         raise PermissionDenied
@@ -85,7 +86,7 @@ def _coordinated(request: HttpRequest, slug: str) -> Program:
 
 
 @login_required
-def program_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+def program_feedback(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Aggregates only: nothing below the minimum group size, no names, no texts."""
     program = _coordinated(request, slug)
     form = SurveyForm(request.POST or None)
@@ -112,7 +113,7 @@ def program_feedback(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def survey_manage(request: HttpRequest, slug: str, survey_id: int) -> HttpResponse:
+def survey_manage(request: AuthenticatedRequest, slug: str, survey_id: int) -> HttpResponse:
     program = _coordinated(request, slug)
     survey = get_object_or_404(Survey, pk=survey_id, program=program)
     form = QuestionForm(request.POST or None)

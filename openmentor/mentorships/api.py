@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from openmentor.core.types import AuthenticatedRequest
+
 from . import selectors, services
 from .credentials import verify
 from .models import Goal, Mentorship, Note
@@ -201,7 +203,7 @@ class VerifyOut(Schema):
     reasons: list[str]
 
 
-def _mine(request: HttpRequest, pk: int) -> Mentorship:
+def _mine(request: AuthenticatedRequest, pk: int) -> Mentorship:
     """Participants only; a 404 for everyone else, coordinators included."""
     mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
     if selectors.participation(mentorship, request.user) is None:
@@ -209,7 +211,7 @@ def _mine(request: HttpRequest, pk: int) -> Mentorship:
     return mentorship
 
 
-def _visible(request: HttpRequest, pk: int) -> Mentorship:
+def _visible(request: AuthenticatedRequest, pk: int) -> Mentorship:
     """Participants and the program's coordinators (metadata only)."""
     mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
     if selectors.participation(mentorship, request.user) is None and not selectors.can_oversee(
@@ -219,7 +221,7 @@ def _visible(request: HttpRequest, pk: int) -> Mentorship:
     return mentorship
 
 
-def _goal(request: HttpRequest, goal_id: int) -> Goal:
+def _goal(request: AuthenticatedRequest, goal_id: int) -> Goal:
     goal = get_object_or_404(Goal.objects.select_related("mentorship"), pk=goal_id)
     if not selectors.is_participant(goal.mentorship_id, request.user.pk):
         raise Http404
@@ -227,17 +229,17 @@ def _goal(request: HttpRequest, goal_id: int) -> Goal:
 
 
 @router.get("/mentorships", response=list[MentorshipOut], summary="My mentorships")
-def list_mentorships(request: HttpRequest, include_closed: bool = False) -> Any:
+def list_mentorships(request: AuthenticatedRequest, include_closed: bool = False) -> Any:
     return selectors.mentorships_for_user(request.user.pk, open_only=not include_closed)
 
 
 @router.get("/mentorships/{pk}", response=MentorshipOut)
-def get_mentorship(request: HttpRequest, pk: int) -> Mentorship:
+def get_mentorship(request: AuthenticatedRequest, pk: int) -> Mentorship:
     return _visible(request, pk)
 
 
 @router.post("/mentorships/{pk}/status", response=MentorshipOut, summary="Move along the lifecycle")
-def change_status(request: HttpRequest, pk: int, payload: StatusIn) -> Mentorship:
+def change_status(request: AuthenticatedRequest, pk: int, payload: StatusIn) -> Mentorship:
     return services.change_status(
         request.user, _visible(request, pk), payload.to, reason=payload.reason
     )
@@ -248,7 +250,7 @@ def change_status(request: HttpRequest, pk: int, payload: StatusIn) -> Mentorshi
     response=list[AgreementOut],
     summary="Agreement, newest version first",
 )
-def agreement(request: HttpRequest, pk: int) -> Any:
+def agreement(request: AuthenticatedRequest, pk: int) -> Any:
     mentorship = _mine(request, pk)
     services.ensure_agreement(mentorship)
     return selectors.agreement_history(mentorship)
@@ -257,7 +259,7 @@ def agreement(request: HttpRequest, pk: int) -> Any:
 @router.post(
     "/mentorships/{pk}/agreement", response={201: AgreementOut}, summary="Change the agreement"
 )
-def change_agreement(request: HttpRequest, pk: int, payload: AgreementIn) -> Any:
+def change_agreement(request: AuthenticatedRequest, pk: int, payload: AgreementIn) -> Any:
     return Status(
         201,
         services.change_agreement(
@@ -267,29 +269,29 @@ def change_agreement(request: HttpRequest, pk: int, payload: AgreementIn) -> Any
 
 
 @router.post("/mentorships/{pk}/agreement/confirm", response=AgreementOut)
-def confirm_agreement(request: HttpRequest, pk: int, payload: ConfirmIn) -> Any:
+def confirm_agreement(request: AuthenticatedRequest, pk: int, payload: ConfirmIn) -> Any:
     return services.confirm_agreement(request.user, _mine(request, pk), payload.version)
 
 
 @router.get("/mentorships/{pk}/goals", response=list[GoalOut])
-def list_goals(request: HttpRequest, pk: int) -> Any:
+def list_goals(request: AuthenticatedRequest, pk: int) -> Any:
     return selectors.goals(_mine(request, pk))
 
 
 @router.post("/mentorships/{pk}/goals", response={201: GoalOut})
-def create_goal(request: HttpRequest, pk: int, payload: GoalIn) -> Any:
+def create_goal(request: AuthenticatedRequest, pk: int, payload: GoalIn) -> Any:
     return Status(201, services.create_goal(request.user, _mine(request, pk), payload.dict()))
 
 
 @router.patch("/goals/{goal_id}", response=GoalOut, summary="Update progress or status")
-def update_goal(request: HttpRequest, goal_id: int, payload: GoalPatch) -> Any:
+def update_goal(request: AuthenticatedRequest, goal_id: int, payload: GoalPatch) -> Any:
     return services.update_goal(
         request.user, _goal(request, goal_id), payload.dict(exclude_none=True)
     )
 
 
 @router.post("/goals/{goal_id}/milestones", response={201: MilestoneOut})
-def add_milestone(request: HttpRequest, goal_id: int, payload: MilestoneIn) -> Any:
+def add_milestone(request: AuthenticatedRequest, goal_id: int, payload: MilestoneIn) -> Any:
     return Status(
         201,
         services.add_milestone(
@@ -299,19 +301,19 @@ def add_milestone(request: HttpRequest, goal_id: int, payload: MilestoneIn) -> A
 
 
 @router.post("/goals/{goal_id}/comments", response={201: CommentOut})
-def comment(request: HttpRequest, goal_id: int, payload: CommentIn) -> Any:
+def comment(request: AuthenticatedRequest, goal_id: int, payload: CommentIn) -> Any:
     return Status(
         201, services.comment_on_goal(request.user, _goal(request, goal_id), payload.body)
     )
 
 
 @router.get("/mentorships/{pk}/sessions", response=list[SessionOut])
-def list_sessions(request: HttpRequest, pk: int) -> Any:
+def list_sessions(request: AuthenticatedRequest, pk: int) -> Any:
     return selectors.sessions(_mine(request, pk))
 
 
 @router.post("/mentorships/{pk}/sessions", response={201: SessionOut}, summary="Log a session")
-def log_session(request: HttpRequest, pk: int, payload: SessionIn) -> Any:
+def log_session(request: AuthenticatedRequest, pk: int, payload: SessionIn) -> Any:
     return Status(201, services.log_session(request.user, _mine(request, pk), **payload.dict()))
 
 
@@ -320,12 +322,12 @@ def log_session(request: HttpRequest, pk: int, payload: SessionIn) -> Any:
     response=list[NoteOut],
     summary="Shared notes and my own private ones",
 )
-def list_notes(request: HttpRequest, pk: int) -> Any:
+def list_notes(request: AuthenticatedRequest, pk: int) -> Any:
     return selectors.notes_visible_to(_mine(request, pk), request.user)
 
 
 @router.post("/mentorships/{pk}/notes", response={201: NoteOut})
-def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
+def add_note(request: AuthenticatedRequest, pk: int, payload: NoteIn) -> Any:
     return Status(
         201,
         services.add_note(
@@ -339,7 +341,7 @@ def add_note(request: HttpRequest, pk: int, payload: NoteIn) -> Any:
 
 
 @router.delete("/notes/{note_id}", response={204: None})
-def delete_note(request: HttpRequest, note_id: int) -> Any:
+def delete_note(request: AuthenticatedRequest, note_id: int) -> Any:
     note = Note.objects.filter(pk=note_id, author=request.user).first()
     if note is None:
         raise Http404
@@ -350,7 +352,7 @@ def delete_note(request: HttpRequest, note_id: int) -> Any:
 @router.get(
     "/mentorships/{pk}/progress", response=list[ProgressOut], summary="Each mentee's progress"
 )
-def progress(request: HttpRequest, pk: int) -> Any:
+def progress(request: AuthenticatedRequest, pk: int) -> Any:
     return [
         {
             "user_id": row.person.pk,
@@ -364,13 +366,13 @@ def progress(request: HttpRequest, pk: int) -> Any:
 
 
 @router.post("/mentorships/{pk}/reflection", response={201: None}, summary="Reflect after closing")
-def reflect(request: HttpRequest, pk: int, payload: ReflectionIn) -> Any:
+def reflect(request: AuthenticatedRequest, pk: int, payload: ReflectionIn) -> Any:
     services.submit_reflection(request.user, _mine(request, pk), **payload.dict())
     return Status(201, None)
 
 
 @router.get("/credentials", response=list[CredentialOut], summary="My credentials")
-def my_credentials(request: HttpRequest) -> Any:
+def my_credentials(request: AuthenticatedRequest) -> Any:
     return selectors.credentials_of(request.user)
 
 

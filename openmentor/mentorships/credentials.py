@@ -85,7 +85,7 @@ def build_credential(credential: Credential) -> dict[str, Any]:
         ) % {"name": person.name, "mentees": mentees, "program": program.name, "hours": hours}
         criteria = _("Mentored until the mentorship was completed and reflected on it.")
     salt = hashlib.sha256(str(credential.pk).encode()).hexdigest()[:16]
-    document = {
+    document: dict[str, Any] = {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"urn:uuid:{credential.pk}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
@@ -187,11 +187,9 @@ def verify(raw: str | bytes | dict[str, Any]) -> Verification:
                 "The signature does not match the content: the credential was changed after it was issued."
             )
         )
-    subject = (
-        document.get("credentialSubject")
-        if isinstance(document.get("credentialSubject"), dict)
-        else {}
-    )
+    subject = document.get("credentialSubject")
+    if not isinstance(subject, dict):
+        subject = {}
     return Verification(
         valid=not reasons,
         reasons=reasons,

@@ -80,7 +80,9 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args: Any, people: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = people
+        assignee_field = self.fields["assignee"]
+        assert isinstance(assignee_field, forms.ChoiceField)
+        assignee_field.choices = people
 
 
 class CommentForm(forms.Form):
@@ -112,7 +114,9 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args: Any, sessions: list[tuple[Any, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session"].choices = [("", _("Not about one session")), *sessions]
+        session_field = self.fields["session"]
+        assert isinstance(session_field, forms.ChoiceField)
+        session_field.choices = [("", _("Not about one session")), *sessions]
 
 
 class ReflectionForm(forms.Form):

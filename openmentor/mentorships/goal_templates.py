@@ -3,6 +3,8 @@ grow skills and knowledge, process-focused ones grow ways of learning."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 
 CONTENT_TEMPLATES = {
@@ -48,5 +50,5 @@ PROCESS_TEMPLATES = {
 }
 
 
-def templates_for(focus: str) -> dict[str, dict[str, object]]:
+def templates_for(focus: str) -> Mapping[str, Mapping[str, object]]:
     return PROCESS_TEMPLATES if focus == "process" else CONTENT_TEMPLATES

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Model, Prefetch, Q, QuerySet, Sum
 
 from openmentor.accounts.models import User
 from openmentor.programs.selectors import is_coordinator
@@ -159,7 +159,7 @@ class MenteeProgress:
     sessions_held: int
 
 
-def _optional_model(app_label: str, name: str) -> type | None:
+def _optional_model(app_label: str, name: str) -> type[Model] | None:
     """Messaging and scheduling are built alongside; count their data when it exists."""
     from django.apps import apps
 
@@ -173,7 +173,9 @@ def has_sent_first_message(mentorship: Mentorship, user: User) -> bool | None:
     message = _optional_model("messaging", "Message")
     if message is None:
         return None
-    return message.objects.filter(conversation__mentorship=mentorship, sender=user).exists()
+    return message._default_manager.filter(
+        conversation__mentorship=mentorship, sender=user
+    ).exists()
 
 
 def meetings_to_log(mentorship: Mentorship) -> QuerySet[Any]:

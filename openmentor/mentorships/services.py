@@ -308,7 +308,7 @@ GOAL_FIELDS = ("title", "specific", "measurable", "achievable", "relevant", "tar
 
 
 def _clean_goal(data: dict[str, Any]) -> dict[str, Any]:
-    cleaned = {name: data.get(name) for name in GOAL_FIELDS if name in data}
+    cleaned: dict[str, Any] = {name: data.get(name) for name in GOAL_FIELDS if name in data}
     for name in ("title", "specific", "measurable", "achievable", "relevant"):
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()
@@ -381,6 +381,7 @@ def add_milestone(actor: User, goal: Goal, *, title: str, due_on: date | None) -
         errors["due_on"] = _("Choose a due date.")
     if errors:
         raise ValidationFailed(_("A milestone needs a name and a due date."), fields=errors)
+    assert due_on is not None  # an error above otherwise
     return Milestone.objects.create(goal=goal, title=title[:200], due_on=due_on)
 
 
@@ -476,6 +477,7 @@ def log_session(
         errors["kind"] = _("Choose how you met.")
     if errors:
         raise ValidationFailed(_("Some details of the session need attention."), fields=errors)
+    assert held_on is not None and duration_minutes is not None  # an error above otherwise
     if mentorship.status not in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
         raise Conflict(_("Sessions can be logged while the mentorship is active."))
     try:

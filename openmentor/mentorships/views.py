@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.feedback.selectors import open_invitations
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
@@ -58,7 +60,7 @@ def participant_view(view: View) -> View:
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
         mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
         participant = selectors.participation(mentorship, request.user)
         if participant is None:
@@ -68,7 +70,7 @@ def participant_view(view: View) -> View:
     return wrapper
 
 
-def _goal_for(request: HttpRequest, goal_id: int) -> Goal:
+def _goal_for(request: AuthenticatedRequest, goal_id: int) -> Goal:
     goal = get_object_or_404(
         Goal.objects.select_related("mentorship__program", "owner"), pk=goal_id
     )
@@ -77,12 +79,12 @@ def _goal_for(request: HttpRequest, goal_id: int) -> Goal:
     return goal
 
 
-def _fail(request: HttpRequest, error: DomainError) -> None:
+def _fail(request: AuthenticatedRequest, error: DomainError) -> None:
     messages.error(request, error.message)
 
 
 @login_required
-def mentorship_list(request: HttpRequest) -> HttpResponse:
+def mentorship_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "mentorships/list.html",
@@ -95,7 +97,7 @@ def mentorship_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
     participant = selectors.participation(mentorship, request.user)
     if participant is None:
@@ -146,7 +148,7 @@ def mentorship_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _coordinator_overview(request: HttpRequest, mentorship: Mentorship) -> HttpResponse:
+def _coordinator_overview(request: AuthenticatedRequest, mentorship: Mentorship) -> HttpResponse:
     """Coordinators see how the relationship is going, never what is said in it."""
     agreement = selectors.current_agreement(mentorship)
     return render(
@@ -166,7 +168,7 @@ def _coordinator_overview(request: HttpRequest, mentorship: Mentorship) -> HttpR
 
 @login_required
 @require_POST
-def mentorship_status(request: HttpRequest, pk: int) -> HttpResponse:
+def mentorship_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = get_object_or_404(Mentorship, pk=pk)
     if selectors.participation(mentorship, request.user) is None and not selectors.can_oversee(
         request.user, mentorship
@@ -192,13 +194,15 @@ def mentorship_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @participant_view
 def mentorship_close(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     """Close (completed or ended early with a reason), then reflect."""
     if mentorship.is_closed:
         return redirect("mentorship_reflection", pk=mentorship.pk)
     form = StatusForm(request.POST or None, initial={"to": "completed"})
-    form.fields["to"].choices = [("completed", _("Completed")), ("ended", _("Ended early"))]
+    to_field = form.fields["to"]
+    assert isinstance(to_field, forms.ChoiceField)
+    to_field.choices = [("completed", _("Completed")), ("ended", _("Ended early"))]
     if request.method == "POST" and form.is_valid():
         try:
             services.change_status(
@@ -222,7 +226,7 @@ def mentorship_close(
 
 @participant_view
 def mentorship_reflection(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     existing = mentorship.reflections.filter(user=request.user).first()
     form = ReflectionForm(request.POST or None)
@@ -244,7 +248,7 @@ def mentorship_reflection(
 
 @participant_view
 def mentorship_agreement(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     current = services.ensure_agreement(mentorship)
     form = AgreementChangeForm(request.POST or None, initial={"text": current.text})
@@ -292,7 +296,7 @@ def mentorship_agreement(
 
 
 @login_required
-def agreement_template(request: HttpRequest, slug: str) -> HttpResponse:
+def agreement_template(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     if not is_coordinator(request.user, program):
         raise PermissionDenied
@@ -317,7 +321,7 @@ def agreement_template(request: HttpRequest, slug: str) -> HttpResponse:
 
 @participant_view
 def goal_new(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     if not participant.owns_goals:
         raise PermissionDenied
@@ -341,7 +345,7 @@ def goal_new(
 
 
 @login_required
-def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_detail(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
     goal = _goal_for(request, goal_id)
     people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
     return render(
@@ -364,13 +368,13 @@ def goal_detail(request: HttpRequest, goal_id: int) -> HttpResponse:
     )
 
 
-def _goal_post(handler: Callable[[HttpRequest, Goal], None]) -> View:
+def _goal_post(handler: Callable[[AuthenticatedRequest, Goal], None]) -> View:
     """POST endpoints on a goal: run the handler, report errors, return to the goal."""
 
     @wraps(handler)
     @login_required
     @require_POST
-    def view(request: HttpRequest, goal_id: int) -> HttpResponse:
+    def view(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
         goal = _goal_for(request, goal_id)
         try:
             handler(request, goal)
@@ -389,7 +393,7 @@ def _invalid(form: Any) -> DomainError:
 
 
 @_goal_post
-def goal_update(request: HttpRequest, goal: Goal) -> None:
+def goal_update(request: AuthenticatedRequest, goal: Goal) -> None:
     form = GoalProgressForm(request.POST, prefix="progress")
     if not form.is_valid():
         raise _invalid(form)
@@ -398,7 +402,7 @@ def goal_update(request: HttpRequest, goal: Goal) -> None:
 
 
 @_goal_post
-def milestone_add(request: HttpRequest, goal: Goal) -> None:
+def milestone_add(request: AuthenticatedRequest, goal: Goal) -> None:
     form = MilestoneForm(request.POST, prefix="milestone")
     if not form.is_valid():
         raise _invalid(form)
@@ -408,7 +412,7 @@ def milestone_add(request: HttpRequest, goal: Goal) -> None:
 
 @login_required
 @require_POST
-def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
+def milestone_done(request: AuthenticatedRequest, milestone_id: int) -> HttpResponse:
     milestone = get_object_or_404(
         Milestone.objects.select_related("goal__mentorship"), pk=milestone_id
     )
@@ -421,7 +425,7 @@ def milestone_done(request: HttpRequest, milestone_id: int) -> HttpResponse:
 
 
 @_goal_post
-def action_add(request: HttpRequest, goal: Goal) -> None:
+def action_add(request: AuthenticatedRequest, goal: Goal) -> None:
     people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
     form = ActionItemForm(request.POST, prefix="action", people=people)
     if not form.is_valid():
@@ -438,7 +442,7 @@ def action_add(request: HttpRequest, goal: Goal) -> None:
 
 @login_required
 @require_POST
-def action_done(request: HttpRequest, item_id: int) -> HttpResponse:
+def action_done(request: AuthenticatedRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(ActionItem.objects.select_related("goal__mentorship"), pk=item_id)
     goal = _goal_for(request, item.goal_id)
     try:
@@ -449,7 +453,7 @@ def action_done(request: HttpRequest, item_id: int) -> HttpResponse:
 
 
 @_goal_post
-def goal_comment(request: HttpRequest, goal: Goal) -> None:
+def goal_comment(request: AuthenticatedRequest, goal: Goal) -> None:
     form = CommentForm(request.POST, prefix="comment")
     if not form.is_valid():
         raise _invalid(form)
@@ -481,7 +485,7 @@ def _from_meeting(mentorship: Mentorship, query: Any) -> dict[str, Any]:
 
 @participant_view
 def session_new(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     form = SessionForm(request.POST or None, initial=_from_meeting(mentorship, request.GET))
     if request.method == "POST" and form.is_valid():
@@ -502,7 +506,7 @@ def session_new(
 
 @participant_view
 def note_add(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     if request.method != "POST":
         return redirect("mentorship_detail", pk=mentorship.pk)
@@ -527,7 +531,7 @@ def note_add(
 
 @login_required
 @require_POST
-def note_delete(request: HttpRequest, note_id: int) -> HttpResponse:
+def note_delete(request: AuthenticatedRequest, note_id: int) -> HttpResponse:
     note = Note.objects.filter(pk=note_id, author=request.user).first()
     if note is None:
         raise Http404
@@ -538,7 +542,7 @@ def note_delete(request: HttpRequest, note_id: int) -> HttpResponse:
 
 @participant_view
 def mentorship_progress(
-    request: HttpRequest, mentorship: Mentorship, participant: MentorshipParticipant
+    request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     """The mentor's view of each mentee's progress (mentees see their own row too)."""
     rows = selectors.mentee_progress(mentorship)
@@ -548,7 +552,7 @@ def mentorship_progress(
 
 
 @login_required
-def my_mentees_progress(request: HttpRequest) -> HttpResponse:
+def my_mentees_progress(request: AuthenticatedRequest) -> HttpResponse:
     """A mentor's overview: every mentee of every open mentorship they mentor."""
     groups = [
         (mentorship, selectors.mentee_progress(mentorship))
@@ -562,7 +566,7 @@ def my_mentees_progress(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def credential_download(request: HttpRequest, credential_id: str) -> HttpResponse:
+def credential_download(request: AuthenticatedRequest, credential_id: str) -> HttpResponse:
     credential = Credential.objects.filter(pk=credential_id, recipient=request.user).first()
     if credential is None:
         raise Http404

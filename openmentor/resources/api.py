@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import Mentorship
 from openmentor.programs.models import Program
@@ -34,7 +35,7 @@ class ResourceOut(Schema):
 
     @staticmethod
     def resolve_program(obj: Resource) -> str | None:
-        return obj.program.slug if obj.program_id else None
+        return obj.program.slug if obj.program is not None else None
 
 
 class ResourceIn(Schema):
@@ -64,7 +65,7 @@ class DoneIn(Schema):
     done: bool = True
 
 
-def _visible(request: HttpRequest, pk: int) -> Resource:
+def _visible(request: AuthenticatedRequest, pk: int) -> Resource:
     resource = get_object_or_404(Resource.objects.select_related("program"), pk=pk)
     if not selectors.can_view(request.user, resource):
         raise Http404
@@ -72,24 +73,24 @@ def _visible(request: HttpRequest, pk: int) -> Resource:
 
 
 @router.get("/resources", response=list[ResourceOut], summary="Search the libraries I can see")
-def search(request: HttpRequest, q: str = "", tag: str = "") -> Any:
+def search(request: AuthenticatedRequest, q: str = "", tag: str = "") -> Any:
     return selectors.search(request.user, q[:100], tag[:40])[:100]
 
 
 @router.post("/resources", response={201: ResourceOut}, summary="Add a link or short text")
-def add(request: HttpRequest, payload: ResourceIn) -> Any:
+def add(request: AuthenticatedRequest, payload: ResourceIn) -> Any:
     program = get_object_or_404(Program, slug=payload.program) if payload.program else None
     data = payload.dict(exclude={"program"})
     return Status(201, services.add_resource(request.user, program=program, **data))
 
 
 @router.get("/resources/{pk}", response=ResourceOut)
-def get(request: HttpRequest, pk: int) -> Resource:
+def get(request: AuthenticatedRequest, pk: int) -> Resource:
     return _visible(request, pk)
 
 
 @router.post("/resources/{pk}/share", response={201: ShareOut})
-def share(request: HttpRequest, pk: int, payload: ShareIn) -> Any:
+def share(request: AuthenticatedRequest, pk: int, payload: ShareIn) -> Any:
     resource = _visible(request, pk)
     mentorship = get_object_or_404(Mentorship, pk=payload.mentorship_id)
     return Status(
@@ -105,7 +106,7 @@ def share(request: HttpRequest, pk: int, payload: ShareIn) -> Any:
 
 
 @router.post("/resources/{pk}/done", response={204: None}, summary="Mark done (or not)")
-def done(request: HttpRequest, pk: int, payload: DoneIn) -> Any:
+def done(request: AuthenticatedRequest, pk: int, payload: DoneIn) -> Any:
     services.mark_done(request.user, _visible(request, pk), payload.done)
     return Status(204, None)
 
@@ -115,7 +116,7 @@ def done(request: HttpRequest, pk: int, payload: DoneIn) -> Any:
     response=list[ResourceOut],
     summary="Resources that fit my goals in this mentorship",
 )
-def suggestions(request: HttpRequest, pk: int) -> Any:
+def suggestions(request: AuthenticatedRequest, pk: int) -> Any:
     mentorship = get_object_or_404(Mentorship, pk=pk)
     if not mentorship_selectors.is_participant(mentorship.pk, request.user.pk):
         raise Http404
@@ -158,17 +159,17 @@ class PathIn(Schema):
 
 
 @router.put("/resources/{pk}/tags", response=ResourceOut, summary="Replace a resource's tags")
-def set_tags(request: HttpRequest, pk: int, payload: TagsIn) -> Any:
+def set_tags(request: AuthenticatedRequest, pk: int, payload: TagsIn) -> Any:
     return services.update_tags(request.user, _visible(request, pk), payload.tags)
 
 
 @router.get("/learning-paths", response=list[PathOut])
-def list_paths(request: HttpRequest) -> Any:
+def list_paths(request: AuthenticatedRequest) -> Any:
     return selectors.learning_paths(request.user)
 
 
 @router.post("/learning-paths", response={201: PathOut})
-def create_path(request: HttpRequest, payload: PathIn) -> Any:
+def create_path(request: AuthenticatedRequest, payload: PathIn) -> Any:
     program = get_object_or_404(Program, slug=payload.program) if payload.program else None
     return Status(
         201,

@@ -35,7 +35,9 @@ class ResourceForm(forms.Form):
 
     def __init__(self, *args: Any, libraries: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["library"].choices = libraries
+        library_field = self.fields["library"]
+        assert isinstance(library_field, forms.ChoiceField)
+        library_field.choices = libraries
 
 
 class ShareForm(forms.Form):
@@ -44,7 +46,9 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args: Any, targets: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = targets
+        target_field = self.fields["target"]
+        assert isinstance(target_field, forms.ChoiceField)
+        target_field.choices = targets
 
     def parsed_target(self) -> tuple[int, int | None]:
         """``<mentorship>`` for everyone in it, ``<mentorship>:<person>`` for one person."""
@@ -70,7 +74,9 @@ class LearningPathForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["library"].choices = libraries
+        library_field = self.fields["library"]
+        assert isinstance(library_field, forms.ChoiceField)
+        library_field.choices = libraries
         for step in range(1, MAX_PATH_STEPS + 1):
             self.fields[f"step_{step}"] = forms.TypedChoiceField(
                 label=_("Step %(n)d") % {"n": step},

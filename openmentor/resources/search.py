@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -94,11 +95,11 @@ def bm25_scores(
         term: math.log(1 + (n_docs - n + 0.5) / (n + 0.5)) for term, n in document_frequency.items()
     }
     scores = []
-    for counts, length in zip(term_counts, lengths, strict=True):
+    for doc_counts, length in zip(term_counts, lengths, strict=True):
         score = 0.0
-        if counts:
+        if doc_counts:
             norm = k1 * (1 - b + b * length / average_length)
-            for term, tf in counts.items():
+            for term, tf in doc_counts.items():
                 score += idf[term] * tf * (k1 + 1) / (tf + norm)
         scores.append(score)
     return scores
@@ -116,10 +117,10 @@ def embedding_scores(query: str, documents: Sequence[str]) -> list[float] | None
     return [float(vectors[0] @ v) for v in vectors[1:]]
 
 
-_loaded: dict[str, object] = {}
+_loaded: dict[str, Any] = {}
 
 
-def _model(package: object) -> object:
+def _model(package: Any) -> Any:
     if "model" not in _loaded:
-        _loaded["model"] = package.load_model(device="cpu")  # type: ignore[attr-defined]
+        _loaded["model"] = package.load_model(device="cpu")
     return _loaded["model"]

@@ -51,7 +51,7 @@ def can_add_to(user: User, program_id: int | None) -> bool:
 def can_manage(user: User, resource: Resource) -> bool:
     if resource.created_by_id == user.pk:
         return True
-    if resource.program_id is None:
+    if resource.program is None:
         return user.is_staff
     return is_coordinator(user, resource.program)
 

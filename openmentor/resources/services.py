@@ -78,6 +78,7 @@ def _check_file(upload: UploadedFile) -> str:
             % {"types": ", ".join(sorted(ALLOWED_FILES))},
             fields={"file": _("Type not allowed.")},
         )
+    assert upload.size is not None  # always known for an uploaded file
     if upload.size > MAX_FILE_BYTES:
         raise ValidationFailed(
             _("Files can be at most 10 MB."), fields={"file": _("Too large (10 MB at most).")}
@@ -145,9 +146,10 @@ def add_resource(
     )
     if kind == ResourceKind.FILE and upload is not None:
         resource.content_type = _check_file(upload)
+        assert upload.size is not None  # checked in _check_file
         resource.size_bytes = upload.size
         resource.uploaded_token = secrets.token_hex(16)
-        safe_name = PurePath(upload.name).name[-100:]
+        safe_name = PurePath(upload.name or "").name[-100:]
         resource.file.save(safe_name, upload, save=False)
     resource.search_text = _search_text(resource)
     resource.save()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from openmentor.accounts.models import User
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import Mentorship
 from openmentor.programs.models import Program
@@ -34,7 +35,7 @@ def _program_from(value: str) -> Program | None:
     return Program.objects.get(pk=int(value)) if value else None
 
 
-def _visible(request: HttpRequest, pk: int) -> Resource:
+def _visible(request: AuthenticatedRequest, pk: int) -> Resource:
     resource = get_object_or_404(Resource.objects.select_related("program"), pk=pk)
     if not selectors.can_view(request.user, resource):
         raise Http404
@@ -42,7 +43,7 @@ def _visible(request: HttpRequest, pk: int) -> Resource:
 
 
 @login_required
-def library(request: HttpRequest) -> HttpResponse:
+def library(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     tag = request.GET.get("tag", "").strip()[:40]
     return render(
@@ -60,7 +61,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def resource_new(request: HttpRequest) -> HttpResponse:
+def resource_new(request: AuthenticatedRequest) -> HttpResponse:
     libraries = _libraries(request.user)
     if not libraries:
         raise Http404
@@ -103,7 +104,7 @@ def _share_targets(user: User, resource: Resource) -> list[tuple[str, str]]:
 
 
 @login_required
-def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = _visible(request, pk)
     targets = _share_targets(request.user, resource)
     return render(
@@ -119,7 +120,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def resource_file(request: HttpRequest, pk: int) -> FileResponse:
+def resource_file(request: AuthenticatedRequest, pk: int) -> FileResponse:
     resource = _visible(request, pk)
     if not resource.file:
         raise Http404
@@ -135,7 +136,7 @@ def resource_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def resource_done(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = _visible(request, pk)
     services.mark_done(request.user, resource, request.POST.get("done") != "0")
     messages.success(request, _("Saved."))
@@ -144,7 +145,7 @@ def resource_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resource_share(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = _visible(request, pk)
     form = ShareForm(request.POST, targets=_share_targets(request.user, resource))
     if not form.is_valid():
@@ -168,7 +169,7 @@ def resource_share(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def resource_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def resource_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     resource = _visible(request, pk)
     try:
         services.delete_resource(request.user, resource)
@@ -180,7 +181,7 @@ def resource_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def path_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     path = get_object_or_404(selectors.learning_paths(request.user), pk=pk)
     return render(
         request,
@@ -190,7 +191,7 @@ def path_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def path_new(request: HttpRequest) -> HttpResponse:
+def path_new(request: AuthenticatedRequest) -> HttpResponse:
     libraries = _libraries(request.user)
     if not libraries:
         raise Http404
