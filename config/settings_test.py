@@ -10,7 +10,7 @@ os.environ.setdefault(
 )
 
 from .settings import *  # noqa: F403
-from .settings import DATABASES, HUEY, VAR_DIR
+from .settings import DATABASES, HUEY, STORAGES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -25,3 +25,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 LANGUAGE_CODE = "en"
 # Static files are looked up per request, so an edited file never meets a stale length.
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -33,6 +33,7 @@ from .models import Program, Role
 
 View = Callable[..., HttpResponse]
 MEMBERS_PER_PAGE = 50
+APPLICATIONS_PER_PAGE = 20
 
 
 def _visible_program(request: HttpRequest, slug: str) -> Program:
@@ -230,7 +231,10 @@ def console_question_delete(
 
 @coordinator_view
 def console_applications(request: AuthenticatedRequest, program: Program) -> HttpResponse:
-    pending = list(selectors.pending_applications(program))
+    page = Paginator(selectors.pending_applications(program), APPLICATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    pending = list(page.object_list)
     questions = {str(q.pk): q for q in program.questions.all()}
     for membership in pending:
         membership.answer_rows = [  # type: ignore[attr-defined]
@@ -240,7 +244,7 @@ def console_applications(request: AuthenticatedRequest, program: Program) -> Htt
     return render(
         request,
         "programs/console/applications.html",
-        {"program": program, "applications": pending, "section": "applications"},
+        {"program": program, "applications": pending, "page": page, "section": "applications"},
     )
 
 
