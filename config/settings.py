@@ -303,5 +303,4 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
-# Bounds page offsets: a huge offset is not a query the database can run.
-NINJA_PAGINATION_MAX_OFFSET = 1_000_000
+NINJA_PAGINATION_CLASS = "openmentor.api.pagination.BoundedLimitOffsetPagination"

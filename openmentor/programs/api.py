@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from openmentor.api.pagination import BoundedLimitOffsetPagination
 from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
@@ -146,7 +147,7 @@ def _coordinated(request: AuthenticatedRequest, slug: str) -> Program:
 
 
 @router.get("/programs", response=list[ProgramOut], summary="Program directory")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_programs(request: AuthenticatedRequest, q: str = "") -> Any:
     return selectors.directory(q[:100])
 
@@ -177,7 +178,7 @@ def list_questions(request: AuthenticatedRequest, slug: str) -> Any:
 @router.get(
     "/programs/{slug}/memberships", response=list[MembershipOut], summary="Members (coordinators)"
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_members(request: AuthenticatedRequest, slug: str, role: str = "") -> Any:
     return selectors.members(_coordinated(request, slug), role or None)
 
@@ -187,7 +188,7 @@ def list_members(request: AuthenticatedRequest, slug: str, role: str = "") -> An
     response=list[MembershipOut],
     summary="Pending applications (coordinators)",
 )
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_applications(request: AuthenticatedRequest, slug: str) -> Any:
     return selectors.pending_applications(_coordinated(request, slug))
 

@@ -205,3 +205,11 @@ def test_unlisted_programs_are_not_found_for_outsiders_in_the_api(
     assert bearer(bob).get("/api/v1/programs/global-doctoral").status_code == 200
     listed = bearer(charlie).get("/api/v1/programs").json()
     assert listed["count"] == 0
+
+
+def test_out_of_range_page_offsets_are_refused_not_crashed(program: Any, bob: Any) -> None:
+    response = bearer(bob).get("/api/v1/programs?offset=590338923200290750464&limit=49")
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_failed"
+    assert bearer(bob).get("/api/v1/programs?offset=0&limit=500").status_code == 422
+    assert bearer(bob).get("/api/v1/programs?offset=0&limit=20").json()["count"] == 1
