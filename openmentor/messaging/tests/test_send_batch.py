@@ -1,0 +1,110 @@
+"""The socket's group commit (``services.send_messages``) keeps every guarantee of
+``send_message``: checks, idempotency, encryption, per-person events, pushes after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.messaging import services
+from openmentor.messaging.models import Message
+from openmentor.notifications.models import UserEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def request(sender: Any, conversation: Any, client_id: str, body: str = "hi") -> Any:
+    return services.SendRequest(sender, conversation, body, client_id)
+
+
+def test_a_batch_answers_each_send_as_send_message_would(
+    conversation: Any,
+    carol: Any,
+    bob: Any,
+    erin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    first = services.send_message(carol, conversation, body="earlier", client_id="old")
+    with django_capture_on_commit_callbacks() as callbacks:
+        results = services.send_messages(
+            [
+                request(carol, conversation, "b1", "one"),
+                request(bob, conversation, "b2", "two"),
+                request(carol, conversation, "old", "retried"),  # a retry of a stored send
+                request(carol, conversation, "b1", "one"),  # resent before it was stored
+                request(carol, conversation, "bad id!"),
+                request(carol, conversation, "b3", "   "),
+                request(erin, conversation, "e1"),  # not a participant
+            ]
+        )
+    assert len(callbacks) == 1  # one push hop for the whole batch, after the commit
+    one, two, old, again, bad_id, empty, outsider = results
+    assert one.created and two.created
+    assert (old.created, old.message.pk) == (False, first.message.pk)
+    assert (again.created, again.message.pk) == (False, one.message.pk)
+    assert isinstance(bad_id, ValidationFailed) and isinstance(empty, ValidationFailed)
+    assert isinstance(outsider, NotFound)
+    assert Message.objects.count() == 3
+    assert Message.objects.get(pk=one.message.pk).body == "one"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT body_encrypted FROM messaging_message WHERE id = %s", [two.message.pk]
+        )
+        assert "two" not in cursor.fetchone()[0]
+    events = UserEvent.objects.filter(type="message.new")
+    assert sorted(e.payload["client_id"] for e in events.filter(user=bob)) == ["b1", "b2", "old"]
+    assert sorted(e.payload["client_id"] for e in events.filter(user=carol)) == ["b1", "b2", "old"]
+    conversation.refresh_from_db()
+    assert conversation.message_count == 3
+
+
+def test_a_batch_checks_blocks_ended_mentorships_and_reused_ids(
+    conversation: Any, mentorship: Any, carol: Any, bob: Any
+) -> None:
+    services.block(bob, carol.pk)
+    [blocked] = services.send_messages([request(carol, conversation, "x1")])
+    assert isinstance(blocked, NotAllowed)
+    services.unblock(bob, carol.pk)
+    [sent] = services.send_messages([request(carol, conversation, "x1")])
+    assert sent.created
+
+    other = services.support_conversation(bob, conversation.program)
+    [reused] = services.send_messages([request(bob, other, "b-x")])
+    assert reused.created
+    [clash] = services.send_messages([request(bob, conversation, "b-x")])
+    assert isinstance(clash, Conflict)
+
+    mentorship.status = "ended"
+    mentorship.save(update_fields=["status"])
+    closed, retried = services.send_messages(
+        [request(carol, conversation, "x2"), request(carol, conversation, "x1")]
+    )
+    assert isinstance(closed, NotAllowed)
+    assert (retried.created, retried.message.pk) == (False, sent.message.pk)
+    assert Message.objects.count() == 2
+
+
+def test_a_race_lost_to_another_process_falls_back_to_one_send_at_a_time(
+    conversation: Any, carol: Any, monkeypatch: Any
+) -> None:
+    stored = services.send_message(carol, conversation, body="first", client_id="r1")
+    # As if another process stored "r1" after this batch looked for retries.
+    real_filter = Message.objects.filter
+    calls = {"n": 0}
+
+    def filter_missing_first(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        queryset = real_filter(*args, **kwargs)
+        return queryset.none() if calls["n"] == 1 else queryset
+
+    monkeypatch.setattr(Message.objects, "filter", filter_missing_first)
+    results = services.send_messages(
+        [request(carol, conversation, "r1"), request(carol, conversation, "r2")]
+    )
+    monkeypatch.undo()
+    assert (results[0].created, results[0].message.pk) == (False, stored.message.pk)
+    assert results[1].created
+    assert Message.objects.filter(client_id="r1").count() == 1
