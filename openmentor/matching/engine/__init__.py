@@ -50,10 +50,11 @@ scorer=None) -> StableResult``
 ``form_groups(problem, weights=None, rules=None, *, min_size=3, max_size=6, scorer=None)
 -> GroupResult``
     Mentoring circles: one mentor each, a common language and common free time.
-``pair_peers(problem, weights=None, rules=None, *, exact_limit=300, explain=True,
-scorer=None) -> PeerResult``
-    Non-bipartite pairing of a pool: exact (CP-SAT) up to ``exact_limit`` people, else
-    greedy + 2-opt with ``upper_bound`` reported.
+``pair_peers(problem, weights=None, rules=None, *, exact_limit=200, time_limit_s=10.0,
+explain=True, scorer=None) -> PeerResult``
+    Non-bipartite pairing of a pool: CP-SAT over all feasible pairs up to ``exact_limit``
+    people (``result.exact`` when proven optimal in ``time_limit_s``), else greedy + 2-opt;
+    ``result.upper_bound`` always bounds the best possible total.
 
 Explanations
 ------------

@@ -130,7 +130,9 @@ def form_groups(
     unplaced = [i for i in unplaced if i not in placed]
     groups = [_group(scorer, c) for c in sorted(circles.values(), key=lambda c: c.mentor)]
     no_option = np.flatnonzero(options == 0)
-    spare = capacity.astype(np.int64).copy()
+    # For circles a mentor "has room" only if it could still lead one: not already leading
+    # and able to take min_size mentees.
+    spare = np.where(limit >= min_size, capacity, 0).astype(np.int64)
     for c in circles.values():
         spare[c.mentor] = 0
     diagnosed = dict(

@@ -2,13 +2,16 @@
 
 Both people mentor each other, so a pair is allowed only when it is feasible in both
 directions and its weight is the mean of the two directed scores. Pools up to
-``exact_limit`` people are solved exactly (CP-SAT over every feasible pair); larger pools get
-greedy-by-weight on the top-K graph improved by 2-opt swaps, and the result reports an upper
-bound (every person's best feasible partner, halved) so the gap is visible.
+``exact_limit`` people go to CP-SAT over every feasible pair (exact when it proves optimality
+within ``time_limit_s``, otherwise its best solution and its objective bound); larger pools get
+greedy-by-weight on the top-K graph improved by 2-opt swaps. Every result reports an upper
+bound (the tighter of CP-SAT's and every person's best feasible partner, halved) so the gap is
+visible.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
@@ -16,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .explain import ODD_ONE_OUT, diagnose_unmatched, pair_records
-from .scoring import Scorer
+from .scoring import Candidates, Scorer
 from .types import (
     FloatArray,
     IntArray,
@@ -51,7 +54,15 @@ def _peer_edges(scorer: Scorer, k: int | None) -> tuple[IntArray, IntArray, Floa
     return a[ok], b[ok], weight[ok].astype(np.float32)
 
 
-def _exact(n: int, a: IntArray, b: IntArray, w: FloatArray) -> NDArray[np.bool_]:
+def _exact(
+    n: int, a: IntArray, b: IntArray, w: FloatArray, hint: NDArray[np.bool_], time_limit_s: float
+) -> tuple[NDArray[np.bool_], float, bool]:
+    """CP-SAT over every feasible pair: (chosen edges, upper bound, proven optimal).
+
+    Matching polytopes have fractional vertices (odd cycles), so the proof can take long on
+    dense pools; within the time limit the solver's own objective bound is still a valid
+    upper bound, because it covers every feasible pair.
+    """
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
@@ -60,6 +71,7 @@ def _exact(n: int, a: IntArray, b: IntArray, w: FloatArray) -> NDArray[np.bool_]
     for e in range(len(a)):
         incident[int(a[e])].append(chosen[e])
         incident[int(b[e])].append(chosen[e])
+        model.add_hint(chosen[e], bool(hint[e]))
     for edges in incident:
         if len(edges) > 1:
             model.add_at_most_one(edges)
@@ -68,21 +80,96 @@ def _exact(n: int, a: IntArray, b: IntArray, w: FloatArray) -> NDArray[np.bool_]
     model.maximize(cp_model.LinearExpr.weighted_sum(chosen, coefficients))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
+    solver.parameters.max_time_in_seconds = time_limit_s
     status = solver.solve(model)
-    if status != cp_model.OPTIMAL:
-        raise RuntimeError("CP-SAT did not prove the peer matching optimal")
-    return np.array([solver.value(x) for x in chosen], dtype=bool)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return hint, float("inf"), False
+    picked = np.array([solver.value(x) for x in chosen], dtype=bool)
+    # Each coefficient is at least weight * scale, so bound / scale bounds the total weight.
+    return picked, float(solver.best_objective_bound) / _SCALE, status == cp_model.OPTIMAL
 
 
-def _greedy_two_opt(
-    n: int, a: IntArray, b: IntArray, w: FloatArray, rounds: int = 3
-) -> NDArray[np.bool_]:
-    order = np.argsort(-w, kind="stable")
+def _best_on_path(nodes: list[int], weight: list[float]) -> list[tuple[int, int]]:
+    """Max-weight matching on a path nodes[0]-nodes[1]-...; weight[k] is edge (k, k+1)."""
+    take = [0.0] * (len(nodes) + 1)
+    for k in range(len(weight)):
+        take[k + 2] = max(take[k + 1], take[k] + weight[k])
+    chosen, k = [], len(weight) - 1
+    while k >= 0:
+        if take[k + 2] != take[k + 1]:
+            chosen.append((nodes[k], nodes[k + 1]))
+            k -= 2
+        else:
+            k -= 1
+    return chosen
+
+
+def _cycle_cover_start(n: int, a: IntArray, b: IntArray, w: FloatArray) -> IntArray:
+    """Start from the best cycle cover (a bipartite assignment on the doubled graph, solved
+    exactly by min-cost flow) and keep the better alternate edges of each path and cycle."""
+    from .assign import solve_flow
+
+    both = Candidates(
+        np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([w, w]).astype(np.float32)
+    )
+    use = solve_flow(both, n, np.ones(n, np.int64), maximize_matches=False)
+    successor = np.full(n, -1, np.int64)
+    successor[both.mentee[use]] = both.mentor[use]
+    has_predecessor = np.zeros(n, dtype=bool)
+    has_predecessor[successor[successor >= 0]] = True
+    weight_of = {(int(x), int(y)): float(v) for x, y, v in zip(a, b, w, strict=True)}
     mate = np.full(n, -1, np.int64)
-    for e in order.tolist():
+    seen = np.zeros(n, dtype=bool)
+    starts = [v for v in range(n) if not has_predecessor[v]] + list(range(n))
+    for start in starts:
+        if seen[start] or successor[start] < 0:
+            continue
+        nodes = [start]
+        seen[start] = True
+        v = int(successor[start])
+        while v >= 0 and not seen[v]:
+            nodes.append(v)
+            seen[v] = True
+            v = int(successor[v])
+        closed = v == start
+        weights = [weight_of[(min(x, y), max(x, y))] for x, y in itertools.pairwise(nodes)]
+        options = [_best_on_path(nodes, weights)]
+        if closed and len(nodes) > 2:
+            # A cycle either skips its closing edge (a path) or uses it and drops both
+            # neighbouring edges.
+            inner = _best_on_path(nodes[1:-1], weights[1:-1])
+            options.append([(nodes[-1], start), *inner])
+            totals = [sum(weight_of[(min(x, y), max(x, y))] for x, y in o) for o in options]
+            options = [options[int(np.argmax(totals))]]
+        for x, y in options[0]:
+            mate[x], mate[y] = y, x
+    return mate
+
+
+def _greedy_start(n: int, a: IntArray, b: IntArray, w: FloatArray) -> IntArray:
+    mate = np.full(n, -1, np.int64)
+    for e in np.argsort(-w, kind="stable").tolist():
         x, y = int(a[e]), int(b[e])
         if mate[x] < 0 and mate[y] < 0:
             mate[x], mate[y] = y, x
+    return mate
+
+
+def _heuristic(n: int, a: IntArray, b: IntArray, w: FloatArray) -> NDArray[np.bool_]:
+    best, best_total = np.zeros(len(a), dtype=bool), -1.0
+    for start in (_cycle_cover_start, _greedy_start):
+        chosen = _two_opt(n, a, b, w, start(n, a, b, w))
+        total = float(np.sum(w[chosen], dtype=np.float64))
+        if total > best_total:
+            best, best_total = chosen, total
+    return best
+
+
+def _two_opt(
+    n: int, a: IntArray, b: IntArray, w: FloatArray, mate: IntArray, rounds: int = 3
+) -> NDArray[np.bool_]:
+    order = np.argsort(-w, kind="stable")
+    mate = mate.copy()
     weight_of = {(int(x), int(y)): float(v) for x, y, v in zip(a, b, w, strict=True)}
 
     def wt(x: int, y: int) -> float | None:
@@ -140,7 +227,8 @@ def pair_peers(
     weights: ProgramWeights | None = None,
     rules: MatchRules | None = None,
     *,
-    exact_limit: int = 300,
+    exact_limit: int = 200,
+    time_limit_s: float = 10.0,
     explain: bool = True,
     scorer: Scorer | None = None,
 ) -> PeerResult:
@@ -152,12 +240,18 @@ def pair_peers(
     t0 = time.perf_counter()
     scorer = scorer or Scorer(problem, weights, rules)
     n = scorer.n_mentees
-    exact = n <= exact_limit
-    a, b, w = _peer_edges(scorer, None if exact else scorer.rules.candidates_per_mentee)
-    chosen = _exact(n, a, b, w) if exact else _greedy_two_opt(n, a, b, w)
+    small = n <= exact_limit
+    a, b, w = _peer_edges(scorer, None if small else scorer.rules.candidates_per_mentee)
+    chosen = _heuristic(n, a, b, w)
+    exact = False
+    bound = float("inf")
+    if small:
+        chosen, bound, exact = _exact(n, a, b, w, chosen, time_limit_s)
     first, second, scores = a[chosen], b[chosen], w[chosen]
     total = float(np.sum(scores, dtype=np.float64))
-    bound = total if exact else _upper_bound(scorer)
+    if exact:
+        bound = total
+    bound = min(bound, _upper_bound(scorer))
     factors = pair_records(scorer, first, second, scores, explain=explain)
     pairs = [
         MatchedPair(
