@@ -20,6 +20,7 @@ import os
 import weakref
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -115,6 +116,17 @@ class MessagingConsumer(EventsConsumer):
     # again who may write (the batch asks for the audience in the same query that tells
     # whether the mentorship is still open, and for blocks).
     conversations: dict[int, Conversation]
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' dispatch first runs close_old_connections on the process's one
+        # thread-sensitive thread, for every frame received and every push delivered: each
+        # push then waits for whatever database work holds that thread (on SQLite, the send
+        # batch). This consumer never uses the ORM in a handler itself; its database calls go
+        # through database_sync_to_async, which closes old connections around each call.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _conversation(self, conversation_id: int) -> Conversation:
         if not hasattr(self, "conversations"):
