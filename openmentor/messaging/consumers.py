@@ -27,8 +27,7 @@ from django.conf import settings
 from openmentor.core.consumers import EventsConsumer
 from openmentor.core.errors import DomainError
 
-from . import selectors, services
-from .models import Conversation
+from . import services
 
 MAX_BATCH = 200
 
@@ -48,11 +47,6 @@ def _batches_in_flight() -> int:
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
     size = pool.get("max_size", wanted) if isinstance(pool, dict) else wanted
     return max(1, min(wanted, size))
-
-
-@database_sync_to_async
-def _load_conversation(user: Any, conversation_id: int) -> Conversation:
-    return selectors.conversation_for(user, conversation_id)
 
 
 def _send_batch(
@@ -112,11 +106,6 @@ def send_queue() -> SendQueue:
 
 
 class MessagingConsumer(EventsConsumer):
-    # Conversations this socket has loaded. Only the row is cached: every send checks
-    # again who may write (the batch asks for the audience in the same query that tells
-    # whether the mentorship is still open, and for blocks).
-    conversations: dict[int, Conversation]
-
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' dispatch first runs close_old_connections on the process's one
         # thread-sensitive thread, for every frame received and every push delivered: each
@@ -127,15 +116,6 @@ class MessagingConsumer(EventsConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
-
-    async def _conversation(self, conversation_id: int) -> Conversation:
-        if not hasattr(self, "conversations"):
-            self.conversations = {}
-        if conversation_id not in self.conversations:
-            self.conversations[conversation_id] = await _load_conversation(
-                self.scope["user"], conversation_id
-            )
-        return self.conversations[conversation_id]
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -148,10 +128,12 @@ class MessagingConsumer(EventsConsumer):
     async def _handle_send(self, content: dict[str, Any]) -> None:
         client_id = str(content.get("client_id", ""))[:64]
         try:
-            conversation = await self._conversation(int(content.get("conversation", 0)))
+            # The batch loads the conversation with the others and checks, as of now, that
+            # the sender may write to it (audience, open mentorship, blocks).
+            conversation_id = int(content.get("conversation", 0))
             result = await send_queue().send(
                 services.SendRequest(
-                    self.scope["user"], conversation, str(content.get("body", "")), client_id
+                    self.scope["user"], conversation_id, str(content.get("body", "")), client_id
                 )
             )
             if isinstance(result, DomainError):

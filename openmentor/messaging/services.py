@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -330,7 +330,7 @@ class SendRequest:
     """One immediate text send, as the socket receives it."""
 
     sender: User
-    conversation: Conversation
+    conversation: Conversation | int  # the row, or its id (loaded with the batch)
     body: str
     client_id: str
 
@@ -346,11 +346,28 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     row per recipient, pushes after the commit. The reads and writes are one query each for
     the whole batch instead of one each per send."""
     results: list[SendResult | DomainError | None] = [None] * len(requests)
-    conversations = {r.conversation.pk: r.conversation for r in requests}
+    ids = {r.conversation for r in requests if isinstance(r.conversation, int)}
+    loaded = Conversation.objects.in_bulk(list(ids)) if ids else {}
+    # Who may write is the audience asked below (participants; for a support thread its
+    # person and the current coordinators), so an unknown id and a conversation the sender
+    # may not read both end as "not found".
+    resolved = [
+        loaded.get(r.conversation) if isinstance(r.conversation, int) else r.conversation
+        for r in requests
+    ]
+    conversations = {c.pk: c for c in resolved if c is not None}
     audiences = selectors.audiences(list(conversations.values()))
-    valid = [i for i, r in enumerate(requests) if CLIENT_ID.match(r.client_id or "")]
+    valid = [
+        i
+        for i, r in enumerate(requests)
+        if CLIENT_ID.match(r.client_id or "") and resolved[i] is not None
+    ]
     for i in set(range(len(requests))) - set(valid):
-        results[i] = ValidationFailed(_("The message has no valid client id."))
+        results[i] = (
+            NotFound(_("Conversation not found."))
+            if resolved[i] is None
+            else ValidationFailed(_("The message has no valid client id."))
+        )
     senders = list({requests[i].sender.pk for i in valid})
     existing: dict[tuple[int, str], Message] = {}
     if valid:
@@ -365,7 +382,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     repeats: list[tuple[int, int]] = []
     for i in valid:
         request = requests[i]
-        sender, conversation = request.sender, request.conversation
+        sender, conversation = request.sender, cast(Conversation, resolved[i])
         audience = audiences[conversation.pk]
         if sender.pk not in audience.user_ids:
             results[i] = NotFound(_("Conversation not found."))
@@ -410,14 +427,14 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
                 _store_batch([message for _i, message in new], now, audiences, blockers)
         except IntegrityError:
             # Another process stored one of these client ids meanwhile: send one by one.
-            return _send_one_by_one(requests)
+            return _send_one_by_one(requests, resolved)
         for i, message in new:
             results[i] = SendResult(message, created=True)
     for i, first in repeats:
         done = results[first]
         if isinstance(done, SendResult):
             try:
-                results[i] = _retried(done.message, requests[i].conversation)
+                results[i] = _retried(done.message, cast(Conversation, resolved[i]))
             except DomainError as error:
                 results[i] = error
         else:
@@ -466,16 +483,17 @@ def _store_batch(
     )
 
 
-def _send_one_by_one(requests: list[SendRequest]) -> list[SendResult | DomainError]:
+def _send_one_by_one(
+    requests: list[SendRequest], conversations: list[Conversation | None]
+) -> list[SendResult | DomainError]:
     results: list[SendResult | DomainError] = []
-    for request in requests:
+    for request, conversation in zip(requests, conversations, strict=True):
         try:
+            if conversation is None:
+                raise NotFound(_("Conversation not found."))
             results.append(
                 send_message(
-                    request.sender,
-                    request.conversation,
-                    body=request.body,
-                    client_id=request.client_id,
+                    request.sender, conversation, body=request.body, client_id=request.client_id
                 )
             )
         except DomainError as error:

@@ -108,3 +108,15 @@ def test_a_race_lost_to_another_process_falls_back_to_one_send_at_a_time(
     assert (results[0].created, results[0].message.pk) == (False, stored.message.pk)
     assert results[1].created
     assert Message.objects.filter(client_id="r1").count() == 1
+
+
+def test_a_batch_loads_conversations_by_id(conversation: Any, carol: Any, erin: Any) -> None:
+    sent, unknown, outsider = services.send_messages(
+        [
+            request(carol, conversation.pk, "i1"),
+            request(carol, 987654, "i2"),
+            request(erin, conversation.pk, "i3"),
+        ]
+    )
+    assert sent.created and sent.message.conversation_id == conversation.pk
+    assert isinstance(unknown, NotFound) and isinstance(outsider, NotFound)
