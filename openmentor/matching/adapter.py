@@ -7,6 +7,10 @@ wall-clock time in the window's IANA zone) are expanded with zoneinfo into the U
 slots of the program's first week, so the daylight-saving offsets are the ones in force
 when the program starts. An hour counts when the windows cover at least half of it.
 Someone who has not entered any window is assumed free 08:00-21:00 local time on weekdays.
+
+Preferences: a mentee's (or peer's) ``MatchingPreference`` becomes the record's ``requires``
+(``lang``, ``country``, and ``mode: in_person`` while the program is hybrid, met by mentors
+whose profile's meeting modes include in person) and ``ranking`` (their ranked mentors).
 """
 
 from __future__ import annotations
@@ -26,11 +30,11 @@ from django.utils.translation import gettext as _
 from openmentor.accounts.models import User
 from openmentor.core.languages import LANGUAGES
 from openmentor.mentorships.models import OPEN_STATUSES, MentorshipParticipant
-from openmentor.programs.models import Membership, MembershipStatus, Program, Role
+from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
 
 from . import engine
 from .engine.explain import explain_pairs
-from .models import BlockedPair, MatchingSettings
+from .models import BlockedPair, MatchingPreference, MatchingSettings
 
 GRID = engine.AvailabilityGrid(n_slots=168, slot_minutes=60)
 DEFAULT_DAY_HOURS = (8, 21)  # local wall-clock hours a person is assumed free on weekdays
@@ -224,6 +228,25 @@ class Person:
     languages: dict[str, int] = field(default_factory=dict)
     expertise: list[str] = field(default_factory=list)
     interests: list[str] = field(default_factory=list)
+    # The person's own "must" filters on their match and their ranked mentors (seekers only).
+    requires: dict[str, list[str]] = field(default_factory=dict)
+    ranking: list[int] = field(default_factory=list)
+
+
+def preference_requires(
+    program: Program, must_speak: list[str], must_country: list[str], in_person: bool
+) -> dict[str, list[str]]:
+    """A person's "must" filters as the engine's trait families: ``lang`` (a mentor's
+    languages at the program's level), ``country``, and ``mode`` (``mode:in_person`` comes
+    from the profile's meeting modes; asked only while the program is hybrid)."""
+    requires: dict[str, list[str]] = {}
+    if must_speak:
+        requires["lang"] = list(must_speak)
+    if must_country:
+        requires["country"] = list(must_country)
+    if in_person and program.delivery == Delivery.HYBRID:
+        requires["mode"] = ["in_person"]
+    return requires
 
 
 def load_people(
@@ -269,6 +292,17 @@ def load_people(
     )
     for user_id, code, level in language_rows:
         people[user_id].languages[code] = level
+    preference_rows = MatchingPreference.objects.filter(
+        membership__program=program,
+        membership__status=MembershipStatus.ACTIVE,
+        membership__role__in=list(roles),
+        membership__user_id__in=ids,
+    ).values_list(
+        "membership__user_id", "must_speak", "must_country", "must_meet_in_person", "ranked_mentors"
+    )
+    for user_id, must_speak, must_country, in_person, ranked in preference_rows:
+        people[user_id].requires = preference_requires(program, must_speak, must_country, in_person)
+        people[user_id].ranking = [int(r) for r in ranked or []]
     tag_links = (
         (Profile.expertise.through, "expertise"),
         (Profile.interests.through, "interests"),
@@ -307,6 +341,8 @@ def _record(
         seniority=float(person.seniority),
         capacity=person.capacity if as_mentor else 1,
         traits=[f"mode:{mode}" for mode in person.meeting_modes],
+        requires=person.requires if as_mentee else {},
+        ranking=person.ranking if as_mentee else (),
     )
 
 
@@ -580,16 +616,52 @@ def describe_factor(factor: dict[str, Any]) -> str:
         countries = factor.get("countries", ["", ""])
         return _("A cross-border pair: %(a)s and %(b)s.") % {"a": countries[0], "b": countries[1]}
     if code == "ranked_preference":
-        return _("Ranked number %(rank)s.") % {"rank": factor.get("rank")}
+        return _("Honours a ranked preference: the mentee ranked this mentor number %(rank)s.") % {
+            "rank": factor.get("rank")
+        }
     if code == "group_availability":
         return _("The whole circle is free about %(hours)s hours a week.") % {
             "hours": f"{factor['hours_per_week']:g}"
         }
     if code == "requirements_met":
-        return _("Meets the requirements: %(traits)s.") % {
-            "traits": ", ".join(factor.get("traits", []))
+        return _("Meets every must-have: %(traits)s.") % {
+            "traits": ", ".join(describe_trait(t) for t in factor.get("traits", []))
         }
     return str(code)
+
+
+def country_name(code: str) -> str:
+    from django_countries import countries
+
+    return str(dict(countries).get(code, code))
+
+
+def describe_trait(trait: str) -> str:
+    """``lang:pt`` → "speaks Portuguese", ``country:BR`` → "lives in Brazil"."""
+    family, _sep, value = trait.partition(":")
+    if family == "lang":
+        return _("speaks %(language)s") % {"language": language_name(value)}
+    if family == "country":
+        return _("lives in %(country)s") % {"country": country_name(value)}
+    if trait == "mode:in_person":
+        return _("can meet in person")
+    return trait
+
+
+def describe_musts(
+    must_speak: Iterable[str], must_country: Iterable[str], in_person: bool
+) -> list[str]:
+    """A person's must-haves in words, e.g. ["speaks Portuguese or Spanish"]."""
+    out: list[str] = []
+    languages = [language_name(c) for c in must_speak]
+    if languages:
+        out.append(_("speaks %(languages)s") % {"languages": _(" or ").join(languages)})
+    places = [country_name(c) for c in must_country]
+    if places:
+        out.append(_("lives in %(countries)s") % {"countries": _(" or ").join(places)})
+    if in_person:
+        out.append(_("can meet in person"))
+    return out
 
 
 def describe(factors: Iterable[dict[str, Any]]) -> list[str]:
@@ -602,7 +674,9 @@ def describe_reason(code: str) -> str:
         "no_mentors": _("The program has no mentors with room yet."),
         "no_shared_language": _("No mentor speaks one of their languages well enough."),
         "no_availability_overlap": _("No mentor who shares a language is free at the same times."),
-        "requirements_not_met": _("No available mentor meets every requirement."),
+        "requirements_not_met": _(
+            "No mentor meets every must-have they set (language, country or meeting in person)."
+        ),
         "no_more_senior_mentor": _("No otherwise suitable mentor is senior enough."),
         "excluded": _(
             "Every otherwise suitable mentor is excluded (same unit, past or blocked pair)."

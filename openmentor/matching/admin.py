@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .models import (
     BlockedPair,
+    MatchingPreference,
     MatchingRound,
     MatchingSettings,
     MentorRequest,
@@ -45,3 +46,9 @@ class MentorRequestAdmin(admin.ModelAdmin):
     list_display = ["pk", "program", "mentee", "mentor", "status", "expires_at"]
     list_filter = ["status"]
     raw_id_fields = ["mentee", "mentor", "mentorship"]
+
+
+@admin.register(MatchingPreference)
+class MatchingPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["membership", "must_speak", "must_country", "must_meet_in_person"]
+    raw_id_fields = ["membership"]

@@ -4,20 +4,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import StringConstraints
 
 from openmentor.core.errors import NotAllowed
 from openmentor.core.types import AuthenticatedRequest
-from openmentor.programs.models import Program
+from openmentor.programs.models import Delivery, Membership, Program
 from openmentor.programs.selectors import can_view_program, is_coordinator
 
 from . import adapter, selectors, services
-from .models import MatchingRound, MentorRequest, Proposal
+from .models import MatchingPreference, MatchingRound, MentorRequest, Proposal
 
 router = Router(tags=["matching"])
 
@@ -361,3 +362,78 @@ def decline_request(
 @router.post("/matching/requests/{request_id}/withdraw", response=RequestOut)
 def withdraw_request(request: AuthenticatedRequest, request_id: int) -> MentorRequest:
     return services.withdraw_request(request.user, request_id)
+
+
+# -- matching preferences ----------------------------------------------------------------------
+
+
+class PreferencesIn(Schema):
+    must_speak: list[Annotated[str, StringConstraints(max_length=8)]] = Field(
+        default_factory=list, max_length=20, description="Language codes (ISO 639-1)"
+    )
+    must_country: list[Annotated[str, StringConstraints(max_length=2)]] = Field(
+        default_factory=list, max_length=50, description="Country codes (ISO 3166-1 alpha-2)"
+    )
+    must_meet_in_person: bool = False
+    ranked_mentor_ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Up to three mentor (peer) user ids, most preferred first",
+    )
+
+
+class PreferencesOut(Schema):
+    program: str
+    must_speak: list[str]
+    must_country: list[str]
+    must_meet_in_person: bool
+    in_person_offered: bool
+    ranked_mentor_ids: list[int]
+
+
+def _own_seeker_membership(request: AuthenticatedRequest, slug: str) -> Membership:
+    program = _program(request, slug)
+    membership = selectors.seeker_membership(request.user, program)
+    if membership is None:
+        raise NotAllowed(_("Only active mentees (or peers) of this program set preferences."))
+    return membership
+
+
+def _preferences_out(membership: Membership, found: MatchingPreference | None) -> dict[str, Any]:
+    program = membership.program
+    return {
+        "program": program.slug,
+        "must_speak": found.must_speak if found else [],
+        "must_country": found.must_country if found else [],
+        "must_meet_in_person": found.must_meet_in_person if found else False,
+        "in_person_offered": program.delivery == Delivery.HYBRID,
+        "ranked_mentor_ids": found.ranked_mentors if found else [],
+    }
+
+
+@router.get(
+    "/programs/{slug}/matching-preferences",
+    response=PreferencesOut,
+    summary="My must-haves and ranked mentors in this program",
+)
+def get_preferences(request: AuthenticatedRequest, slug: str) -> Any:
+    membership = _own_seeker_membership(request, slug)
+    return _preferences_out(membership, selectors.preference_of(membership))
+
+
+@router.put(
+    "/programs/{slug}/matching-preferences",
+    response=PreferencesOut,
+    summary="Replace my must-haves and ranked mentors (invalid input changes nothing)",
+)
+def put_preferences(request: AuthenticatedRequest, slug: str, payload: PreferencesIn) -> Any:
+    membership = _own_seeker_membership(request, slug)
+    saved = services.set_matching_preferences(
+        request.user,
+        membership,
+        must_speak=payload.must_speak,
+        must_country=payload.must_country,
+        must_meet_in_person=payload.must_meet_in_person,
+        ranked_mentors=payload.ranked_mentor_ids,
+    )
+    return _preferences_out(membership, saved)

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypedDict
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
-from .models import MatchingSettings, ProposalStatus
+from openmentor.core.languages import LANGUAGES
+
+from .adapter import language_name
+from .models import MAX_RANKED_MENTORS, MatchingSettings, ProposalStatus
 
 MAX_ID = 2**63 - 1
 
@@ -94,3 +99,93 @@ class AnswerForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class PreferencesData(TypedDict):
+    must_speak: list[str]
+    must_country: list[str]
+    must_meet_in_person: bool
+    ranked_mentors: list[int]
+
+
+class PreferencesForm(forms.Form):
+    """A mentee's (or peer's) must-haves and ranked mentors. Language choices are the
+    person's own languages, plus one more from every language; meeting in person is only
+    offered in hybrid programs; each rank picks one active mentor of the program."""
+
+    must_speak = forms.MultipleChoiceField(
+        label=_("My mentor must speak one of these languages"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    also_speak = forms.ChoiceField(
+        label=_("Or another language they must speak"),
+        required=False,
+        help_text=_("Leave empty if the languages above are enough."),
+    )
+    must_country = forms.MultipleChoiceField(
+        label=_("My mentor must live in one of these countries (optional)"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Leave empty for anywhere in the world."),
+    )
+    must_meet_in_person = forms.BooleanField(
+        label=_("My mentor must be able to meet in person"), required=False
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        own_languages: list[str],
+        people: list[tuple[int, str]],
+        hybrid: bool,
+        is_peer: bool = False,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        initial = self.initial.get("must_speak") or []
+        codes = [c for c in own_languages if c in LANGUAGES]
+        codes += [c for c in initial if c in LANGUAGES and c not in codes]
+        self.fields["must_speak"].choices = [(c, language_name(c)) for c in codes]  # type: ignore[attr-defined]
+        everything = sorted(((c, language_name(c)) for c in LANGUAGES), key=lambda kv: kv[1])
+        self.fields["also_speak"].choices = [("", _("No other language")), *everything]  # type: ignore[attr-defined]
+        self.fields["must_country"].choices = list(countries)  # type: ignore[attr-defined]
+        if not hybrid:
+            del self.fields["must_meet_in_person"]
+        if is_peer:
+            self.fields["must_speak"].label = _("My peer must speak one of these languages")
+            self.fields["must_country"].label = _(
+                "My peer must live in one of these countries (optional)"
+            )
+            if hybrid:
+                self.fields["must_meet_in_person"].label = _(
+                    "My peer must be able to meet in person"
+                )
+        choices = [("", _("Nobody")), *[(str(pk), name) for pk, name in people]]
+        for rank in range(1, MAX_RANKED_MENTORS + 1):
+            self.fields[f"rank_{rank}"] = forms.TypedChoiceField(
+                label=(_("Peer I prefer most") if is_peer else _("Mentor I prefer most"))
+                if rank == 1
+                else _("Choice number %(n)s") % {"n": rank},
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=choices,
+                help_text=_("Up to three, most preferred first; each person once.")
+                if rank == 1
+                else "",
+            )
+
+    def preferences(self) -> PreferencesData:
+        """The cleaned form as the service's keyword arguments."""
+        data = self.cleaned_data
+        speak = list(data.get("must_speak") or [])
+        if data.get("also_speak") and data["also_speak"] not in speak:
+            speak.append(data["also_speak"])
+        ranked = [data.get(f"rank_{n}") for n in range(1, MAX_RANKED_MENTORS + 1)]
+        return {
+            "must_speak": speak,
+            "must_country": list(data.get("must_country") or []),
+            "must_meet_in_person": bool(data.get("must_meet_in_person")),
+            "ranked_mentors": [r for r in ranked if r is not None],
+        }

@@ -274,3 +274,37 @@ class MentorRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.mentee} → {self.mentor} ({self.get_status_display()})"
+
+
+MAX_RANKED_MENTORS = 3
+
+
+class MatchingPreference(TimeStampedModel):
+    """What a mentee (or a peer) asks of their match: "must" filters the engine never
+    breaks, and up to three mentors ranked in order. One per membership; the service
+    validates every list (known codes, active mentors of the same program, no repeats)."""
+
+    membership = models.OneToOneField(
+        "programs.Membership", on_delete=models.CASCADE, related_name="matching_preference"
+    )
+    must_speak = models.JSONField(
+        _("my match must speak one of these languages"), default=list, blank=True
+    )
+    must_country = models.JSONField(
+        _("my match must live in one of these countries"), default=list, blank=True
+    )
+    must_meet_in_person = models.BooleanField(
+        _("my match must be able to meet in person"), default=False
+    )
+    ranked_mentors = models.JSONField(
+        _("preferred mentors, most preferred first (user ids)"), default=list, blank=True
+    )
+
+    def __str__(self) -> str:
+        return f"Matching preferences of {self.membership}"
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.must_speak or self.must_country or self.must_meet_in_person or self.ranked_mentors
+        )

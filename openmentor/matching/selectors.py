@@ -15,6 +15,7 @@ from openmentor.programs.selectors import is_coordinator
 
 from . import adapter
 from .models import (
+    MatchingPreference,
     MatchingRound,
     MentorRequest,
     Proposal,
@@ -224,4 +225,46 @@ def fairness(round: MatchingRound) -> dict[str, Any]:
         "load": [{"mentees": k, "mentors": v} for k, v in sorted(distribution.items())],
         "mentors_full": full,
         "mentors_total": len(givers),
+    }
+
+
+# -- matching preferences --------------------------------------------------------------------
+
+
+def seeker_membership(user: User, program: Program) -> Membership | None:
+    """The membership through which ``user`` looks for a mentor (or a peer) in ``program``."""
+    return active_membership(user, program, seeker_roles(program))
+
+
+def preference_of(membership: Membership) -> MatchingPreference | None:
+    return MatchingPreference.objects.filter(membership=membership).first()
+
+
+def rankable_people(program: Program, user: User) -> list[tuple[int, str]]:
+    """(user id, name) of everyone ``user`` may rank: active mentors (peers) but themself."""
+    rows = (
+        Membership.objects.filter(
+            program=program, status=MembershipStatus.ACTIVE, role__in=giver_roles(program)
+        )
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__display_name", "user_id")
+    )
+    return [(m.user_id, str(m.user)) for m in rows]
+
+
+def preferences_in(
+    program: Program, user_ids: list[int] | None = None
+) -> dict[int, MatchingPreference]:
+    """Preferences of the program's seekers by user id (the adapter's and review's read)."""
+    qs = MatchingPreference.objects.filter(
+        membership__program=program,
+        membership__status=MembershipStatus.ACTIVE,
+        membership__role__in=seeker_roles(program),
+    )
+    if user_ids is not None:
+        qs = qs.filter(membership__user_id__in=user_ids)
+    return {
+        user_id: pref
+        for user_id, pref in ((p.membership.user_id, p) for p in qs.select_related("membership"))
     }

@@ -17,18 +17,22 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.languages import LANGUAGES
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
 from openmentor.mentorships.services import create_mentorship
 from openmentor.notifications.services import notify
-from openmentor.programs.models import Membership, MembershipStatus, Program
+from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program
 from openmentor.programs.selectors import is_coordinator
 
 from . import adapter, selectors
 from .models import (
+    MAX_RANKED_MENTORS,
     Consent,
+    MatchingPreference,
     MatchingRound,
     MatchingSettings,
     MentorRequest,
@@ -796,3 +800,97 @@ def expire_requests(now: Any = None) -> int:
     return MentorRequest.objects.filter(
         status=RequestStatus.PENDING, expires_at__lte=moment
     ).update(status=RequestStatus.EXPIRED, decided_at=moment, updated_at=moment)
+
+
+# -- matching preferences ------------------------------------------------------------------
+
+
+def set_matching_preferences(
+    actor: User,
+    membership: Membership,
+    *,
+    must_speak: Sequence[str] = (),
+    must_country: Sequence[str] = (),
+    must_meet_in_person: bool = False,
+    ranked_mentors: Sequence[int] = (),
+) -> MatchingPreference:
+    """Save what ``membership``'s person asks of their match; only they may do it.
+
+    Every input is checked before anything is written: known language and country codes,
+    meeting in person only in hybrid programs, at most three ranked mentors, no repeats,
+    each an active mentor (a peer, in peer programs) of the same program."""
+    program = membership.program
+    if actor.pk != membership.user_id:
+        raise NotAllowed(_("Only the person themself can set their matching preferences."))
+    if membership.status != MembershipStatus.ACTIVE or membership.role not in (
+        selectors.seeker_roles(program)
+    ):
+        raise NotAllowed(_("Only active mentees (or peers) of this program set preferences."))
+    fields: dict[str, str] = {}
+
+    languages: list[str] = []
+    for raw in must_speak:
+        code = str(raw).strip().lower()
+        if code not in LANGUAGES:
+            fields["must_speak"] = _("“%(code)s” is not a language we know.") % {"code": raw}
+            break
+        if code not in languages:
+            languages.append(code)
+
+    known_countries = dict(countries)
+    country_codes: list[str] = []
+    for raw in must_country:
+        code = str(raw).strip().upper()
+        if code not in known_countries:
+            fields["must_country"] = _("“%(code)s” is not a country code we know.") % {"code": raw}
+            break
+        if code not in country_codes:
+            country_codes.append(code)
+
+    if must_meet_in_person and program.delivery != Delivery.HYBRID:
+        fields["must_meet_in_person"] = _(
+            "This program meets online only, so meeting in person cannot be required."
+        )
+
+    try:
+        ranked = [int(r) for r in ranked_mentors]
+    except (TypeError, ValueError):
+        ranked = [0]  # not an id: reported below as not an active mentor
+    if len(ranked) > MAX_RANKED_MENTORS:
+        fields["ranked_mentors"] = (
+            _("Rank at most %(n)s peers.") if program.is_peer else _("Rank at most %(n)s mentors.")
+        ) % {"n": MAX_RANKED_MENTORS}
+    elif len(set(ranked)) != len(ranked):
+        fields["ranked_mentors"] = (
+            _("Rank each peer only once.") if program.is_peer else _("Rank each mentor only once.")
+        )
+    elif ranked:
+        allowed = set(
+            Membership.objects.filter(
+                program=program,
+                user_id__in=ranked,
+                role__in=selectors.giver_roles(program),
+                status=MembershipStatus.ACTIVE,
+            )
+            .exclude(user_id=actor.pk)
+            .values_list("user_id", flat=True)
+        )
+        if set(ranked) - allowed:
+            fields["ranked_mentors"] = (
+                _("You can only rank people who are active peers in this program.")
+                if program.is_peer
+                else _("You can only rank people who are active mentors in this program.")
+            )
+
+    if fields:
+        raise ValidationFailed(" ".join(fields.values()), fields=fields)
+    found, _created = MatchingPreference.objects.update_or_create(
+        membership=membership,
+        defaults={
+            "must_speak": languages,
+            "must_country": country_codes,
+            "must_meet_in_person": bool(must_meet_in_person),
+            "ranked_mentors": ranked,
+        },
+    )
+    return found

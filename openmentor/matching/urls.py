@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("programs/<slug:slug>/find-a-mentor/", views.my_matching, name="matching_my"),
     path(
+        "programs/<slug:slug>/find-a-mentor/preferences/",
+        views.my_preferences,
+        name="matching_preferences",
+    ),
+    path(
         "programs/<slug:slug>/find-a-mentor/request/",
         views.request_create,
         name="matching_request_create",

@@ -16,12 +16,20 @@ from django.views.decorators.http import require_POST
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error
 from openmentor.core.types import AuthenticatedRequest
-from openmentor.programs.models import Membership, MembershipStatus, Program
+from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program
 from openmentor.programs.selectors import can_view_program
 from openmentor.programs.views import coordinator_view
 
 from . import adapter, selectors, services
-from .forms import MAX_ID, AnswerForm, ManualPairForm, RequestForm, ReviewFilterForm, SettingsForm
+from .forms import (
+    MAX_ID,
+    AnswerForm,
+    ManualPairForm,
+    PreferencesForm,
+    RequestForm,
+    ReviewFilterForm,
+    SettingsForm,
+)
 from .models import MatchingRound, Proposal, ProposalStatus
 
 
@@ -93,8 +101,19 @@ def _review_context(
     ]
     pair_choices = [(p.pk, f"{p.mentee} ↔ {p.mentor}") for p in editable]
     unmatched = list(found.unmatched.select_related("user"))
+    musts = selectors.preferences_in(program, [row.user_id for row in unmatched])
     for row in unmatched:
         row.texts = [adapter.describe_reason(code) for code in row.reasons]  # type: ignore[attr-defined]
+        pref = musts.get(row.user_id)
+        row.musts = (  # type: ignore[attr-defined]
+            adapter.describe_musts(
+                pref.must_speak,
+                pref.must_country,
+                pref.must_meet_in_person and program.delivery == Delivery.HYBRID,
+            )
+            if pref is not None
+            else []
+        )
     givers = _people(program, selectors.giver_roles(program))
     seekers = _people(program, selectors.seeker_roles(program))
     return {
@@ -383,3 +402,58 @@ def proposal_respond(request: AuthenticatedRequest, proposal_id: int) -> HttpRes
         return redirect("dashboard")
     messages.success(request, _("Thank you, your answer is saved."))
     return redirect("matching_my", slug=proposal.round.program.slug)
+
+
+# The service names its fields after the model; the form asks for ranks one by one.
+PREFERENCE_FIELDS = {"ranked_mentors": "rank_1"}
+
+
+@login_required
+def my_preferences(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """A mentee (or a peer) sets their must-haves and ranks up to three mentors."""
+    from openmentor.accounts.models import ProfileLanguage
+
+    program = _member_program(request, slug)
+    membership = selectors.seeker_membership(request.user, program)
+    if membership is None:
+        raise PermissionDenied
+    current = selectors.preference_of(membership)
+    initial: dict[str, Any] = {}
+    if current is not None:
+        initial = {
+            "must_speak": current.must_speak,
+            "must_country": current.must_country,
+            "must_meet_in_person": current.must_meet_in_person,
+            **{f"rank_{n}": pk for n, pk in enumerate(current.ranked_mentors, start=1)},
+        }
+    own_languages = list(
+        ProfileLanguage.objects.filter(profile_id=request.user.pk)
+        .order_by("-proficiency", "code")
+        .values_list("code", flat=True)
+    )
+    form = PreferencesForm(
+        request.POST or None,
+        initial=initial,
+        own_languages=own_languages,
+        people=selectors.rankable_people(program, request.user),
+        hybrid=program.delivery == Delivery.HYBRID,
+        is_peer=program.is_peer,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_matching_preferences(request.user, membership, **form.preferences())
+        except DomainError as error:
+            fields = error.details.get("fields") or {}
+            for name, message in fields.items():
+                form.add_error(PREFERENCE_FIELDS.get(name, name), message)
+            if not fields:
+                form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Your matching preferences are saved."))
+            return redirect("matching_preferences", slug=program.slug)
+    return render(
+        request,
+        "matching/preferences.html",
+        {"program": program, "form": form, "preference": current},
+        status=400 if form.errors else 200,
+    )

@@ -113,3 +113,31 @@ def test_a_peer_asks_a_recommended_peer_who_accepts(browser: Any, live_server: A
     assert sent.status == "accepted"
     people = {p.user_id for p in sent.mentorship.participants.all()}
     assert people == {sent.mentee_id, sent.mentor_id}
+
+
+def test_a_peer_sets_matching_preferences_without_javascript_tricks(
+    browser: Any, live_server: Any
+) -> None:
+    from openmentor.matching.models import MatchingPreference
+
+    call_command("seed_demo")
+    base = live_server.url
+    page = signed_in(browser, base, "peer@demo.openmentor.org")
+    page.goto(f"{base}/programs/data-skills-peer-circles/")
+    page.get_by_role("link", name="My matching preferences").click()
+    page.get_by_role("heading", name="Must-haves and ranked choices").wait_for()
+    assert_accessible(page)
+    page.locator("input[name=must_speak]").first.check()
+    rank = page.get_by_label("Peer I prefer most")
+    choice = rank.locator("option").nth(1).get_attribute("value")
+    rank.select_option(choice)
+    page.get_by_label("Choice number 2").select_option(choice)
+    page.get_by_role("button", name="Save preferences").click()
+    page.get_by_text("Rank each peer only once.").wait_for()
+    assert not MatchingPreference.objects.exists()
+    page.get_by_label("Choice number 2").select_option("")
+    page.get_by_role("button", name="Save preferences").click()
+    page.get_by_text("Your matching preferences are saved.").wait_for()
+    saved = MatchingPreference.objects.get()
+    assert saved.ranked_mentors == [int(choice)] and len(saved.must_speak) == 1
+    assert_accessible(page)
