@@ -60,7 +60,7 @@ def survey_answer(request: AuthenticatedRequest, survey_id: int) -> HttpResponse
         (forms.Form,),
         question_fields(selectors.questions_for(survey, invitation.role)),
     )
-    form = form_class(request.POST or None)
+    form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and invitation.completed_at is None:
         answers = {k.removeprefix("q_"): v for k, v in form.cleaned_data.items()}
         try:
@@ -89,7 +89,7 @@ def _coordinated(request: AuthenticatedRequest, slug: str) -> Program:
 def program_feedback(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Aggregates only: nothing below the minimum group size, no names, no texts."""
     program = _coordinated(request, slug)
-    form = SurveyForm(request.POST or None)
+    form = SurveyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.create_survey(request.user, program, **form.cleaned_data)
@@ -116,7 +116,7 @@ def program_feedback(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 def survey_manage(request: AuthenticatedRequest, slug: str, survey_id: int) -> HttpResponse:
     program = _coordinated(request, slug)
     survey = get_object_or_404(Survey, pk=survey_id, program=program)
-    form = QuestionForm(request.POST or None)
+    form = QuestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_survey_question(request.user, survey, form.to_data())

@@ -45,7 +45,7 @@ def _round(request: AuthenticatedRequest, program: Program, round_id: int) -> Ma
 @coordinator_view
 def console(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     current = adapter.settings_for(program)
-    form = SettingsForm(request.POST or None, instance=current)
+    form = SettingsForm(request.POST if request.method == "POST" else None, instance=current)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -432,7 +432,7 @@ def my_preferences(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         .values_list("code", flat=True)
     )
     form = PreferencesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         own_languages=own_languages,
         people=selectors.rankable_people(program, request.user),

@@ -199,7 +199,9 @@ def mentorship_close(
     """Close (completed or ended early with a reason), then reflect."""
     if mentorship.is_closed:
         return redirect("mentorship_reflection", pk=mentorship.pk)
-    form = StatusForm(request.POST or None, initial={"to": "completed"})
+    form = StatusForm(
+        request.POST if request.method == "POST" else None, initial={"to": "completed"}
+    )
     to_field = form.fields["to"]
     assert isinstance(to_field, forms.ChoiceField)
     to_field.choices = [("completed", _("Completed")), ("ended", _("Ended early"))]
@@ -229,7 +231,7 @@ def mentorship_reflection(
     request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     existing = mentorship.reflections.filter(user=request.user).first()
-    form = ReflectionForm(request.POST or None)
+    form = ReflectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.submit_reflection(request.user, mentorship, **form.cleaned_data)
@@ -251,7 +253,9 @@ def mentorship_agreement(
     request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
     current = services.ensure_agreement(mentorship)
-    form = AgreementChangeForm(request.POST or None, initial={"text": current.text})
+    form = AgreementChangeForm(
+        request.POST if request.method == "POST" else None, initial={"text": current.text}
+    )
     if request.method == "POST":
         if "confirm" in request.POST:
             try:
@@ -301,7 +305,8 @@ def agreement_template(request: AuthenticatedRequest, slug: str) -> HttpResponse
     if not is_coordinator(request.user, program):
         raise PermissionDenied
     form = AgreementTemplateForm(
-        request.POST or None, initial={"text": services.default_agreement_text(program)}
+        request.POST if request.method == "POST" else None,
+        initial={"text": services.default_agreement_text(program)},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -327,7 +332,10 @@ def goal_new(
         raise PermissionDenied
     templates = templates_for(mentorship.program.focus)
     chosen = templates.get(request.GET.get("template", ""), {})
-    form = GoalForm(request.POST or None, initial={k: str(v) for k, v in chosen.items()})
+    form = GoalForm(
+        request.POST if request.method == "POST" else None,
+        initial={k: str(v) for k, v in chosen.items()},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             goal = services.create_goal(request.user, mentorship, form.cleaned_data)
@@ -487,7 +495,10 @@ def _from_meeting(mentorship: Mentorship, query: Any) -> dict[str, Any]:
 def session_new(
     request: AuthenticatedRequest, mentorship: Mentorship, participant: MentorshipParticipant
 ) -> HttpResponse:
-    form = SessionForm(request.POST or None, initial=_from_meeting(mentorship, request.GET))
+    form = SessionForm(
+        request.POST if request.method == "POST" else None,
+        initial=_from_meeting(mentorship, request.GET),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.log_session(request.user, mentorship, **form.cleaned_data)

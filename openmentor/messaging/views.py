@@ -120,7 +120,10 @@ def _send_at(conversation: Conversation, request: AuthenticatedRequest, when: st
 @domain_errors_as_404
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)
-    form = MessageForm(request.POST or None, request.FILES or None)
+    form = MessageForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     hints: list[coach.Hint] = []
     status = 200
     if request.method == "POST":
@@ -204,7 +207,9 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message.sender_id != request.user.pk or message.deleted_at:
         raise Http404
-    form = EditForm(request.POST or None, initial={"body": message.body})
+    form = EditForm(
+        request.POST if request.method == "POST" else None, initial={"body": message.body}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_message(request.user, pk, form.cleaned_data["body"])
@@ -233,7 +238,7 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @domain_errors_as_404
 def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.report_message(request.user, pk, form.cleaned_data["reason"])

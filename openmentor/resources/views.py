@@ -65,7 +65,11 @@ def resource_new(request: AuthenticatedRequest) -> HttpResponse:
     libraries = _libraries(request.user)
     if not libraries:
         raise Http404
-    form = ResourceForm(request.POST or None, request.FILES or None, libraries=libraries)
+    form = ResourceForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        libraries=libraries,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -196,7 +200,9 @@ def path_new(request: AuthenticatedRequest) -> HttpResponse:
     if not libraries:
         raise Http404
     resources = [(str(r.pk), r.title) for r in selectors.visible_resources(request.user)]
-    form = LearningPathForm(request.POST or None, libraries=libraries, resources=resources)
+    form = LearningPathForm(
+        request.POST if request.method == "POST" else None, libraries=libraries, resources=resources
+    )
     if request.method == "POST" and form.is_valid():
         try:
             path: LearningPath = services.create_learning_path(
