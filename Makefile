@@ -30,6 +30,8 @@ run: venv
 test: venv
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy openmentor config
 	$(PY) -m pytest -n 2 -m "not postgres" $(PYTEST_ARGS)
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -m postgres $(PYTEST_ARGS)
 

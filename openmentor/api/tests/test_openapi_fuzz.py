@@ -26,7 +26,11 @@ def token(program: Any, mentorship: Any, bob: Any) -> str:
 
 @pytest.mark.django_db(transaction=True)
 @schema.include(method="GET").parametrize()
-@settings(max_examples=int(os.environ.get("OPENMENTOR_FUZZ_EXAMPLES", "10")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("OPENMENTOR_FUZZ_EXAMPLES", "10")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_read_endpoints_never_fail_on_generated_input(case: Any, token: str) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {token}"},
