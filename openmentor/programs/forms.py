@@ -7,33 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApplicationQuestion, Program, QuestionKind, Role
+from .services import PROGRAM_FIELDS
 
 
 class ProgramForm(forms.ModelForm):
     class Meta:
         model = Program
-        fields = [
-            "name",
-            "summary",
-            "description",
-            "guidelines",
-            "group_format",
-            "max_group_size",
-            "emphasis",
-            "focus",
-            "structure",
-            "formality",
-            "starts_on",
-            "ends_on",
-            "meeting_cadence",
-            "objectives",
-            "delivery",
-            "enrolment_open",
-            "approval",
-            "default_mentor_capacity",
-            "matching_mode",
-            "is_listed",
-        ]
+        fields = list(PROGRAM_FIELDS)  # the settings a coordinator may change
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "guidelines": forms.Textarea(attrs={"rows": 5}),
