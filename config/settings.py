@@ -13,8 +13,9 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from openmentor.core.keys import configured_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("OPENMENTOR_VAR_DIR", BASE_DIR / "var"))
@@ -36,21 +37,14 @@ PRODUCTION = env_bool("OPENMENTOR_PRODUCTION")
 DEBUG = env_bool("DEBUG", default=False)
 
 
-def _secret_key() -> str:
-    configured = os.environ.get("SECRET_KEY", "")
-    if configured:
-        return configured
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when OPENMENTOR_PRODUCTION=1.")
-    # Embedded mode keeps one generated key so sessions survive restarts.
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(64))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+# Embedded mode keeps one generated key so sessions survive restarts.
+SECRET_KEY = configured_secret(
+    "SECRET_KEY",
+    "secret_key",
+    lambda: secrets.token_urlsafe(64).encode(),
+    var_dir=VAR_DIR,
+    production=PRODUCTION,
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

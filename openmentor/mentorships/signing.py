@@ -7,16 +7,14 @@ so credentials stay verifiable across restarts."""
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
-import tempfile
 from functools import cache
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from openmentor.core.keys import configured_secret
 
 KEY_FILE_NAME = "credential_signing_key.pem"
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -38,36 +36,23 @@ def _parse(value: str) -> Ed25519PrivateKey:
 
 @cache
 def signing_key() -> Ed25519PrivateKey:
-    configured = os.environ.get("OPENMENTOR_SIGNING_KEY", "")
-    if configured:
-        return _parse(configured)
-    if getattr(settings, "PRODUCTION", False):
-        raise ImproperlyConfigured(
-            "OPENMENTOR_SIGNING_KEY must be set when OPENMENTOR_PRODUCTION=1."
+    return _parse(
+        configured_secret(
+            "OPENMENTOR_SIGNING_KEY",
+            KEY_FILE_NAME,
+            _new_private_key_pem,
+            var_dir=settings.VAR_DIR,
+            production=getattr(settings, "PRODUCTION", False),
         )
-    key_file = settings.VAR_DIR / KEY_FILE_NAME
-    if not key_file.exists():
-        _create_key_file(key_file)
-    return _parse(key_file.read_text())
+    )
 
 
-def _create_key_file(key_file: Path) -> None:
-    """Write a new key to a private temporary file, then link it into place: the link
-    fails if another process got there first, so every process ends up with one key."""
-    pem = Ed25519PrivateKey.generate().private_bytes(
+def _new_private_key_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    descriptor, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".signing-")
-    try:
-        os.write(descriptor, pem)
-        os.close(descriptor)
-        os.chmod(temporary, 0o600)
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, key_file)
-    finally:
-        os.unlink(temporary)
 
 
 def base58btc(data: bytes) -> str:

@@ -7,27 +7,26 @@ mode, like the SECRET_KEY, keeps one generated key under ``var/``."""
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from openmentor.core.keys import configured_secret
+
 KEYS_ENV = "OPENMENTOR_MESSAGE_KEYS"
 
 
 def _configured_keys() -> list[str]:
-    keys = [k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip()]
-    if keys:
-        return keys
-    if getattr(settings, "PRODUCTION", False):
-        raise ImproperlyConfigured(f"{KEYS_ENV} must be set when OPENMENTOR_PRODUCTION=1.")
-    key_file = settings.VAR_DIR / "message_key"
-    if not key_file.exists():
-        key_file.write_text(Fernet.generate_key().decode())
-        key_file.chmod(0o600)
-    return [key_file.read_text().strip()]
+    keys = configured_secret(
+        KEYS_ENV,
+        "message_key",
+        Fernet.generate_key,
+        var_dir=settings.VAR_DIR,
+        production=getattr(settings, "PRODUCTION", False),
+    )
+    return [key.strip() for key in keys.split(",") if key.strip()]
 
 
 @lru_cache(maxsize=1)
