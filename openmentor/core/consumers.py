@@ -1,6 +1,6 @@
 """The one WebSocket endpoint. Each signed-in person's socket joins a group named after
 them; apps push events to that group after their transaction commits (see
-``openmentor.core.events``). Pushes are hints: clients catch up from the database."""
+``openmentor.notifications.services.publish_event``). Pushes are hints: clients catch up from the database."""
 
 from __future__ import annotations
 

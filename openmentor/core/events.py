@@ -1,7 +1,8 @@
-"""Push an event to a person's sockets once the surrounding transaction has committed."""
+"""Push events to people's sockets once the surrounding transaction has committed."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -11,14 +12,27 @@ from django.db import transaction
 from .consumers import user_group_name
 
 
-def push_to_users_on_commit(user_ids: list[int], event: dict[str, Any]) -> None:
+def push_to_users_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
+    """``pushes`` are (user id, event) pairs; all of them leave in one hop to the event
+    loop after the commit (a caller in a database thread should not wait once per person)."""
+    if not pushes:
+        return
+
     def send() -> None:
         layer = get_channel_layer()
         if layer is None:
             return
-        for user_id in user_ids:
-            async_to_sync(layer.group_send)(
-                user_group_name(user_id), {"type": "user.event", "event": event}
+
+        async def send_all() -> None:
+            await asyncio.gather(
+                *(
+                    layer.group_send(
+                        user_group_name(user_id), {"type": "user.event", "event": event}
+                    )
+                    for user_id, event in pushes
+                )
             )
+
+        async_to_sync(send_all)()
 
     transaction.on_commit(send)

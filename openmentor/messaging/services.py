@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
-from openmentor.notifications.services import notify
+from openmentor.notifications.services import notify, publish_event, publish_events
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 
 from . import selectors
 from .crypto import encrypt_bytes, encrypt_text
-from .events import publish, publish_many
 from .formatting import render_markdown
 from .models import (
     Attachment,
@@ -185,7 +184,7 @@ def _publish_message_event(
     if audience is None:
         audience = selectors.audience_ids(conversation)
     recipients = [uid for uid in audience if uid not in hidden_from]
-    publish(
+    publish_event(
         recipients,
         type=type,
         payload={
@@ -463,7 +462,7 @@ def _store_batch(
     Conversation.objects.filter(pk__in=list(counts)).update(
         last_message_at=now, message_count=F("message_count") + added
     )
-    publish_many(
+    publish_events(
         (
             [
                 uid
@@ -604,7 +603,7 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
             pk=member.pk, last_read_message_id__lt=target
         ).update(last_read_message_id=target, last_read_at=timezone.now())
         if moved:
-            publish(
+            publish_event(
                 selectors.audience_ids(conversation),
                 type="conversation.read",
                 payload={"conversation": conversation.pk, "user": user.pk, "message": target},

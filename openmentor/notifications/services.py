@@ -18,21 +18,44 @@ from .models import Notification, NotificationPreference, UserEvent
 
 
 def publish_event(
-    user_ids: Iterable[int], *, type: str, payload: dict[str, Any]
+    user_ids: Iterable[int],
+    *,
+    type: str,
+    payload: dict[str, Any],
+    push_extra: dict[str, Any] | None = None,
 ) -> list[UserEvent]:
     """Write one event row per person, then push it after the transaction commits.
 
-    SQLite (3.35+) and PostgreSQL return the new ids from the bulk insert.
+    The pushed message carries the row id, so a client can tell whether it missed one.
+    ``push_extra`` travels with the push only and is never stored: messaging uses it for
+    the rendered message, whose text must not sit in plaintext in the event log."""
+    return publish_events([(user_ids, type, payload, push_extra)])
 
-    The pushed message carries the row id, so a client can tell whether it missed one."""
-    events = UserEvent.objects.bulk_create(
-        UserEvent(user_id=user_id, type=type, payload=payload)
-        for user_id in dict.fromkeys(user_ids)
+
+def publish_events(
+    items: Iterable[tuple[Iterable[int], str, dict[str, Any], dict[str, Any] | None]],
+) -> list[UserEvent]:
+    """``publish_event`` for many events at once (a batch of message sends): one insert
+    for every person's row (SQLite 3.35+ and PostgreSQL return the new ids), one hop to
+    the event loop for every push."""
+    rows: list[UserEvent] = []
+    extras: list[dict[str, Any] | None] = []
+    for user_ids, type, payload, push_extra in items:
+        for user_id in dict.fromkeys(user_ids):
+            rows.append(UserEvent(user_id=user_id, type=type, payload=payload))
+            extras.append(push_extra)
+    if not rows:
+        return []
+    events = UserEvent.objects.bulk_create(rows)
+    push_to_users_on_commit(
+        [
+            (
+                event.user_id,
+                {"id": event.pk, "type": event.type, "payload": {**event.payload, **(extra or {})}},
+            )
+            for event, extra in zip(events, extras, strict=True)
+        ]
     )
-    for event in events:
-        push_to_users_on_commit(
-            [event.user_id], {"id": event.pk, "type": event.type, "payload": event.payload}
-        )
     return events
 
 
