@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 
 from .errors import DomainError
@@ -15,3 +18,16 @@ def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+def submit(form: forms.BaseForm, action: Callable[[dict[str, Any]], object]) -> bool:
+    """Validate the form and hand its data to one service call. True when it was carried
+    out; otherwise the reasons are on the form (the service changed nothing)."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return False
+    return True

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
-from openmentor.core.forms import apply_domain_error
+from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.feedback.selectors import open_invitations
 from openmentor.programs.models import Program
@@ -205,19 +205,17 @@ def mentorship_close(
     to_field = form.fields["to"]
     assert isinstance(to_field, forms.ChoiceField)
     to_field.choices = [("completed", _("Completed")), ("ended", _("Ended early"))]
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_status(
-                request.user,
-                mentorship,
-                form.cleaned_data["to"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("The mentorship is closed. Now take a moment to reflect."))
-            return redirect("mentorship_reflection", pk=mentorship.pk)
+    if request.method == "POST" and submit(
+        form,
+        lambda data: services.change_status(
+            request.user,
+            mentorship,
+            data["to"],
+            reason=data["reason"],
+        ),
+    ):
+        messages.success(request, _("The mentorship is closed. Now take a moment to reflect."))
+        return redirect("mentorship_reflection", pk=mentorship.pk)
     return render(
         request,
         "mentorships/close.html",
@@ -232,14 +230,11 @@ def mentorship_reflection(
 ) -> HttpResponse:
     existing = mentorship.reflections.filter(user=request.user).first()
     form = ReflectionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_reflection(request.user, mentorship, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Thank you for your reflection."))
-            return redirect("mentorship_detail", pk=mentorship.pk)
+    if request.method == "POST" and submit(
+        form, lambda data: services.submit_reflection(request.user, mentorship, **data)
+    ):
+        messages.success(request, _("Thank you for your reflection."))
+        return redirect("mentorship_detail", pk=mentorship.pk)
     return render(
         request,
         "mentorships/reflection.html",
@@ -308,14 +303,11 @@ def agreement_template(request: AuthenticatedRequest, slug: str) -> HttpResponse
         request.POST if request.method == "POST" else None,
         initial={"text": services.default_agreement_text(program)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_agreement_template(request.user, program, form.cleaned_data["text"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("The agreement template was saved."))
-            return redirect("agreement_template", slug=program.slug)
+    if request.method == "POST" and submit(
+        form, lambda data: services.save_agreement_template(request.user, program, data["text"])
+    ):
+        messages.success(request, _("The agreement template was saved."))
+        return redirect("agreement_template", slug=program.slug)
     return render(
         request,
         "mentorships/agreement_template.html",
@@ -499,14 +491,11 @@ def session_new(
         request.POST if request.method == "POST" else None,
         initial=_from_meeting(mentorship, request.GET),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.log_session(request.user, mentorship, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Session logged. How did it go? Rate it below."))
-            return redirect("mentorship_detail", pk=mentorship.pk)
+    if request.method == "POST" and submit(
+        form, lambda data: services.log_session(request.user, mentorship, **data)
+    ):
+        messages.success(request, _("Session logged. How did it go? Rate it below."))
+        return redirect("mentorship_detail", pk=mentorship.pk)
     return render(
         request,
         "mentorships/session_form.html",

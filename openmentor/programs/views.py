@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
-from openmentor.core.forms import apply_domain_error
+from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
 
 from . import csv_import, selectors, services
@@ -176,14 +176,11 @@ def console(request: AuthenticatedRequest, program: Program) -> HttpResponse:
 @coordinator_view
 def console_settings(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     form = ProgramForm(request.POST if request.method == "POST" else None, instance=program)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_program(request.user, program, form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Settings saved."))
-            return redirect("program_console_settings", slug=program.slug)
+    if request.method == "POST" and submit(
+        form, lambda data: services.update_program(request.user, program, data)
+    ):
+        messages.success(request, _("Settings saved."))
+        return redirect("program_console_settings", slug=program.slug)
     return render(
         request,
         "programs/console/settings.html",
@@ -195,14 +192,11 @@ def console_settings(request: AuthenticatedRequest, program: Program) -> HttpRes
 @coordinator_view
 def console_questions(request: AuthenticatedRequest, program: Program) -> HttpResponse:
     form = QuestionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_question(request.user, program, form.to_data())
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Question added."))
-            return redirect("program_questions", slug=program.slug)
+    if request.method == "POST" and submit(
+        form, lambda data: services.add_question(request.user, program, form.to_data())
+    ):
+        messages.success(request, _("Question added."))
+        return redirect("program_questions", slug=program.slug)
     return render(
         request,
         "programs/console/questions.html",
@@ -382,17 +376,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404 from error
     if not request.user.is_authenticated:
         return render(request, "programs/invitation_signin.html", {"invitation": invitation})
+    person = request.user  # signed in from here on
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.accept_invitation(
-                request.user, token, accept_guidelines=form.cleaned_data["accept_guidelines"]
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Welcome to %(p)s!") % {"p": invitation.program})
-            return redirect("program_detail", slug=invitation.program.slug)
+    if request.method == "POST" and submit(
+        form,
+        lambda data: services.accept_invitation(
+            person, token, accept_guidelines=data["accept_guidelines"]
+        ),
+    ):
+        messages.success(request, _("Welcome to %(p)s!") % {"p": invitation.program})
+        return redirect("program_detail", slug=invitation.program.slug)
     return render(
         request,
         "programs/invitation_accept.html",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from openmentor.core.errors import DomainError, NotFound
-from openmentor.core.forms import apply_domain_error
+from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.timezones import utc_offset_label
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.models import Mentorship
@@ -133,14 +133,9 @@ def availability(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def add_window(request: AuthenticatedRequest) -> HttpResponse:
     form = WindowForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_window(request.user, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Availability added."))
-            return redirect("scheduling:availability")
+    if submit(form, lambda data: services.add_window(request.user, **data)):
+        messages.success(request, _("Availability added."))
+        return redirect("scheduling:availability")
     return _availability_page(request, status=400, window_form=form)
 
 
@@ -158,14 +153,9 @@ def remove_window(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def add_override(request: AuthenticatedRequest) -> HttpResponse:
     form = OverrideForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_override(request.user, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Date change added."))
-            return redirect("scheduling:availability")
+    if submit(form, lambda data: services.add_override(request.user, **data)):
+        messages.success(request, _("Date change added."))
+        return redirect("scheduling:availability")
     return _availability_page(request, status=400, override_form=form)
 
 
@@ -183,14 +173,9 @@ def remove_override(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def update_preferences(request: AuthenticatedRequest) -> HttpResponse:
     form = PreferenceForm(request.POST)
-    if form.is_valid():
-        try:
-            services.update_preferences(request.user, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Preferences saved."))
-            return redirect("scheduling:availability")
+    if submit(form, lambda data: services.update_preferences(request.user, **data)):
+        messages.success(request, _("Preferences saved."))
+        return redirect("scheduling:availability")
     return _availability_page(request, status=400, preference_form=form)
 
 
