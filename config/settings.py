@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "openmentor.resources",
     "openmentor.feedback",
     "openmentor.notifications",
-    "openmentor.analytics",
     "openmentor.api",
 ]
 

@@ -23,5 +23,4 @@ urlpatterns = [
     path("", include("openmentor.resources.urls")),
     path("", include("openmentor.feedback.urls")),
     path("", include("openmentor.notifications.urls")),
-    path("", include("openmentor.analytics.urls")),
 ]

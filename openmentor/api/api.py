@@ -10,7 +10,6 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from openmentor.accounts.api import router as accounts_router
-from openmentor.analytics.api import router as analytics_router
 from openmentor.core.errors import DomainError
 from openmentor.feedback.api import router as feedback_router
 from openmentor.matching.api import router as matching_router
@@ -82,4 +81,3 @@ api.add_router("", scheduling_router)
 api.add_router("", resources_router)
 api.add_router("", feedback_router)
 api.add_router("", notifications_router)
-api.add_router("", analytics_router)
