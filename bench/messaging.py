@@ -45,7 +45,7 @@ PG_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/om_bench_messaging"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-LATENCY_SECONDS = 5.0
+LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "5"))  # longer to profile a server
 # The chaos run is 10,000 messages. PostgreSQL's chaos run was shorter by default
 # when every database call opened a new connection; with the connection pool and batched
 # sends 2,000 take ~15 s, so ``--chaos-postgres 10000`` fits the time budget too (the
@@ -104,7 +104,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", self.app, "--app-dir", str(self.app_dir),
              "--port", str(self.port), "--log-level", "error", "--lifespan", "off",
-             "--ws-ping-interval", "0"],
+             "--ws-ping-interval", "0", *os.environ.get("BENCH_UVICORN_EXTRA", "").split()],
             cwd=ROOT, env=self.env,
         )  # fmt: skip
         wait_port(self.port, self.process)

@@ -147,7 +147,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "openmentor.core.channel_layers.RedisPubSubLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -165,9 +165,7 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
-    CHANNEL_LAYERS = {
-        "default": {"BACKEND": "openmentor.core.channel_layers.ThrottledInMemoryChannelLayer"}
-    }
+    CHANNEL_LAYERS = {"default": {"BACKEND": "openmentor.core.channel_layers.LocalChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",

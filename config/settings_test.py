@@ -16,9 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HUEY = {**HUEY, "immediate": True}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CHANNEL_LAYERS = {
-    "default": {"BACKEND": "openmentor.core.channel_layers.ThrottledInMemoryChannelLayer"}
-}
+CHANNEL_LAYERS = {"default": {"BACKEND": "openmentor.core.channel_layers.LocalChannelLayer"}}
 MEDIA_ROOT = VAR_DIR / "media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a live server thread and the test share one database.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,16 +22,10 @@ def push_to_users_on_commit(pushes: list[tuple[int, dict[str, Any]]]) -> None:
         if layer is None:
             return
 
-        async def send_all() -> None:
-            await asyncio.gather(
-                *(
-                    layer.group_send(
-                        user_group_name(user_id), {"type": "user.event", "event": event}
-                    )
-                    for user_id, event in pushes
-                )
-            )
-
-        async_to_sync(send_all)()
+        sends = [
+            (user_group_name(user_id), {"type": "user.event", "event": event})
+            for user_id, event in pushes
+        ]
+        async_to_sync(layer.group_send_many)(sends)
 
     transaction.on_commit(send)

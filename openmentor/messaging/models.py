@@ -6,12 +6,14 @@ each such read is written to :class:`AuditLog`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .crypto import decrypt_text
+from .crypto import decrypt_text, encrypt_text
 
 
 class ConversationKind(models.TextChoices):
@@ -129,7 +131,24 @@ class Message(models.Model):
 
     @property
     def body(self) -> str:
+        # A message just written keeps its plaintext for the push that follows (no decrypt
+        # on the send path); the ciphertext it belongs to makes a later change visible.
+        known = getattr(self, "_known_body", None)
+        if known is not None and known[0] is self.body_encrypted:
+            return str(known[1])
         return decrypt_text(self.body_encrypted)
+
+    @body.setter
+    def body(self, text: str) -> None:
+        self.body_encrypted = encrypt_text(text)
+        self._known_body = (self.body_encrypted, text)
+
+    @classmethod
+    def compose(cls, body: str, **fields: Any) -> Message:
+        """An unsaved message whose ``body`` is encrypted (and kept for the push)."""
+        message = cls(**fields)
+        message.body = body
+        return message
 
     @property
     def is_deleted(self) -> bool:

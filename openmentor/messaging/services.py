@@ -18,13 +18,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
+from openmentor.core.bulk import insert_objects
 from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import notify, publish_event, publish_events
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 
 from . import selectors
-from .crypto import encrypt_bytes, encrypt_text
+from .crypto import encrypt_bytes
 from .formatting import render_markdown
 from .models import (
     Attachment,
@@ -286,15 +287,16 @@ def send_message(
         )
     try:
         with transaction.atomic():
-            message = Message.objects.create(
+            message = Message.compose(
+                body,
                 conversation=conversation,
                 sender=sender,
                 client_id=client_id,
-                body_encrypted=encrypt_text(body),
                 status=MessageStatus.SCHEDULED if scheduled else MessageStatus.SENT,
                 send_at=send_at if scheduled else None,
                 sent_at=None if scheduled else now,
             )
+            message.save(force_insert=True)
             saved: list[Attachment] = []
             for upload, data in files:
                 attachment = Attachment(
@@ -410,11 +412,11 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
         new.append(
             (
                 i,
-                Message(
+                Message.compose(
+                    body,
                     conversation=conversation,
                     sender=sender,
                     client_id=request.client_id,
-                    body_encrypted=encrypt_text(body),
                     status=MessageStatus.SENT,
                     sent_at=now,
                 ),
@@ -447,7 +449,18 @@ def _store_batch(
     audiences: dict[int, selectors.Audience],
     blockers: dict[int, set[int]],
 ) -> None:
-    Message.objects.bulk_create(messages)
+    insert_objects(
+        messages,
+        [
+            "conversation",
+            "sender",
+            "client_id",
+            "body_encrypted",
+            "status",
+            "created_at",
+            "sent_at",
+        ],
+    )
     counts: dict[int, int] = {}
     for message in messages:
         counts[message.conversation_id] = counts.get(message.conversation_id, 0) + 1
@@ -555,7 +568,7 @@ def edit_message(user: User, message_id: int, body: str) -> Message:
     if body == message.body:
         return message
     MessageRevision.objects.create(message=message, body_encrypted=message.body_encrypted)
-    message.body_encrypted = encrypt_text(body)
+    message.body = body
     message.edited_at = timezone.now()
     message.save(update_fields=["body_encrypted", "edited_at"])
     if message.status == MessageStatus.SENT:
@@ -572,7 +585,7 @@ def delete_message(user: User, message_id: int) -> Message:
     for attachment in message.attachments.all():
         attachment.file.delete(save=False)
         attachment.delete()
-    message.body_encrypted = encrypt_text("")
+    message.body = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["body_encrypted", "deleted_at"])
     if message.status == MessageStatus.SENT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from openmentor.accounts.models import User
+from openmentor.core.bulk import insert_rows
 from openmentor.core.events import push_to_users_on_commit
 from openmentor.core.mail import send_email_on_commit
 
@@ -23,7 +25,7 @@ def publish_event(
     type: str,
     payload: dict[str, Any],
     push_extra: dict[str, Any] | None = None,
-) -> list[UserEvent]:
+) -> list[int]:
     """Write one event row per person, then push it after the transaction commits.
 
     The pushed message carries the row id, so a client can tell whether it missed one.
@@ -34,29 +36,29 @@ def publish_event(
 
 def publish_events(
     items: Iterable[tuple[Iterable[int], str, dict[str, Any], dict[str, Any] | None]],
-) -> list[UserEvent]:
+) -> list[int]:
     """``publish_event`` for many events at once (a batch of message sends): one insert
-    for every person's row (SQLite 3.35+ and PostgreSQL return the new ids), one hop to
-    the event loop for every push."""
-    rows: list[UserEvent] = []
-    extras: list[dict[str, Any] | None] = []
+    for every person's row, one hop to the event loop for every push. Returns the new
+    event ids, one per (event, person) in order."""
+    rows: list[tuple[int, str, dict[str, Any], datetime]] = []
+    pushed: list[dict[str, Any]] = []
+    now = timezone.now()
     for user_ids, type, payload, push_extra in items:
+        # One pushed body per event, shared by its recipients (receivers only read it).
+        body = {**payload, **(push_extra or {})}
         for user_id in dict.fromkeys(user_ids):
-            rows.append(UserEvent(user_id=user_id, type=type, payload=payload))
-            extras.append(push_extra)
-    if not rows:
-        return []
-    events = UserEvent.objects.bulk_create(rows)
+            rows.append((user_id, type, payload, now))
+            pushed.append(body)
+    ids = insert_rows(UserEvent, ["user", "type", "payload", "created_at"], rows)
     push_to_users_on_commit(
         [
-            (
-                event.user_id,
-                {"id": event.pk, "type": event.type, "payload": {**event.payload, **(extra or {})}},
+            (user_id, {"id": event_id, "type": type, "payload": body})
+            for (user_id, type, _payload, _now), event_id, body in zip(
+                rows, ids, pushed, strict=True
             )
-            for event, extra in zip(events, extras, strict=True)
         ]
     )
-    return events
+    return ids
 
 
 def wants_email(user: User, kind: str) -> bool:

@@ -74,6 +74,6 @@ def test_with_redis_url_the_queue_layer_and_cache_use_redis(redis_url: str, tmp_
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     checks = report["checks"]
-    assert checks["channel_layer"] == {"ok": True, "detail": "RedisPubSubChannelLayer"}
+    assert checks["channel_layer"] == {"ok": True, "detail": "RedisPubSubLayer"}
     assert checks["queue"]["ok"] and checks["queue"]["detail"].startswith("RedisHuey")
     assert report["cache"] == "v"

@@ -1,0 +1,101 @@
+"""The lean insert used by message sends, and the channel layers' batched group sends."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from channels.exceptions import ChannelFull
+
+from openmentor.core.bulk import insert_objects, insert_rows
+from openmentor.core.channel_layers import LocalChannelLayer, RedisPubSubLayer
+from openmentor.notifications.models import UserEvent
+
+
+def _insert_and_read_back(bob: Any, carol: Any) -> None:
+    shared = {"conversation": 7, "note": "ünïcode ✓"}
+    when = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # a DST change in Europe
+    rows = [
+        (bob.pk, "message.new", shared, when),
+        (carol.pk, "message.new", shared, when),
+        (bob.pk, "other", {"n": [1, 2]}, when),
+    ]
+    ids = insert_rows(UserEvent, ["user", "type", "payload", "created_at"], rows)
+
+    assert len(set(ids)) == 3
+    stored = UserEvent.objects.in_bulk(ids)
+    for event_id, (user_id, type, payload, created_at) in zip(ids, rows, strict=True):
+        event = stored[event_id]
+        assert (event.user_id, event.type, event.payload, event.created_at) == (
+            user_id,
+            type,
+            payload,
+            created_at,
+        )
+
+    events = [UserEvent(user=bob, type="objects", payload={"i": i}) for i in range(3)]
+    insert_objects(events, ["user", "type", "payload", "created_at"])
+    assert [UserEvent.objects.get(pk=e.pk).payload for e in events] == [{"i": i} for i in range(3)]
+    assert all(e.created_at is not None and not e._state.adding for e in events)
+    assert insert_rows(UserEvent, ["user"], []) == []
+
+
+@pytest.mark.django_db
+def test_insert_rows_stores_what_the_orm_reads_back_in_order(bob: Any, carol: Any) -> None:
+    _insert_and_read_back(bob, carol)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_insert_rows_on_postgresql(bob: Any, carol: Any) -> None:
+    _insert_and_read_back(bob, carol)
+
+
+@pytest.mark.asyncio
+async def test_local_layer_delivers_each_group_send_once_to_every_member() -> None:
+    layer = LocalChannelLayer(capacity=2)
+    first, second, full = [await layer.new_channel() for _ in range(3)]
+    await layer.group_add("user.1", first)
+    await layer.group_add("user.1", second)
+    await layer.group_add("user.2", full)
+    await layer.send(full, {"type": "x"})
+    await layer.send(full, {"type": "x"})
+    with pytest.raises(ChannelFull):
+        await layer.send(full, {"type": "x"})
+
+    message = {"type": "user.event", "event": {"id": 1}}
+    # A full receiver misses the push; the others still get it.
+    await layer.group_send_many([("user.2", message), ("user.1", message)])
+
+    received = await layer.receive(first)
+    assert received == message
+    received["type"] = "changed by one receiver"
+    assert (await layer.receive(second))["type"] == "user.event"
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(layer.receive(first), 0.05)
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+async def test_redis_layer_sends_a_batch_to_the_groups_of_another_layer(redis_url: str) -> None:
+    sender = RedisPubSubLayer(hosts=[redis_url])
+    receiver = RedisPubSubLayer(hosts=[redis_url])
+    try:
+        alice, bob = await receiver.new_channel(), await receiver.new_channel()
+        await receiver.group_add("user.10", alice)
+        await receiver.group_add("user.11", bob)
+        await sender.group_send_many(
+            [
+                ("user.10", {"type": "a", "n": 1}),
+                ("user.11", {"type": "b"}),
+                ("user.10", {"type": "a", "n": 2}),
+            ]
+        )
+        got = [await asyncio.wait_for(receiver.receive(alice), 5) for _ in range(2)]
+        assert [m["n"] for m in got] == [1, 2]
+        assert (await asyncio.wait_for(receiver.receive(bob), 5))["type"] == "b"
+    finally:
+        await sender.flush()
+        await receiver.flush()
