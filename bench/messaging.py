@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -247,9 +248,13 @@ async def ws_connect(address: str, session: str, retry_seconds: float = 0) -> An
 
 
 async def latency_run(
-    conversations: list[dict[str, Any]], send_to: str, receive_on: str
+    conversations: list[dict[str, Any]], addresses: list[str], server_cpu: Callable[[], float]
 ) -> dict[str, Any]:
-    """Closed loop per conversation; send → every receiver got the push."""
+    """Closed loop per conversation; send → every receiver got the push.
+
+    With several server processes the sockets are spread over them as a load balancer
+    would, and every conversation's receivers sit on another process than its sender, so
+    each push crosses processes through the channel layer."""
     sent_at: dict[str, float] = {}
     waiting: dict[str, asyncio.Event] = {}
     remaining: dict[str, int] = {}
@@ -257,8 +262,8 @@ async def latency_run(
     stop_at = 0.0
     completed = 0
 
-    async def receiver(session: str) -> None:
-        connection = await ws_connect(receive_on, session, retry_seconds=30)
+    async def receiver(session: str, address: str) -> None:
+        connection = await ws_connect(address, session, retry_seconds=30)
         ready.release()
         try:
             async for raw in connection:
@@ -274,9 +279,9 @@ async def latency_run(
         except Exception:  # noqa: S110 - the socket closes when the run ends
             pass
 
-    async def sender(conversation: dict[str, Any]) -> None:
+    async def sender(conversation: dict[str, Any], address: str) -> None:
         nonlocal completed
-        connection = await ws_connect(send_to, conversation["sender"], retry_seconds=30)
+        connection = await ws_connect(address, conversation["sender"], retry_seconds=30)
         ready.release()
         await start.wait()
         number = 0
@@ -300,15 +305,22 @@ async def latency_run(
     ready = asyncio.Semaphore(0)
     start = asyncio.Event()
     people = sum(c["size"] for c in conversations)
-    receivers = [asyncio.create_task(receiver(s)) for c in conversations for s in c["receivers"]]
-    senders = [asyncio.create_task(sender(c)) for c in conversations]
+    receivers = [
+        asyncio.create_task(receiver(session, addresses[(i + 1) % len(addresses)]))
+        for i, c in enumerate(conversations)
+        for session in c["receivers"]
+    ]
+    senders = [
+        asyncio.create_task(sender(c, addresses[i % len(addresses)]))
+        for i, c in enumerate(conversations)
+    ]
     for _ in range(people):
         await ready.acquire()
-    began = time.perf_counter()
+    began, cpu_before = time.perf_counter(), server_cpu()
     stop_at = began + LATENCY_SECONDS
     start.set()
     await asyncio.gather(*senders)
-    elapsed = time.perf_counter() - began
+    elapsed, cpu_used = time.perf_counter() - began, server_cpu() - cpu_before
     for task in receivers:
         task.cancel()
     await asyncio.gather(*receivers, return_exceptions=True)
@@ -319,6 +331,9 @@ async def latency_run(
         "p99_ms": round(percentile(samples, 0.99), 2),
         "msgs_per_s": round(completed / elapsed, 1),
         "deliveries_per_s": round(len(samples) / elapsed, 1),
+        # CPU the server processes spent per message sent (all their threads): steadier
+        # than the rates on a shared 2-core machine, and what an optimisation changes.
+        "server_cpu_ms_per_msg": round(1000 * cpu_used / max(completed, 1), 3),
     }
 
 
@@ -532,11 +547,23 @@ def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> lis
     echo = Server("messaging:echo_app", env, app_dir=ROOT / "bench")
     echo.start()
     send_to, receive_on = servers[0], servers[-1]
+
+    def servers_cpu() -> float:
+        import psutil
+
+        return sum(
+            sum(psutil.Process(server.process.pid).cpu_times()[:2])
+            for server in servers
+            if server.process
+        )
+
     results = []
     try:
         for clients in client_counts:
             chosen = take(conversations, clients)
-            measured = asyncio.run(latency_run(chosen, send_to.address, receive_on.address))
+            measured = asyncio.run(
+                latency_run(chosen, [server.address for server in servers], servers_cpu)
+            )
             echo_rate = asyncio.run(echo_run(echo.address, measured["clients"]))
             results.append(
                 {

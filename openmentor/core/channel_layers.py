@@ -7,11 +7,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
+
+
+class _Inbox:
+    """One channel's pending messages and the receivers waiting for them."""
+
+    __slots__ = ("messages", "waiters")
+
+    def __init__(self) -> None:
+        self.messages: deque[tuple[float, dict[str, Any]]] = deque()
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    def wake_one(self) -> None:
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
 
 class LocalChannelLayer(InMemoryChannelLayer):
@@ -20,35 +38,52 @@ class LocalChannelLayer(InMemoryChannelLayer):
 
     Measured on the messaging socket (``bench/messaging.py``) the stock layer spent more
     time moving a push than the push's own websocket frame: it deep-copies every message
-    for every receiver, builds a new queue object on every send and receive even when one
-    exists, runs one task per group member for ``group_send``, and scans every channel and
-    group for expired entries on every call. Here a receiver gets a shallow copy (messages
-    are plain data that consumers only read, as with the Redis layers, whose copies come
-    from deserialisation), queues are made only when missing, a group send puts into each
-    member's queue directly, and the expiry scan (minutes for messages, hours for groups)
-    runs at most once a second."""
+    for every receiver, builds a new ``asyncio.Queue`` on every send and receive and drops
+    it once empty, runs one task per group member for ``group_send``, and scans every
+    channel and group for expired entries on every call. Here a receiver gets a shallow
+    copy (messages are plain data that consumers only read, as with the Redis layers,
+    whose copies come from deserialisation), each channel keeps a small inbox while it
+    is in use, a group send appends to each member's inbox directly, and the expiry scan
+    (minutes for messages, hours for groups; it also forgets idle inboxes) runs at most
+    once a second."""
 
     clean_interval_s = 1.0
     _last_clean = 0.0
+    channels: dict[str, _Inbox]
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
         if now - self._last_clean < self.clean_interval_s:
             return
         self._last_clean = now
-        super()._clean_expired()
+        wall = time.time()
+        for channel, inbox in list(self.channels.items()):
+            expired = False
+            while inbox.messages and inbox.messages[0][0] < wall:
+                inbox.messages.popleft()
+                expired = True
+            if expired:  # a receiver that stopped reading leaves its groups, as upstream
+                self._remove_from_groups(channel)
+            if not inbox.messages and not inbox.waiters:
+                del self.channels[channel]
+        deadline = int(wall) - self.group_expiry
+        for members in self.groups.values():
+            for name, joined in list(members.items()):
+                if joined and joined < deadline:
+                    members.pop(name, None)
 
-    def _queue(self, channel: str) -> asyncio.Queue[Any]:
-        queue = self.channels.get(channel)
-        if queue is None:
-            queue = self.channels[channel] = asyncio.Queue(maxsize=self.get_capacity(channel))
-        return queue
+    def _inbox(self, channel: str) -> _Inbox:
+        inbox = self.channels.get(channel)
+        if inbox is None:
+            inbox = self.channels[channel] = _Inbox()
+        return inbox
 
     def _put(self, channel: str, message: dict[str, Any]) -> None:
-        try:
-            self._queue(channel).put_nowait((time.time() + self.expiry, dict(message)))
-        except asyncio.QueueFull:
-            raise ChannelFull(channel) from None
+        inbox = self._inbox(channel)
+        if len(inbox.messages) >= self.get_capacity(channel):
+            raise ChannelFull(channel)
+        inbox.messages.append((time.time() + self.expiry, dict(message)))
+        inbox.wake_one()
 
     async def send(self, channel: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "message is not a dict"
@@ -59,13 +94,21 @@ class LocalChannelLayer(InMemoryChannelLayer):
     async def receive(self, channel: str) -> dict[str, Any]:
         self.require_valid_channel_name(channel)
         self._clean_expired()
-        queue = self._queue(channel)
-        try:
-            _expires, message = await queue.get()
-        finally:
-            if queue.empty():
-                self.channels.pop(channel, None)
-        return message  # type: ignore[no-any-return]
+        inbox = self._inbox(channel)
+        while not inbox.messages:
+            waiter = asyncio.get_running_loop().create_future()
+            inbox.waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter in inbox.waiters:
+                    inbox.waiters.remove(waiter)
+                elif waiter.done() and not waiter.cancelled():
+                    inbox.wake_one()  # it was handed a message: let another receiver have it
+                raise
+            inbox = self._inbox(channel)  # a flush may have replaced it
+        _expires, message = inbox.messages.popleft()
+        return message
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         assert isinstance(message, dict), "Message is not a dict"

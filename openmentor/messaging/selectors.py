@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import cast
 
@@ -93,29 +94,43 @@ def audience(conversation: Conversation) -> Audience:
     )
 
 
-def audiences(conversations: list[Conversation]) -> dict[int, Audience]:
-    """``audience`` for many conversations: one query for all the mentorship ones."""
-    found: dict[int, Audience] = {}
-    by_mentorship = {
-        _mentorship_id(c): c.pk for c in conversations if c.kind == ConversationKind.MENTORSHIP
-    }
-    if by_mentorship:
-        rows = MentorshipParticipant.objects.filter(
-            mentorship_id__in=list(by_mentorship)
-        ).values_list("mentorship_id", "user_id", "mentorship__status")
-        people: dict[int, list[int]] = {}
-        status: dict[int, str] = {}
-        for mentorship_id, user_id, mentorship_status in rows:
-            people.setdefault(mentorship_id, []).append(user_id)
-            status[mentorship_id] = mentorship_status
-        for mentorship_id, conversation_id in by_mentorship.items():
-            user_ids = people.get(mentorship_id, [])
-            found[conversation_id] = Audience(
-                user_ids, bool(user_ids) and status[mentorship_id] in OPEN_STATUSES
+def audiences_by_id(conversation_ids: Collection[int]) -> dict[int, Audience]:
+    """``audience`` for conversations known only by id (the socket's sends), without
+    loading them: one query joins each conversation to its mentorship's participants;
+    support threads add one query for their programs' coordinators. Unknown ids are
+    left out."""
+    rows = Conversation.objects.filter(pk__in=list(conversation_ids)).values_list(
+        "pk",
+        "kind",
+        "program_id",
+        "support_for_id",
+        "mentorship__status",
+        "mentorship__participants__user_id",
+    )
+    people: dict[int, list[int]] = {}
+    is_open: dict[int, bool] = {}
+    support: dict[int, tuple[int, int]] = {}
+    for pk, kind, program_id, support_for_id, status, user_id in rows:
+        if kind == ConversationKind.MENTORSHIP:
+            members = people.setdefault(pk, [])
+            if user_id is not None:
+                members.append(user_id)
+            is_open[pk] = status in OPEN_STATUSES
+        else:
+            support[pk] = (program_id, support_for_id)
+    found = {pk: Audience(ids, bool(ids) and is_open[pk]) for pk, ids in people.items()}
+    if support:
+        coordinators: dict[int, list[int]] = {}
+        for program_id, user_id in Membership.objects.filter(
+            program_id__in={program_id for program_id, _person in support.values()},
+            role=Role.COORDINATOR,
+            status=MembershipStatus.ACTIVE,
+        ).values_list("program_id", "user_id"):
+            coordinators.setdefault(program_id, []).append(user_id)
+        for pk, (program_id, person) in support.items():
+            found[pk] = Audience(
+                list(dict.fromkeys([person, *coordinators.get(program_id, [])])), True
             )
-    for conversation in conversations:
-        if conversation.pk not in found:
-            found[conversation.pk] = audience(conversation)
     return found
 
 

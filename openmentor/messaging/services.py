@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -276,7 +276,7 @@ def send_message(
     except DomainError:
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if existing is not None:
-            return _retried(existing, conversation)
+            return _retried(existing, conversation.pk)
         raise
     now = timezone.now()
     scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
@@ -322,7 +322,7 @@ def send_message(
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if existing is None:
             raise
-        return _retried(existing, conversation)
+        return _retried(existing, conversation.pk)
     return SendResult(message, created=True)
 
 
@@ -345,30 +345,24 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     message; a race lost to another process makes the whole batch fall back to one
     transaction per send, where the unique constraint decides), bodies encrypted, one event
     row per recipient, pushes after the commit. The reads and writes are one query each for
-    the whole batch instead of one each per send."""
+    the whole batch instead of one each per send, and no conversation row is loaded: the
+    audience query goes from the conversation ids straight to the people."""
     results: list[SendResult | DomainError | None] = [None] * len(requests)
-    ids = {r.conversation for r in requests if isinstance(r.conversation, int)}
-    loaded = Conversation.objects.in_bulk(list(ids)) if ids else {}
-    # Who may write is the audience asked below (participants; for a support thread its
-    # person and the current coordinators), so an unknown id and a conversation the sender
-    # may not read both end as "not found".
-    resolved = [
-        loaded.get(r.conversation) if isinstance(r.conversation, int) else r.conversation
-        for r in requests
+    conversation_ids = [
+        r.conversation if isinstance(r.conversation, int) else r.conversation.pk for r in requests
     ]
-    conversations = {c.pk: c for c in resolved if c is not None}
-    audiences = selectors.audiences(list(conversations.values()))
-    valid = [
-        i
-        for i, r in enumerate(requests)
-        if CLIENT_ID.match(r.client_id or "") and resolved[i] is not None
-    ]
-    for i in set(range(len(requests))) - set(valid):
-        results[i] = (
-            NotFound(_("Conversation not found."))
-            if resolved[i] is None
-            else ValidationFailed(_("The message has no valid client id."))
-        )
+    # Who may write is the audience (participants; for a support thread its person and the
+    # current coordinators), so an unknown id and a conversation the sender may not read
+    # both end as "not found".
+    audiences = selectors.audiences_by_id(set(conversation_ids))
+    valid = []
+    for i, r in enumerate(requests):
+        if conversation_ids[i] not in audiences:
+            results[i] = NotFound(_("Conversation not found."))
+        elif not CLIENT_ID.match(r.client_id or ""):
+            results[i] = ValidationFailed(_("The message has no valid client id."))
+        else:
+            valid.append(i)
     senders = list({requests[i].sender.pk for i in valid})
     existing: dict[tuple[int, str], Message] = {}
     if valid:
@@ -383,15 +377,15 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     repeats: list[tuple[int, int]] = []
     for i in valid:
         request = requests[i]
-        sender, conversation = request.sender, cast(Conversation, resolved[i])
-        audience = audiences[conversation.pk]
+        sender, conversation_id = request.sender, conversation_ids[i]
+        audience = audiences[conversation_id]
         if sender.pk not in audience.user_ids:
             results[i] = NotFound(_("Conversation not found."))
             continue
         key = (sender.pk, request.client_id)
         if key in existing:
             try:
-                results[i] = _retried(existing[key], conversation)
+                results[i] = _retried(existing[key], conversation_id)
             except DomainError as error:
                 results[i] = error
             continue
@@ -414,7 +408,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
                 i,
                 Message.compose(
                     body,
-                    conversation=conversation,
+                    conversation_id=conversation_id,
                     sender=sender,
                     client_id=request.client_id,
                     status=MessageStatus.SENT,
@@ -428,14 +422,14 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
                 _store_batch([message for _i, message in new], now, audiences, blockers)
         except IntegrityError:
             # Another process stored one of these client ids meanwhile: send one by one.
-            return _send_one_by_one(requests, resolved)
+            return _send_one_by_one(requests, conversation_ids)
         for i, message in new:
             results[i] = SendResult(message, created=True)
     for i, first in repeats:
         done = results[first]
         if isinstance(done, SendResult):
             try:
-                results[i] = _retried(done.message, cast(Conversation, resolved[i]))
+                results[i] = _retried(done.message, conversation_ids[i])
             except DomainError as error:
                 results[i] = error
         else:
@@ -496,11 +490,13 @@ def _store_batch(
 
 
 def _send_one_by_one(
-    requests: list[SendRequest], conversations: list[Conversation | None]
+    requests: list[SendRequest], conversation_ids: list[int]
 ) -> list[SendResult | DomainError]:
+    conversations = Conversation.objects.in_bulk(set(conversation_ids))
     results: list[SendResult | DomainError] = []
-    for request, conversation in zip(requests, conversations, strict=True):
+    for request, conversation_id in zip(requests, conversation_ids, strict=True):
         try:
+            conversation = conversations.get(conversation_id)
             if conversation is None:
                 raise NotFound(_("Conversation not found."))
             results.append(
@@ -513,8 +509,8 @@ def _send_one_by_one(
     return results
 
 
-def _retried(existing: Message, conversation: Conversation) -> SendResult:
-    if existing.conversation_id != conversation.pk:
+def _retried(existing: Message, conversation_id: int) -> SendResult:
+    if existing.conversation_id != conversation_id:
         raise Conflict(_("This client id was already used for another conversation."))
     return SendResult(existing, created=False)
 

@@ -77,6 +77,29 @@ async def test_local_layer_delivers_each_group_send_once_to_every_member() -> No
         await asyncio.wait_for(layer.receive(first), 0.05)
 
 
+@pytest.mark.asyncio
+async def test_local_layer_keeps_messages_for_the_next_receiver_and_forgets_expired_ones() -> None:
+    layer = LocalChannelLayer(expiry=60)
+    channel = await layer.new_channel()
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    waiting.cancel()  # a socket that closed while waiting
+    await asyncio.gather(waiting, return_exceptions=True)
+    await layer.send(channel, {"type": "kept"})
+    assert (await layer.receive(channel))["type"] == "kept"
+
+    await layer.group_add("user.3", channel)
+    layer.expiry = -1  # what is sent now is already expired
+    await layer.send(channel, {"type": "stale"})
+    layer.expiry = 60
+    await layer.send(channel, {"type": "fresh"})
+    layer._last_clean = 0.0
+    layer._clean_expired()
+    # The expired message went, and with it the channel's group membership, as upstream.
+    assert layer.groups.get("user.3", {}) == {}
+    assert (await layer.receive(channel))["type"] == "fresh"
+
+
 @pytest.mark.redis
 @pytest.mark.asyncio
 async def test_redis_layer_sends_a_batch_to_the_groups_of_another_layer(redis_url: str) -> None:

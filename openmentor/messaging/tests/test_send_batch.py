@@ -120,3 +120,21 @@ def test_a_batch_loads_conversations_by_id(conversation: Any, carol: Any, erin: 
     )
     assert sent.created and sent.message.conversation_id == conversation.pk
     assert isinstance(unknown, NotFound) and isinstance(outsider, NotFound)
+
+
+def test_a_batch_writes_to_support_threads_for_their_person_and_coordinators(
+    program: Any, alice: Any, bob: Any, erin: Any, dave: Any
+) -> None:
+    thread = services.support_conversation(bob, program)
+    mine, coordinator, other_mentee, other_coordinator = services.send_messages(
+        [
+            request(bob, thread.pk, "s1", "I need help with my mentor"),
+            request(alice, thread.pk, "s2", "Happy to help"),
+            request(erin, thread.pk, "s3"),
+            request(dave, thread.pk, "s4"),
+        ]
+    )
+    assert mine.created and coordinator.created
+    assert isinstance(other_mentee, NotFound) and isinstance(other_coordinator, NotFound)
+    pushed_to = UserEvent.objects.filter(payload__client_id="s1").values_list("user", flat=True)
+    assert set(pushed_to) == {bob.pk, alice.pk}
