@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.websockets import websocket_urlpatterns  # noqa: E402
+from openmentor.core.runtime import tune_garbage_collector  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -21,3 +22,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+tune_garbage_collector()
