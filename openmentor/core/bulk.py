@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db import connections, router
 from django.db.models import Model
 
@@ -52,8 +53,12 @@ def insert_rows(
             )
             columns_of_rows = [list(column) for column in zip(*map(prepared, rows), strict=True)]
             statement = f"{head}SELECT * FROM UNNEST({arrays}){tail}"  # noqa: S608 - names from the model
-            cursor.execute(statement, columns_of_rows)
-            return [pk for (pk,) in cursor.fetchall()]
+            # Django's cursors bind on the client, quoting every array element in Python;
+            # a server-binding cursor on the same connection (and transaction) sends the
+            # arrays as parameters. Errors still surface as Django's (IntegrityError...).
+            with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as raw:
+                raw.execute(statement, columns_of_rows)
+                return [pk for (pk,) in raw.fetchall()]
         ids: list[int] = []
         row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
         chunk_size = max(1, connection.ops.bulk_batch_size(fields, rows))

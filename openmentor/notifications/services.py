@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 
 from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_rows
-from openmentor.core.events import push_to_users_on_commit
+from openmentor.core.events import encode_event, encode_payload, push_to_users_on_commit
 from openmentor.core.mail import send_email_on_commit
 
 from .models import Notification, NotificationPreference, UserEvent
@@ -41,18 +41,18 @@ def publish_events(
     for every person's row, one hop to the event loop for every push. Returns the new
     event ids, one per (event, person) in order."""
     rows: list[tuple[int, str, dict[str, Any], datetime]] = []
-    pushed: list[dict[str, Any]] = []
+    pushed: list[str] = []
     now = timezone.now()
     for user_ids, type, payload, push_extra in items:
-        # One pushed body per event, shared by its recipients (receivers only read it).
-        body = {**payload, **(push_extra or {})}
+        # One encoded body per event, shared by its recipients.
+        body = encode_payload({**payload, **(push_extra or {})})
         for user_id in dict.fromkeys(user_ids):
             rows.append((user_id, type, payload, now))
             pushed.append(body)
     ids = insert_rows(UserEvent, ["user", "type", "payload", "created_at"], rows)
     push_to_users_on_commit(
         [
-            (user_id, {"id": event_id, "type": type, "payload": body})
+            (user_id, encode_event(event_id, type, body))
             for (user_id, type, _payload, _now), event_id, body in zip(
                 rows, ids, pushed, strict=True
             )

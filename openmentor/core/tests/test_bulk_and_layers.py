@@ -65,7 +65,7 @@ async def test_local_layer_delivers_each_group_send_once_to_every_member() -> No
     with pytest.raises(ChannelFull):
         await layer.send(full, {"type": "x"})
 
-    message = {"type": "user.event", "event": {"id": 1}}
+    message = {"type": "user.event", "text": '{"id":1}'}
     # A full receiver misses the push; the others still get it.
     await layer.group_send_many([("user.2", message), ("user.1", message)])
 

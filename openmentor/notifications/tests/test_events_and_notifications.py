@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -24,7 +25,11 @@ def test_events_are_catchable_from_a_cursor_and_pushed_after_commit(
     services.publish_event([bob.pk], type="demo.happened", payload={"n": 2})
 
     pushed = async_to_sync(layer.receive)(channel)
-    assert pushed["event"]["id"] == first[0]
+    assert json.loads(pushed["text"]) == {
+        "id": first[0],
+        "type": "demo.happened",
+        "payload": {"n": 1},
+    }
 
     response = client_for(bob).get(f"/api/v1/events?after={first[0]}")
     assert response.status_code == 200
