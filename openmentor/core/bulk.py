@@ -18,6 +18,17 @@ from django.db import connections, router
 from django.db.models import Model
 from psycopg.types.json import Jsonb
 
+_PLAIN_TYPES = {
+    "CharField",
+    "TextField",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "AutoField",
+    "BigAutoField",
+}
+
 
 def insert_rows(
     model: type[Model], field_names: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -35,10 +46,19 @@ def insert_rows(
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) "
     tail = f" RETURNING {quote(meta.pk.column)}"  # type: ignore[union-attr]
     converted: list[dict[int, Any]] = [{} for _ in fields]
+    # Text and integer columns store Python's str and int as they are (foreign keys to an
+    # integer key too): no conversion call for them.
+    plain = [
+        (field.target_field if field.is_relation else field).get_internal_type() in _PLAIN_TYPES
+        for field in fields
+    ]
 
     def prepared(row: Sequence[Any]) -> list[Any]:
         values = []
-        for value, field, seen in zip(row, fields, converted, strict=True):
+        for value, field, seen, is_plain in zip(row, fields, converted, plain, strict=True):
+            if is_plain and type(value) in (str, int):
+                values.append(value)
+                continue
             key = id(value)
             if key not in seen:
                 seen[key] = field.get_db_prep_save(value, connection)
