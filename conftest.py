@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from openmentor.core import loopback
+
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test personas only
 REQUIRE_SERVICES = os.environ.get("OPENMENTOR_REQUIRE_SERVICES") == "1"
 
@@ -185,14 +187,7 @@ def redis_url() -> str:
 
 
 CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *loopback.CHROMIUM_ARGS,
     "--allow-loopback-in-peer-connection",
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
@@ -226,12 +221,6 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def asgi_server(transactional_db: None) -> Iterator[str]:
     """The real ASGI app (HTTP and WebSockets) under uvicorn in a thread, on the test DB."""
@@ -239,7 +228,7 @@ def asgi_server(transactional_db: None) -> Iterator[str]:
 
     from config.asgi import application
 
-    port = _free_port()
+    port = loopback.free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"

@@ -34,7 +34,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from openmentor.core.loopback import free_port, start_uvicorn, stop  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "messaging.json"
 PG_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/om_bench_messaging"
@@ -76,24 +78,6 @@ async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 # --- helpers ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start") from None
-            time.sleep(0.05)
-
-
 class Server:
     """One uvicorn process that can be killed and started again on the same port."""
 
@@ -103,13 +87,11 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", self.app, "--app-dir", str(self.app_dir),
-             "--port", str(self.port), "--log-level", "error", "--lifespan", "off",
-             "--ws-ping-interval", "0", *os.environ.get("BENCH_UVICORN_EXTRA", "").split()],
-            cwd=ROOT, env=self.env,
-        )  # fmt: skip
-        wait_port(self.port, self.process)
+        options = ["--log-level", "error", "--lifespan", "off", "--ws-ping-interval", "0"]
+        options += os.environ.get("BENCH_UVICORN_EXTRA", "").split()
+        self.process = start_uvicorn(
+            self.app, self.env, self.port, options=options, app_dir=self.app_dir
+        )
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -117,9 +99,8 @@ class Server:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        if self.process:
+            stop(self.process)
 
     @property
     def address(self) -> str:

@@ -23,9 +23,7 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +46,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from openmentor.accounts.models import User  # noqa: E402
+from openmentor.core.loopback import CHROMIUM_ARGS, free_port, start_uvicorn, stop  # noqa: E402
 from openmentor.programs.models import Membership, Program  # noqa: E402
 
 BIG_SLUG = "big-program"
@@ -119,39 +118,14 @@ def server_times(repeat: int) -> list[dict[str, Any]]:
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def first_loads(kbps: int, rtt_ms: int) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server = start_uvicorn("config.asgi:application", env, port, options=["--log-level", "warning"])
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         pages = [
             ("link floor (/healthz, baseline)", "/healthz", False),
             ("home", "/", False),
@@ -164,20 +138,10 @@ def first_loads(kbps: int, rtt_ms: int) -> list[dict[str, Any]]:
             ("messages", "/messages/", True),
             ("meetings", "/scheduling/", True),
         ]
-        args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ]
         rows = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), args=args
+                executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
             )
             login = browser.new_context()
             page = login.new_page()
@@ -232,8 +196,7 @@ def first_loads(kbps: int, rtt_ms: int) -> list[dict[str, Any]]:
             browser.close()
         return rows
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
 
 def main() -> None:

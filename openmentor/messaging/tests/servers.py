@@ -4,10 +4,6 @@ Redis channel layer, as in a deployment with several stateless web processes."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,13 +11,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from openmentor.core.loopback import free_port, start_uvicorn, stop
+
 ROOT = Path(settings.BASE_DIR)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def database_url() -> str:
@@ -43,33 +35,14 @@ def server_process(redis_url: str) -> Iterator[str]:
         "OPENMENTOR_VAR_DIR": str(settings.VAR_DIR),  # same secret and message keys
         "LOG_LEVEL": "WARNING",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--lifespan",
-            "off",
-        ],
-        cwd=ROOT,
-        env=env,
+    process = start_uvicorn(
+        "config.asgi:application",
+        env,
+        port,
+        options=["--log-level", "warning", "--lifespan", "off"],
+        seconds=30,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("uvicorn did not start") from None
-                time.sleep(0.05)
         yield f"127.0.0.1:{port}"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
