@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
@@ -75,30 +75,15 @@ class Audience:
 
 
 def audience(conversation: Conversation) -> Audience:
-    """One query: the hot path of every send asks this."""
-    if conversation.kind == ConversationKind.MENTORSHIP:
-        rows = list(
-            MentorshipParticipant.objects.filter(
-                mentorship_id=_mentorship_id(conversation)
-            ).values_list("user_id", "mentorship__status")
-        )
-        is_open = bool(rows) and rows[0][1] in OPEN_STATUSES
-        return Audience([user_id for user_id, _status in rows], is_open)
-    coordinators = Membership.objects.filter(
-        program_id=conversation.program_id,
-        role=Role.COORDINATOR,
-        status=MembershipStatus.ACTIVE,
-    ).values_list("user_id", flat=True)
-    return Audience(
-        list(dict.fromkeys([cast(int, conversation.support_for_id), *coordinators])), True
-    )
+    """One query; every send asks this (a deleted conversation has no audience)."""
+    return audiences_by_id([conversation.pk]).get(conversation.pk, Audience([], False))
 
 
-def audiences_by_id(conversation_ids: Collection[int]) -> dict[int, Audience]:
-    """``audience`` for conversations known only by id (the socket's sends), without
-    loading them: one query joins each conversation to its mentorship's participants;
-    support threads add one query for their programs' coordinators. Unknown ids are
-    left out."""
+def audiences_by_id(conversation_ids: Iterable[int]) -> dict[int, Audience]:
+    """``audience`` for many conversations, known by id only (the socket's sends) and
+    without loading them: one query joins each conversation to its mentorship's
+    participants; support threads add one query for their programs' coordinators.
+    Unknown ids are left out."""
     rows = Conversation.objects.filter(pk__in=list(conversation_ids)).values_list(
         "pk",
         "kind",

@@ -681,7 +681,8 @@ def resolve_report(coordinator: User, report_id: int) -> Report:
 def block(user: User, other_id: int) -> Block:
     if other_id == user.pk:
         raise ValidationFailed(_("You cannot block yourself."))
-    shares = any(other_id in selectors.audience_ids(c) for c in selectors.my_conversations(user))
+    mine = selectors.audiences_by_id(selectors.my_conversations(user).values_list("pk", flat=True))
+    shares = any(other_id in audience.user_ids for audience in mine.values())
     if not shares:
         raise NotFound(_("Person not found."))
     blocked, _created = Block.objects.get_or_create(blocker=user, blocked_id=other_id)
