@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -8,11 +8,15 @@ from django import forms
 from .errors import DomainError
 
 
-def apply_domain_error(form: forms.BaseForm, error: DomainError) -> None:
-    """Show a service's validation error on the form: per field where it names fields."""
+def apply_domain_error(
+    form: forms.BaseForm, error: DomainError, field_names: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's validation error on the form: per field where it names fields.
+    ``field_names`` maps a service's field name to the form's where they differ."""
     fields = error.details.get("fields") or {}
     placed = False
     for name, message in fields.items():
+        name = (field_names or {}).get(name, name)
         if name in form.fields:
             form.add_error(name, message)
             placed = True

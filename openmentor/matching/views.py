@@ -443,11 +443,7 @@ def my_preferences(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         try:
             services.set_matching_preferences(request.user, membership, **form.preferences())
         except DomainError as error:
-            fields = error.details.get("fields") or {}
-            for name, message in fields.items():
-                form.add_error(PREFERENCE_FIELDS.get(name, name), message)
-            if not fields:
-                form.add_error(None, error.message)
+            apply_domain_error(form, error, PREFERENCE_FIELDS)
         else:
             messages.success(request, _("Your matching preferences are saved."))
             return redirect("matching_preferences", slug=program.slug)
