@@ -194,6 +194,24 @@ CHROMIUM_ARGS = [
 ]
 
 
+def assert_accessible(page: Any) -> None:
+    """No serious or critical WCAG 2 A/AA violation on the page, by axe-core."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
+    )
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, (
+        page.url
+        + ": "
+        + "; ".join(
+            f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['html'][:120]})"
+            for v in serious
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Module-scoped on purpose: while Playwright's sync API is running, its event loop

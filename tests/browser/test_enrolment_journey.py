@@ -8,29 +8,11 @@ import re
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 
-from conftest import PASSWORD
+from conftest import PASSWORD, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Axe()
-
-
-def assert_accessible(page: Any) -> None:
-    results = AXE.run(
-        page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
-    )
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, (
-        AXE.__class__.__name__
-        + ": "
-        + "; ".join(
-            f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['html'][:120]})"
-            for v in serious
-        )
-    )
 
 
 def sign_in(page: Any, base: str, email: str, password: str) -> None:

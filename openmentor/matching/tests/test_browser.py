@@ -6,24 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
+from conftest import assert_accessible
 from openmentor.matching.models import MentorRequest, Proposal
 from openmentor.mentorships.models import Mentorship
 from openmentor.programs.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Axe()
-
-
-def assert_accessible(page: Any) -> None:
-    results = AXE.run(
-        page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
-    )
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, "; ".join(f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in serious)
 
 
 def signed_in(browser: Any, base: str, email: str) -> Any:

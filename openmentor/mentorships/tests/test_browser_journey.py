@@ -10,24 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
+from conftest import assert_accessible
 from openmentor.mentorships.models import Credential, SessionLog
 from openmentor.resources.models import Resource, ResourceShare
 
 pytestmark = pytest.mark.browser
-AXE = Axe()
-
-
-def assert_accessible(page: Any) -> None:
-    results = AXE.run(
-        page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
-    )
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert not serious, "; ".join(
-        f"{page.url} {v['id']}: {v['help']} (e.g. {v['nodes'][0]['html'][:120]})" for v in serious
-    )
 
 
 def signed_in(browser: Any, server: str, client: Any) -> Any:

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from conftest import assert_accessible
 from openmentor.messaging.models import Message
 
 pytestmark = pytest.mark.browser
@@ -134,8 +135,6 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
 def test_messaging_pages_have_no_serious_accessibility_violations(
     browser: Any, live_server: Any, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     from openmentor.messaging import services
 
     send_from_another_thread(
@@ -148,7 +147,6 @@ def test_messaging_pages_have_no_serious_accessibility_violations(
     session = client_for(bob).cookies["sessionid"].value
     context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
     page = context.new_page()
-    axe = Axe()
     try:
         for path in [
             "/messages/",
@@ -157,12 +155,6 @@ def test_messaging_pages_have_no_serious_accessibility_violations(
             "/messages/search/?q=hello",
         ]:
             page.goto(f"{live_server.url}{path}")
-            results = axe.run(
-                page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
-            )
-            serious = [
-                v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-            ]
-            assert not serious, (path, [(v["id"], v["nodes"][0]["html"][:120]) for v in serious])
+            assert_accessible(page)
     finally:
         context.close()

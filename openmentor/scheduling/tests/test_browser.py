@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from conftest import assert_accessible
 from openmentor.scheduling.models import Meeting
 
 pytestmark = pytest.mark.browser
@@ -110,8 +111,6 @@ def test_scheduling_pages_have_no_serious_accessibility_violations(
     bob: Any,
     carol_available: Any,
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     from openmentor.scheduling import services
 
     from .conftest import in_thread, next_weekday
@@ -125,7 +124,6 @@ def test_scheduling_pages_have_no_serious_accessibility_violations(
     try:
         sign_in(context, live_server.url, client_for(bob))
         page = context.new_page()
-        axe = Axe()
         for name, args in [
             ("scheduling:my_meetings", []),
             ("scheduling:availability", []),
@@ -135,13 +133,7 @@ def test_scheduling_pages_have_no_serious_accessibility_violations(
             ("scheduling:calendar_feed", []),
         ]:
             page.goto(f"{live_server.url}{reverse(name, args=args)}")
-            results = axe.run(
-                page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
-            )
-            serious = [
-                v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-            ]
-            assert not serious, (name, [(v["id"], v["nodes"][0]["html"][:120]) for v in serious])
+            assert_accessible(page)
     finally:
         context.close()
 
