@@ -171,30 +171,27 @@ def serialize(message: Message, attachments: list[Attachment] | None = None) -> 
     }
 
 
-def _publish_message_event(
-    message: Message,
-    type: str,
-    *,
-    audience: list[int] | None = None,
-    hidden_from: set[int] | None = None,
-    attachments: list[Attachment] | None = None,
-) -> None:
+def _event_payload(message: Message) -> dict[str, Any]:
+    """What the event log keeps of a message event: ids only, never the text."""
+    return {
+        "conversation": message.conversation_id,
+        "message": message.pk,
+        "client_id": message.client_id,
+        "sender": message.sender_id,
+    }
+
+
+def _publish_message_event(message: Message, type: str) -> None:
+    """A changed message (edited, deleted) to everyone who may read it, as ``_deliver``
+    sends a new one."""
     conversation = message.conversation
-    if hidden_from is None:
-        hidden_from = selectors.blockers_of(message.sender_id)
-    if audience is None:
-        audience = selectors.audience_ids(conversation)
-    recipients = [uid for uid in audience if uid not in hidden_from]
+    hidden_from = selectors.blockers_of(message.sender_id)
+    recipients = [uid for uid in selectors.audience_ids(conversation) if uid not in hidden_from]
     publish_event(
         recipients,
         type=type,
-        payload={
-            "conversation": conversation.pk,
-            "message": message.pk,
-            "client_id": message.client_id,
-            "sender": message.sender_id,
-        },
-        push_extra={"data": serialize(message, attachments)},
+        payload=_event_payload(message),
+        push_extra={"data": serialize(message)},
     )
 
 
@@ -233,6 +230,24 @@ def _check_attachment(upload: UploadedFile) -> bytes:
     return data
 
 
+def _sendable_body(
+    audience: selectors.Audience,
+    sender_id: int,
+    blockers: set[int],
+    body: str,
+    *,
+    allow_empty: bool = False,
+) -> str:
+    """The cleaned body, or the reason this sender cannot send it here now."""
+    if not audience.is_open:
+        raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
+    body = _clean_body(body, allow_empty=allow_empty)
+    others = [uid for uid in audience.user_ids if uid != sender_id]
+    if others and set(others) <= blockers:
+        raise NotAllowed(_("You cannot send messages to this person."))
+    return body
+
+
 @dataclass
 class SendResult:
     message: Message
@@ -259,20 +274,15 @@ def send_message(
     # send that would be refused asks first whether it is a retry (which returns the first
     # message, even once the mentorship has ended).
     try:
-        if not audience.is_open:
-            raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
         attachments = attachments or []
-        body = _clean_body(body, allow_empty=bool(attachments))
+        blockers = selectors.blockers_of(sender.pk)
+        body = _sendable_body(audience, sender.pk, blockers, body, allow_empty=bool(attachments))
         if len(attachments) > MAX_ATTACHMENTS:
             raise ValidationFailed(
                 _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS},
                 fields={"attachments": _("Too many files.")},
             )
         files = [(upload, _check_attachment(upload)) for upload in attachments]
-        others = [uid for uid in audience.user_ids if uid != sender.pk]
-        blockers = selectors.blockers_of(sender.pk)
-        if others and set(others) <= blockers:
-            raise NotAllowed(_("You cannot send messages to this person."))
     except DomainError:
         existing = Message.objects.filter(sender=sender, client_id=client_id).first()
         if existing is not None:
@@ -310,12 +320,12 @@ def send_message(
                 attachment.save()
                 saved.append(attachment)
             if not scheduled:
-                _mark_delivered(
-                    message,
+                _deliver(
+                    [message],
                     now,
-                    audience=audience.user_ids,
-                    hidden_from=blockers,
-                    attachments=saved,
+                    {conversation.pk: audience},
+                    {sender.pk: blockers},
+                    {message.pk: saved},
                 )
     except IntegrityError:
         # The same client id won a race in another request: return the first message.
@@ -393,12 +403,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
             repeats.append((i, first_in_batch[key]))
             continue
         try:
-            if not audience.is_open:
-                raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
-            body = _clean_body(request.body)
-            others = [uid for uid in audience.user_ids if uid != sender.pk]
-            if others and set(others) <= blockers[sender.pk]:
-                raise NotAllowed(_("You cannot send messages to this person."))
+            body = _sendable_body(audience, sender.pk, blockers[sender.pk], request.body)
         except DomainError as error:
             results[i] = error
             continue
@@ -455,6 +460,19 @@ def _store_batch(
             "sent_at",
         ],
     )
+    _deliver(messages, now, audiences, blockers)
+
+
+def _deliver(
+    messages: list[Message],
+    now: datetime,
+    audiences: dict[int, selectors.Audience],
+    blockers: dict[int, set[int]],
+    attachments: dict[int, list[Attachment]] | None = None,
+) -> None:
+    """Stored messages go out: conversation counters, one event row per recipient (not
+    to people who blocked the sender), pushes after the commit. Unread counts never
+    include one's own messages, so the sender's read cursor stays."""
     counts: dict[int, int] = {}
     for message in messages:
         counts[message.conversation_id] = counts.get(message.conversation_id, 0) + 1
@@ -477,13 +495,8 @@ def _store_batch(
                 if uid not in blockers[message.sender_id]
             ],
             "message.new",
-            {
-                "conversation": message.conversation_id,
-                "message": message.pk,
-                "client_id": message.client_id,
-                "sender": message.sender_id,
-            },
-            {"data": serialize(message, [])},
+            _event_payload(message),
+            {"data": serialize(message, (attachments or {}).get(message.pk, []))},
         )
         for message in messages
     )
@@ -515,14 +528,6 @@ def _retried(existing: Message, conversation_id: int) -> SendResult:
     return SendResult(existing, created=False)
 
 
-def _mark_delivered(message: Message, now: datetime, **known: Any) -> None:
-    # Unread counts never include one's own messages, so the sender's cursor can stay.
-    Conversation.objects.filter(pk=message.conversation_id).update(
-        last_message_at=now, message_count=F("message_count") + 1
-    )
-    _publish_message_event(message, "message.new", **known)
-
-
 def deliver_due_messages(now: datetime | None = None) -> int:
     """Send scheduled messages whose time has come (run every minute by the worker)."""
     now = now or timezone.now()
@@ -543,7 +548,12 @@ def deliver_due_messages(now: datetime | None = None) -> int:
             message.status = MessageStatus.SENT
             message.sent_at = now
             message.save(update_fields=["status", "sent_at"])
-            _mark_delivered(message, now)
+            _deliver(
+                [message],
+                now,
+                {message.conversation_id: selectors.audience(message.conversation)},
+                {message.sender_id: selectors.blockers_of(message.sender_id)},
+            )
             delivered += 1
     return delivered
 
