@@ -9,13 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from .explain import ALL_SUITABLE_MENTORS_FULL, diagnose_unmatched, pair_records
+from .explain import ALL_SUITABLE_MENTORS_FULL, diagnose_unmatched, matched_pairs
 from .scoring import Candidates, Scorer
 from .types import (
     AssignmentResult,
     FloatArray,
     IntArray,
-    MatchedPair,
     MatchingProblem,
     MatchRules,
     ProgramWeights,
@@ -190,20 +189,7 @@ def _result(
     order = np.argsort(mentee, kind="stable")
     mentee, mentor, scores = mentee[order], mentor[order], scores[order]
     problem = scorer.problem
-    factors = pair_records(scorer, mentee, mentor, scores, explain=explain)
-    pairs = [
-        MatchedPair(
-            mentee=problem.mentees.ids[i],
-            mentor=problem.mentors.ids[j],
-            mentee_index=int(i),
-            mentor_index=int(j),
-            score=float(s),
-            factors=f,
-        )
-        for i, j, s, f in zip(
-            mentee.tolist(), mentor.tolist(), scores.tolist(), factors, strict=True
-        )
-    ]
+    pairs = matched_pairs(scorer, mentee, mentor, scores, explain=explain)
     left_out = np.flatnonzero(~matched)
     # A mentee who had candidates yet stays unmatched after fill_spare_capacity has only full
     # suitable mentors; the costly constraint-by-constraint diagnosis is for the rest.

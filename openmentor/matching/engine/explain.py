@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from .bitsets import unpack
 from .scoring import PairFactors, Scorer, availability_hours, profile_factors
-from .types import Factor, FloatArray, IntArray
+from .types import Factor, FloatArray, IntArray, MatchedPair
 
 NO_SHARED_LANGUAGE = "no_shared_language"
 NO_AVAILABILITY_OVERLAP = "no_availability_overlap"
@@ -286,6 +286,35 @@ def pair_records(
         pf = scorer.pair_factors(mentee[start : start + batch], mentor[start : start + batch])
         out.extend(explain_pairs(scorer, pf))
     return out
+
+
+def matched_pairs(
+    scorer: Scorer,
+    mentee: IntArray,
+    mentor: IntArray,
+    scores: FloatArray,
+    *,
+    explain: bool = True,
+    peers: bool = False,
+) -> list[MatchedPair]:
+    """The chosen pairs with their scores and reasons; with ``peers`` both sides are
+    indices into the mentees (peer programs pair mentees with each other)."""
+    problem = scorer.problem
+    mentor_ids = problem.mentees.ids if peers else problem.mentors.ids
+    factors = pair_records(scorer, mentee, mentor, scores, explain=explain)
+    return [
+        MatchedPair(
+            mentee=problem.mentees.ids[i],
+            mentor=mentor_ids[j],
+            mentee_index=int(i),
+            mentor_index=int(j),
+            score=float(s),
+            factors=f,
+        )
+        for i, j, s, f in zip(
+            mentee.tolist(), mentor.tolist(), scores.tolist(), factors, strict=True
+        )
+    ]
 
 
 def render_factor(factor: Factor) -> str:

@@ -18,12 +18,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .explain import ODD_ONE_OUT, diagnose_unmatched, pair_records
+from .explain import ODD_ONE_OUT, diagnose_unmatched, matched_pairs
 from .scoring import Candidates, Scorer
 from .types import (
     FloatArray,
     IntArray,
-    MatchedPair,
     MatchingProblem,
     MatchRules,
     PeerResult,
@@ -252,20 +251,7 @@ def pair_peers(
     if exact:
         bound = total
     bound = min(bound, _upper_bound(scorer))
-    factors = pair_records(scorer, first, second, scores, explain=explain)
-    pairs = [
-        MatchedPair(
-            mentee=problem.mentees.ids[x],
-            mentor=problem.mentees.ids[y],
-            mentee_index=int(x),
-            mentor_index=int(y),
-            score=float(s),
-            factors=f,
-        )
-        for x, y, s, f in zip(
-            first.tolist(), second.tolist(), scores.tolist(), factors, strict=True
-        )
-    ]
+    pairs = matched_pairs(scorer, first, second, scores, explain=explain, peers=True)
     paired = np.zeros(n, dtype=bool)
     paired[first] = True
     paired[second] = True
