@@ -1,12 +1,21 @@
 """The one WebSocket endpoint. Each signed-in person's socket joins a group named after
 them; apps push events to that group after their transaction commits (see
-``openmentor.notifications.services.publish_event``). Pushes are hints: clients catch up from the database."""
+``openmentor.notifications.services.publish_event``). Pushes are hints: clients catch up
+from the database."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
 
 
 def user_group_name(user_id: int) -> str:
@@ -14,6 +23,66 @@ def user_group_name(user_id: int) -> str:
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
+    """Frames from the client and pushes from the channel layer each have a loop of their
+    own, instead of Channels' dispatcher, which waits on both sources with
+    ``asyncio.wait`` and starts a new task for every frame and every push (measured with
+    ``bench/messaging.py``: a large share of a busy socket's event-loop time). A push is
+    therefore not held back while the person's own send waits for the database. Pushes
+    start after the handshake and the ``hello``; handlers never use the ORM directly
+    (database calls go through ``database_sync_to_async``, which closes old connections
+    around each call), so the per-frame ``close_old_connections`` hop is left out."""
+
+    _pushes: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            await self._stop_pushes()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    def start_pushes(self) -> None:
+        self._pushes = asyncio.get_running_loop().create_task(self._deliver_pushes())
+        self._pushes.add_done_callback(self._pushes_stopped)
+
+    async def _deliver_pushes(self) -> None:
+        receive, channel = self.channel_layer.receive, self.channel_name
+        while True:
+            await self.dispatch(await receive(channel))
+
+    def _pushes_stopped(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled():
+            return
+        # A push that fails leaves the socket without pushes: close it, and the client
+        # reconnects and catches up from the event log. (A client that just went away
+        # fails with an OSError; its disconnect is on its way and ends the consumer.)
+        error = task.exception()
+        if not isinstance(error, OSError):
+            logger.error("Push delivery stopped", exc_info=error)
+            asyncio.get_running_loop().create_task(self._close_quietly())
+
+    async def _close_quietly(self) -> None:
+        with contextlib.suppress(OSError, RuntimeError):
+            await self.close(code=1011)
+
+    async def _stop_pushes(self) -> None:
+        if self._pushes is not None and not self._pushes.done():
+            self._pushes.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pushes
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -23,8 +92,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
+        self.start_pushes()
 
     async def disconnect(self, code: int) -> None:
+        await self._stop_pushes()
         group = getattr(self, "group_name", None)
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -34,4 +105,5 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def user_event(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=message["text"])  # encoded once per event (core.events)
+        # Encoded once per event (core.events); sent as is.
+        await self.base_send({"type": "websocket.send", "text": message["text"]})

@@ -20,7 +20,6 @@ import os
 import weakref
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -106,17 +105,6 @@ def send_queue() -> SendQueue:
 
 
 class MessagingConsumer(EventsConsumer):
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels' dispatch first runs close_old_connections on the process's one
-        # thread-sensitive thread, for every frame received and every push delivered: each
-        # push then waits for whatever database work holds that thread (on SQLite, the send
-        # batch). This consumer never uses the ORM in a handler itself; its database calls go
-        # through database_sync_to_async, which closes old connections around each call.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             return

@@ -1,0 +1,36 @@
+"""Who is on the other end of a WebSocket: the person signed in with the session cookie.
+
+Channels' ``AuthMiddlewareStack`` does the same lookup but wraps the socket's ``send`` so
+it can save a modified session and set its cookie on HTTP responses; on a socket the
+cookie cannot change after the handshake, and every frame sent paid for that check
+(measured with ``bench/messaging.py``: about a tenth of the event loop's time on a busy
+messaging socket went to the wrapper and the lazy user/session objects it consults).
+Here the person is resolved once, before the consumer starts, and ``send`` is passed on
+untouched. The session's own checks are Channels' (``channels.auth.get_user``): a
+session from before a password change, or of a removed account, is anonymous."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from channels.auth import get_user
+from django.conf import settings
+from django.http.cookie import parse_cookie
+
+
+class SocketSessionAuth:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        cookies: dict[str, str] = {}
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                cookies = parse_cookie(value.decode("latin1"))
+                break
+        session = self.session_store(cookies.get(settings.SESSION_COOKIE_NAME))
+        user = await get_user({"session": session})
+        scope = {**scope, "cookies": cookies, "session": session, "user": user}
+        return await self.app(scope, receive, send)
