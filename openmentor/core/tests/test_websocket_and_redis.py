@@ -56,6 +56,53 @@ async def test_signed_in_socket_receives_its_own_events_only(bob: Any, carol: An
     await communicator.disconnect()
 
 
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_session_from_before_a_password_change_or_a_sign_out_opens_no_socket(
+    bob: Any,
+) -> None:
+    from asgiref.sync import sync_to_async
+
+    changed, signed_out = Client(), Client()
+    await sync_to_async(changed.force_login)(bob)
+    await sync_to_async(signed_out.force_login)(bob)
+    stale_headers, signed_out_headers = session_headers(changed), session_headers(signed_out)
+    await sync_to_async(signed_out.logout)()
+
+    def change_password() -> None:
+        bob.set_password("a new and long passphrase")
+        bob.save()
+
+    await sync_to_async(change_password)()
+    for headers in (stale_headers, signed_out_headers):
+        communicator = WebsocketCommunicator(application, "/ws/messaging/", headers=headers)
+        connected, code = await communicator.connect()
+        assert (connected, code) == (False, 4401)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_closed_socket_leaves_its_group_and_gets_no_more_pushes(bob: Any) -> None:
+    from asgiref.sync import sync_to_async
+    from channels.layers import get_channel_layer
+
+    from openmentor.notifications.services import publish_event
+
+    client = Client()
+    await sync_to_async(client.force_login)(bob)
+    communicator = WebsocketCommunicator(
+        application, "/ws/events/", headers=session_headers(client)
+    )
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    layer = get_channel_layer()
+    assert layer.groups.get(f"user.{bob.pk}")
+    await communicator.disconnect()
+    assert not layer.groups.get(f"user.{bob.pk}")
+    await sync_to_async(publish_event)([bob.pk], type="demo", payload={})
+    assert all(not inbox.messages for inbox in layer.channels.values())
+
+
 @pytest.mark.redis
 def test_with_redis_url_the_queue_layer_and_cache_use_redis(redis_url: str, tmp_path: Any) -> None:
     script = (
