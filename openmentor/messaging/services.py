@@ -374,12 +374,9 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
         else:
             valid.append(i)
     senders = list({requests[i].sender.pk for i in valid})
-    existing: dict[tuple[int, str], Message] = {}
-    if valid:
-        for message in Message.objects.filter(
-            sender_id__in=senders, client_id__in={requests[i].client_id for i in valid}
-        ):
-            existing[(message.sender_id, message.client_id)] = message
+    existing = selectors.messages_by_client_id(
+        (requests[i].sender.pk, requests[i].client_id) for i in valid
+    )
     blockers = selectors.blockers_of_many(senders)
     now = timezone.now()
     new: list[tuple[int, Message]] = []

@@ -92,15 +92,15 @@ def test_a_race_lost_to_another_process_falls_back_to_one_send_at_a_time(
 ) -> None:
     stored = services.send_message(carol, conversation, body="first", client_id="r1")
     # As if another process stored "r1" after this batch looked for retries.
-    real_filter = Message.objects.filter
+    real_lookup = services.selectors.messages_by_client_id
     calls = {"n": 0}
 
-    def filter_missing_first(*args: Any, **kwargs: Any) -> Any:
+    def lookup_missing_first(keys: Any) -> Any:
         calls["n"] += 1
-        queryset = real_filter(*args, **kwargs)
-        return queryset.none() if calls["n"] == 1 else queryset
+        found = real_lookup(keys)
+        return {} if calls["n"] == 1 else found
 
-    monkeypatch.setattr(Message.objects, "filter", filter_missing_first)
+    monkeypatch.setattr(services.selectors, "messages_by_client_id", lookup_missing_first)
     results = services.send_messages(
         [request(carol, conversation, "r1"), request(carol, conversation, "r2")]
     )
@@ -138,3 +138,23 @@ def test_a_batch_writes_to_support_threads_for_their_person_and_coordinators(
     assert isinstance(other_mentee, NotFound) and isinstance(other_coordinator, NotFound)
     pushed_to = UserEvent.objects.filter(payload__client_id="s1").values_list("user", flat=True)
     assert set(pushed_to) == {bob.pk, alice.pk}
+
+
+def test_retries_are_matched_on_sender_and_client_id_together(
+    conversation: Any, carol: Any, bob: Any
+) -> None:
+    carols = services.send_message(carol, conversation, body="carol's", client_id="p1")
+    bobs = services.send_message(bob, conversation, body="bob's", client_id="p2")
+    crossed_carol, crossed_bob, retried_carol, retried_bob = services.send_messages(
+        [
+            request(carol, conversation, "p2", "new from carol"),
+            request(bob, conversation, "p1", "new from bob"),
+            request(carol, conversation, "p1"),
+            request(bob, conversation, "p2"),
+        ]
+    )
+    assert crossed_carol.created and crossed_bob.created
+    assert crossed_carol.message.body == "new from carol"
+    assert (retried_carol.created, retried_carol.message.pk) == (False, carols.message.pk)
+    assert (retried_bob.created, retried_bob.message.pk) == (False, bobs.message.pk)
+    assert Message.objects.count() == 4
