@@ -170,7 +170,15 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "openmentor.core.channel_layers.LocalChannelLayer"}}
+    # The worker's pushes reach the web process's sockets through a Unix socket in var/.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "openmentor.core.channel_layers.LocalChannelLayer",
+            "CONFIG": {
+                "relay": os.environ.get("OPENMENTOR_PUSH_RELAY", str(VAR_DIR / "push-relay.sock"))
+            },
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     HUEY = {
         "huey_class": "huey.SqliteHuey",

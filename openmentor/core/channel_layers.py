@@ -1,4 +1,4 @@
-"""Channel layers: the embedded one (one process) and the Redis one with batched sends.
+"""Channel layers: the embedded one (one web process, and a relay from the worker) and the Redis one with batched sends.
 
 Both offer ``group_send_many``, which ``core.events`` uses to push a batch of events."""
 
@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
+import os
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
+
+logger = logging.getLogger(__name__)
+
+RELAY_LINE_LIMIT = 64 * 1024 * 1024  # one relayed batch of pushes is one line
 
 
 class _Inbox:
@@ -45,11 +53,91 @@ class LocalChannelLayer(InMemoryChannelLayer):
     whose copies come from deserialisation), each channel keeps a small inbox while it
     is in use, a group send appends to each member's inbox directly, and the expiry scan
     (minutes for messages, hours for groups; it also forgets idle inboxes) runs at most
-    once a second."""
+    once a second.
+
+    **The relay.** Embedded mode has one web process but also a worker process (Huey),
+    whose pushes (a scheduled message going out, a notification) have no socket in its
+    own memory. With ``relay`` (a Unix socket path; ``OPENMENTOR_PUSH_RELAY``) the process
+    that has people subscribed (the web process: its first ``group_add``) listens there,
+    and every other process hands its group sends to it, one line of JSON per batch. No
+    web process listening means no one to push to: the send is dropped, as a push to an
+    empty group is (clients catch up from the event log)."""
 
     clean_interval_s = 1.0
     _last_clean = 0.0
     channels: dict[str, _Inbox]
+
+    def __init__(self, relay: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.relay = Path(relay) if relay else None
+        self._relay_server: asyncio.AbstractServer | None = None
+        self._relay_loop: asyncio.AbstractEventLoop | None = None
+
+    async def group_add(self, group: str, channel: str) -> None:
+        if self.relay is not None:
+            await self._serve_relay(self.relay)
+        await super().group_add(group, channel)
+
+    async def _serve_relay(self, path: Path) -> None:
+        loop = asyncio.get_running_loop()
+        if self._relay_loop is loop:
+            return  # listening here already (or found that another process does)
+        self._relay_loop = loop
+        if self._relay_server is not None:
+            with contextlib.suppress(Exception):  # the server of a loop that has ended
+                self._relay_server.close()
+            self._relay_server = None
+        if path.exists():
+            try:
+                _reader, writer = await asyncio.open_unix_connection(path)
+            except OSError:
+                path.unlink(missing_ok=True)  # left by a process that has stopped
+            else:
+                writer.close()
+                logger.warning(
+                    "Another process serves the push relay at %s: with more than one web "
+                    "process, set REDIS_URL so that every process gets every push.",
+                    path,
+                )
+                return
+        try:
+            self._relay_server = await asyncio.start_unix_server(
+                self._relayed, path, limit=RELAY_LINE_LIMIT
+            )
+            os.chmod(path, 0o600)
+        except OSError as error:
+            logger.warning("No push relay at %s (%s): only this process's pushes", path, error)
+
+    async def _relayed(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                sends = json.loads(line)
+                await self._send_here([(group, message) for group, message in sends])
+        except (ValueError, TypeError, OSError) as error:
+            logger.warning("A relayed push was not understood: %r", error)
+        finally:
+            writer.close()
+
+    async def _relay(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        """Hand the sends to the process that serves the people (not needed in that one)."""
+        if self.relay is None or self._relay_server is not None:
+            return
+        try:
+            line = json.dumps(sends).encode() + b"\n"
+        except TypeError:
+            logger.warning("Pushes that are not JSON cannot cross to the web process")
+            return
+        try:
+            _reader, writer = await asyncio.open_unix_connection(self.relay)
+        except OSError:
+            return  # no web process is running: there is no one to push to
+        try:
+            writer.write(line)
+            await writer.drain()
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
@@ -111,16 +199,20 @@ class LocalChannelLayer(InMemoryChannelLayer):
         return message
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        assert isinstance(message, dict), "Message is not a dict"
-        self.require_valid_group_name(group)
-        self._clean_expired()
-        for channel in list(self.groups.get(group, ())):
-            with contextlib.suppress(ChannelFull):  # like the stock layer: a full one misses it
-                self._put(channel, message)
+        await self.group_send_many([(group, message)])
 
     async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        await self._send_here(sends)
+        await self._relay(sends)
+
+    async def _send_here(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
+        self._clean_expired()
         for group, message in sends:
-            await self.group_send(group, message)
+            assert isinstance(message, dict), "Message is not a dict"
+            self.require_valid_group_name(group)
+            for channel in list(self.groups.get(group, ())):
+                with contextlib.suppress(ChannelFull):  # as the stock layer: a full one misses it
+                    self._put(channel, message)
 
 
 class RedisPubSubLayer(RedisPubSubChannelLayer):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,6 +100,43 @@ async def test_local_layer_keeps_messages_for_the_next_receiver_and_forgets_expi
     # The expired message went, and with it the channel's group membership, as upstream.
     assert layer.groups.get("user.3", {}) == {}
     assert (await layer.receive(channel))["type"] == "fresh"
+
+
+@pytest.mark.asyncio
+async def test_the_relay_carries_another_process_s_pushes_to_the_process_serving_people(
+    caplog: Any,
+) -> None:
+    """Three layers on one relay path stand for three processes: the web process that
+    serves people, the worker, and a second web process started by mistake."""
+    path = Path(tempfile.mkdtemp(prefix="om-relay-")) / "push.sock"
+    path.write_text("")  # a stale file left by a web process that stopped
+    web, worker, second_web = (LocalChannelLayer(relay=str(path)) for _ in range(3))
+
+    await worker.group_send_many([("user.1", {"type": "user.event", "text": "nobody"})])
+    channel = await web.new_channel()
+    await web.group_add("user.1", channel)  # someone connects: the web process listens
+    assert path.is_socket() and path.stat().st_mode & 0o777 == 0o600
+
+    await worker.group_send_many(
+        [("user.1", {"type": "user.event", "text": "one"}), ("user.2", {"type": "x"})]
+    )
+    await worker.group_send("user.1", {"type": "user.event", "text": "two"})
+    first = await asyncio.wait_for(web.receive(channel), 5)
+    second = await asyncio.wait_for(web.receive(channel), 5)
+    assert [first["text"], second["text"]] == ["one", "two"]
+
+    # A second web process does not take the relay over; its own sockets still get its
+    # pushes and the first process gets them too.
+    other = await second_web.new_channel()
+    await second_web.group_add("user.1", other)
+    assert "Another process serves the push relay" in caplog.text
+    await second_web.group_send("user.1", {"type": "user.event", "text": "three"})
+    assert (await asyncio.wait_for(second_web.receive(other), 5))["text"] == "three"
+    assert (await asyncio.wait_for(web.receive(channel), 5))["text"] == "three"
+    # The web process never relays to itself: nothing arrives twice.
+    await web.group_send("user.1", {"type": "user.event", "text": "four"})
+    assert (await asyncio.wait_for(web.receive(channel), 5))["text"] == "four"
+    assert not web.channels[channel].messages
 
 
 @pytest.mark.redis

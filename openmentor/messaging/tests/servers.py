@@ -1,5 +1,6 @@
 """Real server processes for the cross-process tests: uvicorn on the test database with a
-Redis channel layer, as in a deployment with several stateless web processes."""
+Redis channel layer, as in a deployment with several stateless web processes, or with the
+embedded layer and its push relay, as ``make run`` serves."""
 
 from __future__ import annotations
 
@@ -25,16 +26,20 @@ def database_url() -> str:
 
 
 @contextmanager
-def server_process(redis_url: str) -> Iterator[str]:
+def server_process(redis_url: str | None = None, push_relay: str | None = None) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url(),
-        "REDIS_URL": redis_url,
         "OPENMENTOR_VAR_DIR": str(settings.VAR_DIR),  # same secret and message keys
         "LOG_LEVEL": "WARNING",
     }
+    env.pop("REDIS_URL", None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    if push_relay:
+        env["OPENMENTOR_PUSH_RELAY"] = push_relay
     process = start_uvicorn(
         "config.asgi:application",
         env,

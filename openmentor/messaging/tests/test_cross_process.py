@@ -2,11 +2,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import websockets
+from asgiref.sync import sync_to_async
+from django.utils import timezone
 
+from openmentor.messaging import services
 from openmentor.messaging.models import Message
 
 from .servers import server_process
@@ -62,3 +68,36 @@ def test_a_message_sent_through_process_a_reaches_a_socket_on_process_b(
     assert pushed["payload"]["data"]["body"] == "Across processes"
     assert pushed["payload"]["message"] == ack["id"]
     assert Message.objects.get().pk == ack["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_mode_a_scheduled_message_sent_by_the_worker_reaches_the_open_socket(
+    conversation: Any, carol: Any, bob: Any, client_for: Any, settings: Any
+) -> None:
+    """``make run``: one web process with the in-memory layer, and the worker (here, this
+    test process) sends the scheduled message out; the push crosses the relay."""
+    relay = str(Path(tempfile.mkdtemp(prefix="om-relay-")) / "push.sock")  # short: a Unix path
+    bob_session = client_for(bob).cookies["sessionid"].value
+    later = timezone.now() + timedelta(hours=8)
+    scheduled = services.send_message(
+        carol, conversation, body="Good morning, Bob", client_id="sched-1", send_at=later
+    ).message
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "openmentor.core.channel_layers.LocalChannelLayer",
+            "CONFIG": {"relay": relay},
+        }
+    }
+
+    async def scenario(web: str) -> dict[str, Any]:
+        bob_socket = await _open(web, bob_session)
+        delivered = await sync_to_async(services.deliver_due_messages)(later)
+        assert delivered == 1
+        pushed = await _next_of_type(bob_socket, "message.new")
+        await bob_socket.close()
+        return pushed
+
+    with server_process(push_relay=relay) as web:
+        pushed = asyncio.run(scenario(web))
+    assert pushed["payload"]["message"] == scheduled.pk
+    assert pushed["payload"]["data"]["body"] == "Good morning, Bob"
