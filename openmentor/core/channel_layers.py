@@ -14,6 +14,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import msgpack
 from channels.exceptions import ChannelFull
 from channels.layers import InMemoryChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
@@ -216,23 +217,53 @@ class LocalChannelLayer(InMemoryChannelLayer):
 
 
 class RedisPubSubLayer(RedisPubSubChannelLayer):
-    """channels-redis' pub/sub layer, plus ``group_send_many``: its ``group_send`` takes
-    the shard's lock and waits for one Redis round trip per group, so a batch of message
-    pushes went out one round trip at a time. Here a batch is one pipeline per shard.
-    Reaches into the layer's shards (channels-redis is pinned in pyproject.toml)."""
+    """channels-redis' pub/sub layer, plus ``group_send_many`` for batches of pushes.
+
+    A batch is one Redis message on one channel that every web process subscribes to
+    (with its first ``group_add``); each process hands each push to its own members of
+    the group and ignores the rest. Measured with ``bench/messaging.py`` (two web
+    processes): one PUBLISH per push meant one pub/sub message per push in the receiving
+    process, each through redis-py's per-message read path (timeouts, retries, parsing),
+    which came to about a sixth of a web process's time. Every process reads every batch,
+    which suits a handful of web processes; ``group_send`` is unchanged. Reaches into
+    the per-loop layer's shards (channels-redis is pinned in pyproject.toml)."""
+
+    async def group_add(self, group: str, channel: str) -> None:
+        layer = self._get_layer()
+        await self._receive_batches(layer)
+        await layer.group_add(group, channel)
 
     async def group_send_many(self, sends: list[tuple[str, dict[str, Any]]]) -> None:
         layer = self._get_layer()
-        by_shard: dict[Any, list[tuple[str, bytes]]] = {}
-        for group, message in sends:
-            channel = layer._get_group_channel_name(group)
-            by_shard.setdefault(layer._get_shard(channel), []).append(
-                (channel, self.serialize(message))
-            )
-        for shard, publishes in by_shard.items():
-            async with shard._lock:
-                shard._ensure_redis()
-                pipeline = shard._redis.pipeline(transaction=False)
-                for channel, data in publishes:
-                    pipeline.publish(channel, data)
-                await pipeline.execute()
+        batch = [
+            (layer._get_group_channel_name(group), self.serialize(message))
+            for group, message in sends
+        ]
+        channel = _batch_channel(layer)
+        await layer._get_shard(channel).publish(channel, msgpack.packb(batch))
+
+    async def _receive_batches(self, layer: Any) -> None:
+        channel = _batch_channel(layer)
+        if channel not in layer.channels:
+            layer.channels[channel] = _BatchFanOut(layer)  # the shard hands it each batch
+            await layer._get_shard(channel).subscribe(channel)
+
+
+def _batch_channel(layer: Any) -> str:
+    return f"{layer.prefix}__push_batches__"
+
+
+class _BatchFanOut:
+    """Stands in the per-loop layer's channel table for the batch channel: the shard's
+    reader calls ``put_nowait`` with each batch as it arrives."""
+
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+
+    def put_nowait(self, data: bytes) -> None:
+        channels, groups = self.layer.channels, self.layer.groups
+        for group_channel, message in msgpack.unpackb(data):
+            for channel in groups.get(group_channel, ()):
+                inbox = channels.get(channel)
+                if inbox is not None:
+                    inbox.put_nowait(message)  # still serialised: its receiver decodes it

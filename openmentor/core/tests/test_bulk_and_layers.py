@@ -141,23 +141,37 @@ async def test_the_relay_carries_another_process_s_pushes_to_the_process_serving
 
 @pytest.mark.redis
 @pytest.mark.asyncio
-async def test_redis_layer_sends_a_batch_to_the_groups_of_another_layer(redis_url: str) -> None:
+async def test_redis_layer_sends_a_batch_to_the_groups_of_other_layers(redis_url: str) -> None:
+    """Three layers stand for three processes: a worker that only sends, and two web
+    processes with people connected; each process gets its own people's pushes, once."""
     sender = RedisPubSubLayer(hosts=[redis_url])
     receiver = RedisPubSubLayer(hosts=[redis_url])
+    other = RedisPubSubLayer(hosts=[redis_url])
     try:
         alice, bob = await receiver.new_channel(), await receiver.new_channel()
         await receiver.group_add("user.10", alice)
         await receiver.group_add("user.11", bob)
+        bob_elsewhere = await other.new_channel()
+        await other.group_add("user.11", bob_elsewhere)
         await sender.group_send_many(
             [
                 ("user.10", {"type": "a", "n": 1}),
                 ("user.11", {"type": "b"}),
+                ("user.12", {"type": "nobody"}),
                 ("user.10", {"type": "a", "n": 2}),
             ]
         )
         got = [await asyncio.wait_for(receiver.receive(alice), 5) for _ in range(2)]
         assert [m["n"] for m in got] == [1, 2]
         assert (await asyncio.wait_for(receiver.receive(bob), 5))["type"] == "b"
+        assert (await asyncio.wait_for(other.receive(bob_elsewhere), 5))["type"] == "b"
+        await receiver.group_send("user.11", {"type": "single"})  # the one-off path still works
+        assert (await asyncio.wait_for(other.receive(bob_elsewhere), 5))["type"] == "single"
+        assert (await asyncio.wait_for(receiver.receive(bob), 5))["type"] == "single"
+        for layer, channel in ((receiver, alice), (receiver, bob), (other, bob_elsewhere)):
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(layer.receive(channel), 0.2)
     finally:
         await sender.flush()
         await receiver.flush()
+        await other.flush()
