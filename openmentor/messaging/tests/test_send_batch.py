@@ -59,6 +59,7 @@ def test_a_batch_answers_each_send_as_send_message_would(
     assert sorted(e.payload["client_id"] for e in events.filter(user=carol)) == ["b1", "b2", "old"]
     conversation.refresh_from_db()
     assert conversation.message_count == 3
+    assert conversation.last_message_at == Message.objects.get(pk=one.message.pk).sent_at
 
 
 def test_a_batch_checks_blocks_ended_mentorships_and_reused_ids(
