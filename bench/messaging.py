@@ -459,15 +459,21 @@ async def chaos_run(
                 connection = await ws_connect(receive_on, session, retry_seconds=60)
             except Exception:  # noqa: S112 - server down for longer: keep trying
                 continue
-            # Catch up on whatever the pushes missed while away.
-            while True:
-                page = await asyncio.to_thread(http_events, receive_on, session, cursor)
-                for event in page["events"]:
-                    if event["type"] == "message.new":
-                        record(session, event["payload"])
-                cursor = max(cursor, page["last_id"])
-                if len(page["events"]) < 500:
-                    break
+            # Catch up on whatever the pushes missed while away; if the server goes down
+            # meanwhile, start over (as the browser does).
+            try:
+                while True:
+                    page = await asyncio.to_thread(http_events, receive_on, session, cursor)
+                    for event in page["events"]:
+                        if event["type"] == "message.new":
+                            record(session, event["payload"])
+                    cursor = max(cursor, page["last_id"])
+                    if len(page["events"]) < 500:
+                        break
+            except OSError:  # urllib's errors are OSErrors
+                await connection.close()
+                await asyncio.sleep(0.1)
+                continue
             if senders_done.is_set():
                 await connection.close()
                 return
