@@ -103,6 +103,27 @@ async def test_a_closed_socket_leaves_its_group_and_gets_no_more_pushes(bob: Any
     assert all(not inbox.messages for inbox in layer.channels.values())
 
 
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_push_the_socket_cannot_deliver_closes_it_for_a_reconnect(bob: Any) -> None:
+    """A socket whose pushes stopped would silently miss events: it closes instead (1011),
+    and the client reconnects and catches up from the event log."""
+    from asgiref.sync import sync_to_async
+    from channels.layers import get_channel_layer
+
+    client = Client()
+    await sync_to_async(client.force_login)(bob)
+    communicator = WebsocketCommunicator(
+        application, "/ws/events/", headers=session_headers(client)
+    )
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    await get_channel_layer().group_send(f"user.{bob.pk}", {"type": "no.such.handler"})
+    closed = await communicator.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 1011}
+    await communicator.disconnect()
+
+
 @pytest.mark.redis
 def test_with_redis_url_the_queue_layer_and_cache_use_redis(redis_url: str, tmp_path: Any) -> None:
     script = (
