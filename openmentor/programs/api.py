@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from openmentor.api.pagination import BoundedLimitOffsetPagination
@@ -156,7 +156,7 @@ def list_programs(request: AuthenticatedRequest, q: str = "") -> Any:
     "/programs", response={201: ProgramOut}, summary="Create a program (you coordinate it)"
 )
 def create_program(request: AuthenticatedRequest, payload: ProgramIn) -> Any:
-    return 201, services.create_program(request.user, payload.dict())
+    return Status(201, services.create_program(request.user, payload.dict()))
 
 
 @router.get("/programs/{slug}", response=ProgramOut)
@@ -205,7 +205,7 @@ def apply(request: AuthenticatedRequest, slug: str, payload: ApplicationIn) -> A
         motivation=payload.motivation,
         accept_guidelines=payload.accept_guidelines,
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.post(
