@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
@@ -17,6 +18,19 @@ from openmentor.core.tests.test_settings_and_demo import run_manage
 def session_headers(client: Client) -> list[tuple[bytes, bytes]]:
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     return [(b"cookie", cookie.encode()), (b"origin", b"http://localhost")]
+
+
+async def signed_in_socket(user: Any) -> WebsocketCommunicator:
+    """``user``'s events socket, signed in with a real session cookie, past its hello."""
+    client = Client()
+    await sync_to_async(client.force_login)(user)
+    communicator = WebsocketCommunicator(
+        application, "/ws/events/", headers=session_headers(client)
+    )
+    connected, _code = await communicator.connect()
+    assert connected
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    return communicator
 
 
 @pytest.mark.asyncio
@@ -33,18 +47,9 @@ async def test_anonymous_sockets_are_closed() -> None:
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_signed_in_socket_receives_its_own_events_only(bob: Any, carol: Any) -> None:
-    from asgiref.sync import sync_to_async
-
     from openmentor.notifications.services import publish_event
 
-    client = Client()
-    await sync_to_async(client.force_login)(bob)
-    communicator = WebsocketCommunicator(
-        application, "/ws/events/", headers=session_headers(client)
-    )
-    connected, _code = await communicator.connect()
-    assert connected
-    assert (await communicator.receive_json_from())["type"] == "hello"
+    communicator = await signed_in_socket(bob)
 
     await sync_to_async(publish_event)([carol.pk], type="demo", payload={"for": "carol"})
     await sync_to_async(publish_event)([bob.pk], type="demo", payload={"for": "bob"})
@@ -61,8 +66,6 @@ async def test_signed_in_socket_receives_its_own_events_only(bob: Any, carol: An
 async def test_a_session_from_before_a_password_change_or_a_sign_out_opens_no_socket(
     bob: Any,
 ) -> None:
-    from asgiref.sync import sync_to_async
-
     changed, signed_out = Client(), Client()
     await sync_to_async(changed.force_login)(bob)
     await sync_to_async(signed_out.force_login)(bob)
@@ -83,18 +86,11 @@ async def test_a_session_from_before_a_password_change_or_a_sign_out_opens_no_so
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_closed_socket_leaves_its_group_and_gets_no_more_pushes(bob: Any) -> None:
-    from asgiref.sync import sync_to_async
     from channels.layers import get_channel_layer
 
     from openmentor.notifications.services import publish_event
 
-    client = Client()
-    await sync_to_async(client.force_login)(bob)
-    communicator = WebsocketCommunicator(
-        application, "/ws/events/", headers=session_headers(client)
-    )
-    assert (await communicator.connect())[0]
-    assert (await communicator.receive_json_from())["type"] == "hello"
+    communicator = await signed_in_socket(bob)
     layer = get_channel_layer()
     assert layer.groups.get(f"user.{bob.pk}")
     await communicator.disconnect()
@@ -108,16 +104,9 @@ async def test_a_closed_socket_leaves_its_group_and_gets_no_more_pushes(bob: Any
 async def test_a_push_the_socket_cannot_deliver_closes_it_for_a_reconnect(bob: Any) -> None:
     """A socket whose pushes stopped would silently miss events: it closes instead (1011),
     and the client reconnects and catches up from the event log."""
-    from asgiref.sync import sync_to_async
     from channels.layers import get_channel_layer
 
-    client = Client()
-    await sync_to_async(client.force_login)(bob)
-    communicator = WebsocketCommunicator(
-        application, "/ws/events/", headers=session_headers(client)
-    )
-    assert (await communicator.connect())[0]
-    assert (await communicator.receive_json_from())["type"] == "hello"
+    communicator = await signed_in_socket(bob)
     await get_channel_layer().group_send(f"user.{bob.pk}", {"type": "no.such.handler"})
     closed = await communicator.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 1011}
