@@ -1,4 +1,5 @@
-"""Channel layers: the embedded one (one web process, and a relay from the worker) and the Redis one with batched sends.
+"""Channel layers: the embedded one (one web process, with a relay for the worker's
+pushes) and the Redis one with batched sends.
 
 Both offer ``group_send_many``, which ``core.events`` uses to push a batch of events."""
 
@@ -114,7 +115,7 @@ class LocalChannelLayer(InMemoryChannelLayer):
             while line := await reader.readline():
                 sends = json.loads(line)
                 await self._send_here([(group, message) for group, message in sends])
-        except (ValueError, TypeError, OSError) as error:
+        except (ValueError, TypeError, AssertionError, OSError) as error:
             logger.warning("A relayed push was not understood: %r", error)
         finally:
             writer.close()
