@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -242,6 +243,15 @@ def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, An
 
 @router.get("/messaging/search", response=list[MessageOut], url_name="messaging_search_api")
 def search(
-    request: AuthenticatedRequest, q: str = Query("", max_length=200)
+    request: AuthenticatedRequest,
+    response: HttpResponse,
+    q: str = Query("", max_length=200),
+    before: int | None = Query(None, ge=1),
 ) -> list[dict[str, Any]]:
-    return [services.serialize(m) for m in selectors.search(request.user, q)]
+    """Matches, newest first, from a stretch of the person's messages (bodies are
+    encrypted: no index). When older messages remain, the ``X-Search-Older-Than`` header
+    holds the ``before`` value that goes on with them."""
+    page = selectors.search(request.user, q, before=before)
+    if page.older_than is not None:
+        response["X-Search-Older-Than"] = str(page.older_than)
+    return [services.serialize(m) for m in page.messages]

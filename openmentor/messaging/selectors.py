@@ -298,25 +298,38 @@ def message_for(user: User, message_id: int) -> Message:
     return message
 
 
-def search(user: User, query: str, limit: int = 50) -> list[Message]:
-    """Search within one's own conversations.
+@dataclass(frozen=True)
+class SearchPage:
+    """Matches, newest first, and where to go on: ``older_than`` is the id to pass as
+    ``before`` for the next, older stretch, or None when every message has been looked at."""
 
-    Bodies are encrypted, so there is no plaintext index: the person's most recent
-    ``SEARCH_WINDOW`` visible messages are decrypted in memory and matched case-insensitively.
-    Older messages are not searched (said on the page)."""
+    messages: list[Message]
+    older_than: int | None
+
+
+def search(user: User, query: str, limit: int = 50, before: int | None = None) -> SearchPage:
+    """Search within one's own conversations, newest first.
+
+    Bodies are encrypted, so there is no plaintext index: each call decrypts at most
+    ``SEARCH_WINDOW`` of the person's visible messages (older than ``before``, if given)
+    in memory and matches case-insensitively; the page offers to go on with older ones,
+    so the whole history can be searched a stretch at a time."""
     needle = query.strip().casefold()
     if not needle:
-        return []
+        return SearchPage([], None)
     conversation_ids = list(my_conversations(user).values_list("pk", flat=True))
     candidates = (
         Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
         .filter(Q(status=MessageStatus.SENT) | Q(sender=user))
         .exclude(sender_id__in=blocked_by(user.pk))
-        .select_related("sender", "conversation")
-        .order_by("-id")[:SEARCH_WINDOW]
+    )
+    if before is not None:
+        candidates = candidates.filter(pk__lt=before)
+    window = list(
+        candidates.select_related("sender", "conversation").order_by("-id")[:SEARCH_WINDOW]
     )
     found: list[Message] = []
-    for message in candidates:
+    for message in window:
         try:
             body = message.body
         except InvalidToken:
@@ -324,8 +337,9 @@ def search(user: User, query: str, limit: int = 50) -> list[Message]:
         if needle in body.casefold():
             found.append(message)
             if len(found) >= limit:
-                break
-    return found
+                return SearchPage(found, message.pk)
+    older_than = window[-1].pk if len(window) == SEARCH_WINDOW else None
+    return SearchPage(found, older_than)
 
 
 def program_activity(program_id: int) -> QuerySet[Conversation]:

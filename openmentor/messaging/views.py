@@ -305,13 +305,18 @@ def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
 @login_required
 def search(request: AuthenticatedRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    results = []
+    page = selectors.SearchPage([], None)
     if form.is_valid() and form.cleaned_data["q"]:
-        results = selectors.search(request.user, form.cleaned_data["q"])
+        # "Search older messages" carries where the last stretch ended; a new search
+        # (the form has no such field) starts from the newest again.
+        before = _int_or_none(request.GET.get("before"))
+        page = selectors.search(
+            request.user, form.cleaned_data["q"], before=before if before and before > 0 else None
+        )
     return render(
         request,
         "messaging/search.html",
-        {"form": form, "results": results, "window": selectors.SEARCH_WINDOW},
+        {"form": form, "page": page, "window": selectors.SEARCH_WINDOW},
     )
 
 

@@ -71,7 +71,7 @@ def test_outsiders_cannot_read_or_send(
             services.send_message(person, conversation, body="hi", client_id="x1")
         with pytest.raises(NotFound):
             services.edit_message(person, message.pk, "changed")
-        assert selectors.search(person, "hello") == []
+        assert selectors.search(person, "hello").messages == []
 
 
 def test_edit_keeps_history_and_delete_leaves_a_tombstone(
@@ -198,8 +198,47 @@ def test_search_finds_only_own_conversations(
     conversation: Any, send: Any, carol: Any, bob: Any, erin: Any, program: Any
 ) -> None:
     send(carol, "The Grant proposal is due")
-    assert [m.body for m in selectors.search(bob, "grant")] == ["The Grant proposal is due"]
-    assert selectors.search(erin, "grant") == []
+    found = selectors.search(bob, "grant")
+    assert [m.body for m in found.messages] == ["The Grant proposal is due"]
+    assert found.older_than is None  # everything was looked at
+    assert selectors.search(erin, "grant").messages == []
+
+
+def test_search_goes_on_through_older_messages_a_stretch_at_a_time(
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    oldest = send(carol, "Budget draft, first version")
+    for n in range(5):
+        send(bob, f"Chatting {n}")
+    newest = send(carol, "Budget draft, final version")
+    monkeypatch.setattr(selectors, "SEARCH_WINDOW", 3)  # a long history, in small
+
+    first = selectors.search(bob, "budget")
+    assert [m.pk for m in first.messages] == [newest.pk]
+    assert first.older_than is not None
+    second = selectors.search(bob, "budget", before=first.older_than)
+    assert second.messages == [] and second.older_than is not None
+    third = selectors.search(bob, "budget", before=second.older_than)
+    assert [m.pk for m in third.messages] == [oldest.pk] and third.older_than is None
+    # A full page of matches goes on right after its last match.
+    assert selectors.search(bob, "budget", limit=1).older_than == newest.pk
+
+    client = client_for(bob)
+    html = client.get("/messages/search/", {"q": "budget"}).content.decode()
+    assert "final version" in html and "first version" not in html
+    assert f"before={first.older_than}" in html and "Search older messages" in html
+    older = client.get("/messages/search/", {"q": "budget", "before": second.older_than})
+    assert "first version" in older.content.decode()
+    assert "Search older messages" not in older.content.decode()
+    api = client.get("/api/v1/messaging/search", {"q": "budget"})
+    assert [m["id"] for m in api.json()] == [newest.pk]
+    assert api["X-Search-Older-Than"] == str(first.older_than)
+    last = client.get("/api/v1/messaging/search", {"q": "budget", "before": second.older_than})
+    assert [m["id"] for m in last.json()] == [oldest.pk] and "X-Search-Older-Than" not in last
+    assert 'name="before"' not in older.content.decode()  # a new search starts from the newest
+    nonsense = client.get("/messages/search/", {"q": "budget", "before": "soon"})
+    assert nonsense.status_code == 200 and "final version" in nonsense.content.decode()
+    assert client.get("/api/v1/messaging/search", {"q": "x", "before": "0"}).status_code == 422
 
 
 def test_support_thread_is_between_participant_and_coordinators(
