@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
-from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
+from openmentor.core.sql import fetch_rows, placeholders
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
 from openmentor.programs.models import Membership, MembershipStatus, Role
 from openmentor.programs.selectors import is_coordinator
@@ -90,12 +90,12 @@ def audiences_by_id(conversation_ids: Iterable[int]) -> dict[int, Audience]:
         return {}
     # Plain SQL: every socket send batch asks this, and building the same join through
     # the ORM took ~0.9 ms a batch, most of a small batch's time (bench/messaging.py).
-    rows = _rows(
+    rows = fetch_rows(
         "SELECT c.id, c.kind, c.program_id, c.support_for_id, m.status, p.user_id "  # noqa: S608 - names from the models
         f"FROM {Conversation._meta.db_table} c "
         f"LEFT JOIN {Mentorship._meta.db_table} m ON m.id = c.mentorship_id "
         f"LEFT JOIN {MentorshipParticipant._meta.db_table} p ON p.mentorship_id = m.id "
-        f"WHERE c.id IN ({_placeholders(ids)})",
+        f"WHERE c.id IN ({placeholders(len(ids))})",
         ids,
     )
     people: dict[int, list[int]] = {}
@@ -144,24 +144,14 @@ def blockers_of_many(user_ids: list[int]) -> dict[int, set[int]]:
     found: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
     if not user_ids:
         return found
-    rows = _rows(
+    rows = fetch_rows(
         f"SELECT blocked_id, blocker_id FROM {Block._meta.db_table} "  # noqa: S608 - names from the model
-        f"WHERE blocked_id IN ({_placeholders(user_ids)})",
+        f"WHERE blocked_id IN ({placeholders(len(user_ids))})",
         user_ids,
     )
     for blocked_id, blocker_id in rows:
         found[blocked_id].add(blocker_id)
     return found
-
-
-def _placeholders(values: list[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def messages_by_client_id(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Message]:
@@ -174,9 +164,8 @@ def messages_by_client_id(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, st
     if not wanted:
         return {}
     table = Message._meta.db_table
-    rows = ", ".join(["(%s, %s)"] * len(wanted))
     found = Message.objects.raw(
-        f"WITH wanted (sender_id, client_id) AS (VALUES {rows}) "  # noqa: S608 - placeholders only
+        f"WITH wanted (sender_id, client_id) AS (VALUES {placeholders(len(wanted), 2)}) "  # noqa: S608 - placeholders only
         f"SELECT message.* FROM wanted JOIN {table} message "
         "ON message.sender_id = wanted.sender_id AND message.client_id = wanted.client_id",
         [value for key in wanted for value in key],
