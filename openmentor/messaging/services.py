@@ -285,10 +285,10 @@ def send_message(
             )
         files = [(upload, _check_attachment(upload)) for upload in attachments]
     except DomainError:
-        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
-        if existing is not None:
-            return _retried(existing, conversation.pk)
-        raise
+        existing = _stored_send(sender.pk, client_id)
+        if existing is None:
+            raise
+        return _retried(existing, conversation.pk)
     now = timezone.now()
     scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
     if send_at is not None and send_at > now + timedelta(days=30):
@@ -330,7 +330,7 @@ def send_message(
                 )
     except IntegrityError:
         # The same client id won a race in another request: return the first message.
-        existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+        existing = _stored_send(sender.pk, client_id)
         if existing is None:
             raise
         return _retried(existing, conversation.pk)
@@ -516,6 +516,10 @@ def _send_one_by_one(
         except DomainError as error:
             results.append(error)
     return results
+
+
+def _stored_send(sender_id: int, client_id: str) -> Message | None:
+    return selectors.messages_by_client_id([(sender_id, client_id)]).get((sender_id, client_id))
 
 
 def _retried(existing: Message, conversation_id: int) -> SendResult:
