@@ -44,7 +44,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
-        finally:
+        finally:  # however the socket ended (disconnect, error), its pushes stop here
             await self._stop_pushes()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -95,7 +95,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.start_pushes()
 
     async def disconnect(self, code: int) -> None:
-        await self._stop_pushes()
         group = getattr(self, "group_name", None)
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)
