@@ -17,8 +17,9 @@ WebSocket clients with asyncio:
   the baseline. ``server_cpu_ms_per_msg`` is the CPU the server processes spent per
   message in the closed loop (steadier than rates on a shared machine).
   ``BENCH_LATENCY_SECONDS`` lengthens each phase (to attach a profiler).
-* chaos: senders keep an outbox and resend with the same client id until acked; 5 % of
-  sends drop the socket before the ack (failed send, retried); receivers drop their
+* chaos: senders keep an outbox and resend with the same client id until confirmed (their
+  own ``message.new`` event, or an ack for a retry); 5 % of sends drop the socket before
+  the confirmation (failed send, retried); receivers drop their
   socket at random and catch up from ``/api/v1/events?after=``; the server sending
   processes are killed and restarted halfway. Sets of client ids sent, stored and
   delivered are compared.
@@ -422,6 +423,14 @@ async def echo_run(address: str, clients: int) -> float:
         return count / (time.perf_counter() - began)
 
 
+def confirms(reply: dict[str, Any], client_id: str) -> bool:
+    """A send is confirmed by its own ``message.new`` event (a new message) or by a
+    ``message.ack`` (a retried id, which stores and pushes nothing)."""
+    if reply.get("type") == "message.ack":
+        return bool(reply["client_id"] == client_id)
+    return reply.get("type") == "message.new" and reply["payload"].get("client_id") == client_id
+
+
 def http_events(address: str, session: str, after: int) -> dict[str, Any]:
     request = urllib.request.Request(
         f"http://{address}/api/v1/events?after={after}",
@@ -438,7 +447,7 @@ async def chaos_run(
     rng = random.Random(SEED)
     share, extra = divmod(total, len(conversations))
     sent: set[str] = set()
-    acked = 0
+    confirmed = 0
     delivered: dict[str, set[str]] = {}  # receiver session -> client ids seen
     ids_for: dict[str, set[int]] = {}  # client id -> server message ids seen
     expected: dict[str, list[str]] = {}  # client id -> receiver sessions
@@ -495,7 +504,7 @@ async def chaos_run(
                 await asyncio.sleep(0.05)
 
     async def sender(conversation: dict[str, Any]) -> None:
-        nonlocal acked, failed_sends
+        nonlocal confirmed, failed_sends
         count = share + (1 if conversations.index(conversation) < extra else 0)
         outbox = [f"chaos-{conversation['id']}-{n}" for n in range(count)]
         for client_id in outbox:
@@ -512,16 +521,16 @@ async def chaos_run(
                             senders_server.address, conversation["sender"], retry_seconds=60
                         )
                     await connection.send(message)
-                    if rng.random() < 0.05:  # the send fails: socket gone before the ack
+                    if rng.random() < 0.05:  # the send fails: socket gone before the confirmation
                         failed_sends += 1
                         await connection.close()
                         connection = None
                         continue
                     while True:
                         reply = json.loads(await asyncio.wait_for(connection.recv(), 10))
-                        if reply.get("type") == "message.ack" and reply["client_id"] == client_id:
+                        if confirms(reply, client_id):
                             break
-                    acked += 1
+                    confirmed += 1
                     break
                 except Exception:
                     connection = None
@@ -530,7 +539,7 @@ async def chaos_run(
             await connection.close()
 
     async def restart_halfway() -> None:
-        while acked < total // 2:
+        while confirmed < total // 2:
             await asyncio.sleep(0.05)
         senders_server.kill()
         await asyncio.sleep(0.5)

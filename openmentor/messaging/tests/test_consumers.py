@@ -23,7 +23,7 @@ async def connect(user: Any) -> WebsocketCommunicator:
     return communicator
 
 
-async def test_send_over_the_socket_acks_and_pushes_to_the_other_participant(
+async def test_a_send_is_confirmed_by_its_own_event_and_a_retry_by_an_ack(
     conversation: Any, carol: Any, bob: Any
 ) -> None:
     carol_socket, bob_socket = await connect(carol), await connect(bob)
@@ -34,18 +34,23 @@ async def test_send_over_the_socket_acks_and_pushes_to_the_other_participant(
         "body": "Hello from Carol",
     }
     await carol_socket.send_json_to(send)
-    received = [await carol_socket.receive_json_from() for _ in range(2)]
-    ack = next(m for m in received if m["type"] == "message.ack")
-    assert ack["created"] is True
+    # The sender's socket gets the new message's event (with her client id and the rendered
+    # message) and nothing else: that event is the confirmation.
+    confirmed = await carol_socket.receive_json_from()
+    assert confirmed["type"] == "message.new"
+    assert confirmed["payload"]["client_id"] == "s1"
+    assert confirmed["payload"]["data"]["body"] == "Hello from Carol"
+    assert await carol_socket.receive_nothing(timeout=0.2)
     pushed = await bob_socket.receive_json_from()
     assert pushed["type"] == "message.new"
     assert pushed["payload"]["data"]["body"] == "Hello from Carol"
-    assert pushed["payload"]["data"]["id"] == ack["id"]
+    message_id = confirmed["payload"]["message"]
+    assert pushed["payload"]["data"]["id"] == message_id
 
-    # A retry after a lost ack returns the same message and pushes nothing new.
+    # A retry after a lost confirmation returns the same message and pushes nothing new.
     await carol_socket.send_json_to(send)
     again = await carol_socket.receive_json_from()
-    assert again == {"type": "message.ack", "client_id": "s1", "id": ack["id"], "created": False}
+    assert again == {"type": "message.ack", "client_id": "s1", "id": message_id, "created": False}
     assert await bob_socket.receive_nothing(timeout=0.2)
     assert await database_sync_to_async(Message.objects.count)() == 1
     await carol_socket.disconnect()

@@ -57,17 +57,19 @@ def test_a_message_sent_through_process_a_reaches_a_socket_on_process_b(
                 }
             )
         )
-        ack = await _next_of_type(carol_socket, "message.ack")
+        # Carol's own event confirms her send (it went out through Redis too).
+        confirmed = await _next_of_type(carol_socket, "message.new")
         pushed = await _next_of_type(bob_socket, "message.new")
         await carol_socket.close()
         await bob_socket.close()
-        return ack, pushed
+        return confirmed, pushed
 
     with server_process(redis_url) as a, server_process(redis_url) as b:
-        ack, pushed = asyncio.run(scenario(a, b))
+        confirmed, pushed = asyncio.run(scenario(a, b))
+    assert confirmed["payload"]["client_id"] == "x-proc-1"
     assert pushed["payload"]["data"]["body"] == "Across processes"
-    assert pushed["payload"]["message"] == ack["id"]
-    assert Message.objects.get().pk == ack["id"]
+    assert pushed["payload"]["message"] == confirmed["payload"]["message"]
+    assert Message.objects.get().pk == pushed["payload"]["message"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -147,7 +147,8 @@
     inFlight[item.client_id] = true;
     if (socketOpen) {
       socket.send(JSON.stringify({ type: "message.send", conversation: item.conversation, client_id: item.client_id, body: item.body }));
-      // The ack clears it; if none comes, a later flush resends the same id.
+      // Its own message.new event (or, for a retried id, a message.ack) clears it; if
+      // neither comes, a later flush resends the same id.
       setTimeout(function () { delete inFlight[item.client_id]; }, RESEND_MS);
       return Promise.resolve();
     }
