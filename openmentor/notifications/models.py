@@ -14,8 +14,10 @@ from openmentor.core.models import TimeStampedModel
 
 
 class UserEvent(models.Model):
+    # No index of its own: the (user, id) cursor index starts with it, and every message
+    # writes one event row per recipient.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="events", db_index=False
     )
     type = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
