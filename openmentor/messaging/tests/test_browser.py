@@ -83,6 +83,47 @@ def test_two_people_chat_live_and_offline_messages_arrive_once_in_order(
     bob_context.close()
 
 
+def test_a_live_message_looks_and_works_like_one_the_page_came_with(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    carol_context, carol_page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    bob_context, bob_page = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    write(carol_page, "See **chapter two** before Friday")
+    expect(bob_page.locator("#messages .message .body strong")).to_have_text("chapter two")
+    message = Message.objects.get(sender=carol)
+
+    def shown(page: Any) -> dict[str, Any]:
+        bubble = page.locator(f"#m{message.pk}")
+        return {
+            "time": bubble.locator(".meta time").inner_text(),
+            "links": bubble.locator(".actions a, .actions button").all_inner_texts(),
+            "hrefs": bubble.locator(".actions a").evaluate_all(
+                "links => links.map(link => link.getAttribute('href'))"
+            ),
+        }
+
+    live = shown(bob_page)
+    assert live["links"] == ["Report"]
+    assert live["hrefs"] == [f"/messages/message/{message.pk}/report/"]
+    bob_page.reload()
+    assert shown(bob_page) == live  # the same time text and actions as the server's page
+
+    # Carol's own bubble, confirmed live, can be deleted without a reload; Bob sees it go.
+    expect(carol_page.locator(f"#m{message.pk} .actions")).to_contain_text("Edit")
+    carol_page.once("dialog", lambda dialog: dialog.accept())
+    carol_page.locator(f"#m{message.pk} .actions button", has_text="Delete").click()
+    expect(bob_page.locator(f"#m{message.pk} .body")).to_have_text("This message was deleted.")
+    expect(bob_page.locator(f"#m{message.pk} .actions")).to_have_count(0)
+    message.refresh_from_db()
+    assert message.deleted_at is not None
+    carol_context.close()
+    bob_context.close()
+
+
 def test_outbox_survives_closing_the_tab_while_offline(
     browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
 ) -> None:

@@ -71,6 +71,49 @@
       badge.after(retry);
     } else if (state !== "failed" && retry) { retry.remove(); }
   }
+  // Times in the person's own zone and language, the same for the messages the page came
+  // with and those that arrive live (the server's text stays when this script does not run).
+  var timeFormat = null;
+  try {
+    timeFormat = new Intl.DateTimeFormat(root.dataset.lang || undefined,
+      { dateStyle: "medium", timeStyle: "short", timeZone: root.dataset.zone || undefined });
+  } catch (e) { timeFormat = null; }
+  function setTime(element, iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) { return; }
+    element.setAttribute("datetime", iso);
+    element.textContent = timeFormat ? timeFormat.format(date) : date.toLocaleString();
+  }
+  function urlFor(name, id) { return root.dataset[name].replace("/0/", "/" + id + "/"); }
+  function sizeText(bytes) {
+    if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
+    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+  }
+  // Edit and delete for one's own message, report for someone else's: what the server
+  // renders, for a message once it has an id.
+  function ensureActions(li) {
+    if (!li.dataset.id || li.querySelector(".actions") || li.dataset.deleted) { return; }
+    var box = document.createElement("div");
+    box.className = "actions";
+    if (li.classList.contains("mine")) {
+      var edit = document.createElement("a");
+      edit.href = urlFor("editUrl", li.dataset.id); edit.textContent = t("edit");
+      var remove = document.createElement("form");
+      remove.method = "post"; remove.action = urlFor("deleteUrl", li.dataset.id); remove.className = "inline";
+      remove.setAttribute("data-confirm", t("confirmDelete"));
+      var token = document.createElement("input");
+      token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = root.dataset.csrf;
+      var button = document.createElement("button");
+      button.type = "submit"; button.className = "link"; button.textContent = t("delete");
+      remove.append(token, button);
+      box.append(edit, " ", remove);
+    } else {
+      var report = document.createElement("a");
+      report.href = urlFor("reportUrl", li.dataset.id); report.textContent = t("report");
+      box.append(report);
+    }
+    li.appendChild(box);
+  }
   function bubble(data) {
     var li = document.createElement("li");
     li.className = "message" + (String(data.sender.id) === userId ? " mine" : "");
@@ -81,7 +124,7 @@
     var who = document.createElement("strong");
     who.textContent = data.sender.name;
     var when = document.createElement("time");
-    when.textContent = new Date(data.sent_at || data.created_at || Date.now()).toLocaleString();
+    setTime(when, data.sent_at || data.created_at || new Date().toISOString());
     meta.append(who, " ", when);
     var body = document.createElement("div");
     body.className = "body";
@@ -91,14 +134,43 @@
   }
   function fill(li, data) {
     var body = li.querySelector(".body");
+    var old = li.querySelector(".attachments");
+    if (old) { old.remove(); }
     if (data.deleted) {
       body.textContent = t("deleted");
       body.classList.add("muted");
-    } else if (data.html !== undefined) {
+      li.dataset.deleted = "1";
+      ["actions", "edited"].forEach(function (name) {
+        var element = li.querySelector("." + name);
+        if (element) { element.remove(); }
+      });
+      return;
+    }
+    if (data.html !== undefined) {
       body.innerHTML = data.html; // sanitised by the server (nh3)
     } else {
       body.textContent = data.body;
     }
+    if (data.edited && !li.querySelector(".edited")) {
+      var edited = document.createElement("span");
+      edited.className = "muted edited"; edited.textContent = t("edited");
+      li.querySelector(".meta").append(" ", edited);
+    }
+    if (data.attachments && data.attachments.length) {
+      var files = document.createElement("ul");
+      files.className = "attachments";
+      data.attachments.forEach(function (file) {
+        var item = document.createElement("li");
+        var link = document.createElement("a");
+        link.href = file.url; link.textContent = file.name;
+        var size = document.createElement("span");
+        size.className = "muted"; size.textContent = "(" + sizeText(file.size) + ")";
+        item.append(link, " ", size);
+        files.appendChild(item);
+      });
+      body.after(files);
+    }
+    ensureActions(li);
   }
   function showMessage(data) {
     if (data.conversation !== conversationId) { return; }
@@ -168,6 +240,7 @@
     if (li) {
       setState(li, "sent");
       if (data && data.id && !li.id) { li.id = "m" + data.id; li.dataset.id = data.id; }
+      ensureActions(li);
     }
     if (data && data.html !== undefined) { showMessage(data); }
   }
@@ -261,7 +334,7 @@
       } else if (data.type === "pong") {
         clearTimeout(pongTimer);
       } else if (data.type === "message.ack") {
-        acknowledged(data.client_id, null);
+        acknowledged(data.client_id, { id: data.id });
       } else if (data.type === "message.error") {
         if (data.code === "invalid" || data.code === "validation_failed" || data.code === "forbidden" || data.code === "not_found" || data.code === "conflict") {
           failed(data.client_id, data.message);
@@ -358,6 +431,9 @@
       flushOutbox();
     });
   }
+  list.querySelectorAll(".meta time[datetime]").forEach(function (element) {
+    setTime(element, element.getAttribute("datetime"));
+  });
   loadOutbox().forEach(function (item) { if (item.conversation === conversationId) { showPending(item); } });
   window.addEventListener("online", function () { flushOutbox(); if (!socketOpen && !polling) { connect(); } });
   window.addEventListener("offline", function () { say(t("offline")); if (socket) { socket.close(); } });
