@@ -57,6 +57,7 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
     django_capture_on_commit_callbacks,
 ) -> None:
     from openmentor.accounts.models import ProfileLanguage, User
+    from openmentor.messaging.models import Conversation
     from openmentor.programs.models import Program
 
     call_command("seed_demo", "--if-empty")
@@ -79,6 +80,13 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
         response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
         assert client.get("/dashboard/").status_code == 200
+        if email == "mentor@demo.openmentor.org":
+            # The demo mentor's conversation opens with its short history, bodies rendered.
+            conversation = Conversation.objects.get(members__user__email=email)
+            thread = client.get(f"/messages/{conversation.pk}/")
+            assert thread.status_code == 200
+            assert b"<strong>methods</strong>" in thread.content
+            assert thread.content.count(b'<li class="message') == 4
 
     call_command("seed_demo", "--if-empty")  # a second run leaves the data alone
     assert Program.objects.count() == 2

@@ -16,6 +16,7 @@ from django.db import transaction
 from openmentor.accounts.models import User
 from openmentor.accounts.services import ProfileInput, update_profile
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
+from openmentor.messaging.services import mentorship_conversation, send_message
 from openmentor.programs.models import ApplicationQuestion, Membership, Program
 
 DEMO_PASSWORD = "openmentor-demo"  # noqa: S105 - printed on purpose for the demo sign-ins
@@ -105,6 +106,15 @@ GOALS = [
     "Get better at presenting at international conferences in English.",
     "Learn reproducible data analysis and build confidence in statistics.",
     "Balance research with family life and plan the next five years of my career.",
+]
+
+DEMO_MESSAGES = [
+    "Welcome to the program! I read your goals: let's start with the thesis timeline. "
+    "Which chapter worries you most?",
+    "Thank you! Chapter 3 (the **methods**). My supervisor wants it by February.",
+    "February is doable. Send me your outline when you have it, and book a call for next "
+    "week: the slot finder shows times that suit us both.",
+    "Outline attached next time. Booking Thursday now.",
 ]
 
 # Demo sign-ins: printed by `make run`.
@@ -287,12 +297,27 @@ class Command(BaseCommand):
             )
 
         # A few relationships already running, so dashboards are not empty.
+        running = []
         for mentor, mentee in [(mentors[0], mentees[1]), (mentors[2], mentees[3])]:
             mentorship = Mentorship.objects.create(
                 program=doctoral, status="active", started_on=date(2026, 10, 6), origin="demo"
             )
             MentorshipParticipant.objects.create(mentorship=mentorship, user=mentor, role="mentor")
             MentorshipParticipant.objects.create(mentorship=mentorship, user=mentee, role="mentee")
+            running.append((mentorship, mentor, mentee))
+
+        # The demo mentor's conversation has a history, so Messages is not empty on first look.
+        mentorship, mentor, mentee = running[0]
+        conversation = mentorship_conversation(mentorship)
+        for number, (sender, body) in enumerate(
+            [
+                (mentor, DEMO_MESSAGES[0]),
+                (mentee, DEMO_MESSAGES[1]),
+                (mentor, DEMO_MESSAGES[2]),
+                (mentee, DEMO_MESSAGES[3]),
+            ]
+        ):
+            send_message(sender, conversation, body=body, client_id=f"demo-{number}")
 
     def _person(self, email: str, name: str, zone: str) -> User:
         user = User.objects.create_user(email=email, display_name=name, time_zone=zone)
