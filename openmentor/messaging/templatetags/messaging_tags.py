@@ -1,12 +1,37 @@
+import html
+import re
+
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from openmentor.messaging.formatting import render_markdown
 
 register = template.Library()
 
+_TAG = re.compile(r"(<[^>]*>)")
+
 
 @register.filter
 def markdown_safe(text: str) -> SafeString:
     # nh3 has sanitised the HTML, so it is safe to mark as such.
     return mark_safe(render_markdown(text))  # noqa: S308
+
+
+@register.filter
+def highlight(sanitised_html: str, query: str) -> SafeString:
+    """``<mark>`` around each case-insensitive match of ``query`` in the text of already
+    sanitised HTML (never inside a tag or an entity: the text between tags is unescaped,
+    matched and escaped again). A match that crosses a tag is left unmarked."""
+    needle = (query or "").strip()
+    if not needle:
+        return mark_safe(sanitised_html)  # noqa: S308 - the input is sanitised HTML
+    pattern = re.compile(f"({re.escape(needle)})", re.IGNORECASE)
+    marked = []
+    for part in _TAG.split(str(sanitised_html)):
+        if part.startswith("<"):
+            marked.append(part)
+            continue
+        for index, piece in enumerate(pattern.split(html.unescape(part))):
+            marked.append(f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece))
+    return mark_safe("".join(marked))  # noqa: S308 - tags kept as sanitised, text escaped

@@ -204,6 +204,23 @@ def test_search_finds_only_own_conversations(
     assert selectors.search(erin, "grant").messages == []
 
 
+def test_search_results_show_the_message_formatted_with_the_matches_marked(
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from openmentor.messaging.templatetags.messaging_tags import highlight
+
+    send(carol, "The **Grant** is for R&D <script>alert(1)</script>")
+    html = client_for(bob).get("/messages/search/", {"q": "grant"}).content.decode()
+    assert "<strong><mark>Grant</mark></strong>" in html
+    assert "R&amp;D" in html and "<script>alert" not in html
+    # Text between tags is matched unescaped: a query never splits an entity or a tag.
+    assert highlight("<p>R&amp;D &lt;b&gt;</p>", "amp") == "<p>R&amp;D &lt;b&gt;</p>"
+    assert highlight("<p>R&amp;D</p>", "r&d") == "<p><mark>R&amp;D</mark></p>"
+    assert highlight('<a href="/grant">a grant</a>', "grant") == (
+        '<a href="/grant">a <mark>grant</mark></a>'
+    )
+
+
 def test_search_goes_on_through_older_messages_a_stretch_at_a_time(
     conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any, monkeypatch: Any
 ) -> None:
