@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
@@ -331,13 +333,38 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
     return SearchPage(found, older_than)
 
 
-def program_activity(program_id: int) -> QuerySet[Conversation]:
-    """What coordinators see: counts and last activity, never bodies."""
-    return (
+QUIET_AFTER = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    conversation: Conversation
+    people: list[str]  # a mentorship's participants, or the person of a support thread
+    quiet: bool  # no message yet, or none for QUIET_AFTER: the pair may need a nudge
+
+
+def program_activity(program_id: int, now: datetime | None = None) -> list[ActivityRow]:
+    """What coordinators see: who talks, how much and when, never what. The quietest
+    conversations come first (those without any message, then the longest silent)."""
+    quiet_before = (now or timezone.now()) - QUIET_AFTER
+    conversations = (
         Conversation.objects.filter(program_id=program_id)
         .select_related("mentorship", "support_for")
-        .order_by("-last_message_at")
+        .prefetch_related("mentorship__participants__user")
+        .order_by(F("last_message_at").asc(nulls_first=True), "id")
     )
+    return [
+        ActivityRow(
+            conversation=c,
+            people=(
+                [str(p.user) for p in c.mentorship.participants.all()]
+                if c.mentorship
+                else [str(c.support_for)]
+            ),
+            quiet=c.last_message_at is None or c.last_message_at < quiet_before,
+        )
+        for c in conversations
+    ]
 
 
 def open_reports(program_id: int) -> QuerySet[Report]:

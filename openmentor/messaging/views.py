@@ -331,6 +331,7 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         {
             "program": program,
             "conversations": selectors.program_activity(program.pk),
+            "quiet_days": selectors.QUIET_AFTER.days,
             "reports": selectors.open_reports(program.pk),
         },
     )

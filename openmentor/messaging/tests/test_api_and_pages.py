@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
-from openmentor.messaging import services
+from openmentor.messaging import selectors, services
 from openmentor.messaging.models import AuditLog, Message
 from openmentor.notifications.models import UserEvent
 
@@ -166,9 +168,22 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     client_for: Any,
 ) -> None:
     message = services.send_message(carol, conversation, body="a rude remark", client_id="r1")
+    support = services.support_conversation(bob, conversation.program)
     coordinator = client_for(alice)
     activity = coordinator.get("/messages/program/global-doctoral/").content.decode()
     assert "a rude remark" not in activity
+    # Who talks and when, the quiet ones first: Bob's support thread has no message yet.
+    rows = selectors.program_activity(conversation.program_id)
+    assert [(row.conversation, row.quiet) for row in rows] == [
+        (support, True),
+        (conversation, False),
+    ]
+    assert sorted(rows[1].people) == sorted([str(carol), str(bob)])
+    assert f'href="/messages/{support.pk}/"' in activity and str(carol) in activity
+    later = selectors.program_activity(
+        conversation.program_id, now=timezone.now() + selectors.QUIET_AFTER + timedelta(days=1)
+    )
+    assert all(row.quiet for row in later)
     assert client_for(dave).get("/messages/program/global-doctoral/").status_code == 404
     client_for(bob).post(f"/messages/message/{message.message.pk}/report/", {"reason": "Rude."})
     report = message.message.reports.get()
