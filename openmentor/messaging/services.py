@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_objects
@@ -749,11 +750,15 @@ def email_unread(now: datetime | None = None) -> int:
             count = unread.count()
             if not count or not selectors.can_read(person, conversation):
                 continue
+            writers = ", ".join(
+                str(writer) for writer in User.objects.filter(pk__in=unread.values("sender_id"))
+            )
             with translation.override(person.language):
-                title = _("You have %(n)d unread messages in %(program)s") % {
-                    "n": count,
-                    "program": conversation.program.name,
-                }
+                title = ngettext(
+                    "Unread: %(n)d message from %(who)s (%(program)s)",
+                    "Unread: %(n)d messages from %(who)s (%(program)s)",
+                    count,
+                ) % {"n": count, "who": writers, "program": conversation.program.name}
                 created = notify(
                     person,
                     kind="messaging.unread",

@@ -177,7 +177,7 @@ def test_unread_email_once_per_conversation_in_the_recipients_language(
         assert services.email_unread(now=later) == 0  # a re-run sends nothing new
     assert [m.to for m in mail.outbox] == [[bob.email]]
     notification = Notification.objects.get(user=bob, kind="messaging.unread")
-    assert "2" in notification.title
+    assert notification.title == f"Sin leer: 2 mensajes de {carol} ({conversation.program.name})"
     assert not Notification.objects.filter(user=carol, kind="messaging.unread").exists()
 
 
@@ -192,6 +192,8 @@ def test_unread_email_respects_preferences(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.email_unread(now=timezone.now() + timedelta(hours=2)) == 1
     assert mail.outbox == []
+    notification = Notification.objects.get(user=bob, kind="messaging.unread")
+    assert notification.title == f"Unread: 1 message from {carol} ({conversation.program.name})"
 
 
 def test_search_finds_only_own_conversations(
