@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,6 +11,8 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from .consumers import user_group_name
+
+_scheduled: set[asyncio.Task[None]] = set()  # pushes scheduled on a running loop, until sent
 
 
 def encode_event(event_id: int, type: str, payload_json: str) -> str:
@@ -41,6 +44,15 @@ def push_to_users_on_commit(pushes: list[tuple[int, str]]) -> None:
             (user_group_name(user_id), {"type": "user.event", "text": text})
             for user_id, text in pushes
         ]
-        async_to_sync(layer.group_send_many)(sends)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # the usual case: a request's or a worker's thread
+            async_to_sync(layer.group_send_many)(sends)
+            return
+        # Sync code called on a running event loop (a script, a test driving a browser)
+        # cannot wait for the loop it is blocking: the pushes go out when the loop runs.
+        task = loop.create_task(layer.group_send_many(sends))
+        _scheduled.add(task)
+        task.add_done_callback(_scheduled.discard)
 
     transaction.on_commit(send)

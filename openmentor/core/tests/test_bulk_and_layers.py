@@ -175,3 +175,27 @@ async def test_redis_layer_sends_a_batch_to_the_groups_of_other_layers(redis_url
         await sender.flush()
         await receiver.flush()
         await other.flush()
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit: the push goes at once, no test atomic
+def test_a_push_from_sync_code_on_a_running_event_loop_goes_out_when_the_loop_runs(
+    monkeypatch: Any,
+) -> None:
+    from channels.layers import get_channel_layer
+
+    from openmentor.core.consumers import user_group_name
+    from openmentor.core.events import push_to_users_on_commit
+
+    layer = get_channel_layer()
+
+    async def scenario() -> dict[str, Any]:
+        channel = await layer.new_channel()
+        await layer.group_add(user_group_name(7), channel)
+        # Sync code on the loop (a script, or a test driving a browser, which allow
+        # async-unsafe calls) cannot block for the push: it used to fail with "You cannot
+        # use AsyncToSync in the same thread as an async event loop".
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        push_to_users_on_commit([(7, '{"id":1}')])
+        return dict(await asyncio.wait_for(layer.receive(channel), 5))
+
+    assert asyncio.run(scenario())["text"] == '{"id":1}'
