@@ -333,6 +333,19 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
     return SearchPage(found, older_than)
 
 
+def seen_up_to(conversation: Conversation, viewer_id: int) -> int:
+    """The furthest message any other member has read: the viewer's messages up to it are
+    shown as "seen"."""
+    furthest = (
+        ConversationMember.objects.filter(conversation=conversation)
+        .exclude(user_id=viewer_id)
+        .order_by("-last_read_message_id")
+        .values_list("last_read_message_id", flat=True)
+        .first()
+    )
+    return furthest or 0
+
+
 QUIET_AFTER = timedelta(days=14)
 
 

@@ -36,7 +36,7 @@ from openmentor.programs.selectors import is_coordinator
 from . import coach, selectors, services
 from .crypto import decrypt_bytes
 from .forms import EditForm, MessageForm, ReportForm, SearchForm
-from .models import Attachment, Conversation, ConversationMember
+from .models import Attachment, Conversation
 
 View = Callable[..., HttpResponse]
 
@@ -173,19 +173,11 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "others": selectors.other_members(conversation, request.user),
             "blocked": selectors.blocked_by(request.user.pk),
             "last_event_id": event_selectors.latest_event_id(request.user),
-            "read_cursors": _read_cursors(conversation, request.user.pk),
+            "read_cursors": selectors.seen_up_to(conversation, request.user.pk),
             "guidelines_url": selectors.guidelines_url(conversation),
         },
         status=status,
     )
-
-
-def _read_cursors(conversation: Conversation, viewer_id: int) -> int:
-    """The furthest message any other member has read: shown as "seen"."""
-    cursors = ConversationMember.objects.filter(conversation=conversation).exclude(
-        user_id=viewer_id
-    )
-    return max((m.last_read_message_id for m in cursors), default=0)
 
 
 def _hints(

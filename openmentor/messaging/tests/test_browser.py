@@ -112,6 +112,11 @@ def test_a_live_message_looks_and_works_like_one_the_page_came_with(
     bob_page.reload()
     assert shown(bob_page) == live  # the same time text and actions as the server's page
 
+    # Bob has the thread open, so he has read it: Carol sees "seen" live, as after a reload.
+    expect(carol_page.locator(f"#m{message.pk} .meta .seen")).to_have_text("seen")
+    carol_page.reload()
+    expect(carol_page.locator(f"#m{message.pk} .meta .seen")).to_have_text("seen")
+
     # Carol's own bubble, confirmed live, can be deleted without a reload; Bob sees it go.
     expect(carol_page.locator(f"#m{message.pk} .actions")).to_contain_text("Edit")
     carol_page.once("dialog", lambda dialog: dialog.accept())

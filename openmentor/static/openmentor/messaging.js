@@ -273,8 +273,21 @@
     clearTimeout(readTimer);
     readTimer = setTimeout(function () { post(root.dataset.readUrl, {}).catch(function () {}); }, 800);
   }
+  // "seen" on one's own messages up to the furthest any other member has read, as the
+  // server renders it; moved forward live by their conversation.read events.
+  function markSeen(upTo) {
+    list.querySelectorAll("li.mine[data-id]").forEach(function (li) {
+      if (Number(li.dataset.id) > upTo || li.querySelector(".seen")) { return; }
+      var seen = document.createElement("span");
+      seen.className = "muted seen"; seen.textContent = t("seen");
+      li.querySelector(".meta").append(" ", seen);
+    });
+  }
   function handleEvent(event) {
     var payload = event.payload || {};
+    if (event.type === "conversation.read" && payload.conversation === conversationId && String(payload.user) !== userId) {
+      markSeen(payload.message);
+    }
     if (event.type && event.type.indexOf("message.") === 0 && payload.conversation === conversationId) {
       if (payload.data) { showMessage(payload.data); }
       else { fetchMessage(payload.message); }
