@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -43,15 +44,26 @@ def write(page: Any, text: str) -> None:
     page.get_by_role("button", name="Send", exact=True).click()
 
 
-def test_two_people_chat_live_and_offline_messages_arrive_once_in_order(
+@pytest.fixture
+def carol_and_bob_live(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> Iterator[list[tuple[Any, Any]]]:
+    """Carol's and Bob's browsers, each with the conversation open and live."""
+    opened = [
+        open_thread(
+            browser, asgi_server, client_for(person).cookies["sessionid"].value, conversation.pk
+        )
+        for person in (carol, bob)
+    ]
+    yield opened
+    for context, _page in opened:
+        context.close()
+
+
+def test_two_people_chat_live_and_offline_messages_arrive_once_in_order(
+    carol_and_bob_live: Any, conversation: Any, carol: Any, bob: Any
 ) -> None:
-    carol_context, carol_page = open_thread(
-        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
-    )
-    bob_context, bob_page = open_thread(
-        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
-    )
+    (_carol_context, carol_page), (bob_context, bob_page) = carol_and_bob_live
     carol_thread = carol_page.locator("#messages .message .body")
     bob_thread = bob_page.locator("#messages .message .body")
 
@@ -79,19 +91,12 @@ def test_two_people_chat_live_and_offline_messages_arrive_once_in_order(
     assert [m.body for m in Message.objects.order_by("id")] == expected
     carol_page.reload()
     expect(carol_page.locator("#messages .message .body")).to_have_text(expected)
-    carol_context.close()
-    bob_context.close()
 
 
 def test_a_live_message_looks_and_works_like_one_the_page_came_with(
-    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+    carol_and_bob_live: Any, conversation: Any, carol: Any, bob: Any
 ) -> None:
-    carol_context, carol_page = open_thread(
-        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
-    )
-    bob_context, bob_page = open_thread(
-        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
-    )
+    (_carol_context, carol_page), (_bob_context, bob_page) = carol_and_bob_live
     write(carol_page, "See **chapter two** before Friday")
     expect(bob_page.locator("#messages .message .body strong")).to_have_text("chapter two")
     message = Message.objects.get(sender=carol)
@@ -125,8 +130,6 @@ def test_a_live_message_looks_and_works_like_one_the_page_came_with(
     expect(bob_page.locator(f"#m{message.pk} .actions")).to_have_count(0)
     message.refresh_from_db()
     assert message.deleted_at is not None
-    carol_context.close()
-    bob_context.close()
 
 
 def test_outbox_survives_closing_the_tab_while_offline(
