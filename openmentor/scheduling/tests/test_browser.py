@@ -90,6 +90,23 @@ def test_mentee_books_in_own_zone_and_both_reach_a_connected_call(
         )
         page.get_by_role("button", name="Turn camera on").click()
 
+        # Sharing the screen replaces the camera on the link to Carol, and stopping puts
+        # the camera back (Chromium's fake capture stands in for the screen picker).
+        sent_video = """() => Object.values(window.openmentorRoom.peers).flatMap(p =>
+            p.pc.getSenders().filter(s => s.track && s.track.kind === 'video')
+                .map(s => s.track.label))"""
+        camera = page.evaluate(f"({sent_video})()")
+        assert camera and not any(label.startswith("screen") for label in camera)
+        page.get_by_role("button", name="Share screen").click()
+        page.wait_for_function(f"() => ({sent_video})().every(label => label.startsWith('screen'))")
+        assert page.get_by_role("button", name="Stop sharing").get_attribute("aria-pressed") == (
+            "true"
+        )
+        page.get_by_role("button", name="Stop sharing").click()
+        page.wait_for_function(
+            f"camera => JSON.stringify(({sent_video})()) === JSON.stringify(camera)", arg=camera
+        )
+
         page.get_by_role("button", name="Audio only (low bandwidth)").click()
         page.wait_for_selector('#room[data-mode="audio"]')
         video_sending = """() => Object.values(window.openmentorRoom.peers).some(p =>
