@@ -3,7 +3,11 @@ body with a stable ``code`` by the API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from django.db import IntegrityError, transaction
 
 
 class DomainError(Exception):
@@ -38,3 +42,15 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+@contextmanager
+def conflict_if_duplicate(message: str, *, code: str | None = None) -> Iterator[None]:
+    """The writes in the block run in a savepoint; if a unique constraint stops them (a
+    second submission raced past the service's own check), the caller gets a ``Conflict``
+    with ``message`` and the surrounding transaction stays usable."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        raise Conflict(message, code=code) from error

@@ -5,14 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.errors import (
+    Conflict,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+    conflict_if_duplicate,
+)
 from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import MentorshipParticipant, SessionLog
 from openmentor.notifications.services import notify
@@ -47,13 +53,10 @@ def rate_session(
         )
     if len(comment or "") > 2000:
         raise ValidationFailed(_("Please keep the comment under 2000 characters."))
-    try:
-        with transaction.atomic():
-            return SessionRating.objects.create(
-                session=session, rater=actor, score=score, comment=(comment or "").strip()
-            )
-    except IntegrityError as error:
-        raise Conflict(_("You have already rated this session.")) from error
+    with conflict_if_duplicate(_("You have already rated this session.")):
+        return SessionRating.objects.create(
+            session=session, rater=actor, score=score, comment=(comment or "").strip()
+        )
 
 
 def default_send_on(program: Program, kind: str) -> date | None:

@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.errors import (
+    Conflict,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+    conflict_if_duplicate,
+)
 from openmentor.core.languages import LANGUAGES
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
 from openmentor.mentorships.services import create_mentorship
@@ -140,20 +146,18 @@ def update_settings(user: User, program: Program, data: dict[str, Any]) -> Match
 def start_round(user: User, program: Program) -> MatchingRound:
     """Queue a new round; the worker runs it after this transaction commits."""
     _require_coordinator(user, program)
+    already_running = _("A matching round is already running for this program.")
     if MatchingRound.objects.filter(
         program=program, status__in=[RoundStatus.QUEUED, RoundStatus.RUNNING]
     ).exists():
-        raise Conflict(_("A matching round is already running for this program."))
-    try:
-        with transaction.atomic():
-            new = MatchingRound.objects.create(
-                program=program,
-                created_by=user,
-                settings_snapshot=adapter.snapshot(adapter.settings_for(program)),
-            )
-            _enqueue(new)
-    except IntegrityError:  # a double click raced past the check above
-        raise Conflict(_("A matching round is already running for this program.")) from None
+        raise Conflict(already_running)
+    with conflict_if_duplicate(already_running):  # a double click raced past the check
+        new = MatchingRound.objects.create(
+            program=program,
+            created_by=user,
+            settings_snapshot=adapter.snapshot(adapter.settings_for(program)),
+        )
+        _enqueue(new)
     return new
 
 

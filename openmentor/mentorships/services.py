@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.errors import (
+    Conflict,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+    conflict_if_duplicate,
+)
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
@@ -480,19 +486,16 @@ def log_session(
     assert held_on is not None and duration_minutes is not None  # an error above otherwise
     if mentorship.status not in (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED):
         raise Conflict(_("Sessions can be logged while the mentorship is active."))
-    try:
-        with transaction.atomic():
-            session = SessionLog.objects.create(
-                mentorship=mentorship,
-                held_on=held_on,
-                duration_minutes=duration_minutes,
-                kind=kind,
-                summary=(summary or "").strip()[:300],
-                logged_by=actor,
-                meeting_id=meeting_id,
-            )
-    except IntegrityError as error:
-        raise Conflict(_("This meeting has already been logged.")) from error
+    with conflict_if_duplicate(_("This meeting has already been logged.")):
+        session = SessionLog.objects.create(
+            mentorship=mentorship,
+            held_on=held_on,
+            duration_minutes=duration_minutes,
+            kind=kind,
+            summary=(summary or "").strip()[:300],
+            logged_by=actor,
+            meeting_id=meeting_id,
+        )
     _tell_others(
         mentorship,
         actor,
@@ -562,17 +565,14 @@ def submit_reflection(
         )
     if len(learned) > 5000 or len(thank_you or "") > 2000:
         raise ValidationFailed(_("Please keep your reflection shorter."))
-    try:
-        with transaction.atomic():
-            reflection = Reflection.objects.create(
-                mentorship=mentorship,
-                user=actor,
-                learned=learned,
-                thank_you=(thank_you or "").strip(),
-                stay_in_touch=stay_in_touch,
-            )
-    except IntegrityError as error:
-        raise Conflict(_("You have already written your reflection.")) from error
+    with conflict_if_duplicate(_("You have already written your reflection.")):
+        reflection = Reflection.objects.create(
+            mentorship=mentorship,
+            user=actor,
+            learned=learned,
+            thank_you=(thank_you or "").strip(),
+            stay_in_touch=stay_in_touch,
+        )
     if reflection.thank_you:
         _tell_others(
             mentorship,

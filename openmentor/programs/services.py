@@ -8,13 +8,19 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.errors import (
+    Conflict,
+    NotAllowed,
+    NotFound,
+    ValidationFailed,
+    conflict_if_duplicate,
+)
 from openmentor.core.mail import send_email_on_commit
 
 from . import selectors
@@ -255,14 +261,11 @@ def apply_to_program(
     else:
         membership.status = MembershipStatus.PENDING
         membership.decided_at = None
-    try:
-        with transaction.atomic():
-            membership.save()
-    except IntegrityError as exc:
-        # Two submissions raced past the check above; the unique constraint kept one.
-        raise Conflict(
-            _("You have already applied to this program in that role."), code="already_applied"
-        ) from exc
+    # Two submissions may race past the check above; the unique constraint keeps one.
+    with conflict_if_duplicate(
+        _("You have already applied to this program in that role."), code="already_applied"
+    ):
+        membership.save()
     if membership.status == MembershipStatus.PENDING:
         for coordinator in selectors.members(program, Role.COORDINATOR):
             send_email_on_commit(

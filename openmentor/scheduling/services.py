@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
-from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed
+from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed, conflict_if_duplicate
 from openmentor.mentorships.models import Mentorship, MentorshipStatus, ParticipantRole
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Cadence, Delivery
@@ -209,17 +209,15 @@ def _claim(meeting: Meeting, user_ids: list[int]) -> None:
     taken = SlotClaim.objects.filter(user_id__in=user_ids, slot_start__in=starts).exclude(
         meeting=meeting
     )
+    already_booked = _("Someone is already booked at that time. Choose another time.")
     if taken.exists():
-        raise Conflict(_("Someone is already booked at that time. Choose another time."))
-    try:
-        with transaction.atomic():
-            SlotClaim.objects.bulk_create(
-                SlotClaim(user_id=user_id, slot_start=start, meeting=meeting)
-                for user_id in user_ids
-                for start in starts
-            )
-    except IntegrityError as error:
-        raise Conflict(_("Someone is already booked at that time. Choose another time.")) from error
+        raise Conflict(already_booked)
+    with conflict_if_duplicate(already_booked):  # a booking that raced past the check
+        SlotClaim.objects.bulk_create(
+            SlotClaim(user_id=user_id, slot_start=start, meeting=meeting)
+            for user_id in user_ids
+            for start in starts
+        )
 
 
 def _check_weekly_limits(people: list[User], starts_at: datetime, exclude: Meeting | None) -> None:
