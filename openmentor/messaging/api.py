@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from openmentor.core.types import AuthenticatedRequest
 
 from . import coach, selectors, services
+from .formatting import render_markdown
 
 router = Router(tags=["messaging"])
 
@@ -172,6 +173,25 @@ def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -
 )
 def edit(request: AuthenticatedRequest, message_id: int, payload: EditIn) -> dict[str, Any]:
     return services.serialize(services.edit_message(request.user, message_id, payload.body))
+
+
+class RevisionOut(Schema):
+    body: str
+    html: str
+    replaced_at: datetime
+
+
+@router.get(
+    "/messaging/messages/{message_id}/history",
+    response=list[RevisionOut],
+    url_name="messaging_history_api",
+)
+def history(request: AuthenticatedRequest, message_id: int) -> list[dict[str, Any]]:
+    """Earlier versions of a message, oldest first (empty when it was never edited)."""
+    return [
+        {"body": r.body, "html": render_markdown(r.body), "replaced_at": r.replaced_at}
+        for r in selectors.message_history(request.user, message_id)
+    ]
 
 
 @router.delete(

@@ -27,6 +27,7 @@ from .models import (
     ConversationKind,
     ConversationMember,
     Message,
+    MessageRevision,
     MessageStatus,
     Report,
 )
@@ -287,6 +288,14 @@ def message_for(user: User, message_id: int) -> Message:
     if message.status != MessageStatus.SENT and message.sender_id != user.pk:
         raise NotFound(_("Message not found."))
     return message
+
+
+def message_history(user: User, message_id: int) -> list[MessageRevision]:
+    """The earlier versions of a message, oldest first, for anyone who may read it (what
+    it said before an edit stays visible to the people it was sent to). A deleted message
+    has none: deleting removes its history with its body."""
+    message = message_for(user, message_id)
+    return list(message.revisions.all())
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("messages/<int:pk>/", views.thread, name="messaging_thread"),
     path("messages/message/<int:pk>/edit/", views.edit_message, name="messaging_edit"),
     path("messages/message/<int:pk>/delete/", views.delete_message, name="messaging_delete"),
+    path("messages/message/<int:pk>/history/", views.message_history, name="messaging_history"),
     path("messages/message/<int:pk>/report/", views.report_message, name="messaging_report_new"),
     path("messages/attachments/<int:pk>/", views.attachment, name="messaging_attachment"),
     path("messages/people/<int:user_id>/block/", views.block_person, name="messaging_block"),

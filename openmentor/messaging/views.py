@@ -218,6 +218,18 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+@domain_errors_as_404
+def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    message = selectors.message_for(request.user, pk)
+    return render(
+        request,
+        "messaging/history.html",
+        {"message": message, "revisions": selectors.message_history(request.user, pk)},
+    )
+
+
+@login_required
 @require_POST
 @domain_errors_as_404
 def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:

@@ -185,26 +185,46 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     )
     assert all(row.quiet for row in later)
     assert client_for(dave).get("/messages/program/global-doctoral/").status_code == 404
+    # Editing the remark away does not hide it from a report: its earlier versions go along.
+    services.edit_message(carol, message.message.pk, "a kind remark")
     client_for(bob).post(f"/messages/message/{message.message.pk}/report/", {"reason": "Rude."})
     report = message.message.reports.get()
     assert client_for(dave).get(f"/messages/reports/{report.pk}/").status_code == 404
     opened = coordinator.get(f"/messages/reports/{report.pk}/")
+    assert "a kind remark" in opened.content.decode()
+    assert "Earlier versions" in opened.content.decode()
     assert "a rude remark" in opened.content.decode()
     assert AuditLog.objects.filter(actor=alice, action="report.read").count() == 1
 
 
 def test_edit_and_delete_through_pages(
-    conversation: Any, carol: Any, bob: Any, client_for: Any
+    conversation: Any, carol: Any, bob: Any, erin: Any, alice: Any, client_for: Any
 ) -> None:
     message = services.send_message(carol, conversation, body="typo heer", client_id="e1").message
     assert client_for(bob).get(f"/messages/message/{message.pk}/edit/").status_code == 404
     client_for(carol).post(f"/messages/message/{message.pk}/edit/", {"body": "typo here"})
     message.refresh_from_db()
     assert message.body == "typo here"
+    # The people it was sent to can see what it said before the edit; nobody else can.
+    thread = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert f'href="/messages/message/{message.pk}/history/"' in thread
+    history = client_for(bob).get(f"/messages/message/{message.pk}/history/").content.decode()
+    assert "typo heer" in history and "typo here" in history
+    for outsider in (erin, alice):  # another mentee; a coordinator without a report
+        assert (
+            client_for(outsider).get(f"/messages/message/{message.pk}/history/").status_code == 404
+        )
+    api = client_for(bob).get(f"/api/v1/messaging/messages/{message.pk}/history")
+    assert [version["body"] for version in api.json()] == ["typo heer"]
+    assert (
+        client_for(erin).get(f"/api/v1/messaging/messages/{message.pk}/history").status_code == 404
+    )
     assert client_for(bob).post(f"/messages/message/{message.pk}/delete/").status_code == 403
     client_for(carol).post(f"/messages/message/{message.pk}/delete/")
     page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
     assert "typo here" not in page and "This message was deleted." in page
+    history = client_for(bob).get(f"/messages/message/{message.pk}/history/").content.decode()
+    assert "typo" not in history  # deleting removes the earlier versions too
     assert UserEvent.objects.filter(user=bob, type="message.deleted").exists()
 
 

@@ -192,6 +192,9 @@ def test_messaging_pages_have_no_serious_accessibility_violations(
         )
     )
     message = Message.objects.get(client_id="ax1")
+    send_from_another_thread(
+        lambda: services.edit_message(carol, message.pk, "Hello **Bob**, see the plan")
+    )
     context = browser.new_context(locale="en-GB", bypass_csp=True)  # axe is injected
     session = client_for(bob).cookies["sessionid"].value
     context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
@@ -201,6 +204,7 @@ def test_messaging_pages_have_no_serious_accessibility_violations(
             "/messages/",
             f"/messages/{conversation.pk}/",
             f"/messages/message/{message.pk}/report/",
+            f"/messages/message/{message.pk}/history/",
             "/messages/search/?q=hello",
         ]:
             page.goto(f"{live_server.url}{path}")

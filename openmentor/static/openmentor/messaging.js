@@ -151,9 +151,10 @@
     } else {
       body.textContent = data.body;
     }
-    if (data.edited && !li.querySelector(".edited")) {
-      var edited = document.createElement("span");
+    if (data.edited && data.id && !li.querySelector(".edited")) {
+      var edited = document.createElement("a");
       edited.className = "muted edited"; edited.textContent = t("edited");
+      edited.href = urlFor("historyUrl", data.id);
       li.querySelector(".meta").append(" ", edited);
     }
     if (data.attachments && data.attachments.length) {
