@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openmentor.core.context_processors.site",
+                "openmentor.messaging.context_processors.unread",
             ],
         },
     }

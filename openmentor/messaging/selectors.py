@@ -243,6 +243,11 @@ def my_conversations(user: User) -> QuerySet[Conversation]:
     )
 
 
+def unread_total(user: User) -> int:
+    """Messages waiting for the person across all their conversations (the navigation)."""
+    return sum(int(getattr(c, "unread", 0)) for c in my_conversations(user))
+
+
 def conversation_title(conversation: Conversation, viewer: User) -> str:
     from django.utils.translation import gettext as _
 

@@ -122,6 +122,19 @@ def test_thread_page_works_without_javascript(
     assert "1 unread" in listing
 
 
+def test_every_page_shows_in_the_navigation_how_many_messages_wait(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    services.send_message(carol, conversation, body="one", client_id="n1")
+    services.send_message(carol, conversation, body="two", client_id="n2")
+    client = client_for(bob)
+    nav = client.get("/dashboard/").content.decode().split("</nav>")[0]
+    assert 'Messages <span class="badge warn">2 unread</span>' in nav
+    assert "unread" not in client_for(carol).get("/dashboard/").content.decode().split("</nav>")[0]
+    services.mark_read(bob, conversation)
+    assert "2 unread" not in client.get("/dashboard/").content.decode().split("</nav>")[0]
+
+
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
     conversation: Any, bob: Any, client_for: Any
 ) -> None:
