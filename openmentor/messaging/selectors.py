@@ -244,8 +244,21 @@ def my_conversations(user: User) -> QuerySet[Conversation]:
 
 
 def unread_total(user: User) -> int:
-    """Messages waiting for the person across all their conversations (the navigation)."""
-    return sum(int(getattr(c, "unread", 0)) for c in my_conversations(user))
+    """Messages waiting for the person across all their conversations (the navigation, on
+    every page). Counted from each read cursor on the thread index, so the cost grows with
+    what is unread, not with the length of the histories."""
+    return (
+        Message.objects.filter(
+            conversation__in=my_conversations(user).values("pk"),
+            conversation__members__user=user,
+            id__gt=F("conversation__members__last_read_message_id"),
+            status=MessageStatus.SENT,
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .exclude(sender_id__in=list(blocked_by(user.pk)))
+        .count()
+    )
 
 
 def conversation_title(conversation: Conversation, viewer: User) -> str:
