@@ -47,11 +47,13 @@ from django.test import Client  # noqa: E402
 
 from openmentor.accounts.models import User  # noqa: E402
 from openmentor.core.loopback import CHROMIUM_ARGS, free_port, start_uvicorn, stop  # noqa: E402
+from openmentor.messaging.models import Conversation  # noqa: E402
 from openmentor.programs.models import Membership, Program  # noqa: E402
 
 BIG_SLUG = "big-program"
 DEMO_SLUG = "global-doctoral-mentoring"
 COORDINATOR = "coordinator@demo.openmentor.org"
+MENTOR = "mentor@demo.openmentor.org"  # has a conversation with a short history
 PASSWORD = "openmentor-demo"  # noqa: S105 - the demo sign-in
 
 
@@ -118,6 +120,19 @@ def server_times(repeat: int) -> list[dict[str, Any]]:
     return results
 
 
+def signed_in_state(browser: Any, base: str, email: str) -> Any:
+    login = browser.new_context()
+    page = login.new_page()
+    page.goto(base + "/accounts/login/")
+    page.fill("#id_login", email)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_url("**/dashboard/")
+    state = login.storage_state()
+    login.close()
+    return state
+
+
 def first_loads(kbps: int, rtt_ms: int) -> list[dict[str, Any]]:
     from playwright.sync_api import sync_playwright
 
@@ -126,34 +141,35 @@ def first_loads(kbps: int, rtt_ms: int) -> list[dict[str, Any]]:
     server = start_uvicorn("config.asgi:application", env, port, options=["--log-level", "warning"])
     base = f"http://127.0.0.1:{port}"
     try:
-        pages = [
-            ("link floor (/healthz, baseline)", "/healthz", False),
-            ("home", "/", False),
-            ("sign in", "/accounts/login/", False),
-            ("program directory", "/programs/", False),
-            ("program page", f"/programs/{DEMO_SLUG}/", False),
-            ("dashboard", "/dashboard/", True),
-            ("profile edit", "/profile/", True),
-            ("coordinator applications", f"/programs/{DEMO_SLUG}/console/applications/", True),
-            ("messages", "/messages/", True),
-            ("meetings", "/scheduling/", True),
+        conversation = Conversation.objects.get(members__user__email=MENTOR)
+        pages = [  # (name, path, who is signed in)
+            ("link floor (/healthz, baseline)", "/healthz", None),
+            ("home", "/", None),
+            ("sign in", "/accounts/login/", None),
+            ("program directory", "/programs/", None),
+            ("program page", f"/programs/{DEMO_SLUG}/", None),
+            ("dashboard", "/dashboard/", COORDINATOR),
+            ("profile edit", "/profile/", COORDINATOR),
+            (
+                "coordinator applications",
+                f"/programs/{DEMO_SLUG}/console/applications/",
+                COORDINATOR,
+            ),
+            ("messages", "/messages/", COORDINATOR),
+            ("meetings", "/scheduling/", COORDINATOR),
+            # The live thread: its script, styles and the socket's first frames.
+            ("conversation", f"/messages/{conversation.pk}/", MENTOR),
         ]
         rows = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
             )
-            login = browser.new_context()
-            page = login.new_page()
-            page.goto(base + "/accounts/login/")
-            page.fill("#id_login", COORDINATOR)
-            page.fill("#id_password", PASSWORD)
-            page.get_by_role("button", name="Sign In", exact=True).click()
-            page.wait_for_url("**/dashboard/")
-            state = login.storage_state()
-            login.close()
-            for name, path, signed_in in pages:
-                context = browser.new_context(storage_state=state if signed_in else None)
+            states = {
+                email: signed_in_state(browser, base, email) for email in (COORDINATOR, MENTOR)
+            }
+            for name, path, who in pages:
+                context = browser.new_context(storage_state=states[who] if who else None)
                 page = context.new_page()
                 cdp = context.new_cdp_session(page)
                 cdp.send("Network.enable")
