@@ -362,9 +362,14 @@ def _meeting_page(
             or AttendanceForm(people=[(a.user_id, str(a.user)) for a in people]),
             can_accept=meeting.status == MeetingStatus.PROPOSED
             and meeting.created_by_id != request.user.pk,
-            can_record=meeting.starts_at <= timezone.now()
-            and meeting.status
-            in (MeetingStatus.CONFIRMED, MeetingStatus.HELD, MeetingStatus.NO_SHOW),
+            # A refused attendance form stays on the page with its reason, even where
+            # the form would not be offered (a page left open from before the meeting).
+            can_record="attendance_form" in forms
+            or (
+                meeting.starts_at <= timezone.now()
+                and meeting.status
+                in (MeetingStatus.CONFIRMED, MeetingStatus.HELD, MeetingStatus.NO_SHOW)
+            ),
         )
     return render(request, "scheduling/meeting.html", context, status=status)
 
@@ -394,15 +399,14 @@ def accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_meeting(request.user, meeting, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Meeting cancelled. Everyone has been told."))
-            return redirect("scheduling:meeting", pk=pk)
+    if submit(form, lambda data: services.cancel_meeting(request.user, meeting, **data)):
+        messages.success(request, _("Meeting cancelled. Everyone has been told."))
+        return redirect("scheduling:meeting", pk=pk)
     return _meeting_page(request, meeting, "participant", status=400, cancel_form=form)
+
+
+def _aware(when: datetime) -> datetime:
+    return when if timezone.is_aware(when) else timezone.make_aware(when)
 
 
 @login_required
@@ -410,22 +414,18 @@ def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     form = RescheduleForm(request.POST)
-    if form.is_valid():
-        when = form.cleaned_data["when"]
-        when = when if timezone.is_aware(when) else timezone.make_aware(when)
-        try:
-            services.reschedule_meeting(
-                request.user,
-                meeting,
-                starts_at=when,
-                duration_minutes=form.cleaned_data["duration"],
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("New time proposed. The others can accept it."))
-            return redirect("scheduling:meeting", pk=pk)
+    if submit(
+        form,
+        lambda data: services.reschedule_meeting(
+            request.user,
+            meeting,
+            starts_at=_aware(data["when"]),
+            duration_minutes=data["duration"],
+            reason=data["reason"],
+        ),
+    ):
+        messages.success(request, _("New time proposed. The others can accept it."))
+        return redirect("scheduling:meeting", pk=pk)
     return _meeting_page(request, meeting, "participant", status=400, reschedule_form=form)
 
 
@@ -434,14 +434,9 @@ def reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def save_notes(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     form = NotesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.update_agenda_and_notes(request.user, meeting, **form.cleaned_data)
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Agenda and notes saved."))
-            return redirect("scheduling:meeting", pk=pk)
+    if submit(form, lambda data: services.update_agenda_and_notes(request.user, meeting, **data)):
+        messages.success(request, _("Agenda and notes saved."))
+        return redirect("scheduling:meeting", pk=pk)
     return _meeting_page(request, meeting, "participant", status=400, notes_form=form)
 
 
@@ -451,19 +446,17 @@ def attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     people = [(a.user_id, str(a.user)) for a in selectors.attendees(meeting)]
     form = AttendanceForm(request.POST, people=people)
-    if form.is_valid():
-        try:
-            services.record_attendance(
-                request.user,
-                meeting,
-                held=form.cleaned_data["outcome"] == "held",
-                present_user_ids=form.cleaned_data["present"],
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("Attendance saved."))
-            return redirect("scheduling:meeting", pk=pk)
+    if submit(
+        form,
+        lambda data: services.record_attendance(
+            request.user,
+            meeting,
+            held=data["outcome"] == "held",
+            present_user_ids=data["present"],
+        ),
+    ):
+        messages.success(request, _("Attendance saved."))
+        return redirect("scheduling:meeting", pk=pk)
     return _meeting_page(request, meeting, "participant", status=400, attendance_form=form)
 
 

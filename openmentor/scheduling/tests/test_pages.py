@@ -282,3 +282,44 @@ def test_coordinators_list_the_programs_meetings_without_content(
     for outsider in (dave, bob):
         assert client_for(outsider).get(url).status_code == 404
     assert url in client_for(alice).get(reverse("scheduling:my_meetings")).content.decode()
+
+
+def test_a_participant_changes_notes_time_and_attendance_through_the_pages(
+    client_for: Any, meeting: Meeting, bob: Any, carol: Any
+) -> None:
+    client = client_for(bob)
+    response = client.post(
+        reverse("scheduling:notes", args=[meeting.pk]),
+        {"agenda": "Chapter 3", "notes": "Bring the outline"},
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.agenda, meeting.notes) == ("Chapter 3", "Bring the outline")
+
+    # Attendance before the meeting has started: a clear message, nothing recorded.
+    too_early = client.post(
+        reverse("scheduling:attendance", args=[meeting.pk]),
+        {"outcome": "held", "present": [str(bob.pk), str(carol.pk)]},
+    )
+    assert too_early.status_code == 400
+    assert "once the meeting has started" in too_early.content.decode()
+
+    # A new time in the past is refused and changes nothing; a good one is proposed.
+    starts_at = meeting.starts_at
+    past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:00")
+    refused = client.post(
+        reverse("scheduling:reschedule", args=[meeting.pk]),
+        {"when": past, "duration": "60", "reason": "Clash"},
+    )
+    assert refused.status_code == 400
+    meeting.refresh_from_db()
+    assert meeting.starts_at == starts_at
+    later = timezone.localtime(starts_at + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    moved = client.post(
+        reverse("scheduling:reschedule", args=[meeting.pk]),
+        {"when": later, "duration": "45", "reason": "Clash"},
+    )
+    assert moved.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.starts_at == starts_at + timedelta(days=1)
+    assert meeting.status == MeetingStatus.PROPOSED
