@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
-from openmentor.core.forms import apply_domain_error
+from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.notifications import selectors as event_selectors
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
@@ -202,13 +202,10 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = EditForm(
         request.POST if request.method == "POST" else None, initial={"body": message.body}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_message(request.user, pk, form.cleaned_data["body"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            return redirect(reverse("messaging_thread", args=[message.conversation_id]) + f"#m{pk}")
+    if request.method == "POST" and submit(
+        form, lambda data: services.edit_message(request.user, pk, data["body"])
+    ):
+        return redirect(reverse("messaging_thread", args=[message.conversation_id]) + f"#m{pk}")
     return render(
         request,
         "messaging/edit.html",
@@ -243,14 +240,11 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     form = ReportForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.report_message(request.user, pk, form.cleaned_data["reason"])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            flash.success(request, _("Thank you. The coordinators will look at this message."))
-            return redirect("messaging_thread", message.conversation_id)
+    if request.method == "POST" and submit(
+        form, lambda data: services.report_message(request.user, pk, data["reason"])
+    ):
+        flash.success(request, _("Thank you. The coordinators will look at this message."))
+        return redirect("messaging_thread", message.conversation_id)
     return render(
         request,
         "messaging/report.html",

@@ -117,7 +117,7 @@ def test_thread_page_works_without_javascript(
     assert Message.objects.filter(sender=bob).count() == 1
     assert "Thanks, Carol!" in client.get(f"/messages/{conversation.pk}/").content.decode()
     empty = client.post(f"/messages/{conversation.pk}/", {**form, "client_id": "new", "body": ""})
-    assert empty.status_code == 400 and "Write a message" in empty.content.decode()
+    assert empty.status_code == 400 and "This field is required." in empty.content.decode()
     listing = client_for(carol).get("/messages/").content.decode()
     assert "1 unread" in listing
 
@@ -216,6 +216,11 @@ def test_edit_and_delete_through_pages(
 ) -> None:
     message = services.send_message(carol, conversation, body="typo heer", client_id="e1").message
     assert client_for(bob).get(f"/messages/message/{message.pk}/edit/").status_code == 404
+    empty = client_for(carol).post(f"/messages/message/{message.pk}/edit/", {"body": "  "})
+    assert empty.status_code == 400 and "This field is required." in empty.content.decode()
+    own = client_for(carol).post(f"/messages/message/{message.pk}/report/", {"reason": "Hm."})
+    assert "You cannot report your own message." in own.content.decode()
+    assert not message.reports.exists()
     client_for(carol).post(f"/messages/message/{message.pk}/edit/", {"body": "typo here"})
     message.refresh_from_db()
     assert message.body == "typo here"
