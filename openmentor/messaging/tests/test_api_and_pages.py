@@ -117,7 +117,7 @@ def test_thread_page_works_without_javascript(
     assert Message.objects.filter(sender=bob).count() == 1
     assert "Thanks, Carol!" in client.get(f"/messages/{conversation.pk}/").content.decode()
     empty = client.post(f"/messages/{conversation.pk}/", {**form, "client_id": "new", "body": ""})
-    assert empty.status_code == 400 and "This field is required." in empty.content.decode()
+    assert empty.status_code == 400 and "Write a message" in empty.content.decode()
     listing = client_for(carol).get("/messages/").content.decode()
     assert "1 unread" in listing
 
