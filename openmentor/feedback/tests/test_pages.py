@@ -53,6 +53,8 @@ def test_pages_render_for_their_people(program, mentorship, alice, bob, carol, c
         client = client_for(person)
         for url in urls:
             assert client.get(url).status_code == 200, (person, url)
+    manage = client_for(alice).get(reverse("survey_manage", args=[program.slug, survey.pk]))
+    assert "0 responses" in manage.content.decode()
 
 
 def test_coordinator_creates_a_survey_on_the_page_and_adds_a_question(program, alice, client_for):
