@@ -17,7 +17,7 @@ from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
 from openmentor.core.sql import fetch_rows, placeholders
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
-from openmentor.programs.models import Membership, MembershipStatus, Role
+from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
 from .crypto import InvalidToken
@@ -358,6 +358,16 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
                 return SearchPage(found, message.pk)
     older_than = window[-1].pk if len(window) == SEARCH_WINDOW else None
     return SearchPage(found, older_than)
+
+
+def participants_among(program: Program, people: list[User]) -> list[User]:
+    """Those of ``people`` who take part in the program (not as its coordinators), once each."""
+    taking_part = set(
+        Membership.objects.filter(program=program, user__in=people, status=MembershipStatus.ACTIVE)
+        .exclude(role=Role.COORDINATOR)
+        .values_list("user_id", flat=True)
+    )
+    return list({person.pk: person for person in people if person.pk in taking_part}.values())
 
 
 def seen_up_to(conversation: Conversation, viewer_id: int) -> int:

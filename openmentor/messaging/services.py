@@ -25,6 +25,7 @@ from openmentor.core.sql import execute, placeholders
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import notify, publish_event, publish_events
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
+from openmentor.programs.selectors import is_coordinator
 
 from . import selectors
 from .crypto import encrypt_bytes
@@ -121,19 +122,38 @@ def ensure_my_conversations(user: User) -> None:
 
 def support_conversation(user: User, program: Program) -> Conversation:
     """The person's thread with the program's coordinators (participants only)."""
-    is_member = Membership.objects.filter(
-        program=program, user=user, status=MembershipStatus.ACTIVE
-    ).exclude(role=Role.COORDINATOR)
-    if not is_member.exists():
+    if not _is_participant(user.pk, program):
         raise NotAllowed(_("Only participants of this program can write to its coordinators."))
+    return _support_thread(program, user.pk)
+
+
+def support_conversation_with(coordinator: User, program: Program, person_id: int) -> Conversation:
+    """A coordinator opens (or returns to) a participant's support thread, e.g. to follow
+    up a report with the person who made it or the person who wrote the message."""
+    if not is_coordinator(coordinator, program):
+        raise NotFound(_("Program not found."))
+    if not _is_participant(person_id, program):
+        raise NotAllowed(_("This person does not take part in the program."))
+    return _support_thread(program, person_id)
+
+
+def _is_participant(user_id: int, program: Program) -> bool:
+    return (
+        Membership.objects.filter(program=program, user_id=user_id, status=MembershipStatus.ACTIVE)
+        .exclude(role=Role.COORDINATOR)
+        .exists()
+    )
+
+
+def _support_thread(program: Program, person_id: int) -> Conversation:
     try:
         with transaction.atomic():
             conversation, _created = Conversation.objects.get_or_create(
-                kind=ConversationKind.SUPPORT, program=program, support_for=user
+                kind=ConversationKind.SUPPORT, program=program, support_for_id=person_id
             )
     except IntegrityError:
         conversation = Conversation.objects.get(
-            kind=ConversationKind.SUPPORT, program=program, support_for=user
+            kind=ConversationKind.SUPPORT, program=program, support_for_id=person_id
         )
     _add_members(conversation)
     return conversation

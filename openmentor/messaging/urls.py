@@ -16,6 +16,11 @@ urlpatterns: list[URLPattern] = [
     path("messages/people/<int:user_id>/block/", views.block_person, name="messaging_block"),
     path("messages/support/<slug:slug>/", views.start_support, name="messaging_support"),
     path(
+        "messages/program/<slug:slug>/support/<int:user_id>/",
+        views.support_with,
+        name="messaging_support_with",
+    ),
+    path(
         "messages/program/<slug:slug>/", views.program_activity, name="messaging_program_activity"
     ),
     path("messages/reports/<int:pk>/", views.report_detail, name="messaging_report"),

@@ -85,6 +85,15 @@ def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors_as_404
+def support_with(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
+    program = get_object_or_404(Program, slug=slug)
+    conversation = services.support_conversation_with(request.user, program, user_id)
+    return redirect("messaging_thread", conversation.pk)
+
+
+@login_required
+@require_POST
 def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     try:
@@ -343,7 +352,11 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         flash.success(request, _("Report marked as handled."))
         return redirect("messaging_program_activity", report.message.conversation.program.slug)
     report = services.read_report(request.user, pk)
-    return render(request, "messaging/report_detail.html", {"report": report})
+    # Follow up in a support thread with whoever of the two takes part in the program.
+    contacts = selectors.participants_among(
+        report.message.conversation.program, [report.reporter, report.message.sender]
+    )
+    return render(request, "messaging/report_detail.html", {"report": report, "contacts": contacts})
 
 
 # --- long-poll fallback -----------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from openmentor.messaging import selectors, services
-from openmentor.messaging.models import AuditLog, Message
+from openmentor.messaging.models import AuditLog, Conversation, Message
 from openmentor.notifications.models import UserEvent
 
 pytestmark = pytest.mark.django_db
@@ -208,6 +208,25 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     assert "a kind remark" in opened.content.decode()
     assert "Earlier versions" in opened.content.decode()
     assert "a rude remark" in opened.content.decode()
+    # The coordinator follows up with the reporter in Bob's support thread, from the report.
+    assert f"Write to {bob}" in opened.content.decode()
+    follow_up = coordinator.post(f"/messages/program/global-doctoral/support/{bob.pk}/")
+    thread = Conversation.objects.get(kind="support", support_for=bob)
+    assert follow_up.status_code == 302 and follow_up.url == f"/messages/{thread.pk}/"
+    assert coordinator.get(follow_up.url).status_code == 200
+    assert client_for(bob).get(follow_up.url).status_code == 200
+    # Only the program's coordinators may open it, and only with its participants.
+    assert (
+        client_for(dave).post(f"/messages/program/global-doctoral/support/{bob.pk}/").status_code
+        == 404
+    )
+    assert (
+        client_for(bob).post(f"/messages/program/global-doctoral/support/{carol.pk}/").status_code
+        == 404
+    )
+    assert (
+        coordinator.post(f"/messages/program/global-doctoral/support/{dave.pk}/").status_code == 403
+    )
     assert AuditLog.objects.filter(actor=alice, action="report.read").count() == 1
 
 
