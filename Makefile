@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/openmentor
 UV_VERSION := 0.13.8
 
-.PHONY: run test test-fast bench lint format messages venv ai clean
+.PHONY: run test test-fast bench lint format messages vendor-locale venv ai clean
 
 venv: .venv/.synced
 
@@ -49,6 +49,13 @@ lint: venv
 format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# Portuguese for allauth and django-countries, which ship only pt_BR and pt_PT.
+vendor-locale: venv
+	msgcat --use-first -o openmentor/locale_vendor/pt/LC_MESSAGES/django.po \
+	  $$($(PY) -c "import allauth, os; print(os.path.dirname(allauth.__file__))")/locale/pt_BR/LC_MESSAGES/django.po \
+	  $$($(PY) -c "import django_countries, os; print(os.path.dirname(django_countries.__file__))")/locale/pt_BR/LC_MESSAGES/django.po
+	$(PY) manage.py compilemessages --ignore ".venv"
 
 messages: venv
 	cd openmentor && ../$(PY) ../manage.py makemessages --all --ignore "static/*" && ../$(PY) ../manage.py makemessages --all -d djangojs

@@ -240,7 +240,8 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
     ("fr", _("French")),
 ]
-LOCALE_PATHS = [BASE_DIR / "openmentor" / "locale"]
+# Ours first; then Portuguese for allauth and django-countries (they have only pt_BR/pt_PT).
+LOCALE_PATHS = [BASE_DIR / "openmentor" / "locale", BASE_DIR / "openmentor" / "locale_vendor"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -90,3 +90,17 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
 
     call_command("seed_demo", "--if-empty")  # a second run leaves the data alone
     assert Program.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_portuguese_covers_the_sign_in_pages_and_country_names() -> None:
+    from django.utils import translation
+    from django_countries import countries
+
+    page = Client(HTTP_ACCEPT_LANGUAGE="pt").get("/accounts/login/").content.decode()
+    assert 'lang="pt"' in page
+    assert "Esqueceu sua senha?" in page  # allauth's own text, not English
+    with translation.override("pt"):
+        assert countries.name("DE") == "Alemanha"
+    with translation.override("es"):  # the other languages keep their own catalogs
+        assert countries.name("DE") == "Alemania"
