@@ -209,22 +209,28 @@ def thread_page(
     return list(reversed(rows[:limit])), has_older
 
 
+def _taking_part_in(user: User) -> QuerySet[Conversation]:
+    """The person's conversations: their mentorships', their own support threads and, as a
+    coordinator, their programs' support threads."""
+    coordinated = Membership.objects.filter(
+        user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+    ).values("program_id")
+    mentorships = MentorshipParticipant.objects.filter(user=user).values("mentorship_id")
+    return Conversation.objects.filter(
+        Q(kind=ConversationKind.MENTORSHIP, mentorship_id__in=mentorships)
+        | Q(kind=ConversationKind.SUPPORT, support_for=user)
+        | Q(kind=ConversationKind.SUPPORT, program_id__in=coordinated)
+    )
+
+
 def my_conversations(user: User) -> QuerySet[Conversation]:
     """Conversations the person takes part in, with unread counts and last activity."""
     cursor = ConversationMember.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "last_read_message_id"
     )[:1]
-    coordinated = Membership.objects.filter(
-        user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
-    ).values("program_id")
-    mentorships = MentorshipParticipant.objects.filter(user=user).values("mentorship_id")
     hidden_senders = list(blocked_by(user.pk))
     return (
-        Conversation.objects.filter(
-            Q(kind=ConversationKind.MENTORSHIP, mentorship_id__in=mentorships)
-            | Q(kind=ConversationKind.SUPPORT, support_for=user)
-            | Q(kind=ConversationKind.SUPPORT, program_id__in=coordinated)
-        )
+        _taking_part_in(user)
         .select_related("program", "mentorship", "support_for")
         .annotate(
             read_cursor=Coalesce(Subquery(cursor), Value(0), output_field=IntegerField()),
@@ -245,20 +251,29 @@ def my_conversations(user: User) -> QuerySet[Conversation]:
 
 def unread_total(user: User) -> int:
     """Messages waiting for the person across all their conversations (the navigation, on
-    every page). Counted from each read cursor on the thread index, so the cost grows with
-    what is unread, not with the length of the histories."""
-    return (
+    every page). Counted per read cursor as a range on the thread index (conversation,
+    status, id > cursor), so the cost follows what is unread, not the histories' length."""
+    hidden_senders = list(blocked_by(user.pk))
+    unread_after_cursor = (
         Message.objects.filter(
-            conversation__in=my_conversations(user).values("pk"),
-            conversation__members__user=user,
-            id__gt=F("conversation__members__last_read_message_id"),
+            conversation_id=OuterRef("conversation_id"),
             status=MessageStatus.SENT,
+            id__gt=OuterRef("last_read_message_id"),
             deleted_at__isnull=True,
         )
         .exclude(sender=user)
-        .exclude(sender_id__in=list(blocked_by(user.pk)))
-        .count()
+        .exclude(sender_id__in=hidden_senders)
+        .order_by()
+        .values("conversation_id")
+        .annotate(n=Count("id"))
+        .values("n")
     )
+    cursors = ConversationMember.objects.filter(
+        user=user, conversation__in=_taking_part_in(user).values("pk")
+    ).annotate(
+        unread=Coalesce(Subquery(unread_after_cursor), Value(0), output_field=IntegerField())
+    )
+    return sum(cursors.values_list("unread", flat=True))
 
 
 def conversation_title(conversation: Conversation, viewer: User) -> str:
