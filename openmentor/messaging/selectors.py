@@ -385,17 +385,14 @@ def participants_among(program: Program, people: list[User]) -> list[User]:
     return list({person.pk: person for person in people if person.pk in taking_part}.values())
 
 
-def seen_up_to(conversation: Conversation, viewer_id: int) -> int:
-    """The furthest message any other member has read: the viewer's messages up to it are
-    shown as "seen"."""
-    furthest = (
+def read_cursors_of_others(conversation: Conversation, viewer_id: int) -> dict[int, int]:
+    """How far each other member has read (user id → last read message id): the viewer's
+    messages show "seen", or in a group "seen by 2 of 3"."""
+    return dict(
         ConversationMember.objects.filter(conversation=conversation)
         .exclude(user_id=viewer_id)
-        .order_by("-last_read_message_id")
-        .values_list("last_read_message_id", flat=True)
-        .first()
+        .values_list("user_id", "last_read_message_id")
     )
-    return furthest or 0
 
 
 QUIET_AFTER = timedelta(days=14)

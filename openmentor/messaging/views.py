@@ -182,7 +182,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "others": selectors.other_members(conversation, request.user),
             "blocked": selectors.blocked_by(request.user.pk),
             "last_event_id": event_selectors.latest_event_id(request.user),
-            "read_cursors": selectors.seen_up_to(conversation, request.user.pk),
+            "read_cursors": selectors.read_cursors_of_others(conversation, request.user.pk),
             "guidelines_url": selectors.guidelines_url(conversation),
         },
         status=status,

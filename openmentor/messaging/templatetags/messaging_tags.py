@@ -4,6 +4,7 @@ import re
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from openmentor.messaging.formatting import render_markdown
 
@@ -16,6 +17,21 @@ _TAG = re.compile(r"(<[^>]*>)")
 def markdown_safe(text: str) -> SafeString:
     # nh3 has sanitised the HTML, so it is safe to mark as such.
     return mark_safe(render_markdown(text))  # noqa: S308
+
+
+@register.simple_tag
+def seen_label(message_id: int, cursors: dict[int, int]) -> str:
+    """How far one's own message has been read by the others: "seen" with one other person;
+    in a group "seen by everyone" or "seen by 2 of 3"; nothing when nobody has read it.
+    ``messaging.js`` words it the same way when read events arrive."""
+    readers = sum(1 for cursor in cursors.values() if cursor >= message_id)
+    if not readers:
+        return ""
+    if len(cursors) == 1:
+        return gettext("seen")
+    if readers == len(cursors):
+        return gettext("seen by everyone")
+    return gettext("seen by %(n)s of %(total)s") % {"n": readers, "total": len(cursors)}
 
 
 @register.filter

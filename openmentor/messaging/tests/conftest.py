@@ -27,3 +27,12 @@ def send(conversation: Any) -> Any:
         ).message
 
     return do
+
+
+@pytest.fixture
+def circle(program: Any, carol: Any, bob: Any, erin: Any) -> Any:
+    """A group mentorship's conversation: Carol mentors Bob and Erin together."""
+    from openmentor.mentorships.services import create_mentorship
+
+    mentorship = create_mentorship(program, mentors=[carol], mentees=[bob, erin], origin="test")
+    return services.mentorship_conversation(mentorship)

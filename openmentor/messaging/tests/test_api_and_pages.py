@@ -136,6 +136,35 @@ def test_every_page_shows_in_the_navigation_how_many_messages_wait(
     assert "2 unread" not in client.get("/dashboard/").content.decode().split("</nav>")[0]
 
 
+def test_own_messages_say_how_far_the_others_have_read(
+    conversation: Any, circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    from openmentor.messaging.templatetags.messaging_tags import seen_label
+
+    assert [seen_label(5, cursors) for cursors in ({1: 4}, {1: 5}, {1: 5, 2: 0}, {1: 9, 2: 5})] == [
+        "",
+        "seen",
+        "seen by 1 of 2",
+        "seen by everyone",
+    ]
+    services.send_message(carol, conversation, body="To Bob", client_id="p1")
+    services.send_message(carol, circle, body="To both", client_id="g1")
+    services.mark_read(bob, conversation)
+    services.mark_read(bob, circle)
+    carol_client = client_for(carol)
+    assert (
+        '<span class="muted seen">seen</span>'
+        in carol_client.get(f"/messages/{conversation.pk}/").content.decode()
+    )
+    assert (
+        '<span class="muted seen">seen by 1 of 2</span>'
+        in carol_client.get(f"/messages/{circle.pk}/").content.decode()
+    )
+    services.mark_read(erin, circle)
+    page = carol_client.get(f"/messages/{circle.pk}/").content.decode()
+    assert '<span class="muted seen">seen by everyone</span>' in page
+
+
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
     conversation: Any, bob: Any, client_for: Any
 ) -> None:

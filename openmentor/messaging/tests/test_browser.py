@@ -132,6 +132,32 @@ def test_a_live_message_looks_and_works_like_one_the_page_came_with(
     assert message.deleted_at is not None
 
 
+def test_in_a_group_seen_counts_the_readers_live(
+    browser: Any, asgi_server: str, circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    opened = [
+        open_thread(browser, asgi_server, client_for(person).cookies["sessionid"].value, circle.pk)
+        for person in (carol, bob)
+    ]
+    (_carol_context, carol_page), (_bob_context, bob_page) = opened
+    try:
+        write(carol_page, "Both of you: the reading list is up")
+        expect(bob_page.locator("#messages .message .body")).to_have_text(
+            ["Both of you: the reading list is up"]
+        )
+        seen = carol_page.locator("#messages .message.mine .seen")
+        expect(seen).to_have_text("seen by 1 of 2")  # Bob has the thread open
+        opened.append(
+            open_thread(
+                browser, asgi_server, client_for(erin).cookies["sessionid"].value, circle.pk
+            )
+        )
+        expect(seen).to_have_text("seen by everyone")
+    finally:
+        for context, _page in opened:
+            context.close()
+
+
 def test_outbox_survives_closing_the_tab_while_offline(
     browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
 ) -> None:

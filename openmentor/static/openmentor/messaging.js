@@ -274,20 +274,37 @@
     clearTimeout(readTimer);
     readTimer = setTimeout(function () { post(root.dataset.readUrl, {}).catch(function () {}); }, 800);
   }
-  // "seen" on one's own messages up to the furthest any other member has read, as the
-  // server renders it; moved forward live by their conversation.read events.
-  function markSeen(upTo) {
+  // How far each other member has read (user id -> message id), moved forward live by
+  // their conversation.read events; one's own messages say "seen", or in a group "seen by
+  // everyone" / "seen by 2 of 3", worded as the server's seen_label.
+  var readCursors = {};
+  try { readCursors = JSON.parse(document.getElementById("read-cursors").textContent) || {}; } catch (e) { readCursors = {}; }
+  function seenLabel(id) {
+    var others = Object.keys(readCursors);
+    var readers = others.filter(function (user) { return readCursors[user] >= id; }).length;
+    if (!readers) { return ""; }
+    if (others.length === 1) { return t("seen"); }
+    if (readers === others.length) { return t("seenByEveryone"); }
+    return t("seenBy").replace("%(n)s", readers).replace("%(total)s", others.length);
+  }
+  function showSeen() {
     list.querySelectorAll("li.mine[data-id]").forEach(function (li) {
-      if (Number(li.dataset.id) > upTo || li.querySelector(".seen")) { return; }
-      var seen = document.createElement("span");
-      seen.className = "muted seen"; seen.textContent = t("seen");
-      li.querySelector(".meta").append(" ", seen);
+      var label = seenLabel(Number(li.dataset.id));
+      var seen = li.querySelector(".seen");
+      if (!label) { if (seen) { seen.remove(); } return; }
+      if (!seen) {
+        seen = document.createElement("span");
+        seen.className = "muted seen";
+        li.querySelector(".meta").append(" ", seen);
+      }
+      seen.textContent = label;
     });
   }
   function handleEvent(event) {
     var payload = event.payload || {};
     if (event.type === "conversation.read" && payload.conversation === conversationId && String(payload.user) !== userId) {
-      markSeen(payload.message);
+      readCursors[payload.user] = Math.max(readCursors[payload.user] || 0, payload.message);
+      showSeen();
     }
     if (event.type && event.type.indexOf("message.") === 0 && payload.conversation === conversationId) {
       if (payload.data) { showMessage(payload.data); }
