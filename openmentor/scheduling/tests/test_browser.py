@@ -3,6 +3,7 @@ mentee meet in the live room (fake camera and microphone) and one drops to audio
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,18 @@ from openmentor.scheduling.models import Meeting
 pytestmark = pytest.mark.browser
 
 CONNECTED = '#room[data-connection-state="connected"]'
+
+
+def wait_until(page: Any, expression: str, arg: Any = None, seconds: float = 15) -> None:
+    """Poll a JavaScript expression until it is true. ``page.wait_for_function`` compiles
+    its predicate with eval inside the page, which the site's CSP (no 'unsafe-eval') refuses
+    whenever the condition is not already true on the first try; ``evaluate`` goes through
+    DevTools and is not affected."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {seconds} s: {expression}")
+        page.wait_for_timeout(100)  # the polling interval, bounded by the deadline
 
 
 def sign_in(context: Any, server: str, client: Any) -> None:
@@ -98,22 +111,22 @@ def test_mentee_books_in_own_zone_and_both_reach_a_connected_call(
         camera = page.evaluate(f"({sent_video})()")
         assert camera and not any(label.startswith("screen") for label in camera)
         page.get_by_role("button", name="Share screen").click()
-        page.wait_for_function(f"() => ({sent_video})().every(label => label.startsWith('screen'))")
+        wait_until(page, f"() => ({sent_video})().every(label => label.startsWith('screen'))")
         assert page.get_by_role("button", name="Stop sharing").get_attribute("aria-pressed") == (
             "true"
         )
         page.get_by_role("button", name="Stop sharing").click()
-        page.wait_for_function(
-            f"camera => JSON.stringify(({sent_video})()) === JSON.stringify(camera)", arg=camera
+        wait_until(
+            page, f"camera => JSON.stringify(({sent_video})()) === JSON.stringify(camera)", camera
         )
 
         page.get_by_role("button", name="Audio only (low bandwidth)").click()
         page.wait_for_selector('#room[data-mode="audio"]')
         video_sending = """() => Object.values(window.openmentorRoom.peers).some(p =>
             p.pc.getTransceivers().some(t => t.receiver.track.kind === 'video' && t.sender.track))"""
-        page.wait_for_function(f"!({video_sending})()")
+        wait_until(page, f"() => !({video_sending})()")
         # Carol stops sending video to Bob too: his link carries audio only.
-        carol_page.wait_for_function(f"!({video_sending})()")
+        wait_until(carol_page, f"() => !({video_sending})()")
         assert page.get_attribute("#room", "data-connection-state") == "connected"
     finally:
         carol_context.close()
