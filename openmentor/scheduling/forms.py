@@ -125,9 +125,12 @@ class BookForm(forms.Form):
             self.initial.setdefault("client_key", uuid.uuid4().hex)
 
     def starts_at(self) -> datetime:
-        # Django reads the naive input in the active zone: the viewer's own.
-        value: datetime = self.cleaned_data["when"]
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
+        return in_viewer_zone(self.cleaned_data["when"])
+
+
+def in_viewer_zone(value: datetime) -> datetime:
+    """A time typed into a form: Django reads naive input in the active zone (the viewer's)."""
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
 class RescheduleForm(forms.Form):

@@ -38,6 +38,7 @@ from .forms import (
     PreferenceForm,
     RescheduleForm,
     WindowForm,
+    in_viewer_zone,
 )
 from .models import LIVE_ROOM_KINDS, Meeting, MeetingStatus, Weekday
 
@@ -405,10 +406,6 @@ def cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _meeting_page(request, meeting, "participant", status=400, cancel_form=form)
 
 
-def _aware(when: datetime) -> datetime:
-    return when if timezone.is_aware(when) else timezone.make_aware(when)
-
-
 @login_required
 @require_POST
 def reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -419,7 +416,7 @@ def reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         lambda data: services.reschedule_meeting(
             request.user,
             meeting,
-            starts_at=_aware(data["when"]),
+            starts_at=in_viewer_zone(data["when"]),
             duration_minutes=data["duration"],
             reason=data["reason"],
         ),
