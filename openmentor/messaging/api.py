@@ -188,9 +188,10 @@ class RevisionOut(Schema):
 )
 def history(request: AuthenticatedRequest, message_id: int) -> list[dict[str, Any]]:
     """Earlier versions of a message, oldest first (empty when it was never edited)."""
+    _message, revisions = selectors.message_history(request.user, message_id)
     return [
         {"body": r.body, "html": render_markdown(r.body), "replaced_at": r.replaced_at}
-        for r in selectors.message_history(request.user, message_id)
+        for r in revisions
     ]
 
 

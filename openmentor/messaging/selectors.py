@@ -323,12 +323,12 @@ def message_for(user: User, message_id: int) -> Message:
     return message
 
 
-def message_history(user: User, message_id: int) -> list[MessageRevision]:
-    """The earlier versions of a message, oldest first, for anyone who may read it (what
+def message_history(user: User, message_id: int) -> tuple[Message, list[MessageRevision]]:
+    """A message and its earlier versions, oldest first, for anyone who may read it (what
     it said before an edit stays visible to the people it was sent to). A deleted message
     has none: deleting removes its history with its body."""
     message = message_for(user, message_id)
-    return list(message.revisions.all())
+    return message, list(message.revisions.all())
 
 
 @dataclass(frozen=True)
@@ -350,9 +350,10 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
     needle = query.strip().casefold()
     if not needle:
         return SearchPage([], None)
-    conversation_ids = list(my_conversations(user).values_list("pk", flat=True))
     candidates = (
-        Message.objects.filter(conversation_id__in=conversation_ids, deleted_at__isnull=True)
+        Message.objects.filter(
+            conversation_id__in=_taking_part_in(user).values("pk"), deleted_at__isnull=True
+        )
         .filter(Q(status=MessageStatus.SENT) | Q(sender=user))
         .exclude(sender_id__in=blocked_by(user.pk))
     )
@@ -375,13 +376,20 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
     return SearchPage(found, older_than)
 
 
-def participants_among(program: Program, people: list[User]) -> list[User]:
-    """Those of ``people`` who take part in the program (not as its coordinators), once each."""
-    taking_part = set(
-        Membership.objects.filter(program=program, user__in=people, status=MembershipStatus.ACTIVE)
+def participant_ids(program: Program, user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who take part in the program (active, not as coordinators)."""
+    return set(
+        Membership.objects.filter(
+            program=program, user_id__in=list(user_ids), status=MembershipStatus.ACTIVE
+        )
         .exclude(role=Role.COORDINATOR)
         .values_list("user_id", flat=True)
     )
+
+
+def participants_among(program: Program, people: list[User]) -> list[User]:
+    """Those of ``people`` who take part in the program, once each, in the given order."""
+    taking_part = participant_ids(program, [person.pk for person in people])
     return list({person.pk: person for person in people if person.pk in taking_part}.values())
 
 

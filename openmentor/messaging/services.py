@@ -24,7 +24,7 @@ from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, 
 from openmentor.core.sql import execute, placeholders
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import notify, publish_event, publish_events
-from openmentor.programs.models import Membership, MembershipStatus, Program, Role
+from openmentor.programs.models import MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
 from . import selectors
@@ -122,7 +122,7 @@ def ensure_my_conversations(user: User) -> None:
 
 def support_conversation(user: User, program: Program) -> Conversation:
     """The person's thread with the program's coordinators (participants only)."""
-    if not _is_participant(user.pk, program):
+    if user.pk not in selectors.participant_ids(program, [user.pk]):
         raise NotAllowed(_("Only participants of this program can write to its coordinators."))
     return _support_thread(program, user.pk)
 
@@ -132,17 +132,9 @@ def support_conversation_with(coordinator: User, program: Program, person_id: in
     up a report with the person who made it or the person who wrote the message."""
     if not is_coordinator(coordinator, program):
         raise NotFound(_("Program not found."))
-    if not _is_participant(person_id, program):
+    if person_id not in selectors.participant_ids(program, [person_id]):
         raise NotAllowed(_("This person does not take part in the program."))
     return _support_thread(program, person_id)
-
-
-def _is_participant(user_id: int, program: Program) -> bool:
-    return (
-        Membership.objects.filter(program=program, user_id=user_id, status=MembershipStatus.ACTIVE)
-        .exclude(role=Role.COORDINATOR)
-        .exists()
-    )
 
 
 def _support_thread(program: Program, person_id: int) -> Conversation:

@@ -227,12 +227,8 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_GET
 @domain_errors_as_404
 def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    message = selectors.message_for(request.user, pk)
-    return render(
-        request,
-        "messaging/history.html",
-        {"message": message, "revisions": selectors.message_history(request.user, pk)},
-    )
+    message, revisions = selectors.message_history(request.user, pk)
+    return render(request, "messaging/history.html", {"message": message, "revisions": revisions})
 
 
 @login_required
