@@ -218,7 +218,7 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "messaging/edit.html",
-        {"form": form, "message": message, "revisions": message.revisions.all()},
+        {"form": form, "message": message},
         status=400 if form.errors else 200,
     )
 

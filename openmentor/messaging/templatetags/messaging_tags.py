@@ -19,6 +19,15 @@ def markdown_safe(text: str) -> SafeString:
     return mark_safe(render_markdown(text))  # noqa: S308
 
 
+@register.filter
+def file_size(size: int) -> str:
+    """An attachment's size, written exactly as ``messaging.js`` (``sizeText``) writes it for
+    a message that arrives live, so both look the same."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, int(size / 1024 + 0.5))} KB"
+
+
 @register.simple_tag
 def seen_label(message_id: int, cursors: dict[int, int]) -> str:
     """How far one's own message has been read by the others: "seen" with one other person;

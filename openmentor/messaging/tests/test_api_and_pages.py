@@ -139,8 +139,10 @@ def test_every_page_shows_in_the_navigation_how_many_messages_wait(
 def test_own_messages_say_how_far_the_others_have_read(
     conversation: Any, circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
 ) -> None:
-    from openmentor.messaging.templatetags.messaging_tags import seen_label
+    from openmentor.messaging.templatetags.messaging_tags import file_size, seen_label
 
+    # Sizes as messaging.js writes them for live messages (sizeText).
+    assert [file_size(n) for n in (10, 1536, 2_000_000)] == ["1 KB", "2 KB", "1.9 MB"]
     assert [seen_label(5, cursors) for cursors in ({1: 4}, {1: 5}, {1: 5, 2: 0}, {1: 9, 2: 5})] == [
         "",
         "seen",
@@ -196,6 +198,8 @@ def test_attachments_are_encrypted_and_served_only_to_participants(
     with attachment.file.open("rb") as handle:
         assert b"research plan" not in handle.read()
     url = f"/messages/attachments/{attachment.pk}/"
+    thread = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert f'<a href="{url}">plan.pdf</a> <span class="muted">(1 KB)</span>' in thread
     download = client_for(bob).get(url)
     assert download.status_code == 200 and download.content == b"%PDF-1.4 research plan"
     assert client_for(erin).get(url).status_code == 404
@@ -277,6 +281,8 @@ def test_edit_and_delete_through_pages(
     assert f'href="/messages/message/{message.pk}/history/"' in thread
     history = client_for(bob).get(f"/messages/message/{message.pk}/history/").content.decode()
     assert "typo heer" in history and "typo here" in history
+    edit_page = client_for(carol).get(f"/messages/message/{message.pk}/edit/").content.decode()
+    assert f'href="/messages/message/{message.pk}/history/"' in edit_page
     for outsider in (erin, alice):  # another mentee; a coordinator without a report
         assert (
             client_for(outsider).get(f"/messages/message/{message.pk}/history/").status_code == 404

@@ -85,6 +85,7 @@
     element.textContent = timeFormat ? timeFormat.format(date) : date.toLocaleString();
   }
   function urlFor(name, id) { return root.dataset[name].replace("/0/", "/" + id + "/"); }
+  // As the server's file_size filter writes it.
   function sizeText(bytes) {
     if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
     return Math.max(1, Math.round(bytes / 1024)) + " KB";
