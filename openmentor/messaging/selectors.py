@@ -223,55 +223,49 @@ def _taking_part_in(user: User) -> QuerySet[Conversation]:
     )
 
 
+def _unread_count(user: User, conversation: OuterRef, read_cursor: OuterRef) -> Coalesce:
+    """What "unread" means, as a count per conversation for the outer query: sent, not
+    deleted messages after the person's read cursor, not their own, not from people they
+    blocked. A range on the thread index (conversation, status, id > cursor), so it costs
+    what is unread, not the length of the history."""
+    after_cursor = (
+        Message.objects.filter(
+            conversation_id=conversation,
+            status=MessageStatus.SENT,
+            id__gt=read_cursor,
+            deleted_at__isnull=True,
+        )
+        .exclude(sender=user)
+        .exclude(sender_id__in=list(blocked_by(user.pk)))
+        .order_by()
+        .values("conversation_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(after_cursor), Value(0), output_field=IntegerField())
+
+
 def my_conversations(user: User) -> QuerySet[Conversation]:
     """Conversations the person takes part in, with unread counts and last activity."""
     cursor = ConversationMember.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "last_read_message_id"
     )[:1]
-    hidden_senders = list(blocked_by(user.pk))
     return (
         _taking_part_in(user)
         .select_related("program", "mentorship", "support_for")
-        .annotate(
-            read_cursor=Coalesce(Subquery(cursor), Value(0), output_field=IntegerField()),
-        )
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__status=MessageStatus.SENT)
-                & Q(messages__deleted_at__isnull=True)
-                & Q(messages__id__gt=F("read_cursor"))
-                & ~Q(messages__sender=user)
-                & ~Q(messages__sender_id__in=hidden_senders),
-            )
-        )
+        .annotate(read_cursor=Coalesce(Subquery(cursor), Value(0), output_field=IntegerField()))
+        .annotate(unread=_unread_count(user, OuterRef("pk"), OuterRef("read_cursor")))
         .order_by("-last_message_at", "-id")
     )
 
 
 def unread_total(user: User) -> int:
     """Messages waiting for the person across all their conversations (the navigation, on
-    every page). Counted per read cursor as a range on the thread index (conversation,
-    status, id > cursor), so the cost follows what is unread, not the histories' length."""
-    hidden_senders = list(blocked_by(user.pk))
-    unread_after_cursor = (
-        Message.objects.filter(
-            conversation_id=OuterRef("conversation_id"),
-            status=MessageStatus.SENT,
-            id__gt=OuterRef("last_read_message_id"),
-            deleted_at__isnull=True,
-        )
-        .exclude(sender=user)
-        .exclude(sender_id__in=hidden_senders)
-        .order_by()
-        .values("conversation_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+    every page), counted from each of their read cursors."""
     cursors = ConversationMember.objects.filter(
         user=user, conversation__in=_taking_part_in(user).values("pk")
     ).annotate(
-        unread=Coalesce(Subquery(unread_after_cursor), Value(0), output_field=IntegerField())
+        unread=_unread_count(user, OuterRef("conversation_id"), OuterRef("last_read_message_id"))
     )
     return sum(cursors.values_list("unread", flat=True))
 
