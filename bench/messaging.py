@@ -15,7 +15,11 @@ WebSocket clients with asyncio:
   both and every push crosses processes. A bare ASGI echo server (``echo_app`` below)
   under the same uvicorn with the same number of clients is measured in the same run as
   the baseline. ``server_cpu_ms_per_msg`` is the CPU the server processes spent per
-  message in the closed loop (steadier than rates on a shared machine).
+  message in the closed loop (steadier than rates on a shared machine);
+  ``total_cpu_ms_per_msg`` adds the load generator's and (PostgreSQL + Redis) the
+  services' CPU, measured the same way for the echo, so ``percent_of_echo_at_equal_cpu``
+  says what share of the echo's rate the same CPU carries: what ``percent_of_echo``
+  would be if both runs kept every core busy.
   ``BENCH_LATENCY_SECONDS`` lengthens each phase (to attach a profiler).
 * chaos: senders keep an outbox and resend with the same client id until confirmed (their
   own ``message.new`` event, or an ack for a retry); 5 % of sends drop the socket before
@@ -126,6 +130,57 @@ def client_gc_paused() -> Iterator[None]:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+class CpuMeter:
+    """CPU seconds spent between ``start()`` and ``stop()`` by the system under test: the
+    server processes, the services they use (PostgreSQL's backends and Redis, when
+    ``services`` is set) and this process, the load generator. Counted per process, so
+    whatever else runs on the machine does not count."""
+
+    SERVICE_NAMES = ("postgres", "redis-server")
+
+    def __init__(self, server_pids: Callable[[], list[int]], services: bool = False) -> None:
+        self.server_pids = server_pids
+        self.services = services
+        self.began: tuple[float, dict[int, float], dict[int, float], float] = (0, {}, {}, 0)
+
+    def _now(self) -> tuple[float, dict[int, float], dict[int, float], float]:
+        import psutil
+
+        servers = {pid: sum(psutil.Process(pid).cpu_times()[:2]) for pid in self.server_pids()}
+        services = {}
+        if self.services:
+            for process in psutil.process_iter(["name", "cpu_times"]):
+                if process.info["name"] in self.SERVICE_NAMES and process.info["cpu_times"]:
+                    services[process.pid] = sum(process.info["cpu_times"][:2])
+        return time.perf_counter(), servers, services, time.process_time()
+
+    def start(self) -> None:
+        self.began = self._now()
+
+    def stop(self, messages: int, prefix: str = "") -> dict[str, float]:
+        wall, servers, services, generator = self._now()
+
+        def spent(before: dict[int, float], after: dict[int, float]) -> float:
+            # A process started meanwhile (a new database backend) counts from its start.
+            return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+        server_s = spent(self.began[1], servers)
+        services_s = spent(self.began[2], services)
+        generator_s = generator - self.began[3]
+        total_s = server_s + services_s + generator_s
+        per_message = 1000 / max(messages, 1)
+        return {
+            f"{prefix}server_cpu_ms_per_msg": round(server_s * per_message, 3),
+            f"{prefix}services_cpu_ms_per_msg": round(services_s * per_message, 3),
+            f"{prefix}load_generator_cpu_ms_per_msg": round(generator_s * per_message, 3),
+            f"{prefix}total_cpu_ms_per_msg": round(total_s * per_message, 3),
+            # Of all the machine's cores: how close the run came to using all of them.
+            f"{prefix}cores_busy_percent": round(
+                100 * total_s / (wall - self.began[0]) / (os.cpu_count() or 1), 1
+            ),
+        }
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -251,7 +306,7 @@ async def ws_connect(address: str, session: str, retry_seconds: float = 0) -> An
 
 
 async def latency_run(
-    conversations: list[dict[str, Any]], addresses: list[str], server_cpu: Callable[[], float]
+    conversations: list[dict[str, Any]], addresses: list[str], cpu: CpuMeter
 ) -> dict[str, Any]:
     """Send → every receiver got the push, in two phases on the same sockets.
 
@@ -353,12 +408,14 @@ async def latency_run(
     for _ in range(people):
         await ready.acquire()
     with client_gc_paused():
-        began, cpu_before = time.perf_counter(), server_cpu()
+        began = time.perf_counter()
+        cpu.start()
         stop_at = began + LATENCY_SECONDS
         start.set()
         for _ in conversations:
             await saturated.acquire()
-        elapsed, cpu_used = time.perf_counter() - began, server_cpu() - cpu_before
+        elapsed = time.perf_counter() - began
+        cpu_used = cpu.stop(completed)
         rate = completed / elapsed
         half_rate = rate / 2
         interval = len(conversations) / half_rate  # each sender's mean gap between sends
@@ -384,9 +441,9 @@ async def latency_run(
         "max_ms": round(max(samples["lat"], default=float("nan")), 2),
         "msgs_per_s": round(rate, 1),
         "deliveries_per_s": round(len(samples["lat"]) / elapsed, 1),
-        # CPU the server processes spent per message sent (all their threads): steadier
-        # than the rates on a shared 2-core machine, and what an optimisation changes.
-        "server_cpu_ms_per_msg": round(1000 * cpu_used / max(completed, 1), 3),
+        # CPU per message sent (servers: all their threads): steadier than the rates on a
+        # shared 2-core machine, and what an optimisation changes.
+        **cpu_used,
         "half_load_msgs_per_s": round(half_rate, 1),
         "half_load_p50_ms": round(percentile(samples["half"], 0.50), 2),
         "half_load_p99_ms": round(percentile(samples["half"], 0.99), 2),
@@ -394,7 +451,7 @@ async def latency_run(
     }
 
 
-async def echo_run(address: str, clients: int) -> float:
+async def echo_run(address: str, clients: int, cpu: CpuMeter) -> dict[str, float]:
     import websockets
 
     count = 0
@@ -417,10 +474,12 @@ async def echo_run(address: str, clients: int) -> float:
         await ready.acquire()
     with client_gc_paused():
         began = time.perf_counter()
+        cpu.start()
         stop_at = began + LATENCY_SECONDS
         start.set()
         await asyncio.gather(*tasks)
-        return count / (time.perf_counter() - began)
+        rate = count / (time.perf_counter() - began)
+        return {"echo_msgs_per_s": round(rate, 1), **cpu.stop(count, prefix="echo_")}
 
 
 def confirms(reply: dict[str, Any], client_id: str) -> bool:
@@ -616,18 +675,14 @@ def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> lis
     servers = [Server("config.asgi:application", env) for _ in range(processes)]
     for server in servers:
         server.start()
-    echo = Server("messaging:echo_app", env, app_dir=ROOT / "bench")
-    echo.start()
+    echo_server = Server("messaging:echo_app", env, app_dir=ROOT / "bench")
+    echo_server.start()
     send_to, receive_on = servers[0], servers[-1]
 
-    def servers_cpu() -> float:
-        import psutil
-
-        return sum(
-            sum(psutil.Process(server.process.pid).cpu_times()[:2])
-            for server in servers
-            if server.process
-        )
+    servers_cpu = CpuMeter(
+        lambda: [s.process.pid for s in servers if s.process], services=backend != "sqlite"
+    )
+    echo_cpu = CpuMeter(lambda: [echo_server.process.pid] if echo_server.process else [])
 
     results = []
     try:
@@ -636,15 +691,23 @@ def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> lis
             measured = asyncio.run(
                 latency_run(chosen, [server.address for server in servers], servers_cpu)
             )
-            echo_rate = asyncio.run(echo_run(echo.address, measured["clients"]))
+            echo = asyncio.run(echo_run(echo_server.address, measured["clients"], echo_cpu))
             results.append(
                 {
                     "run": "latency",
                     "backend": backend,
                     "server_processes": processes,
                     **measured,
-                    "echo_msgs_per_s": round(echo_rate, 1),
-                    "percent_of_echo": round(100 * measured["msgs_per_s"] / echo_rate, 1),
+                    **echo,
+                    "percent_of_echo": round(
+                        100 * measured["msgs_per_s"] / echo["echo_msgs_per_s"], 1
+                    ),
+                    "percent_of_echo_at_equal_cpu": round(
+                        100
+                        * echo["echo_total_cpu_ms_per_msg"]
+                        / measured["total_cpu_ms_per_msg"],
+                        1,
+                    ),
                 }
             )
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)
@@ -655,7 +718,7 @@ def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> lis
         results.append({"run": "chaos", "backend": backend, "server_processes": processes, **chaos})
         print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     finally:
-        for server in [*servers, echo]:
+        for server in [*servers, echo_server]:
             server.stop()
     return results
 
