@@ -1,12 +1,18 @@
-"""A small Markdown subset, sanitised: emphasis, code, lists, quotes and links."""
+"""A small Markdown subset, sanitised: emphasis, code (inline and fenced blocks), lists,
+quotes and links. As in a chat, a line break is a line break, a bare web address becomes a
+link, and text in angle brackets is shown as written (someone writing about HTML keeps
+their words) instead of being read as markup."""
 
 from __future__ import annotations
 
 import re
 import threading
+import xml.etree.ElementTree as ElementTree
+from typing import Any
 
 import markdown
 import nh3
+from markdown.inlinepatterns import IMAGE_LINK_RE, InlineProcessor, LinkInlineProcessor
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "ul", "ol", "li", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
@@ -16,10 +22,35 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 _local = threading.local()
 
 
+# An address ends before trailing punctuation that belongs to the sentence around it.
+_BARE_URL = r"(?<![\w/\"'=])(https?://[^\s<>\"']*[^\s<>\"'.,:;!?)\]*_])"
+
+
+class _BareLink(InlineProcessor):
+    ANCESTOR_EXCLUDES = ("a",)  # the text of a written link stays its text
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:
+        link = ElementTree.Element("a")
+        link.set("href", self.unescape(m.group(1)))  # a backslash escape is a placeholder here
+        link.text = markdown.util.AtomicString(m.group(1))
+        return link, m.start(0), m.end(0)
+
+
 def _parser() -> markdown.Markdown:
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = markdown.Markdown(output_format="html")
+        parser = _local.parser = markdown.Markdown(
+            output_format="html", extensions=["fenced_code", "sane_lists", "nl2br"]
+        )
+        # Raw HTML is text here: escaped, not parsed (and then stripped by the sanitiser).
+        parser.preprocessors.deregister("html_block")
+        parser.inlinePatterns.deregister("html")
+        # Images are not shown in messages: ``![name](address)`` becomes a link to it.
+        parser.inlinePatterns.register(
+            LinkInlineProcessor(IMAGE_LINK_RE, parser), "image_link", 150
+        )
+        # Below Markdown's own links and autolinks (higher numbers run first).
+        parser.inlinePatterns.register(_BareLink(_BARE_URL, parser), "bare_link", 105)
     return parser
 
 

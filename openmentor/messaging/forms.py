@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +11,21 @@ from .services import MAX_BODY_CHARS
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input: a list of uploads (empty when none was chosen). Type,
+    size and count limits are the service's, so every way of sending applies the same."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        uploads = data if isinstance(data, list | tuple) else [data]
+        return [
+            super(MultipleFileField, self).clean(upload, initial) for upload in uploads if upload
+        ]
 
 
 class MessageForm(forms.Form):
@@ -24,10 +40,9 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("You can use *emphasis*, **bold**, `code`, lists and links."),
     )
-    attachments = forms.FileField(
+    attachments = MultipleFileField(
         label=_("Attach files"),
         required=False,
-        widget=MultipleFileInput(),
         help_text=_("PDF, PNG, JPEG, text, CSV or Word; up to 10 MB each, 5 files."),
     )
     when = forms.ChoiceField(

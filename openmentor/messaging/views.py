@@ -150,7 +150,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                         body=data["body"],
                         client_id=data["client_id"],
                         send_at=_send_at(conversation, request, data["when"]),
-                        attachments=request.FILES.getlist("attachments"),
+                        attachments=data["attachments"],
                     )
                 except DomainError as error:
                     apply_domain_error(form, error)

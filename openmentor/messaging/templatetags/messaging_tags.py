@@ -40,7 +40,15 @@ def seen_label(message_id: int, cursors: dict[int, int]) -> str:
         return gettext("seen")
     if readers == len(cursors):
         return gettext("seen by everyone")
-    return gettext("seen by %(n)s of %(total)s") % {"n": readers, "total": len(cursors)}
+    return seen_by_pattern() % {"n": readers, "total": len(cursors)}
+
+
+@register.simple_tag
+def seen_by_pattern() -> str:
+    """The group wording "seen by %(n)s of %(total)s" in the person's language, for the script. Not
+    ``{% translate %}``: a template's literal with ``%`` is looked up as ``%%(n)s``, a
+    catalog entry of its own that this one would never match."""
+    return gettext("seen by %(n)s of %(total)s")
 
 
 @register.filter

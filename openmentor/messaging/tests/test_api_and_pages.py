@@ -165,6 +165,10 @@ def test_own_messages_say_how_far_the_others_have_read(
     services.mark_read(erin, circle)
     page = carol_client.get(f"/messages/{circle.pk}/").content.decode()
     assert '<span class="muted seen">seen by everyone</span>' in page
+    # In her language, on the page and in the wording the script uses for live reads.
+    page = carol_client.get(f"/messages/{circle.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<span class="muted seen">visto por todos</span>' in page
+    assert 'data-t-seen-by="visto por %(n)s de %(total)s"' in page
 
 
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
@@ -203,6 +207,57 @@ def test_attachments_are_encrypted_and_served_only_to_participants(
     download = client_for(bob).get(url)
     assert download.status_code == 200 and download.content == b"%PDF-1.4 research plan"
     assert client_for(erin).get(url).status_code == 404
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def test_the_page_form_sends_several_attachments_and_refuses_a_wrong_type(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    page = f"/messages/{conversation.pk}/"
+    files = [
+        SimpleUploadedFile("photo.png", PNG_BYTES, content_type="image/png"),
+        SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf"),
+    ]
+    sent = client_for(carol).post(
+        page, {"body": "Both files", "client_id": "files-1", "when": "now", "attachments": files}
+    )
+    assert sent.status_code == 302
+    message = conversation.messages.get(client_id="files-1")
+    assert sorted(a.name for a in message.attachments.all()) == ["photo.png", "plan.pdf"]
+    thread = client_for(bob).get(page).content.decode()
+    assert "photo.png" in thread and "plan.pdf" in thread
+
+    only_file = client_for(carol).post(
+        page,
+        {
+            "body": "",
+            "client_id": "files-2",
+            "when": "now",
+            "attachments": SimpleUploadedFile(
+                "plan.pdf", b"%PDF-1.4", content_type="application/pdf"
+            ),
+        },
+    )
+    assert only_file.status_code == 302  # a file alone is a message
+
+    refused = client_for(carol).post(
+        page,
+        {
+            "body": "A program",
+            "client_id": "files-3",
+            "when": "now",
+            "attachments": SimpleUploadedFile(
+                "tool.exe", b"MZ\x90\x00", content_type="application/x-msdownload"
+            ),
+        },
+    )
+    assert refused.status_code == 400
+    assert (
+        "only PDF, PNG, JPEG, text, CSV and Word files can be attached" in refused.content.decode()
+    )
+    assert not conversation.messages.filter(client_id="files-3").exists()
 
 
 def test_coordinator_sees_activity_not_bodies_until_a_report(

@@ -20,6 +20,43 @@ def test_markdown_subset_renders_and_dangerous_html_is_removed() -> None:
     assert render_markdown("1. first\n2. second").startswith("<ol>")
 
 
+def test_chat_writing_renders_as_written() -> None:
+    # A line break is a line break; a bullet list and a numbered list stay two lists.
+    assert render_markdown("line one\nline two") == "<p>line one<br>\nline two</p>"
+    lists = render_markdown("- item one\n- item two\n\n1. first\n2. second")
+    assert lists.count("<ul>") == 1 and lists.count("<ol>") == 1 and lists.count("<li>") == 4
+    # A fenced block keeps its lines and indentation.
+    code = render_markdown("```\ndef f():\n    return 1\n```")
+    assert code == "<pre><code>def f():\n    return 1\n</code></pre>"
+    # Angle brackets are text: words about HTML are kept (escaped), nothing is markup.
+    assert render_markdown("use <b>bold</b> and <script>x()</script>") == (
+        "<p>use &lt;b&gt;bold&lt;/b&gt; and &lt;script&gt;x()&lt;/script&gt;</p>"
+    )
+
+
+def test_bare_addresses_become_links_but_not_inside_code_or_links() -> None:
+    rel = 'rel="noopener noreferrer nofollow"'
+    assert render_markdown("see https://example.org/a_b?x=1&y=2. Thanks") == (
+        f'<p>see <a href="https://example.org/a_b?x=1&amp;y=2" {rel}>'
+        "https://example.org/a_b?x=1&amp;y=2</a>. Thanks</p>"
+    )
+    assert render_markdown("(https://x.org/p)") == (
+        f'<p>(<a href="https://x.org/p" {rel}>https://x.org/p</a>)</p>'
+    )
+    assert render_markdown("**https://x.org**") == (
+        f'<p><strong><a href="https://x.org" {rel}>https://x.org</a></strong></p>'
+    )
+    assert render_markdown("`https://x.org`") == "<p><code>https://x.org</code></p>"
+    assert render_markdown("[https://a.org](https://b.org)") == (
+        f'<p><a href="https://b.org" {rel}>https://a.org</a></p>'
+    )
+    # An image is not shown in a message: it becomes a link to the picture.
+    assert render_markdown("![plan](https://x.org/p.png)") == (
+        f'<p><a href="https://x.org/p.png" {rel}>plan</a></p>'
+    )
+    assert "<a" not in render_markdown("javascript://x.org and ftp://x.org")
+
+
 def test_plain_sentences_skip_the_parser_and_render_the_same() -> None:
     assert render_markdown("Hello Ana, shall we meet (Tuesday)?") == (
         "<p>Hello Ana, shall we meet (Tuesday)?</p>"
