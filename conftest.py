@@ -194,6 +194,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+def wait_until(page: Any, expression: str, arg: Any = None, seconds: float = 15) -> None:
+    """Poll a JavaScript expression until it is true. ``page.wait_for_function`` compiles
+    its predicate with eval inside the page, which the site's CSP (no 'unsafe-eval') refuses
+    whenever the condition is not already true on the first try; ``evaluate`` goes through
+    DevTools and is not affected."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {seconds} s: {expression}")
+        page.wait_for_timeout(100)  # the polling interval, bounded by the deadline
+
+
 def assert_accessible(page: Any) -> None:
     """No serious or critical WCAG 2 A/AA violation on the page, by axe-core."""
     from axe_playwright_python.sync_playwright import Axe

@@ -703,9 +703,7 @@ def run_backend(backend: str, client_counts: list[int], chaos_total: int) -> lis
                         100 * measured["msgs_per_s"] / echo["echo_msgs_per_s"], 1
                     ),
                     "percent_of_echo_at_equal_cpu": round(
-                        100
-                        * echo["echo_total_cpu_ms_per_msg"]
-                        / measured["total_cpu_ms_per_msg"],
+                        100 * echo["echo_total_cpu_ms_per_msg"] / measured["total_cpu_ms_per_msg"],
                         1,
                     ),
                 }

@@ -52,10 +52,12 @@ class MessageForm(forms.Form):
     # sends the message once.
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, scheduling: bool = True, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not self.is_bound:
             self.initial["client_id"] = uuid.uuid4().hex
+        if not scheduling:  # a support thread: its recipients are a team, not one person's morning
+            del self.fields["when"]
 
 
 class EditForm(forms.Form):

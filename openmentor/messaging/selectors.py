@@ -53,11 +53,6 @@ def can_read(user: User, conversation: Conversation) -> bool:
     return conversation.support_for_id == user.pk or is_coordinator(user, conversation.program)
 
 
-def is_read_only(conversation: Conversation) -> bool:
-    mentorship = conversation.mentorship
-    return mentorship is not None and mentorship.status not in OPEN_STATUSES
-
-
 def conversation_for(user: User, conversation_id: int) -> Conversation:
     """The conversation if the person may read it; otherwise NotFound (no existence leak)."""
     conversation = (
@@ -142,19 +137,52 @@ def blockers_of(user_id: int) -> set[int]:
     return set(Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True))
 
 
-def blockers_of_many(user_ids: list[int]) -> dict[int, set[int]]:
-    """``blockers_of`` for many people in one query (plain SQL: every send batch asks)."""
-    found: dict[int, set[int]] = {user_id: set() for user_id in user_ids}
+@dataclass(frozen=True)
+class Blocks:
+    """One person's blocks, both ways."""
+
+    of_me: set[int]  # people who blocked this person: they do not get this person's messages
+    by_me: set[int]  # people this person blocked: hidden from this person
+
+
+def blocks_of_many(user_ids: list[int]) -> dict[int, Blocks]:
+    """``Blocks`` for many people in one query (plain SQL: every send batch asks)."""
+    found = {user_id: Blocks(set(), set()) for user_id in user_ids}
     if not user_ids:
         return found
+    marks = placeholders(len(user_ids))
     rows = fetch_rows(
-        f"SELECT blocked_id, blocker_id FROM {Block._meta.db_table} "  # noqa: S608 - names from the model
-        f"WHERE blocked_id IN ({placeholders(len(user_ids))})",
-        user_ids,
+        f"SELECT blocker_id, blocked_id FROM {Block._meta.db_table} "  # noqa: S608 - names from the model
+        f"WHERE blocked_id IN ({marks}) OR blocker_id IN ({marks})",
+        [*user_ids, *user_ids],
     )
-    for blocked_id, blocker_id in rows:
-        found[blocked_id].add(blocker_id)
+    for blocker_id, blocked_id in rows:
+        if blocked_id in found:
+            found[blocked_id].of_me.add(blocker_id)
+        if blocker_id in found:
+            found[blocker_id].by_me.add(blocked_id)
     return found
+
+
+def send_refusal(audience: Audience, sender_id: int, blocks: Blocks) -> str | None:
+    """Why this person cannot write in this conversation now (``None``: they can). A block
+    works both ways: no one writes to a person who blocked them, nor to one they blocked."""
+    if not audience.is_open:
+        return _("This mentorship has ended; its conversation is read-only.")
+    others = {uid for uid in audience.user_ids if uid != sender_id}
+    if not others:
+        return None
+    if others <= blocks.of_me:
+        return _("You cannot send messages to this person.")
+    if others <= blocks.of_me | blocks.by_me:
+        if len(others) == 1:
+            return _("You blocked this person. Unblock them to write again.")
+        return _("You have blocked the others in this conversation.")
+    return None
+
+
+def why_cannot_write(conversation: Conversation, user: User) -> str | None:
+    return send_refusal(audience(conversation), user.pk, blocks_of_many([user.pk])[user.pk])
 
 
 def messages_by_client_id(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Message]:
@@ -220,7 +248,12 @@ def _taking_part_in(user: User) -> QuerySet[Conversation]:
         Q(kind=ConversationKind.MENTORSHIP, mentorship_id__in=mentorships)
         | Q(kind=ConversationKind.SUPPORT, support_for=user)
         | Q(kind=ConversationKind.SUPPORT, program_id__in=coordinated)
-    )
+    ).exclude(_EMPTY_SUPPORT_THREAD)
+
+
+# A support thread is opened by a click ("Contact the coordinators", "Write to ..."); until
+# someone writes in it, it is not a conversation to list for either side.
+_EMPTY_SUPPORT_THREAD = Q(kind=ConversationKind.SUPPORT, message_count=0)
 
 
 def _unread_count(user: User, conversation: OuterRef, read_cursor: OuterRef) -> Coalesce:
@@ -296,6 +329,10 @@ def other_members(conversation: Conversation, viewer: User) -> list[User]:
 
 
 def first_recipient_zone(conversation: Conversation, viewer: User) -> str | None:
+    """Whose night the coach respects and whose morning a message can wait for: the (first)
+    other person of a mentorship. A support thread is answered by a team, so none."""
+    if conversation.kind != ConversationKind.MENTORSHIP:
+        return None
     others = other_members(conversation, viewer)
     return others[0].time_zone if others else None
 
@@ -413,6 +450,7 @@ def program_activity(program_id: int, now: datetime | None = None) -> list[Activ
     quiet_before = (now or timezone.now()) - QUIET_AFTER
     conversations = (
         Conversation.objects.filter(program_id=program_id)
+        .exclude(_EMPTY_SUPPORT_THREAD)
         .select_related("mentorship", "support_for")
         .prefetch_related("mentorship__participants__user")
         .order_by(F("last_message_at").asc(nulls_first=True), "id")

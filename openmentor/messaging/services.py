@@ -247,19 +247,16 @@ def _check_attachment(upload: UploadedFile) -> bytes:
 def _sendable_body(
     audience: selectors.Audience,
     sender_id: int,
-    blockers: set[int],
+    blocks: selectors.Blocks,
     body: str,
     *,
     allow_empty: bool = False,
 ) -> str:
     """The cleaned body, or the reason this sender cannot send it here now."""
-    if not audience.is_open:
-        raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
-    body = _clean_body(body, allow_empty=allow_empty)
-    others = [uid for uid in audience.user_ids if uid != sender_id]
-    if others and set(others) <= blockers:
-        raise NotAllowed(_("You cannot send messages to this person."))
-    return body
+    refusal = selectors.send_refusal(audience, sender_id, blocks)
+    if refusal:
+        raise NotAllowed(refusal)
+    return _clean_body(body, allow_empty=allow_empty)
 
 
 @dataclass
@@ -289,8 +286,8 @@ def send_message(
     # message, even once the mentorship has ended).
     try:
         attachments = attachments or []
-        blockers = selectors.blockers_of(sender.pk)
-        body = _sendable_body(audience, sender.pk, blockers, body, allow_empty=bool(attachments))
+        blocks = selectors.blocks_of_many([sender.pk])[sender.pk]
+        body = _sendable_body(audience, sender.pk, blocks, body, allow_empty=bool(attachments))
         if len(attachments) > MAX_ATTACHMENTS:
             raise ValidationFailed(
                 _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS},
@@ -338,7 +335,7 @@ def send_message(
                     [message],
                     now,
                     {conversation.pk: audience},
-                    {sender.pk: blockers},
+                    {sender.pk: blocks.of_me},
                     {message.pk: saved},
                 )
     except IntegrityError:
@@ -391,7 +388,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     existing = selectors.messages_by_client_id(
         (requests[i].sender.pk, requests[i].client_id) for i in valid
     )
-    blockers = selectors.blockers_of_many(senders)
+    blocks = selectors.blocks_of_many(senders)
     now = timezone.now()
     new: list[tuple[int, Message]] = []
     first_in_batch: dict[tuple[int, str], int] = {}
@@ -414,7 +411,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
             repeats.append((i, first_in_batch[key]))
             continue
         try:
-            body = _sendable_body(audience, sender.pk, blockers[sender.pk], request.body)
+            body = _sendable_body(audience, sender.pk, blocks[sender.pk], request.body)
         except DomainError as error:
             results[i] = error
             continue
@@ -435,7 +432,12 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     if new:
         try:
             with transaction.atomic():
-                _store_batch([message for _i, message in new], now, audiences, blockers)
+                _store_batch(
+                    [message for _i, message in new],
+                    now,
+                    audiences,
+                    {sender_id: found.of_me for sender_id, found in blocks.items()},
+                )
         except IntegrityError:
             # Another process stored one of these client ids meanwhile: send one by one.
             return _send_one_by_one(requests, conversation_ids)

@@ -36,7 +36,7 @@ from openmentor.programs.selectors import is_coordinator
 from . import coach, selectors, services
 from .crypto import decrypt_bytes
 from .forms import EditForm, MessageForm, ReportForm, SearchForm
-from .models import Attachment, Conversation
+from .models import Attachment, Conversation, ConversationKind
 
 View = Callable[..., HttpResponse]
 
@@ -93,9 +93,11 @@ def support_with(request: AuthenticatedRequest, slug: str, user_id: int) -> Http
 
 
 @login_required
-@require_POST
 def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
+    if request.method != "POST":
+        # Reached by a link or after signing in (the button is a form): ask, change nothing.
+        return render(request, "messaging/start_support.html", {"program": program})
     try:
         conversation = services.support_conversation(request.user, program)
     except DomainError as error:
@@ -129,9 +131,11 @@ def _send_at(conversation: Conversation, request: AuthenticatedRequest, when: st
 @domain_errors_as_404
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)
+    mentorship = conversation.kind == ConversationKind.MENTORSHIP
     form = MessageForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
+        scheduling=mentorship,
     )
     hints: list[coach.Hint] = []
     status = 200
@@ -149,7 +153,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                         conversation,
                         body=data["body"],
                         client_id=data["client_id"],
-                        send_at=_send_at(conversation, request, data["when"]),
+                        send_at=_send_at(conversation, request, data.get("when", "now")),
                         attachments=data["attachments"],
                     )
                 except DomainError as error:
@@ -178,8 +182,10 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "hints": hints,
             "coach_enabled": selectors.coach_enabled(request.user),
-            "read_only": selectors.is_read_only(conversation),
-            "others": selectors.other_members(conversation, request.user),
+            "cannot_write": selectors.why_cannot_write(conversation, request.user),
+            # Blocks are between the people of a mentorship; a support thread's problems go
+            # to a report, so the coordinators stay reachable.
+            "others": selectors.other_members(conversation, request.user) if mentorship else [],
             "blocked": selectors.blocked_by(request.user.pk),
             "last_event_id": event_selectors.latest_event_id(request.user),
             "read_cursors": selectors.read_cursors_of_others(conversation, request.user.pk),

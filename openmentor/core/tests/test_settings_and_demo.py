@@ -87,6 +87,12 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
             assert thread.status_code == 200
             assert b"<strong>methods</strong>" in thread.content
             assert thread.content.count(b'<li class="message') == 4
+        if email in ("yasmin.rahman@demo.openmentor.org", "thabo.nkosi@demo.openmentor.org"):
+            # The other side of that conversation, and a circle of four: both have messages.
+            [conversation] = Conversation.objects.filter(members__user__email=email)
+            listed = client.get("/messages/").content.decode()
+            assert f'href="/messages/{conversation.pk}/"' in listed
+            assert conversation.members.count() == (2 if email.startswith("yasmin") else 4)
 
     call_command("seed_demo", "--if-empty")  # a second run leaves the data alone
     assert Program.objects.count() == 2

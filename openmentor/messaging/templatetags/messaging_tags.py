@@ -1,12 +1,14 @@
 import html
 import re
+from typing import Any
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from openmentor.messaging.formatting import render_markdown
+from openmentor.notifications.selectors import latest_event_id
 
 register = template.Library()
 
@@ -68,3 +70,20 @@ def highlight(sanitised_html: str, query: str) -> SafeString:
         for index, piece in enumerate(pattern.split(html.unescape(part))):
             marked.append(f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece))
     return mark_safe("".join(marked))  # noqa: S308 - tags kept as sanitised, text escaped
+
+
+@register.simple_tag
+def unread_pattern(count: int) -> str:
+    """The "%(n)s unread" of the navigation and the conversation list, in the person's
+    language and in the plural form for ``count``, with ``%(n)s`` left for ``messaging.js``
+    to fill in when counts change live (the same catalog entry as the templates'
+    ``{% blocktranslate count %}``, which cannot leave the number out)."""
+    return ngettext("%(n)s unread", "%(n)s unread", count)
+
+
+@register.simple_tag
+def last_event_id(user: Any) -> int:
+    """The person's newest event, as of which a page is rendered: ``messaging.js`` catches
+    up on the events after it. Read after the page's unread counts, so a message arriving
+    in between is left out until a reload rather than counted twice."""
+    return latest_event_id(user)

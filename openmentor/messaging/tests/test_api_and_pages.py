@@ -260,6 +260,50 @@ def test_the_page_form_sends_several_attachments_and_refuses_a_wrong_type(
     assert not conversation.messages.filter(client_id="files-3").exists()
 
 
+def test_the_page_says_who_cannot_write_instead_of_offering_a_composer(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    page = f"/messages/{conversation.pk}/"
+    assert 'id="composer"' in client_for(bob).get(page).content.decode()
+    services.block(bob, carol.pk)
+    bobs = client_for(bob).get(page).content.decode()
+    assert 'id="composer"' not in bobs
+    assert "You blocked this person. Unblock them to write again." in bobs
+    assert "Unblock " in bobs
+    carols = client_for(carol).get(page).content.decode()
+    assert 'id="composer"' not in carols
+    assert "You cannot send messages to this person." in carols
+    # The plain form is refused the same way, and nothing is stored.
+    refused = client_for(carol).post(page, {"body": "hi", "client_id": "blk-1", "when": "now"})
+    assert refused.status_code == 400
+    assert not conversation.messages.filter(client_id="blk-1").exists()
+
+
+def test_a_support_thread_offers_no_blocking_and_no_their_morning(
+    conversation: Any, bob: Any, alice: Any, client_for: Any
+) -> None:
+    # Reached by a link or after signing in, the start page asks first and creates nothing.
+    start = client_for(bob).get(f"/messages/support/{conversation.program.slug}/")
+    assert start.status_code == 200 and 'method="post"' in start.content.decode()
+    assert not Conversation.objects.filter(support_for=bob).exists()
+    opened = client_for(bob).post(f"/messages/support/{conversation.program.slug}/")
+    support = Conversation.objects.get(support_for=bob)
+    assert opened["Location"] == f"/messages/{support.pk}/"
+    for person in (bob, alice):
+        page = client_for(person).get(f"/messages/{support.pk}/").content.decode()
+        assert 'id="composer"' in page
+        assert "Block " not in page
+        assert 'name="when"' not in page
+    sent = client_for(bob).post(
+        f"/messages/{support.pk}/", {"body": "A question", "client_id": "sup-1"}
+    )
+    assert sent.status_code == 302
+    assert support.messages.get(client_id="sup-1").send_at is None
+    # A mentorship conversation still offers both.
+    page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert "Block " in page and 'name="when"' in page
+
+
 def test_coordinator_sees_activity_not_bodies_until_a_report(
     conversation: Any,
     carol: Any,
@@ -271,16 +315,26 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
 ) -> None:
     message = services.send_message(carol, conversation, body="a rude remark", client_id="r1")
     support = services.support_conversation(bob, conversation.program)
+    # A support thread opened by a click is not a conversation until someone writes.
+    assert [row.conversation for row in selectors.program_activity(conversation.program_id)] == [
+        conversation
+    ]
+    assert support.pk not in {c.pk for c in selectors.my_conversations(bob)}
+    services.send_message(bob, support, body="A question", client_id="q1")
+    assert support.pk in {c.pk for c in selectors.my_conversations(bob)}
     coordinator = client_for(alice)
     activity = coordinator.get("/messages/program/global-doctoral/").content.decode()
-    assert "a rude remark" not in activity
-    # Who talks and when, the quiet ones first: Bob's support thread has no message yet.
+    assert "a rude remark" not in activity and "A question" not in activity
+    # Who talks and when, the quiet ones first: the pair has been silent for three weeks.
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=timezone.now() - timedelta(days=21)
+    )
     rows = selectors.program_activity(conversation.program_id)
     assert [(row.conversation, row.quiet) for row in rows] == [
-        (support, True),
-        (conversation, False),
+        (conversation, True),
+        (support, False),
     ]
-    assert sorted(rows[1].people) == sorted([str(carol), str(bob)])
+    assert sorted(rows[0].people) == sorted([str(carol), str(bob)])
     assert f'href="/messages/{support.pk}/"' in activity and str(carol) in activity
     later = selectors.program_activity(
         conversation.program_id, now=timezone.now() + selectors.QUIET_AFTER + timedelta(days=1)

@@ -7,18 +7,23 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from conftest import assert_accessible
+from conftest import assert_accessible, wait_until
 from openmentor.messaging.models import Message
 
 pytestmark = pytest.mark.browser
 
 
-def open_thread(browser: Any, server: str, session: str, conversation_id: int) -> tuple[Any, Any]:
+def open_page(browser: Any, server: str, session: str, path: str) -> tuple[Any, Any]:
     context = browser.new_context(locale="en-GB")
     context.add_cookies([{"name": "sessionid", "value": session, "url": server}])
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{server}/messages/{conversation_id}/")
+    page.goto(f"{server}{path}")
+    return context, page
+
+
+def open_thread(browser: Any, server: str, session: str, conversation_id: int) -> tuple[Any, Any]:
+    context, page = open_page(browser, server, session, f"/messages/{conversation_id}/")
     expect(page.locator("#connection")).to_have_text("Live")
     return context, page
 
@@ -104,6 +109,8 @@ def test_a_live_message_looks_and_works_like_one_the_page_came_with(
     def shown(page: Any) -> dict[str, Any]:
         bubble = page.locator(f"#m{message.pk}")
         return {
+            "name": bubble.locator(".meta strong").inner_text(),
+            "meta": bubble.locator(".meta").inner_text(),  # spacing and badges too
             "time": bubble.locator(".meta time").inner_text(),
             "links": bubble.locator(".actions a, .actions button").all_inner_texts(),
             "hrefs": bubble.locator(".actions a").evaluate_all(
@@ -112,15 +119,23 @@ def test_a_live_message_looks_and_works_like_one_the_page_came_with(
         }
 
     live = shown(bob_page)
+    assert live["name"] == str(carol)
     assert live["links"] == ["Report"]
     assert live["hrefs"] == [f"/messages/message/{message.pk}/report/"]
     bob_page.reload()
     assert shown(bob_page) == live  # the same time text and actions as the server's page
 
     # Bob has the thread open, so he has read it: Carol sees "seen" live, as after a reload.
+    # Her own bubble, made while sending, now reads as the server's: her name, the time
+    # the server gives, no "Sent" badge run into it.
     expect(carol_page.locator(f"#m{message.pk} .meta .seen")).to_have_text("seen")
+    own = shown(carol_page)
+    assert own["name"] == str(carol)
+    assert own["meta"] == f"{carol} {own['time']} seen"
+    assert own["links"] == ["Edit", "Delete"]
     carol_page.reload()
     expect(carol_page.locator(f"#m{message.pk} .meta .seen")).to_have_text("seen")
+    assert shown(carol_page) == own
 
     # Carol's own bubble, confirmed live, can be deleted without a reload; Bob sees it go.
     expect(carol_page.locator(f"#m{message.pk} .actions")).to_contain_text("Edit")
@@ -181,6 +196,61 @@ def test_outbox_survives_closing_the_tab_while_offline(
     context.close()
 
 
+# Counts the sockets the page opens (an init script runs outside the page's CSP).
+COUNT_SOCKETS = """
+window.socketsOpened = 0;
+window.socketsClosed = 0;
+window.WebSocket = class extends window.WebSocket {
+  constructor(...args) {
+    super(...args);
+    window.socketsOpened += 1;
+    this.addEventListener("close", () => { window.socketsClosed += 1; });
+  }
+};
+"""
+
+
+def test_offline_the_page_backs_off_and_reconnects_once_back_online(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """On the page's own clock (Playwright's, paused), so waits are counted, not timed."""
+    context = browser.new_context(locale="en-GB")
+    context.add_init_script(COUNT_SOCKETS)
+    session = client_for(bob).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.clock.install()
+        page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+        expect(page.locator("#connection")).to_have_text("Live")
+        page.clock.pause_at(page.evaluate("Date.now()") + 1_000)
+        context.set_offline(True)
+        expect(page.locator("#connection")).to_contain_text("Offline")
+        wait_until(page, "window.socketsClosed === 1")
+        assert page.evaluate("window.socketsOpened") == 1  # no retry before the first wait
+
+        def retries_after(milliseconds: int) -> int:
+            page.clock.run_for(milliseconds)
+            opened = page.evaluate("window.socketsOpened")
+            wait_until(page, "n => window.socketsClosed === n", opened)  # offline: it fails
+            return int(opened) - 1
+
+        # Each wait lies in the upper half of 1 s, 2 s, 4 s ... after a failure: the first
+        # retry within 1 s, the second 1.5-3 s in, the third not before 3.5 s (whether the
+        # page handles a failure while the clock runs or just after).
+        assert retries_after(1_000) == 1
+        assert retries_after(400) == 1
+        assert retries_after(1_600) == 2
+        assert retries_after(400) == 2
+        # Back online, the page connects at once: the clock stands still, no wait ends.
+        context.set_offline(False)
+        expect(page.locator("#connection")).to_have_text("Live")
+        assert page.evaluate("window.socketsOpened") == 4
+    finally:
+        context.close()
+
+
 def test_long_poll_takes_over_when_websockets_are_blocked(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
@@ -235,5 +305,166 @@ def test_messaging_pages_have_no_serious_accessibility_violations(
         ]:
             page.goto(f"{live_server.url}{path}")
             assert_accessible(page)
+    finally:
+        context.close()
+
+
+def test_unread_counts_go_up_live_on_the_conversation_list(
+    browser: Any,
+    asgi_server: str,
+    conversation: Any,
+    circle: Any,
+    carol: Any,
+    bob: Any,
+    client_for: Any,
+) -> None:
+    from openmentor.messaging import services
+
+    context, page = open_page(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, "/messages/"
+    )
+    one_to_one = page.locator(f'#conversations [data-conversation="{conversation.pk}"] .badge')
+    group = page.locator(f'#conversations [data-conversation="{circle.pk}"] .badge')
+    nav = page.locator("#nav-messages .badge")
+    try:
+        expect(nav).to_have_count(0)
+        send_from_another_thread(
+            lambda: services.send_message(carol, conversation, body="One", client_id="u1")
+        )
+        expect(one_to_one).to_have_text("1 unread")
+        expect(nav).to_have_text("1 unread")
+        # Bob's own message (sent from another device) is not unread; the group's message,
+        # which comes after it, shows that both were handled.
+        send_from_another_thread(
+            lambda: services.send_message(bob, conversation, body="Mine", client_id="u2")
+        )
+        send_from_another_thread(
+            lambda: services.send_message(carol, circle, body="To you both", client_id="u3")
+        )
+        expect(group).to_have_text("1 unread")
+        expect(one_to_one).to_have_text("1 unread")
+        expect(nav).to_have_text("2 unread")
+        # Read in another tab: that conversation's count goes, and the navigation's with it.
+        send_from_another_thread(lambda: services.mark_read(bob, conversation))
+        expect(one_to_one).to_have_count(0)
+        expect(nav).to_have_text("1 unread")
+        page.reload()  # the server counts the same
+        expect(one_to_one).to_have_count(0)
+        expect(group).to_have_text("1 unread")
+        expect(nav).to_have_text("1 unread")
+    finally:
+        context.close()
+
+
+def test_on_a_thread_the_navigation_counts_messages_in_other_conversations(
+    browser: Any,
+    asgi_server: str,
+    conversation: Any,
+    circle: Any,
+    carol: Any,
+    bob: Any,
+    client_for: Any,
+) -> None:
+    from openmentor.messaging import services
+
+    context, page = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    nav = page.locator("#nav-messages .badge")
+    try:
+        send_from_another_thread(
+            lambda: services.send_message(carol, circle, body="To you both", client_id="t1")
+        )
+        expect(nav).to_have_text("1 unread")
+        # Neither Bob's own message elsewhere nor one in the thread he is reading is unread;
+        # the latter arrives last, so once it shows, both have been handled.
+        send_from_another_thread(
+            lambda: services.send_message(bob, circle, body="Mine", client_id="t2")
+        )
+        send_from_another_thread(
+            lambda: services.send_message(carol, conversation, body="Read here", client_id="t3")
+        )
+        expect(page.locator("#messages .message .body")).to_have_text(["Read here"])
+        expect(nav).to_have_text("1 unread")
+    finally:
+        context.close()
+
+
+def test_a_refused_message_can_be_discarded(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from openmentor.messaging import services
+
+    context, page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    try:
+        send_from_another_thread(lambda: services.block(bob, carol.pk))
+        write(page, "Are you there?")
+        refused = page.locator('#messages .message[data-state="failed"]')
+        expect(refused.locator(".meta")).to_contain_text(
+            "Not sent: You cannot send messages to this person."
+        )
+        expect(refused.get_by_role("button", name="Retry")).to_be_visible()
+        refused.get_by_role("button", name="Discard").click()
+        expect(page.locator("#messages .message")).to_have_count(0)
+        assert page.evaluate(f"localStorage.getItem('om.outbox.{carol.pk}')") == "[]"
+        page.reload()  # gone for good: the outbox no longer brings it back
+        expect(page.locator("#connection")).to_have_text("Live")
+        expect(page.locator("#messages .message")).to_have_count(0)
+        assert not Message.objects.filter(sender=carol).exists()
+    finally:
+        context.close()
+
+
+def test_checking_a_message_that_reads_well_says_so(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from django.utils import timezone
+
+    from openmentor.messaging import coach
+
+    # Daytime for Bob, so that the coach has no "it is night for them" hint either.
+    now = timezone.now()
+    bob.time_zone = next(z for z in ("UTC", "Asia/Tokyo") if not coach.is_night(z, now))
+    bob.save(update_fields=["time_zone"])
+    context, page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    try:
+        page.get_by_label("Your message").fill("Hi Bob, thanks for the update. Talk soon!")
+        page.get_by_role("button", name="Check my message").click()
+        expect(page.locator("#coach-hints")).to_have_text(
+            "No suggestions: your message reads well."
+        )
+        # Answered in place: the draft is still there and nothing was sent.
+        expect(page.get_by_label("Your message")).to_have_value(
+            "Hi Bob, thanks for the update. Talk soon!"
+        )
+        assert not Message.objects.exists()
+    finally:
+        context.close()
+
+
+def test_pages_log_no_console_errors(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """Under the strict Content-Security-Policy nothing is refused (an inline style or
+    script is reported as a console error) and no script fails."""
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}"))
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    try:
+        page.goto(f"{asgi_server}/accounts/login/")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        session = client_for(bob).cookies["sessionid"].value
+        context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
+        for path in ["/messages/", f"/messages/{conversation.pk}/"]:
+            page.goto(f"{asgi_server}{path}")
+        expect(page.locator("#connection")).to_have_text("Live")
+        assert errors == []
     finally:
         context.close()

@@ -150,6 +150,30 @@ def test_block_hides_messages_and_stops_one_to_one_sending(
         services.block(bob, charlie.pk)
 
 
+def test_a_block_stops_writing_both_ways_until_undone(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    services.block(bob, carol.pk)
+    # Bob blocked Carol: he cannot write to her either (his words would reach someone he
+    # chose not to hear), in a single send and in a socket batch, and is told why.
+    with pytest.raises(NotAllowed, match="Unblock them to write again"):
+        services.send_message(bob, conversation, body="one last word", client_id="b-1")
+    [refused] = services.send_messages(
+        [services.SendRequest(bob, conversation.pk, "one last word", "b-2")]
+    )
+    assert isinstance(refused, NotAllowed)
+    assert selectors.why_cannot_write(conversation, bob) == (
+        "You blocked this person. Unblock them to write again."
+    )
+    assert selectors.why_cannot_write(conversation, carol) == (
+        "You cannot send messages to this person."
+    )
+    assert not conversation.messages.exists()
+    services.unblock(bob, carol.pk)
+    assert selectors.why_cannot_write(conversation, bob) is None
+    assert send(bob, "sorry, my mistake").body == "sorry, my mistake"
+
+
 def test_scheduled_message_goes_out_when_due(
     conversation: Any, send: Any, carol: Any, bob: Any
 ) -> None:

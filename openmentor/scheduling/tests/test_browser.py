@@ -3,31 +3,18 @@ mentee meet in the live room (fake camera and microphone) and one drops to audio
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 
-from conftest import assert_accessible
+from conftest import assert_accessible, wait_until
 from openmentor.scheduling.models import Meeting
 
 pytestmark = pytest.mark.browser
 
 CONNECTED = '#room[data-connection-state="connected"]'
-
-
-def wait_until(page: Any, expression: str, arg: Any = None, seconds: float = 15) -> None:
-    """Poll a JavaScript expression until it is true. ``page.wait_for_function`` compiles
-    its predicate with eval inside the page, which the site's CSP (no 'unsafe-eval') refuses
-    whenever the condition is not already true on the first try; ``evaluate`` goes through
-    DevTools and is not affected."""
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(expression, arg):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {seconds} s: {expression}")
-        page.wait_for_timeout(100)  # the polling interval, bounded by the deadline
 
 
 def sign_in(context: Any, server: str, client: Any) -> None:

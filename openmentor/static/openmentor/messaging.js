@@ -1,4 +1,5 @@
 // Live conversation: progressive enhancement of the thread page, which works without it.
+// The conversation list uses the same connection only to keep unread counts live.
 //
 // - Sends go through an outbox in localStorage (survives reload) with a client id made
 //   once per message; the server treats a resend with the same id as the same message,
@@ -6,23 +7,27 @@
 // - Receives pushes on /ws/messaging/ with heartbeats; on every (re)connect it catches up
 //   from the last event id it saw (GET /api/v1/events?after=), because pushes can be lost.
 // - When WebSockets keep failing it falls back to long-polling /messages/poll/.
+// - The navigation's "Messages: N unread" (and, on the list, each conversation's count)
+//   goes up with every message from someone else outside the open conversation.
 (function () {
   "use strict";
-  var root = document.getElementById("thread");
+  var root = document.getElementById("thread") || document.getElementById("conversations");
   if (!root) { return; }
-  var conversationId = Number(root.dataset.conversation);
+  var conversationId = Number(root.dataset.conversation || 0); // 0: no thread open
   var userId = root.dataset.user;
-  var list = document.getElementById("messages");
+  var list = document.getElementById("messages"); // null on the conversation list
   var form = document.getElementById("composer");
   var statusLine = document.getElementById("connection");
   var hintsBox = document.getElementById("coach-hints");
   var csrf = form ? form.querySelector("input[name=csrfmiddlewaretoken]").value : "";
   var OUTBOX_KEY = "om.outbox." + userId;
-  var CURSOR_KEY = "om.cursor." + userId;
   var HEARTBEAT_MS = 20000, PONG_TIMEOUT_MS = 10000, RESEND_MS = 4000;
-  var socket = null, socketOpen = false, failures = 0, polling = false;
+  var RECONNECT_MIN_MS = 1000, RECONNECT_MAX_MS = 30000;
+  var socket = null, socketOpen = false, failures = 0, attempts = 0, polling = false;
   var heartbeat = null, pongTimer = null, reconnectTimer = null;
-  var cursor = Math.max(Number(localStorage.getItem(CURSOR_KEY) || 0), Number(root.dataset.lastEvent || 0));
+  // The event the page was rendered at, not a cursor shared with other tabs: this page's
+  // thread and unread counts are as of that event, so everything after it is news here.
+  var cursor = Number(root.dataset.lastEvent || 0);
   var inFlight = {};
 
   function t(name) { return root.dataset["t" + name.charAt(0).toUpperCase() + name.slice(1)] || name; }
@@ -50,26 +55,38 @@
   function findByClientId(clientId) {
     return list.querySelector('li[data-client-id="' + CSS.escape(clientId) + '"]');
   }
+  function linkButton(name, action) {
+    var button = document.createElement("button");
+    button.type = "button"; button.className = "link " + name; button.textContent = t(name);
+    button.addEventListener("click", action);
+    return button;
+  }
+  // "Sending…", or "Not sent: why" with Retry and Discard (a refusal such as a block or a
+  // too long text never goes through, so the person must be able to drop it). A sent
+  // message has no badge, as the server renders it after a reload.
   function setState(li, state, detail) {
     li.dataset.state = state;
-    var badge = li.querySelector(".delivery");
-    if (!badge) {
-      badge = document.createElement("span");
-      badge.className = "delivery badge";
-      li.querySelector(".meta").appendChild(badge);
-    }
+    var old = li.querySelector(".delivery");
+    if (old) { old.remove(); }
+    if (state === "sent") { return; }
+    var box = document.createElement("span");
+    box.className = "delivery";
+    var badge = document.createElement("span");
+    badge.className = "badge";
     badge.textContent = t(state) + (detail ? ": " + detail : "");
-    var retry = li.querySelector("button.retry");
-    if (state === "failed" && !retry) {
-      retry = document.createElement("button");
-      retry.type = "button"; retry.className = "link retry"; retry.textContent = t("retry");
-      retry.addEventListener("click", function () {
+    box.append(" ", badge);
+    if (state === "failed") {
+      box.append(" ", linkButton("retry", function () {
         updateItem(li.dataset.clientId, { state: "pending" });
         setState(li, "pending");
         flushOutbox();
-      });
-      badge.after(retry);
-    } else if (state !== "failed" && retry) { retry.remove(); }
+      }), " ", linkButton("discard", function () {
+        removeItem(li.dataset.clientId);
+        li.remove();
+        if (form) { form.querySelector("textarea[name=body]").focus(); }
+      }));
+    }
+    li.querySelector(".meta time").after(box);
   }
   // Times in the person's own zone and language, the same for the messages the page came
   // with and those that arrive live (the server's text stays when this script does not run).
@@ -134,6 +151,10 @@
     return li;
   }
   function fill(li, data) {
+    // A bubble made while sending has the browser's clock (and, from an older outbox, maybe
+    // no name): the server's message says who and when, as a reload would.
+    if (data.sender && data.sender.name) { li.querySelector(".meta strong").textContent = data.sender.name; }
+    if (data.sent_at || data.created_at) { setTime(li.querySelector(".meta time"), data.sent_at || data.created_at); }
     var body = li.querySelector(".body");
     var old = li.querySelector(".attachments");
     if (old) { old.remove(); }
@@ -200,7 +221,7 @@
   function showPending(item) {
     var li = findByClientId(item.client_id);
     if (!li) {
-      li = bubble({ client_id: item.client_id, sender: { id: userId, name: "" }, body: item.body, created_at: item.created });
+      li = bubble({ client_id: item.client_id, sender: { id: userId, name: root.dataset.userName || "" }, body: item.body, created_at: item.created });
       list.appendChild(li);
     }
     setState(li, item.state === "failed" ? "failed" : "pending", item.error);
@@ -253,6 +274,7 @@
   }
   var flushing = null;
   function flushOutbox() {
+    if (!list) { return Promise.resolve(); } // the conversation list sends nothing
     if (flushing) { return flushing; }
     var items = loadOutbox().filter(function (item) {
       return item.conversation === conversationId && item.state !== "failed";
@@ -267,11 +289,11 @@
 
   // --- receiving --------------------------------------------------------------------------
   function advance(id) {
-    if (id > cursor) { cursor = id; localStorage.setItem(CURSOR_KEY, String(cursor)); }
+    if (id > cursor) { cursor = id; }
   }
   var readTimer = null;
   function markReadSoon() {
-    if (document.hidden) { return; }
+    if (document.hidden || !list) { return; }
     clearTimeout(readTimer);
     readTimer = setTimeout(function () { post(root.dataset.readUrl, {}).catch(function () {}); }, 800);
   }
@@ -301,8 +323,53 @@
       seen.textContent = label;
     });
   }
+  // --- unread counts ----------------------------------------------------------------------
+  // The navigation's count and the singular and plural wording of "%(n)s unread" in the
+  // person's language come from the server, on the root element.
+  var navLink = document.getElementById("nav-messages");
+  if (navLink) { navLink.dataset.unread = root.dataset.unreadTotal || "0"; }
+  var pluralRules = null;
+  try { pluralRules = new Intl.PluralRules(document.documentElement.lang || undefined); } catch (e) { pluralRules = null; }
+  var counted = {}; // message ids already counted: a push and a catch-up may bring the same one
+  function unreadRow(conversation) {
+    return document.querySelector('#conversations [data-conversation="' + Number(conversation) + '"]');
+  }
+  // The badge after the navigation's "Messages" or a conversation's link, as the server
+  // renders it; none at zero.
+  function setUnread(host, n) {
+    if (!host || !navLink) { return; }
+    n = Math.max(0, n);
+    host.dataset.unread = String(n);
+    var badge = host.querySelector(".badge");
+    if (n <= 0) { if (badge) { badge.remove(); } return; }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge warn";
+      if (host === navLink) { host.append(" ", badge); } else { host.querySelector("a").after(" ", badge); }
+    }
+    var one = pluralRules ? pluralRules.select(n) === "one" : n === 1;
+    badge.textContent = t(one ? "unreadOne" : "unreadOther").replace("%(n)s", n);
+  }
+  function addUnread(host, n) { if (host) { setUnread(host, Number(host.dataset.unread || 0) + n); } }
+  function countUnread(event) {
+    var payload = event.payload || {};
+    // Only messages from others, and not in the open thread: that one is read as it arrives.
+    if (event.type === "message.new" && String(payload.sender) !== userId &&
+        payload.conversation !== conversationId && !counted[payload.message]) {
+      counted[payload.message] = true;
+      addUnread(navLink, 1);
+      addUnread(unreadRow(payload.conversation), 1);
+    }
+    // Read in another tab: the list knows how many that was.
+    if (event.type === "conversation.read" && String(payload.user) === userId) {
+      var row = unreadRow(payload.conversation);
+      if (row) { addUnread(navLink, -Number(row.dataset.unread || 0)); setUnread(row, 0); }
+    }
+  }
+
   function handleEvent(event) {
     var payload = event.payload || {};
+    countUnread(event);
     if (event.type === "conversation.read" && payload.conversation === conversationId && String(payload.user) !== userId) {
       readCursors[payload.user] = Math.max(readCursors[payload.user] || 0, payload.message);
       showSeen();
@@ -329,6 +396,7 @@
   // The open thread also asks for every message after the newest it shows, so an event
   // whose transaction committed late (and so slipped behind the cursor) is not missed.
   function catchUpThread() {
+    if (!list) { return Promise.resolve(); }
     return fetch(root.dataset.api + "?after=" + newestShownId() + "&limit=200", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) { page.messages.forEach(showMessage); })
@@ -352,15 +420,16 @@
   // --- socket -----------------------------------------------------------------------------
   function connect() {
     clearTimeout(reconnectTimer);
+    if (socket && socket.readyState <= WebSocket.OPEN) { return; } // connecting or open
     if (!("WebSocket" in window) || failures >= 3) { startPolling(); return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    var ws = socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
       if (data.type === "hello") {
         // Only a hello counts as working: some proxies accept the upgrade, then cut it.
-        socketOpen = true; failures = 0; say(t("live"));
+        socketOpen = true; failures = 0; attempts = 0; say(t("live"));
         catchUp().then(flushOutbox);
         startHeartbeat();
       } else if (data.type === "pong") {
@@ -377,13 +446,22 @@
       }
     };
     socket.onclose = function () {
+      if (ws !== socket) { return; } // an older socket, closed after a newer one opened
       var wasOpen = socketOpen;
       socketOpen = false; stopHeartbeat(); inFlight = {};
       if (!wasOpen && navigator.onLine !== false) { failures += 1; }
       say(navigator.onLine === false ? t("offline") : "");
       if (failures >= 3) { startPolling(); return; }
-      reconnectTimer = setTimeout(connect, Math.min(500 * Math.pow(2, failures), 15000) + Math.random() * 300);
+      // Back off (1 s, 2 s, 4 s … 30 s, each somewhere in its upper half so that many
+      // clients cut off together do not come back together): offline, every attempt
+      // only fails. Coming back online or to the tab tries at once (reconnectNow).
+      var delay = Math.min(RECONNECT_MIN_MS * Math.pow(2, attempts), RECONNECT_MAX_MS);
+      attempts += 1;
+      reconnectTimer = setTimeout(connect, delay / 2 + Math.random() * delay / 2);
     };
+  }
+  function reconnectNow() {
+    if (!polling && !socketOpen) { attempts = 0; connect(); }
   }
   function startHeartbeat() {
     stopHeartbeat();
@@ -414,48 +492,61 @@
   }
 
   // --- coach ------------------------------------------------------------------------------
-  var coachTimer = null;
-  function coach() {
+  var coachTimer = null, coachAsked = 0;
+  function coachSoon() {
+    clearTimeout(coachTimer);
+    coachTimer = setTimeout(function () { coach(false); }, 700);
+  }
+  // Hints for the draft while the person writes; when they ask ("Check my message") and
+  // there is nothing to flag, the answer says so, as the page does without this script.
+  function coach(asked) {
     if (root.dataset.coach !== "1" || !hintsBox) { return; }
     clearTimeout(coachTimer);
-    coachTimer = setTimeout(function () {
-      var text = form.querySelector("textarea[name=body]").value;
-      post(root.dataset.coachUrl, { conversation_id: conversationId, body: text })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (result) {
-          if (!result) { return; }
-          hintsBox.textContent = "";
-          if (!result.hints.length) { return; }
-          var ul = document.createElement("ul");
-          ul.className = "coach";
-          result.hints.forEach(function (hint) {
-            var li = document.createElement("li");
-            li.textContent = hint.message;
-            ul.appendChild(li);
-          });
-          var guide = document.createElement("a");
-          guide.href = result.guidelines_url; guide.textContent = root.dataset.tGuidelines || "Program guidelines";
-          hintsBox.append(ul, guide);
-        })
-        .catch(function () {});
-    }, 700);
+    var request = ++coachAsked;
+    var text = form.querySelector("textarea[name=body]").value;
+    post(root.dataset.coachUrl, { conversation_id: conversationId, body: text })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (result) {
+        if (!result || request !== coachAsked) { return; } // a newer draft was checked since
+        hintsBox.textContent = "";
+        if (!result.hints.length) {
+          if (asked) {
+            var fine = document.createElement("p");
+            fine.textContent = t("noHints");
+            hintsBox.append(fine);
+          }
+          return;
+        }
+        var ul = document.createElement("ul");
+        ul.className = "coach";
+        result.hints.forEach(function (hint) {
+          var li = document.createElement("li");
+          li.textContent = hint.message;
+          ul.appendChild(li);
+        });
+        var guide = document.createElement("a");
+        guide.href = result.guidelines_url; guide.textContent = root.dataset.tGuidelines || "Program guidelines";
+        hintsBox.append(ul, guide);
+      })
+      .catch(function () {});
   }
 
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
-    var check = document.getElementById("check-button");
-    if (check) { check.hidden = true; }
-    form.querySelector("textarea[name=body]").addEventListener("input", coach);
+    form.querySelector("textarea[name=body]").addEventListener("input", coachSoon);
     form.addEventListener("submit", function (event) {
       var submitter = event.submitter;
       var textarea = form.querySelector("textarea[name=body]");
       var files = form.querySelector("input[type=file]");
       var when = form.querySelector("input[name=when]:checked");
-      // Attachments, scheduling and "check" take the plain form post.
-      if ((submitter && submitter.value === "check") || (files && files.files.length) || (when && when.value !== "now")) { return; }
+      var checking = submitter && submitter.value === "check";
+      // Attachments and scheduling take the plain form post; so does "check" when there
+      // is no hint area to answer in.
+      if ((checking && !hintsBox) || (files && files.files.length) || (when && when.value !== "now")) { return; }
       event.preventDefault();
       var body = textarea.value.trim();
       if (!body) { textarea.focus(); return; }
+      if (checking) { coach(true); return; }
       var item = { client_id: newClientId(), conversation: conversationId, body: body, state: "pending", created: new Date().toISOString() };
       var items = loadOutbox(); items.push(item); saveOutbox(items);
       textarea.value = ""; hintsBox && (hintsBox.textContent = "");
@@ -463,13 +554,19 @@
       flushOutbox();
     });
   }
-  list.querySelectorAll(".meta time[datetime]").forEach(function (element) {
-    setTime(element, element.getAttribute("datetime"));
-  });
-  loadOutbox().forEach(function (item) { if (item.conversation === conversationId) { showPending(item); } });
-  window.addEventListener("online", function () { flushOutbox(); if (!socketOpen && !polling) { connect(); } });
+  if (list) {
+    list.querySelectorAll(".meta time[datetime]").forEach(function (element) {
+      setTime(element, element.getAttribute("datetime"));
+    });
+    loadOutbox().forEach(function (item) { if (item.conversation === conversationId) { showPending(item); } });
+    setInterval(function () { if (navigator.onLine !== false) { flushOutbox(); } }, RESEND_MS);
+  }
+  window.addEventListener("online", function () { flushOutbox(); reconnectNow(); });
   window.addEventListener("offline", function () { say(t("offline")); if (socket) { socket.close(); } });
-  setInterval(function () { if (navigator.onLine !== false) { flushOutbox(); } }, RESEND_MS);
-  document.addEventListener("visibilitychange", markReadSoon);
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { return; }
+    markReadSoon();
+    reconnectNow();
+  });
   connect();
 })();

@@ -116,6 +116,11 @@ DEMO_MESSAGES = [
     "week: the slot finder shows times that suit us both.",
     "Outline attached next time. Booking Thursday now.",
 ]
+CIRCLE_MESSAGES = [
+    "Hello circle! This week I can teach **pandas** basics. Who wants to go first?",
+    "Me! And I can show window functions in SQL in return.",
+    "Great, let's pair up: a 30-minute session each, notes in here afterwards.",
+]
 
 # Demo sign-ins: printed by `make run`.
 SIGN_INS = [
@@ -123,6 +128,10 @@ SIGN_INS = [
     ("mentor", "mentor@demo.openmentor.org", "Global Doctoral Mentoring Network"),
     ("mentee", "mentee@demo.openmentor.org", "Global Doctoral Mentoring Network"),
     ("peer", "peer@demo.openmentor.org", "Data Skills Peer Circles"),
+    # The mentor's mentee (the "mentee" above is not matched yet, to try matching) and a
+    # member of a running circle, to try a conversation from the other side and in a group.
+    ("mentor's mentee", "yasmin.rahman@demo.openmentor.org", "Global Doctoral Mentoring Network"),
+    ("peer in a circle", "thabo.nkosi@demo.openmentor.org", "Data Skills Peer Circles"),
 ]
 
 
@@ -318,6 +327,16 @@ class Command(BaseCommand):
             ]
         ):
             send_message(sender, conversation, body=body, client_id=f"demo-{number}")
+
+        # A running circle of four peers (not the demo peer, who tries finding peers).
+        circle = Mentorship.objects.create(
+            program=circles, status="active", started_on=date(2026, 10, 13), origin="demo"
+        )
+        for peer in peers[1:5]:
+            MentorshipParticipant.objects.create(mentorship=circle, user=peer, role="peer")
+        conversation = mentorship_conversation(circle)
+        for number, (sender, body) in enumerate(zip(peers[1:4], CIRCLE_MESSAGES, strict=True)):
+            send_message(sender, conversation, body=body, client_id=f"demo-circle-{number}")
 
     def _person(self, email: str, name: str, zone: str) -> User:
         user = User.objects.create_user(email=email, display_name=name, time_zone=zone)
