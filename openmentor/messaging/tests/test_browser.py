@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import assert_accessible, wait_until
+from openmentor.messaging import services
 from openmentor.messaging.models import Message
 
 pytestmark = pytest.mark.browser
@@ -254,8 +255,6 @@ def test_offline_the_page_backs_off_and_reconnects_once_back_online(
 def test_long_poll_takes_over_when_websockets_are_blocked(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from openmentor.messaging import services
-
     context = browser.new_context(locale="en-GB")
     # A proxy that refuses WebSocket upgrades.
     context.route_web_socket("**/ws/**", lambda socket: socket.close())
@@ -280,8 +279,6 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
 def test_messaging_pages_have_no_serious_accessibility_violations(
     browser: Any, live_server: Any, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from openmentor.messaging import services
-
     send_from_another_thread(
         lambda: services.send_message(
             carol, conversation, body="Hello **Bob**, see <https://example.org>", client_id="ax1"
@@ -318,8 +315,6 @@ def test_unread_counts_go_up_live_on_the_conversation_list(
     bob: Any,
     client_for: Any,
 ) -> None:
-    from openmentor.messaging import services
-
     context, page = open_page(
         browser, asgi_server, client_for(bob).cookies["sessionid"].value, "/messages/"
     )
@@ -365,8 +360,6 @@ def test_on_a_thread_the_navigation_counts_messages_in_other_conversations(
     bob: Any,
     client_for: Any,
 ) -> None:
-    from openmentor.messaging import services
-
     context, page = open_thread(
         browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
     )
@@ -393,8 +386,6 @@ def test_on_a_thread_the_navigation_counts_messages_in_other_conversations(
 def test_a_refused_message_can_be_discarded(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from openmentor.messaging import services
-
     context, page = open_thread(
         browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
     )
