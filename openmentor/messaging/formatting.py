@@ -13,6 +13,7 @@ from typing import Any
 import markdown
 import nh3
 from markdown.inlinepatterns import IMAGE_LINK_RE, InlineProcessor, LinkInlineProcessor
+from markdown.preprocessors import Preprocessor
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "ul", "ol", "li", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
@@ -36,6 +37,37 @@ class _BareLink(InlineProcessor):
         return link, m.start(0), m.end(0)
 
 
+_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})[.)])[ \t]+\S")
+
+
+class _ListsWithoutBlankLines(Preprocessor):
+    """People write "Plan:" and the list on the next line, or a numbered list right after a
+    bulleted one; Python-Markdown needs a blank line before a list and would show "- read"
+    as text (or merge the two lists). One is put in where CommonMark starts a list anyway:
+    a bullet after text, a numbered list starting at 1 after text, a list of the other
+    kind right after a list. A line that goes on without a marker stays in its item."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        written: list[str] = []
+        previous = ""  # "" (start or blank line), "text", "ul" or "ol"
+        for line in lines:
+            item = _LIST_ITEM.match(line)
+            kind = ("ol" if item.group(1) else "ul") if item else ""
+            if item and (
+                (previous == "text" and (kind == "ul" or item.group(1) == "1"))
+                or (previous in ("ul", "ol") and previous != kind)
+            ):
+                written.append("")
+            written.append(line)
+            if not line.strip():
+                previous = ""
+            elif kind:
+                previous = kind
+            elif not previous:
+                previous = "text"
+        return written
+
+
 def _parser() -> markdown.Markdown:
     parser = getattr(_local, "parser", None)
     if parser is None:
@@ -49,6 +81,8 @@ def _parser() -> markdown.Markdown:
         parser.inlinePatterns.register(
             LinkInlineProcessor(IMAGE_LINK_RE, parser), "image_link", 150
         )
+        # After fenced code is set aside (25), so a code block's lines stay as written.
+        parser.preprocessors.register(_ListsWithoutBlankLines(parser), "loose_lists", 20)
         # Below Markdown's own links and autolinks (higher numbers run first).
         parser.inlinePatterns.register(_BareLink(_BARE_URL, parser), "bare_link", 105)
     return parser

@@ -171,6 +171,34 @@ def test_own_messages_say_how_far_the_others_have_read(
     assert 'data-t-seen-by="visto por %(n)s de %(total)s"' in page
 
 
+def test_the_composer_help_is_announced_and_languages_are_named_in_their_own_words(
+    conversation: Any, bob: Any, client_for: Any
+) -> None:
+    page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    # The textarea points screen readers at its formatting help, which must exist.
+    assert 'aria-describedby="id_body_helptext"' in page
+    assert '<p class="help" id="id_body_helptext">' in page
+    assert '<option value="es" lang="es">español</option>' in page
+    assert '<option value="pt" lang="pt">Português</option>' in page
+
+
+def test_a_scheduled_message_is_not_seen_before_it_goes_out(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    later = timezone.now() + timedelta(hours=5)
+    scheduled = services.send_message(
+        carol, conversation, body="Good morning", client_id="s1", send_at=later
+    ).message
+    sent = services.send_message(carol, conversation, body="Now", client_id="s2").message
+    services.mark_read(bob, conversation)
+    page = client_for(carol).get(f"/messages/{conversation.pk}/").content.decode()
+    waiting = page[page.index(f'id="m{scheduled.pk}"') :].split("</li>", 1)[0]
+    assert "data-scheduled" in waiting and "scheduled for" in waiting
+    assert "seen" not in waiting
+    read = page[page.index(f'id="m{sent.pk}"') :].split("</li>", 1)[0]
+    assert '<span class="muted seen">seen</span>' in read
+
+
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
     conversation: Any, bob: Any, client_for: Any
 ) -> None:

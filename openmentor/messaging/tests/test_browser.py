@@ -256,12 +256,21 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
     context = browser.new_context(locale="en-GB")
-    # A proxy that refuses WebSocket upgrades.
-    context.route_web_socket("**/ws/**", lambda socket: socket.close())
+    # A proxy that refuses WebSocket upgrades (until it is turned off).
+    proxy = {"refuses": True}
+
+    def route(socket: Any) -> None:
+        if proxy["refuses"]:
+            socket.close()
+        else:
+            socket.connect_to_server()
+
+    context.route_web_socket("**/ws/**", route)
     session = client_for(bob).cookies["sessionid"].value
     context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.clock.install()  # time flows; the test can jump ahead to the socket's next try
     page.goto(f"{asgi_server}/messages/{conversation.pk}/")
     expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
     send_from_another_thread(
@@ -273,6 +282,16 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
     write(page, "And my reply goes out over HTTP")
     expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
     assert Message.objects.filter(sender=bob).count() == 1
+    # The network lets WebSockets through again: a minute on, the page is live again.
+    proxy["refuses"] = False
+    page.clock.fast_forward(61_000)
+    expect(page.locator("#connection")).to_have_text("Live")
+    send_from_another_thread(
+        lambda: services.send_message(
+            carol, conversation, body="Back on the socket", client_id="lp-2"
+        )
+    )
+    expect(page.locator("#messages .message .body").last).to_have_text("Back on the socket")
     context.close()
 
 
@@ -383,7 +402,7 @@ def test_on_a_thread_the_navigation_counts_messages_in_other_conversations(
         context.close()
 
 
-def test_a_refused_message_can_be_discarded(
+def test_a_refused_message_can_be_taken_back_to_edit_or_discarded(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
     context, page = open_thread(
@@ -397,6 +416,11 @@ def test_a_refused_message_can_be_discarded(
             "Not sent: You cannot send messages to this person."
         )
         expect(refused.get_by_role("button", name="Retry")).to_be_visible()
+        # Edit takes it back into the composer, to change it (or keep it somewhere).
+        refused.get_by_role("button", name="Edit").click()
+        expect(page.locator("#messages .message")).to_have_count(0)
+        expect(page.get_by_label("Your message")).to_have_value("Are you there?")
+        page.get_by_role("button", name="Send", exact=True).click()
         refused.get_by_role("button", name="Discard").click()
         expect(page.locator("#messages .message")).to_have_count(0)
         assert page.evaluate(f"localStorage.getItem('om.outbox.{carol.pk}')") == "[]"

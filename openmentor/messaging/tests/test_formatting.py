@@ -25,6 +25,17 @@ def test_chat_writing_renders_as_written() -> None:
     assert render_markdown("line one\nline two") == "<p>line one<br>\nline two</p>"
     lists = render_markdown("- item one\n- item two\n\n1. first\n2. second")
     assert lists.count("<ul>") == 1 and lists.count("<ol>") == 1 and lists.count("<li>") == 4
+    # A list may start right under a line of text, or right after a list of the other kind,
+    # as people write in chats; a number that merely starts a line stays text.
+    assert render_markdown("Plan:\n- read\n- write") == (
+        "<p>Plan:</p>\n<ul>\n<li>read</li>\n<li>write</li>\n</ul>"
+    )
+    touching = render_markdown("- apple\n- pear\n1. one\n2. two")
+    assert touching.count("<ul>") == 1 and touching.count("<ol>") == 1
+    assert render_markdown("In 2026\n2026. was a year") == "<p>In 2026<br>\n2026. was a year</p>"
+    assert render_markdown("```\nPlan:\n- not a list\n```") == (
+        "<pre><code>Plan:\n- not a list\n</code></pre>"
+    )
     # A fenced block keeps its lines and indentation.
     code = render_markdown("```\ndef f():\n    return 1\n```")
     assert code == "<pre><code>def f():\n    return 1\n</code></pre>"

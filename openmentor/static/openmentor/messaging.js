@@ -22,9 +22,9 @@
   var csrf = form ? form.querySelector("input[name=csrfmiddlewaretoken]").value : "";
   var OUTBOX_KEY = "om.outbox." + userId;
   var HEARTBEAT_MS = 20000, PONG_TIMEOUT_MS = 10000, RESEND_MS = 4000;
-  var RECONNECT_MIN_MS = 1000, RECONNECT_MAX_MS = 30000;
+  var RECONNECT_MIN_MS = 1000, RECONNECT_MAX_MS = 30000, SOCKET_PROBE_MS = 60000;
   var socket = null, socketOpen = false, failures = 0, attempts = 0, polling = false;
-  var heartbeat = null, pongTimer = null, reconnectTimer = null;
+  var heartbeat = null, pongTimer = null, reconnectTimer = null, probeTimer = null;
   // The event the page was rendered at, not a cursor shared with other tabs: this page's
   // thread and unread counts are as of that event, so everything after it is news here.
   var cursor = Number(root.dataset.lastEvent || 0);
@@ -61,8 +61,8 @@
     button.addEventListener("click", action);
     return button;
   }
-  // "Sending…", or "Not sent: why" with Retry and Discard (a refusal such as a block or a
-  // too long text never goes through, so the person must be able to drop it). A sent
+  // "Sending…", or "Not sent: why" with Retry, Edit and Discard (a refusal such as a block
+  // or a too long text never goes through, so the person must be able to change or drop it). A sent
   // message has no badge, as the server renders it after a reload.
   function setState(li, state, detail) {
     li.dataset.state = state;
@@ -80,6 +80,15 @@
         updateItem(li.dataset.clientId, { state: "pending" });
         setState(li, "pending");
         flushOutbox();
+      }), " ", linkButton("edit", function () {
+        // Back into the composer to shorten or change it (a new send, a new client id),
+        // unless the person has started another message there.
+        var item = loadOutbox().find(function (i) { return i.client_id === li.dataset.clientId; });
+        var textarea = form && form.querySelector("textarea[name=body]");
+        if (textarea && item && !textarea.value.trim()) { textarea.value = item.body; }
+        removeItem(li.dataset.clientId);
+        li.remove();
+        if (textarea) { textarea.focus(); }
       }), " ", linkButton("discard", function () {
         removeItem(li.dataset.clientId);
         li.remove();
@@ -155,6 +164,11 @@
     // no name): the server's message says who and when, as a reload would.
     if (data.sender && data.sender.name) { li.querySelector(".meta strong").textContent = data.sender.name; }
     if (data.sent_at || data.created_at) { setTime(li.querySelector(".meta time"), data.sent_at || data.created_at); }
+    if (data.status === "sent" && li.hasAttribute("data-scheduled")) { // it has gone out
+      li.removeAttribute("data-scheduled");
+      var due = li.querySelector(".meta .scheduled");
+      if (due) { due.remove(); }
+    }
     var body = li.querySelector(".body");
     var old = li.querySelector(".attachments");
     if (old) { old.remove(); }
@@ -311,7 +325,8 @@
     return t("seenBy").replace("%(n)s", readers).replace("%(total)s", others.length);
   }
   function showSeen() {
-    list.querySelectorAll("li.mine[data-id]").forEach(function (li) {
+    // A scheduled message is not seen by anyone until it goes out.
+    list.querySelectorAll("li.mine[data-id]:not([data-scheduled])").forEach(function (li) {
       var label = seenLabel(Number(li.dataset.id));
       var seen = li.querySelector(".seen");
       if (!label) { if (seen) { seen.remove(); } return; }
@@ -430,6 +445,7 @@
       if (data.type === "hello") {
         // Only a hello counts as working: some proxies accept the upgrade, then cut it.
         socketOpen = true; failures = 0; attempts = 0; say(t("live"));
+        if (polling) { polling = false; clearTimeout(probeTimer); }
         catchUp().then(flushOutbox);
         startHeartbeat();
       } else if (data.type === "pong") {
@@ -460,6 +476,9 @@
       reconnectTimer = setTimeout(connect, delay / 2 + Math.random() * delay / 2);
     };
   }
+  function probeSocket() {
+    if (polling && !socketOpen) { failures = 2; connect(); } // one more failure: back to polling
+  }
   function reconnectNow() {
     if (!polling && !socketOpen) { attempts = 0; connect(); }
   }
@@ -476,10 +495,15 @@
   function stopHeartbeat() { clearInterval(heartbeat); clearTimeout(pongTimer); }
 
   function startPolling() {
+    // Now and then the socket is tried again: the network that blocked it may be gone
+    // (a captive portal signed into, a VPN turned off), and the socket is faster.
+    clearTimeout(probeTimer);
+    probeTimer = setTimeout(probeSocket, SOCKET_PROBE_MS);
     if (polling) { return; }
     polling = true; say(t("polling"));
     flushOutbox();
     (function loop() {
+      if (!polling) { return; } // the socket works again
       fetch(root.dataset.pollUrl + "?after=" + cursor, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (page) {
