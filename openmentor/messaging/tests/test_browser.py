@@ -358,6 +358,10 @@ def test_unread_counts_go_up_live_on_the_conversation_list(
         expect(group).to_have_text("1 unread")
         expect(one_to_one).to_have_text("1 unread")
         expect(nav).to_have_text("2 unread")
+        # The conversation that just had a message is on top, as after a reload.
+        first = page.locator("#conversations > li").first
+        expect(first).to_have_attribute("data-conversation", str(circle.pk))
+        expect(first.locator(".last-message")).to_have_text("last message: now")
         # Read in another tab: that conversation's count goes, and the navigation's with it.
         send_from_another_thread(lambda: services.mark_read(bob, conversation))
         expect(one_to_one).to_have_count(0)

@@ -366,6 +366,14 @@
     badge.textContent = t(one ? "unreadOne" : "unreadOther").replace("%(n)s", n);
   }
   function addUnread(host, n) { if (host) { setUnread(host, Number(host.dataset.unread || 0) + n); } }
+  // On the list, the conversation a message arrives in moves to the top, as after a reload.
+  function moveToTop(event) {
+    var row = event.type === "message.new" && unreadRow((event.payload || {}).conversation);
+    if (!row) { return; }
+    row.parentNode.prepend(row);
+    var last = row.querySelector(".last-message");
+    if (last) { last.textContent = t("lastNow"); }
+  }
   function countUnread(event) {
     var payload = event.payload || {};
     // Only messages from others, and not in the open thread: that one is read as it arrives.
@@ -385,6 +393,7 @@
   function handleEvent(event) {
     var payload = event.payload || {};
     countUnread(event);
+    moveToTop(event);
     if (event.type === "conversation.read" && payload.conversation === conversationId && String(payload.user) !== userId) {
       readCursors[payload.user] = Math.max(readCursors[payload.user] || 0, payload.message);
       showSeen();
