@@ -16,6 +16,8 @@ venv: .venv/.synced
 	$(PYTHON) -m uv sync --frozen --quiet
 	@touch $@
 
+# Links in e-mails (SITE_URL) lead to this server, on its port, unless set by the person.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "openmentor.core.middleware.ContentSecurityPolicyMiddleware",
     "openmentor.core.middleware.UserTimezoneMiddleware",
+    "openmentor.core.middleware.UserLanguageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -10,7 +10,7 @@ urlpatterns = [
     path("dashboard/", core_views.dashboard, name="dashboard"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.signals import user_signed_up
+from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import translation
 
 from .models import Profile, User
 
@@ -16,3 +20,13 @@ def create_profile_for_new_user(
     # (sign-up, CSV import, invitation, createsuperuser).
     if created and not kwargs.get("raw"):
         Profile.objects.get_or_create(user=instance)
+
+
+@receiver(user_signed_up)
+def keep_the_language_they_signed_up_in(request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # The language the sign-up page was shown in (their browser's, or the one they picked)
+    # is their language from the start: e-mails, beginning with the confirmation, use it.
+    language = translation.get_language_from_request(request)
+    if language in dict(settings.LANGUAGES) and language != user.language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -18,5 +18,7 @@ class PersonalTokenAuth(HttpBearer):
         return user
 
 
-# Session (with CSRF, for the browser) or a personal access token (for scripts).
-session_or_token = [django_auth, PersonalTokenAuth()]
+# A personal access token (for scripts) or the session (with CSRF, for the browser). The
+# token goes first: the session check refuses an unsafe method without a CSRF token at once
+# (instead of passing on to the next method), which would refuse every script's write.
+session_or_token = [PersonalTokenAuth(), django_auth]

@@ -3,8 +3,9 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 # Everything the browser loads comes from this server; no inline script is needed.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -54,4 +55,28 @@ class UserTimezoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Pages in the person's chosen language (their settings, which e-mails follow too)
+    when this browser has not picked one at the foot of a page: a new device, a cleared
+    browser. The site's default language is every account's starting value, not a
+    choice, so it leaves the browser's own preference in place. After ``LocaleMiddleware``
+    and ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and user.language != settings.LANGUAGE_CODE
+            and user.language in dict(settings.LANGUAGES)
+        ):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
         return self.get_response(request)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.selectors import mentorships_for_user
@@ -47,3 +50,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "degraded", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language menu at the foot of every page: for a signed-in person it is also
+    their setting, so e-mails and their other devices follow."""
+    language = request.POST.get("language", "")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return django_set_language(request)

@@ -141,7 +141,8 @@ def messages(
     conversation_id: int,
     before: int | None = None,
     after: int | None = None,
-    limit: int = 50,
+    # Below 1 is a mistake to report; above the maximum (200) is served capped.
+    limit: int = Query(50, ge=1),
 ) -> dict[str, Any]:
     conversation = selectors.conversation_for(request.user, conversation_id)
     rows, has_older = selectors.thread_page(

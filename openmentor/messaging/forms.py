@@ -61,8 +61,11 @@ class MessageForm(forms.Form):
 
 
 class EditForm(forms.Form):
+    # The page exists to change this text: the cursor starts in it.
     body = forms.CharField(
-        label=_("Message"), max_length=MAX_BODY_CHARS, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Message"),
+        max_length=MAX_BODY_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
     )
 
 

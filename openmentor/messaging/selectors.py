@@ -359,6 +359,8 @@ def message_history(user: User, message_id: int) -> tuple[Message, list[MessageR
     it said before an edit stays visible to the people it was sent to). A deleted message
     has none: deleting removes its history with its body."""
     message = message_for(user, message_id)
+    if message.deleted_at is not None:  # a reported one keeps them, for the report only
+        return message, []
     return message, list(message.revisions.all())
 
 
@@ -426,10 +428,13 @@ def participants_among(program: Program, people: list[User]) -> list[User]:
 
 def read_cursors_of_others(conversation: Conversation, viewer_id: int) -> dict[int, int]:
     """How far each other member has read (user id → last read message id): the viewer's
-    messages show "seen", or in a group "seen by 2 of 3"."""
+    messages show "seen", or in a group "seen by 2 of 3". Someone who blocked the viewer
+    never gets the viewer's messages, so does not count (nor learns they were blocked
+    from it: their reads are not sent to the viewer either, ``services.mark_read``)."""
     return dict(
         ConversationMember.objects.filter(conversation=conversation)
         .exclude(user_id=viewer_id)
+        .exclude(user_id__in=blockers_of(viewer_id))
         .values_list("user_id", "last_read_message_id")
     )
 

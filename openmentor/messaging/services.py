@@ -23,7 +23,7 @@ from openmentor.core.bulk import insert_objects
 from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from openmentor.core.sql import execute, placeholders
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
-from openmentor.notifications.services import notify, publish_event, publish_events
+from openmentor.notifications.services import mark_read_at, notify, publish_event, publish_events
 from openmentor.programs.models import MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
@@ -585,6 +585,10 @@ def _own_message(user: User, message_id: int) -> Message:
 @transaction.atomic
 def edit_message(user: User, message_id: int, body: str) -> Message:
     message = _own_message(user, message_id)
+    # An ended mentorship's conversation is a record: no rewriting it (deleting one's own
+    # message stays possible).
+    if not selectors.audience(message.conversation).is_open:
+        raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
     body = _clean_body(body)
     if body == message.body:
         return message
@@ -600,13 +604,16 @@ def edit_message(user: User, message_id: int, body: str) -> Message:
 @transaction.atomic
 def delete_message(user: User, message_id: int) -> Message:
     """A tombstone: the row stays (so threads and cursors keep their shape); the body,
-    its history and its files are gone."""
+    its history and its files are gone. A reported message keeps its body and history for
+    the report (the author cannot delete what the coordinators were asked to look at);
+    to everyone in the conversation it is deleted all the same."""
     message = _own_message(user, message_id)
-    message.revisions.all().delete()
     for attachment in message.attachments.all():
         attachment.file.delete(save=False)
         attachment.delete()
-    message.body = ""
+    if not message.reports.exists():
+        message.revisions.all().delete()
+        message.body = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["body_encrypted", "deleted_at"])
     if message.status == MessageStatus.SENT:
@@ -637,8 +644,11 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
             pk=member.pk, last_read_message_id__lt=target
         ).update(last_read_message_id=target, last_read_at=timezone.now())
         if moved:
+            mark_read_at(user, reverse("messaging_thread", args=[conversation.pk]))
+            # Not to the people this reader blocked: their messages never reached the reader.
+            hidden = selectors.blocked_by(user.pk)
             publish_event(
-                selectors.audience_ids(conversation),
+                [uid for uid in selectors.audience_ids(conversation) if uid not in hidden],
                 type="conversation.read",
                 payload={"conversation": conversation.pk, "user": user.pk, "message": target},
             )
@@ -688,6 +698,7 @@ def read_report(coordinator: User, report_id: int) -> Report:
         message=report.message,
         report=report,
     )
+    mark_read_at(coordinator, reverse("messaging_report", args=[report.pk]))
     return report
 
 

@@ -183,6 +183,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "hints": hints,
             "coach_enabled": selectors.coach_enabled(request.user),
             "cannot_write": selectors.why_cannot_write(conversation, request.user),
+            "read_only": not selectors.audience(conversation).is_open,
             # Blocks are between the people of a mentorship; a support thread's problems go
             # to a report, so the coordinators stay reachable.
             "others": selectors.other_members(conversation, request.user) if mentorship else [],

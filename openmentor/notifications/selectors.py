@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from openmentor.accounts.models import User
 
-from .models import Notification, UserEvent
+from .models import Notification, NotificationPreference, UserEvent
 
 EVENT_RETENTION = timedelta(days=7)
 
@@ -33,3 +33,8 @@ def unread_count(user: User) -> int:
 
 def expired_events_cutoff() -> datetime:
     return timezone.now() - EVENT_RETENTION
+
+
+def channels_for(user: User) -> dict[str, str]:
+    """Kind → channel for the kinds the person has chosen for (e-mail for the others)."""
+    return dict(NotificationPreference.objects.filter(user=user).values_list("kind", "channel"))

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_rows
+from openmentor.core.errors import ValidationFailed
 from openmentor.core.events import encode_event, encode_payload, push_to_users_on_commit
 from openmentor.core.mail import send_email_on_commit
 
@@ -119,6 +121,26 @@ def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
     return qs.update(read_at=timezone.now())
+
+
+def mark_read_at(user: User, url: str) -> int:
+    """The person has opened what these notifications point to: they are read."""
+    return Notification.objects.filter(user=user, read_at__isnull=True, url=url).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def update_settings(user: User, *, language: str, channels: dict[str, str]) -> None:
+    """The person's language (e-mails, and pages where the browser has not chosen one)
+    and, per kind of notification, whether it also comes by e-mail."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Choose one of the languages offered."))
+    if language != user.language:
+        user.language = language
+        user.save(update_fields=["language"])
+    for kind, channel in channels.items():
+        set_preference(user, kind, channel)
 
 
 def set_preference(user: User, kind: str, channel: str) -> NotificationPreference:

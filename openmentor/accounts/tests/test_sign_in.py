@@ -45,6 +45,20 @@ def test_sign_up_requires_verifying_the_email_address() -> None:
     assert client.get("/dashboard/").status_code == 200
 
 
+def test_a_person_who_signs_up_in_french_gets_french_e_mails() -> None:
+    Client(HTTP_ACCEPT_LANGUAGE="fr").post(
+        "/accounts/signup/",
+        {
+            "email": "amelie@example.org",
+            "password1": "a long and private passphrase",
+            "password2": "a long and private passphrase",
+            "display_name": "Amélie",
+            "time_zone": "Europe/Paris",
+        },
+    )
+    assert User.objects.get(email="amelie@example.org").language == "fr"
+
+
 def test_weak_passwords_and_bad_zones_are_refused() -> None:
     response = Client().post(
         "/accounts/signup/",
@@ -111,8 +125,13 @@ def test_access_tokens_are_hashed_shown_once_and_revocable(bob: Any, client_for)
     assert raw is not None
     token = PersonalAccessToken.objects.get(user=bob)
     assert raw.group(0) not in token.token_hash
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw.group(0)}")
+    # As a script calls it: no cookie, so no CSRF token, and the check is not skipped.
+    api = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw.group(0)}")
     assert api.get("/api/v1/me").json()["email"] == bob.email
+    written = api.patch(
+        "/api/v1/me/profile", data='{"headline": "From a script"}', content_type="application/json"
+    )
+    assert written.status_code == 200, written.content
     assert raw.group(0) not in client.get("/settings/tokens/").content.decode()
 
     client.post(f"/settings/tokens/{token.pk}/revoke/")

@@ -14,7 +14,8 @@ from openmentor.programs.models import Membership
 
 def bearer(user: Any) -> Client:
     _token, raw = create_access_token(user, "test")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    # CSRF enforced as for a real script (the test client skips the check by default).
+    return Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
 def post_json(client: Client, url: str, body: dict[str, Any], method: str = "post") -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,50 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def make_run(tmp_path: Path, *args: str, **env: str) -> str:
+    """What `make run` starts, each line with the SITE_URL it gets: a stand-in Python
+    prints them instead of running anything."""
+    python, worker_started = tmp_path / "python", tmp_path / "worker-started"
+    worker_started.unlink(missing_ok=True)
+    # The server (last, in the foreground) waits for the worker's line: when it ends, the
+    # recipe's `kill 0` would cut the worker off before it printed.
+    python.write_text(
+        "#!/bin/sh\n"
+        'echo "$* SITE_URL=$SITE_URL"\n'
+        f'[ "$2" = run_huey ] && touch "{worker_started}"\n'
+        f'[ "$1" = -m ] && while [ ! -e "{worker_started}" ]; do sleep 0.05; done\n'
+        "exit 0\n"
+    )
+    python.chmod(0o755)
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SITE_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    }
+    result = subprocess.run(
+        ["make", "--silent", "--old-file=.venv/.synced", "run", f"PY={python}", *args],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        start_new_session=True,  # the recipe ends with `kill 0`: its own process group only
+    )
+    return result.stdout
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_run_links_e_mails_to_its_own_port_unless_told_otherwise(tmp_path: Path) -> None:
+    started = make_run(tmp_path, "PORT=8123")
+    assert "-m uvicorn config.asgi:application --host 127.0.0.1 --port 8123" in started
+    for command in ("manage.py run_huey", "-m uvicorn"):  # the worker sends the e-mails
+        line = next(line for line in started.splitlines() if command in line)
+        assert line.endswith("SITE_URL=http://127.0.0.1:8123")
+    own = make_run(tmp_path, "PORT=8123", SITE_URL="https://mentor.example.org")
+    assert "run_huey --quiet SITE_URL=https://mentor.example.org" in own
 
 
 def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path: Path) -> None:

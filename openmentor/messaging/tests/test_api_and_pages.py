@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from openmentor.messaging import selectors, services
 from openmentor.messaging.models import AuditLog, Conversation, Message
-from openmentor.notifications.models import UserEvent
+from openmentor.notifications.models import Notification, UserEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -374,10 +374,23 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     client_for(bob).post(f"/messages/message/{message.message.pk}/report/", {"reason": "Rude."})
     report = message.message.reports.get()
     assert client_for(dave).get(f"/messages/reports/{report.pk}/").status_code == 404
+    waiting = Notification.objects.filter(user=alice, kind="messaging.report", read_at=None)
+    assert waiting.exists()
     opened = coordinator.get(f"/messages/reports/{report.pk}/")
+    assert not waiting.exists()  # opening the report reads its notification
     assert "a kind remark" in opened.content.decode()
     assert "Earlier versions" in opened.content.decode()
     assert "a rude remark" in opened.content.decode()
+    # Nor does deleting it: the conversation sees a deleted message (and no history), the
+    # report keeps what it was filed about.
+    client_for(carol).post(f"/messages/message/{message.message.pk}/delete/")
+    thread_page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert "a kind remark" not in thread_page and "This message was deleted." in thread_page
+    history = client_for(bob).get(f"/messages/message/{message.message.pk}/history/")
+    assert "a rude remark" not in history.content.decode()
+    kept = coordinator.get(f"/messages/reports/{report.pk}/").content.decode()
+    assert "The author has since deleted this message." in kept
+    assert "a kind remark" in kept and "a rude remark" in kept
     # The coordinator follows up with the reporter in Bob's support thread, from the report.
     assert f"Write to {bob}" in opened.content.decode()
     follow_up = coordinator.post(f"/messages/program/global-doctoral/support/{bob.pk}/")
@@ -397,7 +410,8 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     assert (
         coordinator.post(f"/messages/program/global-doctoral/support/{dave.pk}/").status_code == 403
     )
-    assert AuditLog.objects.filter(actor=alice, action="report.read").count() == 1
+    # Each of the two openings of the report is in the audit log.
+    assert AuditLog.objects.filter(actor=alice, action="report.read").count() == 2
 
 
 def test_edit_and_delete_through_pages(
@@ -468,3 +482,52 @@ def test_block_and_unblock_from_the_thread_page(
         {"next_conversation": conversation.pk, "undo": "1"},
     )
     assert "hidden after block" in client.get(f"/messages/{conversation.pk}/").content.decode()
+
+
+def test_api_refuses_a_page_size_below_one(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    services.send_message(carol, conversation, body="one", client_id="l1")
+    services.send_message(carol, conversation, body="two", client_id="l2")
+    url = f"/api/v1/messaging/conversations/{conversation.pk}/messages"
+    client = client_for(bob)
+    for limit in (0, -5):
+        response = client.get(url, {"limit": limit})
+        assert response.status_code == 422
+        assert response.json()["code"] == "validation_failed"
+        assert "limit" in response.json()["fields"]
+    # Above the maximum is still served, capped at 200 as before.
+    assert len(client.get(url, {"limit": 1000}).json()["messages"]) == 2
+
+
+def test_the_notifications_badge_agrees_with_notifications_in_french(
+    bob: Any, client_for: Any
+) -> None:
+    from django.conf import settings
+
+    from openmentor.notifications import services as notifications
+
+    for title in ("One", "Two"):
+        notifications.notify(bob, kind="x", title=title, email=False)
+    client = client_for(bob)
+    # French picked on this browser: it wins over the language in Bob's settings.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    nav = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    nav = nav.split("</nav>")[0]
+    assert '<span class="badge warn">2 non lues</span>' in nav
+
+
+def test_the_thread_page_links_to_its_message_box_and_the_edit_page_focuses_its_own(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    sent = services.send_message(carol, conversation, body="typo", client_id="s1")
+    client = client_for(carol)
+    assert (
+        '<a href="#id_body">Write a message</a>'
+        in client.get(f"/messages/{conversation.pk}/").content.decode()
+    )
+    edit = client.get(f"/messages/message/{sent.message.pk}/edit/").content.decode()
+    assert " autofocus" in edit.split("<textarea")[1].split(">")[0]
+    # No message box, no link to it.
+    services.block(bob, carol.pk)
+    assert "#id_body" not in client.get(f"/messages/{conversation.pk}/").content.decode()

@@ -419,12 +419,20 @@ def test_a_refused_message_can_be_taken_back_to_edit_or_discarded(
         expect(refused.locator(".meta")).to_contain_text(
             "Not sent: You cannot send messages to this person."
         )
-        expect(refused.get_by_role("button", name="Retry")).to_be_visible()
+        # Retry removes its own button: focus goes to the message box, not the page body.
+        refused.get_by_role("button", name="Retry").click()
+        assert page.evaluate("document.activeElement.name") == "body"
         # Edit takes it back into the composer, to change it (or keep it somewhere).
         refused.get_by_role("button", name="Edit").click()
         expect(page.locator("#messages .message")).to_have_count(0)
         expect(page.get_by_label("Your message")).to_have_value("Are you there?")
         page.get_by_role("button", name="Send", exact=True).click()
+        # Blocked, the page has no composer after a reload: nothing to edit in.
+        expect(refused).to_have_count(1)
+        page.reload()
+        expect(page.locator("#cannot-write")).to_be_visible()
+        expect(refused.get_by_role("button", name="Retry")).to_be_visible()
+        expect(refused.get_by_role("button", name="Edit")).to_have_count(0)
         refused.get_by_role("button", name="Discard").click()
         expect(page.locator("#messages .message")).to_have_count(0)
         assert page.evaluate(f"localStorage.getItem('om.outbox.{carol.pk}')") == "[]"
@@ -485,5 +493,26 @@ def test_pages_log_no_console_errors(
             page.goto(f"{asgi_server}{path}")
         expect(page.locator("#connection")).to_have_text("Live")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_keyboard_reaches_the_message_box_at_once(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
+) -> None:
+    """However long the thread, "Write a message" jumps to the message box; the edit page
+    opens with the cursor in its text."""
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="typo", client_id="k1")
+    )
+    context, page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    try:
+        page.get_by_role("link", name="Write a message").focus()
+        page.keyboard.press("Enter")
+        expect(page.get_by_label("Your message")).to_be_focused()
+        page.locator("#messages .actions").get_by_role("link", name="Edit").click()
+        expect(page.get_by_label("Message")).to_be_focused()
     finally:
         context.close()

@@ -150,6 +150,37 @@ def test_block_hides_messages_and_stops_one_to_one_sending(
         services.block(bob, charlie.pk)
 
 
+def test_an_ended_mentorship_keeps_its_messages_as_they_were(
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    message = send(carol, "Thanks for everything")
+    mentorship = conversation.mentorship
+    mentorship.status = "ended"
+    mentorship.save(update_fields=["status"])
+    with pytest.raises(NotAllowed, match="read-only"):
+        services.edit_message(carol, message.pk, "Rewritten later")
+    message.refresh_from_db()
+    assert message.body == "Thanks for everything" and message.edited_at is None
+    page = client_for(carol).get(f"/messages/{conversation.pk}/").content.decode()
+    assert f"/messages/message/{message.pk}/edit/" not in page
+    assert f"/messages/message/{message.pk}/delete/" in page  # one's own words can still go
+    assert "read-only" in page
+
+
+def test_someone_who_blocked_the_sender_does_not_count_as_having_seen(
+    circle: Any, carol: Any, bob: Any, erin: Any
+) -> None:
+    services.block(erin, carol.pk)
+    services.send_message(carol, circle, body="To the circle", client_id="c-1")
+    before = UserEvent.objects.filter(user=carol, type="conversation.read").count()
+    services.mark_read(erin, circle)
+    services.mark_read(bob, circle)
+    # Only Bob got Carol's message; Erin's read reaches Carol neither as an event nor on
+    # her page.
+    assert UserEvent.objects.filter(user=carol, type="conversation.read").count() == before + 1
+    assert set(selectors.read_cursors_of_others(circle, carol.pk)) == {bob.pk}
+
+
 def test_a_block_stops_writing_both_ways_until_undone(
     conversation: Any, send: Any, carol: Any, bob: Any
 ) -> None:

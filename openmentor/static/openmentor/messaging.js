@@ -61,9 +61,15 @@
     button.addEventListener("click", action);
     return button;
   }
+  // Retry, Edit and Discard remove the button that had focus: focus goes to the message box
+  // (when the page has one) rather than falling to the page body.
+  function focusComposer() {
+    if (form) { form.querySelector("textarea[name=body]").focus(); }
+  }
   // "Sending…", or "Not sent: why" with Retry, Edit and Discard (a refusal such as a block
-  // or a too long text never goes through, so the person must be able to change or drop it). A sent
-  // message has no badge, as the server renders it after a reload.
+  // or a too long text never goes through, so the person must be able to change or drop it).
+  // Edit only with a composer to edit in. A sent message has no badge, as the server
+  // renders it after a reload.
   function setState(li, state, detail) {
     li.dataset.state = state;
     var old = li.querySelector(".delivery");
@@ -79,20 +85,25 @@
       box.append(" ", linkButton("retry", function () {
         updateItem(li.dataset.clientId, { state: "pending" });
         setState(li, "pending");
+        focusComposer();
         flushOutbox();
-      }), " ", linkButton("edit", function () {
-        // Back into the composer to shorten or change it (a new send, a new client id),
-        // unless the person has started another message there.
-        var item = loadOutbox().find(function (i) { return i.client_id === li.dataset.clientId; });
-        var textarea = form && form.querySelector("textarea[name=body]");
-        if (textarea && item && !textarea.value.trim()) { textarea.value = item.body; }
+      }));
+      if (form) {
+        box.append(" ", linkButton("edit", function () {
+          // Back into the composer to shorten or change it (a new send, a new client id),
+          // unless the person has started another message there.
+          var item = loadOutbox().find(function (i) { return i.client_id === li.dataset.clientId; });
+          var textarea = form.querySelector("textarea[name=body]");
+          if (item && !textarea.value.trim()) { textarea.value = item.body; }
+          removeItem(li.dataset.clientId);
+          li.remove();
+          focusComposer();
+        }));
+      }
+      box.append(" ", linkButton("discard", function () {
         removeItem(li.dataset.clientId);
         li.remove();
-        if (textarea) { textarea.focus(); }
-      }), " ", linkButton("discard", function () {
-        removeItem(li.dataset.clientId);
-        li.remove();
-        if (form) { form.querySelector("textarea[name=body]").focus(); }
+        focusComposer();
       }));
     }
     li.querySelector(".meta time").after(box);
