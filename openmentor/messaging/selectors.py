@@ -227,9 +227,9 @@ def thread_page(
     Keyset pagination on the message id, so page 1000 costs what page 1 costs."""
     limit = max(1, min(limit, 200))
     messages = visible_messages(user, conversation)
-    if after is not None:
-        rows = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
-        return rows[:limit], False
+    if after is not None:  # paging forward: a full page means there may be more
+        rows = list(messages.filter(id__gt=after).order_by("id")[:limit])
+        return rows, messages.filter(id__lte=after).exists()
     if before is not None:
         messages = messages.filter(id__lt=before)
     rows = list(messages.order_by("-id")[: limit + 1])

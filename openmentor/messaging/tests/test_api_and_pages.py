@@ -40,6 +40,10 @@ def test_api_send_is_idempotent_and_pages_by_cursor(
     assert [m["body"] for m in page["messages"]] == ["more 1", "more 2"] and page["has_older"]
     older = client_for(bob).get(url, {"limit": 10, "before": page["messages"][0]["id"]}).json()
     assert [m["body"] for m in older["messages"]] == ["Hello **Bob**", "more 0"]
+    # Forward from a message: what came after it, and that older ones exist.
+    newer = client_for(bob).get(url, {"limit": 10, "after": older["messages"][0]["id"]}).json()
+    assert [m["body"] for m in newer["messages"]] == ["more 0", "more 1", "more 2"]
+    assert newer["has_older"]
     listing = client_for(bob).get("/api/v1/messaging/conversations").json()
     assert [(c["id"], c["unread"]) for c in listing] == [(conversation.pk, 4)]
 
