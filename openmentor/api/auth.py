@@ -2,23 +2,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import HttpBearer, django_auth
+from django.utils import translation
+from ninja.security import HttpBearer, SessionAuth
 
 from openmentor.accounts.services import user_for_token
 
 
 class PersonalTokenAuth(HttpBearer):
-    """``Authorization: Bearer om_…`` for scripts; no CSRF because no cookie is involved."""
+    """``Authorization: Bearer om_…`` for scripts; no CSRF because no cookie is involved.
+    Answers (errors included) come in the person's language, as their pages do."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            if user.language in dict(settings.LANGUAGES):
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
         return user
+
+
+class BrowserSessionAuth(SessionAuth):
+    """The signed-in browser's session, with Django's CSRF check. Without a session
+    cookie there is nothing to protect: the request is simply not signed in (a 401 that
+    says so), instead of a CSRF error that would puzzle whoever wrote the script."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
 
 # A personal access token (for scripts) or the session (with CSRF, for the browser). The
 # token goes first: the session check refuses an unsafe method without a CSRF token at once
 # (instead of passing on to the next method), which would refuse every script's write.
-session_or_token = [PersonalTokenAuth(), django_auth]
+session_or_token = [PersonalTokenAuth(), BrowserSessionAuth()]

@@ -59,11 +59,11 @@ class UserTimezoneMiddleware:
 
 
 class UserLanguageMiddleware:
-    """Pages in the person's chosen language (their settings, which e-mails follow too)
-    when this browser has not picked one at the foot of a page: a new device, a cleared
-    browser. The site's default language is every account's starting value, not a
-    choice, so it leaves the browser's own preference in place. After ``LocaleMiddleware``
-    and ``AuthenticationMiddleware``."""
+    """Pages in the signed-in person's chosen language (their settings, which e-mails
+    follow too) on every device, whatever an older choice left in this browser's cookie:
+    choosing at the foot of a page saves the choice too. The site's default language is
+    every account's starting value, not a choice, so it leaves the browser's own
+    preference in place. After ``LocaleMiddleware`` and ``AuthenticationMiddleware``."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -73,7 +73,6 @@ class UserLanguageMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
             and user.language != settings.LANGUAGE_CODE
             and user.language in dict(settings.LANGUAGES)
         ):

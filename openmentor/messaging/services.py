@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -357,6 +358,12 @@ class SendRequest:
     client_id: str
 
 
+def _their_language(user: User) -> translation.override:
+    """A socket batch runs for many people in one thread; each refusal is written in the
+    language of the person it goes to."""
+    return translation.override(user.language or settings.LANGUAGE_CODE)
+
+
 def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]:
     """Many immediate text sends in one transaction: the socket's group commit.
 
@@ -379,9 +386,11 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     valid = []
     for i, r in enumerate(requests):
         if conversation_ids[i] not in audiences:
-            results[i] = NotFound(_("Conversation not found."))
+            with _their_language(r.sender):
+                results[i] = NotFound(_("Conversation not found."))
         elif not CLIENT_ID.match(r.client_id or ""):
-            results[i] = ValidationFailed(_("The message has no valid client id."))
+            with _their_language(r.sender):
+                results[i] = ValidationFailed(_("The message has no valid client id."))
         else:
             valid.append(i)
     senders = list({requests[i].sender.pk for i in valid})
@@ -398,22 +407,30 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
         sender, conversation_id = request.sender, conversation_ids[i]
         audience = audiences[conversation_id]
         if sender.pk not in audience.user_ids:
-            results[i] = NotFound(_("Conversation not found."))
+            with _their_language(sender):
+                results[i] = NotFound(_("Conversation not found."))
             continue
         key = (sender.pk, request.client_id)
         if key in existing:
-            try:
-                results[i] = _retried(existing[key], conversation_id)
-            except DomainError as error:
-                results[i] = error
+            with _their_language(sender):
+                try:
+                    results[i] = _retried(existing[key], conversation_id)
+                except DomainError as error:
+                    results[i] = error
             continue
         if key in first_in_batch:  # resent before the first attempt was stored
             repeats.append((i, first_in_batch[key]))
             continue
         try:
             body = _sendable_body(audience, sender.pk, blocks[sender.pk], request.body)
-        except DomainError as error:
-            results[i] = error
+        except DomainError:
+            # Asked again in the sender's language: the refusal is rare, so the common
+            # case pays nothing for switching languages.
+            with _their_language(sender):
+                try:
+                    _sendable_body(audience, sender.pk, blocks[sender.pk], request.body)
+                except DomainError as error:
+                    results[i] = error
             continue
         first_in_batch[key] = i
         new.append(

@@ -215,6 +215,9 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message.sender_id != request.user.pk or message.deleted_at:
         raise Http404
+    if not selectors.audience(message.conversation).is_open:  # say so before they type
+        flash.error(request, _("This mentorship has ended; its conversation is read-only."))
+        return redirect("messaging_thread", message.conversation_id)
     form = EditForm(
         request.POST if request.method == "POST" else None, initial={"body": message.body}
     )

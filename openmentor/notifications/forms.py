@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from .models import NotificationPreference
@@ -36,8 +37,10 @@ EMAIL_CHOICES: list[tuple[str, Any, list[str]]] = [
 
 
 class NotificationSettingsForm(forms.Form):
+    # Each language in its own words, as in the menu at the foot of every page.
     language = forms.ChoiceField(
-        label=_("Language for e-mails and pages"), choices=settings.LANGUAGES
+        label=_("Language for e-mails and pages"),
+        choices=[(code, get_language_info(code)["name_local"]) for code, _n in settings.LANGUAGES],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

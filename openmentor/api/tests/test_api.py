@@ -153,6 +153,18 @@ def test_program_creation_and_settings_need_rights(program: Any, alice: Any, bob
     assert program.enrolment_open and str(program.ends_on) == "2027-06-30"
 
 
+def test_a_script_is_answered_in_its_persons_language_and_told_when_not_signed_in(
+    bob: Any,
+) -> None:
+    bob.language = "es"
+    bob.save(update_fields=["language"])
+    refused = post_json(bearer(bob), "/api/v1/me/profile", {"time_zone": "Moon/Base"}, "patch")
+    assert refused.status_code == 422 and refused["Content-Language"] == "es"
+    # No token and no session: a write is "not signed in", not a puzzling CSRF failure.
+    anonymous = post_json(Client(enforce_csrf_checks=True), "/api/v1/me/profile", {}, "patch")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "unauthenticated"
+
+
 def test_session_writes_need_the_csrf_token(bob: Any, program: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(bob)

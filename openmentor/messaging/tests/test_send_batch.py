@@ -159,3 +159,19 @@ def test_retries_are_matched_on_sender_and_client_id_together(
     assert (retried_carol.created, retried_carol.message.pk) == (False, carols.message.pk)
     assert (retried_bob.created, retried_bob.message.pk) == (False, bobs.message.pk)
     assert Message.objects.count() == 4
+
+
+def test_a_refusal_in_a_batch_is_written_in_the_senders_language(
+    conversation: Any, carol: Any, bob: Any
+) -> None:
+    services.block(bob, carol.pk)
+    bob.language = "fr"
+    bob.save(update_fields=["language"])
+    carol.language = "es"
+    carol.save(update_fields=["language"])
+    refused_fr, refused_es = services.send_messages(
+        [request(bob, conversation, "fr-1"), request(carol, conversation, "es-1")]
+    )
+    assert isinstance(refused_fr, NotAllowed) and isinstance(refused_es, NotAllowed)
+    assert refused_fr.message.startswith("Vous avez bloqué")
+    assert refused_es.message == "No puedes enviar mensajes a esta persona."

@@ -163,6 +163,8 @@ def test_an_ended_mentorship_keeps_its_messages_as_they_were(
     assert message.body == "Thanks for everything" and message.edited_at is None
     page = client_for(carol).get(f"/messages/{conversation.pk}/").content.decode()
     assert f"/messages/message/{message.pk}/edit/" not in page
+    # An old link to the edit page says so at once instead of offering a form.
+    assert client_for(carol).get(f"/messages/message/{message.pk}/edit/").status_code == 302
     assert f"/messages/message/{message.pk}/delete/" in page  # one's own words can still go
     assert "read-only" in page
 

@@ -17,6 +17,7 @@ def test_settings_choose_the_language_and_what_comes_by_email(bob: Any, client_f
     client = client_for(bob)
     page = client.get("/notifications/settings/").content.decode()
     assert "Messages waiting for you" in page and 'name="language"' in page
+    assert '<option value="es">español</option>' in page  # in its own words
     choices = {
         "language": "fr",
         "messages": "in_app",
@@ -47,6 +48,9 @@ def test_settings_choose_the_language_and_what_comes_by_email(bob: Any, client_f
         "/notifications/settings/", {**choices, "language": "xx", "messages": "email"}
     )
     assert refused.status_code == 400
+    incomplete = client.post("/notifications/settings/", {**choices, "meetings": ""})
+    # The missing choice is announced with its group (the radios' fieldset).
+    assert 'aria-describedby=" id_meetings_error"' in incomplete.content.decode()
     bob.refresh_from_db()
     assert bob.language == "fr"
     assert list(preferences.values_list("kind", "channel")) == before
@@ -63,5 +67,9 @@ def test_the_language_menu_is_the_persons_setting_on_every_device(
     other_device = Client()
     other_device.force_login(bob)
     assert '<html lang="es">' in other_device.get("/dashboard/").content.decode()
+    # A browser that kept an older choice follows the saved one too.
+    old_device = client_for(bob)
+    old_device.cookies["django_language"] = "pt"
+    assert '<html lang="es">' in old_device.get("/dashboard/").content.decode()
     # Someone signed out picks a language for the browser only.
     assert Client().post("/i18n/setlang/", {"language": "pt"}).status_code == 302
