@@ -181,8 +181,19 @@ def send_refusal(audience: Audience, sender_id: int, blocks: Blocks) -> str | No
     return None
 
 
-def why_cannot_write(conversation: Conversation, user: User) -> str | None:
-    return send_refusal(audience(conversation), user.pk, blocks_of_many([user.pk])[user.pk])
+@dataclass(frozen=True)
+class Composer:
+    """What the thread page offers a person for writing, from one read of each."""
+
+    cannot_write: str | None  # the reason there is no message box (send_refusal)
+    read_only: bool  # an ended mentorship: no editing either
+    blocked: set[int]  # people this person blocked (their "Unblock" buttons)
+
+
+def composer_for(conversation: Conversation, user: User) -> Composer:
+    found = audience(conversation)
+    blocks = blocks_of_many([user.pk])[user.pk]
+    return Composer(send_refusal(found, user.pk, blocks), not found.is_open, blocks.by_me)
 
 
 def messages_by_client_id(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Message]:
@@ -434,7 +445,7 @@ def read_cursors_of_others(conversation: Conversation, viewer_id: int) -> dict[i
     return dict(
         ConversationMember.objects.filter(conversation=conversation)
         .exclude(user_id=viewer_id)
-        .exclude(user_id__in=blockers_of(viewer_id))
+        .exclude(user_id__in=Block.objects.filter(blocked_id=viewer_id).values("blocker_id"))
         .values_list("user_id", "last_read_message_id")
     )
 

@@ -182,13 +182,10 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "hints": hints,
             "coach_enabled": selectors.coach_enabled(request.user),
-            "cannot_write": selectors.why_cannot_write(conversation, request.user),
-            "read_only": not selectors.audience(conversation).is_open,
+            "composer": selectors.composer_for(conversation, request.user),
             # Blocks are between the people of a mentorship; a support thread's problems go
             # to a report, so the coordinators stay reachable.
             "others": selectors.other_members(conversation, request.user) if mentorship else [],
-            "blocked": selectors.blocked_by(request.user.pk),
-            "last_event_id": event_selectors.latest_event_id(request.user),
             "read_cursors": selectors.read_cursors_of_others(conversation, request.user.pk),
             "guidelines_url": selectors.guidelines_url(conversation),
         },
@@ -215,7 +212,8 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message.sender_id != request.user.pk or message.deleted_at:
         raise Http404
-    if not selectors.audience(message.conversation).is_open:  # say so before they type
+    # Say so before they type (a refused save is the service's to report).
+    if request.method != "POST" and not selectors.audience(message.conversation).is_open:
         flash.error(request, _("This mentorship has ended; its conversation is read-only."))
         return redirect("messaging_thread", message.conversation_id)
     form = EditForm(

@@ -195,15 +195,15 @@ def test_a_block_stops_writing_both_ways_until_undone(
         [services.SendRequest(bob, conversation.pk, "one last word", "b-2")]
     )
     assert isinstance(refused, NotAllowed)
-    assert selectors.why_cannot_write(conversation, bob) == (
+    assert selectors.composer_for(conversation, bob).cannot_write == (
         "You blocked this person. Unblock them to write again."
     )
-    assert selectors.why_cannot_write(conversation, carol) == (
+    assert selectors.composer_for(conversation, carol).cannot_write == (
         "You cannot send messages to this person."
     )
     assert not conversation.messages.exists()
     services.unblock(bob, carol.pk)
-    assert selectors.why_cannot_write(conversation, bob) is None
+    assert selectors.composer_for(conversation, bob).cannot_write is None
     assert send(bob, "sorry, my mistake").body == "sorry, my mistake"
 
 
