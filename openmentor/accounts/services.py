@@ -58,6 +58,15 @@ class ProfileInput:
     visibility: str | None = None
 
 
+def set_language(user: User, language: str) -> None:
+    """The person's language: their e-mails and, on every device, their pages."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(_("Choose one of the languages offered."))
+    if language != user.language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 def get_or_create_profile(user: User) -> Profile:
     profile, _created = Profile.objects.get_or_create(user=user)
     return profile

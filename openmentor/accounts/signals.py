@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from allauth.account.signals import user_signed_up
-from django.conf import settings
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import translation
 
+from openmentor.core.errors import ValidationFailed
+
 from .models import Profile, User
+from .services import set_language
 
 
 @receiver(post_save, sender=User)
@@ -26,7 +29,5 @@ def create_profile_for_new_user(
 def keep_the_language_they_signed_up_in(request: HttpRequest, user: User, **kwargs: Any) -> None:
     # The language the sign-up page was shown in (their browser's, or the one they picked)
     # is their language from the start: e-mails, beginning with the confirmation, use it.
-    language = translation.get_language_from_request(request)
-    if language in dict(settings.LANGUAGES) and language != user.language:
-        user.language = language
-        user.save(update_fields=["language"])
+    with contextlib.suppress(ValidationFailed):
+        set_language(user, translation.get_language_from_request(request))

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import translation
 from ninja.security import HttpBearer, SessionAuth
 
 from openmentor.accounts.services import user_for_token
+from openmentor.core.middleware import use_persons_language
 
 
 class PersonalTokenAuth(HttpBearer):
@@ -18,9 +18,7 @@ class PersonalTokenAuth(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
-            if user.language in dict(settings.LANGUAGES):
-                translation.activate(user.language)
-                request.LANGUAGE_CODE = user.language
+            use_persons_language(request, user)
         return user
 
 

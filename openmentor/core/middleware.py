@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -70,12 +71,14 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.language != settings.LANGUAGE_CODE
-            and user.language in dict(settings.LANGUAGES)
-        ):
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        if user is not None and user.is_authenticated:
+            use_persons_language(request, user)
         return self.get_response(request)
+
+
+def use_persons_language(request: HttpRequest, user: Any) -> None:
+    """Answer this request in the person's chosen language (see ``UserLanguageMiddleware``;
+    the API's token sign-in, which comes after the middleware, asks too)."""
+    if user.language != settings.LANGUAGE_CODE and user.language in dict(settings.LANGUAGES):
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.conf import settings
+import contextlib
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -8,6 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from openmentor.accounts import services as account_services
+from openmentor.core.errors import ValidationFailed
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.selectors import mentorships_for_user
 from openmentor.programs import selectors as program_selectors
@@ -56,9 +59,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """The language menu at the foot of every page: for a signed-in person it is also
     their setting, so e-mails and their other devices follow."""
-    language = request.POST.get("language", "")
-    user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
-        user.language = language
-        user.save(update_fields=["language"])
+    if request.user.is_authenticated:
+        with contextlib.suppress(ValidationFailed):  # Django's view answers a bad code itself
+            account_services.set_language(request.user, request.POST.get("language", ""))
     return django_set_language(request)

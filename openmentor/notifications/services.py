@@ -10,11 +10,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
+from openmentor.accounts.services import set_language
 from openmentor.core.bulk import insert_rows
-from openmentor.core.errors import ValidationFailed
 from openmentor.core.events import encode_event, encode_payload, push_to_users_on_commit
 from openmentor.core.mail import send_email_on_commit
 
@@ -134,11 +133,7 @@ def mark_read_at(user: User, url: str) -> int:
 def update_settings(user: User, *, language: str, channels: dict[str, str]) -> None:
     """The person's language (e-mails, and pages where the browser has not chosen one)
     and, per kind of notification, whether it also comes by e-mail."""
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationFailed(_("Choose one of the languages offered."))
-    if language != user.language:
-        user.language = language
-        user.save(update_fields=["language"])
+    set_language(user, language)
     for kind, channel in channels.items():
         set_preference(user, kind, channel)
 
