@@ -4,9 +4,14 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .services import MAX_BODY_CHARS
+from .services import MAX_BODY_CHARS, too_long_message
+
+# The page's own words with the limit written as numbers are in the person's language
+# ("10,000"), instead of the validator's bare "10000".
+TOO_LONG = {"max_length": lazy(too_long_message, str)()}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -37,6 +42,7 @@ class MessageForm(forms.Form):
         label=_("Your message"),
         required=False,
         max_length=MAX_BODY_CHARS,
+        error_messages=TOO_LONG,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("You can use *emphasis*, **bold**, `code`, lists and links."),
     )
@@ -65,6 +71,7 @@ class EditForm(forms.Form):
     body = forms.CharField(
         label=_("Message"),
         max_length=MAX_BODY_CHARS,
+        error_messages=TOO_LONG,
         widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
     )
 

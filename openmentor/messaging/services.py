@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -210,12 +210,18 @@ def _publish_message_event(message: Message, type: str) -> None:
     )
 
 
+def too_long_message() -> str:
+    return _("A message can be at most %(n)s characters.") % {
+        "n": formats.number_format(MAX_BODY_CHARS, force_grouping=True)
+    }
+
+
 def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if not body and not allow_empty:
         raise ValidationFailed(_("Write a message first."), fields={"body": _("Write a message.")})
     if len(body) > MAX_BODY_CHARS:
-        message = _("A message can be at most %(n)d characters.") % {"n": MAX_BODY_CHARS}
+        message = too_long_message()
         raise ValidationFailed(message, fields={"body": message})
     return body
 

@@ -6,11 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from openmentor.programs.management.commands.seed_demo import DEMO_PASSWORD, SIGN_INS
 
@@ -103,6 +105,7 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
 ) -> None:
     from openmentor.accounts.models import ProfileLanguage, User
     from openmentor.messaging.models import Conversation
+    from openmentor.messaging.services import email_unread
     from openmentor.programs.models import Program
 
     call_command("seed_demo", "--if-empty")
@@ -125,6 +128,11 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
         response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
         assert client.get("/dashboard/").status_code == 200
+        if email in ("mentor@demo.openmentor.org", "thabo.nkosi@demo.openmentor.org"):
+            # A history of some days: the newest message is still unread (the mentor's
+            # from his mentee; Thabo's from the circle), the earlier ones were read.
+            nav = client.get("/dashboard/").content.decode().split("</nav>")[0]
+            assert "1 unread" in nav, email
         if email == "mentor@demo.openmentor.org":
             # The demo mentor's conversation opens with its short history, bodies rendered.
             conversation = Conversation.objects.get(members__user__email=email)
@@ -139,6 +147,8 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
             assert f'href="/messages/{conversation.pk}/"' in listed
             assert conversation.members.count() == (2 if email.startswith("yasmin") else 4)
 
+    # Made-up messages never turn into "unread" e-mails to the demo's people.
+    assert email_unread(timezone.now() + timedelta(hours=2)) == 0
     call_command("seed_demo", "--if-empty")  # a second run leaves the data alone
     assert Program.objects.count() == 2
 

@@ -1,6 +1,8 @@
 import html
 import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.html import escape
@@ -27,7 +29,22 @@ def file_size(size: int) -> str:
     a message that arrives live, so both look the same."""
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"
-    return f"{max(1, int(size / 1024 + 0.5))} KB"
+    if size < 1024:
+        return f"{size} B"  # a short note is 78 bytes, not "1 KB"
+    return f"{int(size / 1024 + 0.5)} KB"
+
+
+@register.simple_tag
+def time_for(when: datetime, person: Any) -> str:
+    """A scheduled message's time on the recipient's clock ("08:00 for Yasmin"): the page
+    shows times on the reader's own clock, and the sender chose the other's morning."""
+    if not person or not person.time_zone:
+        return ""
+    their_time = when.astimezone(ZoneInfo(person.time_zone))
+    return gettext("%(time)s for %(name)s") % {
+        "time": their_time.strftime("%H:%M"),  # as the composer's "08:00 their time"
+        "name": person,
+    }
 
 
 @register.simple_tag

@@ -146,7 +146,13 @@ def test_own_messages_say_how_far_the_others_have_read(
     from openmentor.messaging.templatetags.messaging_tags import file_size, seen_label
 
     # Sizes as messaging.js writes them for live messages (sizeText).
-    assert [file_size(n) for n in (10, 1536, 2_000_000)] == ["1 KB", "2 KB", "1.9 MB"]
+    assert [file_size(n) for n in (78, 1023, 1024, 1536, 2_000_000)] == [
+        "78 B",
+        "1023 B",
+        "1 KB",
+        "2 KB",
+        "1.9 MB",
+    ]
     assert [seen_label(5, cursors) for cursors in ({1: 4}, {1: 5}, {1: 5, 2: 0}, {1: 9, 2: 5})] == [
         "",
         "seen",
@@ -203,6 +209,20 @@ def test_a_scheduled_message_is_not_seen_before_it_goes_out(
     assert '<span class="muted seen">seen</span>' in read
 
 
+def test_a_message_for_their_morning_shows_the_time_on_their_clock(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    bob.time_zone = "Asia/Kathmandu"  # UTC+5:45, far from Carol's clock
+    bob.save(update_fields=["time_zone"])
+    client = client_for(carol)
+    form = {"body": "For your morning", "client_id": "m1", "when": "morning"}
+    assert client.post(f"/messages/{conversation.pk}/", form).status_code == 302
+    scheduled = conversation.messages.get()
+    page = client.get(f"/messages/{conversation.pk}/").content.decode()
+    badge = page[page.index(f'id="m{scheduled.pk}"') :].split("</span>", 1)[0]
+    assert f"(08:00 for {bob})" in badge
+
+
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
     conversation: Any, bob: Any, client_for: Any
 ) -> None:
@@ -235,7 +255,7 @@ def test_attachments_are_encrypted_and_served_only_to_participants(
         assert b"research plan" not in handle.read()
     url = f"/messages/attachments/{attachment.pk}/"
     thread = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
-    assert f'<a href="{url}">plan.pdf</a> <span class="muted">(1 KB)</span>' in thread
+    assert f'<a href="{url}">plan.pdf</a> <span class="muted">(22 B)</span>' in thread
     download = client_for(bob).get(url)
     assert download.status_code == 200 and download.content == b"%PDF-1.4 research plan"
     assert client_for(erin).get(url).status_code == 404
@@ -535,3 +555,24 @@ def test_the_thread_page_links_to_its_message_box_and_the_edit_page_focuses_its_
     # No message box, no link to it.
     services.block(bob, carol.pk)
     assert "#id_body" not in client.get(f"/messages/{conversation.pk}/").content.decode()
+
+
+def test_a_too_long_message_is_refused_with_the_limit_written_as_a_number(
+    conversation: Any, carol: Any, client_for: Any
+) -> None:
+    from django.conf import settings
+    from django.utils import translation
+
+    from openmentor.core.errors import ValidationFailed
+
+    client = client_for(carol)
+    too_long = "a" * (services.MAX_BODY_CHARS + 1)
+    page = f"/messages/{conversation.pk}/"
+    refused = client.post(page, {"body": too_long, "client_id": "long-1", "when": "now"})
+    assert "A message can be at most 10,000 characters." in refused.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    refused = client.post(page, {"body": too_long, "client_id": "long-2", "when": "now"})
+    assert "Un mensaje puede tener como máximo 10\xa0000 caracteres." in refused.content.decode()
+    with translation.override("en"), pytest.raises(ValidationFailed, match="at most 10,000 "):
+        services.send_message(carol, conversation, body=too_long, client_id="long-3")
+    assert not conversation.messages.exists()

@@ -148,6 +148,29 @@ def test_a_live_message_looks_and_works_like_one_the_page_came_with(
     assert message.deleted_at is not None
 
 
+def test_a_live_attachment_shows_its_size_as_the_page_does(
+    carol_and_bob_live: Any, conversation: Any, carol: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    (_carol_context, _carol_page), (_bob_context, bob_page) = carol_and_bob_live
+    files = [
+        SimpleUploadedFile("note.txt", b"x" * 78, content_type="text/plain"),
+        SimpleUploadedFile("data.csv", b"y" * 3000, content_type="text/csv"),
+    ]
+    send_from_another_thread(
+        lambda: services.send_message(
+            carol, conversation, body="Two files", client_id="files-1", attachments=files
+        )
+    )
+    live = bob_page.locator("#messages .attachments li")
+    expect(live).to_have_text(["note.txt (78 B)", "data.csv (3 KB)"])
+    bob_page.reload()
+    expect(bob_page.locator("#messages .attachments li")).to_have_text(
+        ["note.txt (78 B)", "data.csv (3 KB)"]
+    )
+
+
 def test_in_a_group_seen_counts_the_readers_live(
     browser: Any, asgi_server: str, circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
 ) -> None:

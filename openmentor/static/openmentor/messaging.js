@@ -125,7 +125,8 @@
   // As the server's file_size filter writes it.
   function sizeText(bytes) {
     if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
-    return Math.max(1, Math.round(bytes / 1024)) + " KB";
+    if (bytes < 1024) { return bytes + " B"; }
+    return Math.round(bytes / 1024) + " KB";
   }
   // Edit and delete for one's own message, report for someone else's: what the server
   // renders, for a message once it has an id.

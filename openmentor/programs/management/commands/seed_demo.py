@@ -4,7 +4,7 @@ with about sixty people across continents, time zones and languages."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -12,11 +12,13 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from openmentor.accounts.models import User
 from openmentor.accounts.services import ProfileInput, update_profile
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
-from openmentor.messaging.services import mentorship_conversation, send_message
+from openmentor.messaging.models import Conversation, Message
+from openmentor.messaging.services import mark_read, mentorship_conversation, send_message
 from openmentor.programs.models import ApplicationQuestion, Membership, Program
 
 DEMO_PASSWORD = "openmentor-demo"  # noqa: S105 - printed on purpose for the demo sign-ins
@@ -318,15 +320,16 @@ class Command(BaseCommand):
         # The demo mentor's conversation has a history, so Messages is not empty on first look.
         mentorship, mentor, mentee = running[0]
         conversation = mentorship_conversation(mentorship)
-        for number, (sender, body) in enumerate(
+        self._history(
+            conversation,
             [
                 (mentor, DEMO_MESSAGES[0]),
                 (mentee, DEMO_MESSAGES[1]),
                 (mentor, DEMO_MESSAGES[2]),
                 (mentee, DEMO_MESSAGES[3]),
-            ]
-        ):
-            send_message(sender, conversation, body=body, client_id=f"demo-{number}")
+            ],
+            "demo",
+        )
 
         # A running circle of four peers (not the demo peer, who tries finding peers).
         circle = Mentorship.objects.create(
@@ -335,8 +338,34 @@ class Command(BaseCommand):
         for peer in peers[1:5]:
             MentorshipParticipant.objects.create(mentorship=circle, user=peer, role="peer")
         conversation = mentorship_conversation(circle)
-        for number, (sender, body) in enumerate(zip(peers[1:4], CIRCLE_MESSAGES, strict=True)):
-            send_message(sender, conversation, body=body, client_id=f"demo-circle-{number}")
+        self._history(
+            conversation, list(zip(peers[1:4], CIRCLE_MESSAGES, strict=True)), "demo-circle"
+        )
+
+    def _history(
+        self, conversation: Conversation, lines: list[tuple[User, str]], client_prefix: str
+    ) -> None:
+        """A conversation as it stands after some days: one message a day, each read by the
+        others before the next, the last one still unread. Dated before the unread e-mails'
+        window, so loading the demo sends nobody an e-mail about messages it made up."""
+        first_day = timezone.now() - timedelta(days=len(lines) + 2)
+        sent: list[Message] = []
+        for number, (sender, body) in enumerate(lines):
+            if sent:
+                for member in conversation.members.exclude(user=sent[-1].sender):
+                    mark_read(member.user, conversation, up_to=sent[-1].pk)
+            sent.append(
+                send_message(
+                    sender, conversation, body=body, client_id=f"{client_prefix}-{number}"
+                ).message
+            )
+        for day, message in enumerate(sent):
+            Message.objects.filter(pk=message.pk).update(
+                created_at=first_day + timedelta(days=day), sent_at=first_day + timedelta(days=day)
+            )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=first_day + timedelta(days=len(sent) - 1)
+        )
 
     def _person(self, email: str, name: str, zone: str) -> User:
         user = User.objects.create_user(email=email, display_name=name, time_zone=zone)
