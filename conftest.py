@@ -76,6 +76,16 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _language_of_the_test() -> Iterator[None]:
+    """A request in another language leaves it active in the thread (the locale
+    middleware activates it and nothing deactivates it): the next test starts in English."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 def make_person(email: str, name: str, **extra: Any) -> Any:
     from allauth.account.models import EmailAddress
 

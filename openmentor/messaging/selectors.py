@@ -339,6 +339,20 @@ def other_members(conversation: Conversation, viewer: User) -> list[User]:
     return list(User.objects.filter(pk__in=ids).order_by("display_name"))
 
 
+def programs_with_support_for(user: User) -> QuerySet[Program]:
+    """The programs whose coordinators this person can write to: those they take part in
+    (a coordinator answers support threads rather than opening one)."""
+    return (
+        Program.objects.filter(
+            memberships__in=Membership.objects.filter(
+                user=user, status=MembershipStatus.ACTIVE
+            ).exclude(role=Role.COORDINATOR)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
 def first_recipient_zone(conversation: Conversation, viewer: User) -> str | None:
     """Whose night the coach respects and whose morning a message can wait for: the (first)
     other person of a mentorship. A support thread is answered by a team, so none."""

@@ -30,8 +30,8 @@ from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.notifications import selectors as event_selectors
-from openmentor.programs.models import Membership, MembershipStatus, Program, Role
-from openmentor.programs.selectors import is_coordinator
+from openmentor.programs.models import Program
+from openmentor.programs.selectors import coordinated_programs, is_coordinator
 
 from . import coach, selectors, services
 from .crypto import decrypt_bytes
@@ -61,23 +61,13 @@ def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
         (c, selectors.conversation_title(c, request.user))
         for c in selectors.my_conversations(request.user)
     ]
-    support_programs = Program.objects.filter(
-        memberships__in=Membership.objects.filter(
-            user=request.user, status=MembershipStatus.ACTIVE
-        ).exclude(role=Role.COORDINATOR)
-    )
-    coordinated = Program.objects.filter(
-        memberships__user=request.user,
-        memberships__role=Role.COORDINATOR,
-        memberships__status=MembershipStatus.ACTIVE,
-    )
     return render(
         request,
         "messaging/list.html",
         {
             "conversations": conversations,
-            "support_programs": support_programs.distinct(),
-            "coordinated": coordinated.distinct(),
+            "support_programs": selectors.programs_with_support_for(request.user),
+            "coordinated": coordinated_programs(request.user),
             "search_form": SearchForm(),
         },
     )
