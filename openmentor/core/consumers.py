@@ -22,6 +22,14 @@ def user_group_name(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def session_group_name(session_key: str) -> str:
+    """The sockets opened with one sign-in: signing out closes them (``core.events``)."""
+    return f"session.{session_key}"
+
+
+SIGNED_OUT = 4401  # the close code a client takes as "signed out": it stops reconnecting
+
+
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Frames from the client and pushes from the channel layer each have a loop of their
     own, instead of Channels' dispatcher, which waits on both sources with
@@ -86,22 +94,31 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+            await self.close(code=SIGNED_OUT)
             return
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key:
+            self.session_group = session_group_name(session_key)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
 
     async def disconnect(self, code: int) -> None:
-        group = getattr(self, "group_name", None)
-        if group:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in (getattr(self, "group_name", None), getattr(self, "session_group", None)):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        # Signed out (perhaps in another tab of a shared computer): this socket must not
+        # go on receiving and sending as that person.
+        await self.close(code=SIGNED_OUT)
 
     async def user_event(self, message: dict[str, Any]) -> None:
         # Encoded once per event (core.events); sent as is.

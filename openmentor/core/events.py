@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from .consumers import user_group_name
+from .consumers import session_group_name, user_group_name
 
 _scheduled: set[asyncio.Task[None]] = set()  # pushes scheduled on a running loop, until sent
 
@@ -34,25 +34,34 @@ def push_to_users_on_commit(pushes: list[tuple[int, str]]) -> None:
     person)."""
     if not pushes:
         return
+    transaction.on_commit(
+        lambda: _send_now(
+            "group_send_many",
+            [
+                (user_group_name(user_id), {"type": "user.event", "text": text})
+                for user_id, text in pushes
+            ],
+        )
+    )
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
 
-        sends = [
-            (user_group_name(user_id), {"type": "user.event", "text": text})
-            for user_id, text in pushes
-        ]
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # the usual case: a request's or a worker's thread
-            async_to_sync(layer.group_send_many)(sends)
-            return
-        # Sync code called on a running event loop (a script, a test driving a browser)
-        # cannot wait for the loop it is blocking: the pushes go out when the loop runs.
-        task = loop.create_task(layer.group_send_many(sends))
-        _scheduled.add(task)
-        task.add_done_callback(_scheduled.discard)
+def close_sockets_of_session(session_key: str) -> None:
+    """Every socket opened with this sign-in closes (as signed out), in every process."""
+    _send_now("group_send", session_group_name(session_key), {"type": "session.ended"})
 
-    transaction.on_commit(send)
+
+def _send_now(method: str, *args: Any) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = getattr(layer, method)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # the usual case: a request's or a worker's thread
+        async_to_sync(send)(*args)
+        return
+    # Sync code called on a running event loop (a script, a test driving a browser)
+    # cannot wait for the loop it is blocking: the message goes out when the loop runs.
+    task = loop.create_task(send(*args))
+    _scheduled.add(task)
+    task.add_done_callback(_scheduled.discard)

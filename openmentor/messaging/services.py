@@ -226,13 +226,21 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     return body
 
 
+def too_large_message(name: str) -> str:
+    return _("%(name)s is larger than %(mb)d MB.") % {
+        "name": name,
+        "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    }
+
+
+def too_many_files_message() -> str:
+    return _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS}
+
+
 def _check_attachment(upload: UploadedFile) -> bytes:
     name = os.path.basename(upload.name or "file")[:200]
     if upload.size and upload.size > MAX_ATTACHMENT_BYTES:
-        message = _("%(name)s is larger than %(mb)d MB.") % {
-            "name": name,
-            "mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
-        }
+        message = too_large_message(name)
         raise ValidationFailed(message, fields={"attachments": message})
     content_type = (upload.content_type or "").split(";")[0].strip().lower()
     suffixes = ALLOWED_ATTACHMENT_TYPES.get(content_type)
@@ -297,8 +305,7 @@ def send_message(
         body = _sendable_body(audience, sender.pk, blocks, body, allow_empty=bool(attachments))
         if len(attachments) > MAX_ATTACHMENTS:
             raise ValidationFailed(
-                _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS},
-                fields={"attachments": _("Too many files.")},
+                too_many_files_message(), fields={"attachments": _("Too many files.")}
             )
         files = [(upload, _check_attachment(upload)) for upload in attachments]
     except DomainError:

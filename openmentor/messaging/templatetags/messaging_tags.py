@@ -9,6 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from openmentor.messaging import services
 from openmentor.messaging.formatting import render_markdown
 from openmentor.notifications.selectors import latest_event_id
 
@@ -87,6 +88,18 @@ def highlight(sanitised_html: str, query: str) -> SafeString:
         for index, piece in enumerate(pattern.split(html.unescape(part))):
             marked.append(f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece))
     return mark_safe("".join(marked))  # noqa: S308 - tags kept as sanitised, text escaped
+
+
+@register.simple_tag
+def attachment_limits() -> dict[str, Any]:
+    """The service's limits and refusals for ``messaging.js`` to check files before they
+    are uploaded (on a slow connection, an 11 MB file takes minutes to be refused)."""
+    return {
+        "max_bytes": services.MAX_ATTACHMENT_BYTES,
+        "max_files": services.MAX_ATTACHMENTS,
+        "too_large": services.too_large_message("%(name)s"),
+        "too_many": services.too_many_files_message(),
+    }
 
 
 @register.simple_tag

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -220,6 +221,54 @@ def test_outbox_survives_closing_the_tab_while_offline(
     context.close()
 
 
+def test_signing_out_in_another_tab_ends_the_open_thread(
+    carol_and_bob_live: Any,
+) -> None:
+    """A shared phone or café computer: the next person must not chat as Carol."""
+    (carol_context, carol_page), _bob = carol_and_bob_live
+    other_tab = carol_context.new_page()
+    other_tab.goto(carol_page.url)
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(other_tab).to_have_url(re.compile(r"/$|/accounts/login/"))
+
+    expect(carol_page.locator("#connection")).to_have_text(
+        "You are signed out. Sign in again to send and receive messages."
+    )
+    # The server closed the socket as "signed out" (the page says so only for that close
+    # code), and the page sends nothing more as Carol.
+    expect(carol_page.get_by_role("button", name="Send", exact=True)).to_be_disabled()
+
+
+def test_files_too_large_or_sent_offline_are_refused_before_uploading(
+    carol_and_bob_live: Any, conversation: Any, carol: Any
+) -> None:
+    (carol_context, page), _bob = carol_and_bob_live
+    files = page.get_by_label("Attach files")
+    error = page.locator("#composer-error")
+    page.get_by_label("Your message").fill("The plan, attached")
+    big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" + b"0" * 10 * 2**20}
+    files.set_input_files([big])
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(error).to_have_text("scan.pdf is larger than 10 MB.")
+    small = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 plan"}
+    files.set_input_files([small] * 6)
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(error).to_have_text("Attach at most 5 files.")
+
+    files.set_input_files([small])
+    carol_context.set_offline(True)
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(error).to_contain_text("You are offline.")
+    # Still the thread, with the draft: nothing was posted.
+    expect(page.get_by_label("Your message")).to_have_value("The plan, attached")
+    assert not Message.objects.exists()
+
+    carol_context.set_offline(False)
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#messages .attachments li")).to_have_text(["plan.pdf (13 B)"])
+    assert Message.objects.get().attachments.count() == 1
+
+
 # Counts the sockets the page opens (an init script runs outside the page's CSP).
 COUNT_SOCKETS = """
 window.socketsOpened = 0;
@@ -315,6 +364,36 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
         )
     )
     expect(page.locator("#messages .message .body").last).to_have_text("Back on the socket")
+    context.close()
+
+
+def test_in_slow_mode_a_signed_out_page_stops_asking(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    context.route_web_socket("**/ws/**", lambda socket: socket.close())  # slow mode only
+    bobs_browser = client_for(bob)
+    session = bobs_browser.cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    polls: list[str] = []
+    page.on("request", lambda request: "/poll/" in request.url and polls.append(request.url))
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
+
+    assert bobs_browser.post("/accounts/logout/").status_code == 302  # the same sign-in
+    # The poll waiting on the server answers with the next event; the one after is refused.
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="Hello?", client_id="so-1")
+    )
+    expect(page.locator("#connection")).to_have_text(
+        "You are signed out. Sign in again to send and receive messages."
+    )
+    asked = len(polls)
+    page.clock.install()
+    page.clock.run_for(60_000)  # a minute on the page's clock: no more polls, no socket probe
+    assert len(polls) == asked
     context.close()
 
 

@@ -109,3 +109,35 @@ async def test_push_is_sent_only_after_commit(conversation: Any, carol: Any, bob
     await send_then_roll_back()
     assert await bob_socket.receive_nothing(timeout=0.2)
     await bob_socket.disconnect()
+
+
+async def test_signing_out_closes_the_sockets_of_that_sign_in_only(
+    bob: Any, client_for: Any
+) -> None:
+    async def socket_of(client: Any) -> WebsocketCommunicator:
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        socket = WebsocketCommunicator(
+            application,
+            "/ws/messaging/",
+            headers=[
+                (b"origin", b"http://127.0.0.1"),
+                (b"cookie", cookie),
+                (b"host", b"127.0.0.1"),
+            ],
+        )
+        connected, _ = await socket.connect()
+        assert connected
+        assert (await socket.receive_json_from())["type"] == "hello"
+        return socket
+
+    shared_computer = await database_sync_to_async(client_for)(bob)
+    phone = await database_sync_to_async(client_for)(bob)
+    tab, phone_socket = await socket_of(shared_computer), await socket_of(phone)
+
+    signed_out = await database_sync_to_async(shared_computer.post)("/accounts/logout/")
+    assert signed_out.status_code == 302
+    assert await tab.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    # Bob's phone is another sign-in: it stays live.
+    await phone_socket.send_json_to({"type": "ping"})
+    assert await phone_socket.receive_json_from() == {"type": "pong"}
+    await phone_socket.disconnect()

@@ -29,6 +29,8 @@
   // thread and unread counts are as of that event, so everything after it is news here.
   var cursor = Number(root.dataset.lastEvent || 0);
   var inFlight = {};
+  var SIGNED_OUT = 4401; // the server's close code (and the API's 401): stop and say so
+  var isSignedOut = false;
 
   function t(name) { return root.dataset["t" + name.charAt(0).toUpperCase() + name.slice(1)] || name; }
   function say(text) { if (statusLine) { statusLine.textContent = text; } }
@@ -274,6 +276,7 @@
       return Promise.resolve();
     }
     return post(root.dataset.api, { client_id: item.client_id, body: item.body })
+      .then(checkSignedIn)
       .then(function (response) {
         return response.json().then(function (data) {
           if (response.ok) { acknowledged(item.client_id, data); }
@@ -300,7 +303,7 @@
   }
   var flushing = null;
   function flushOutbox() {
-    if (!list) { return Promise.resolve(); } // the conversation list sends nothing
+    if (!list || isSignedOut) { return Promise.resolve(); } // the list sends nothing
     if (flushing) { return flushing; }
     var items = loadOutbox().filter(function (item) {
       return item.conversation === conversationId && item.state !== "failed";
@@ -443,6 +446,7 @@
   }
   function catchUpEvents() {
     return fetch(root.dataset.eventsUrl + "?after=" + cursor, { credentials: "same-origin" })
+      .then(checkSignedIn)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (page) {
         if (!page) { return; }
@@ -453,9 +457,26 @@
       .catch(function () {});
   }
 
+  // --- signed out -----------------------------------------------------------------------
+  // Signed out (in another tab, or the session ended): nothing more is received or sent as
+  // this person. The outbox stays for when they sign in again.
+  function signedOut() {
+    if (isSignedOut) { return; }
+    isSignedOut = true; polling = false; socketOpen = false;
+    clearTimeout(reconnectTimer); clearTimeout(probeTimer); stopHeartbeat();
+    if (socket) { socket.onclose = null; socket.close(); }
+    say(t("signedOut"));
+    if (form) { form.querySelectorAll("button").forEach(function (button) { button.disabled = true; }); }
+  }
+  function checkSignedIn(response) {
+    if (response.status === 401) { signedOut(); throw new Error("signed out"); }
+    return response;
+  }
+
   // --- socket -----------------------------------------------------------------------------
   function connect() {
     clearTimeout(reconnectTimer);
+    if (isSignedOut) { return; }
     if (socket && socket.readyState <= WebSocket.OPEN) { return; } // connecting or open
     if (!("WebSocket" in window) || failures >= 3) { startPolling(); return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
@@ -482,8 +503,9 @@
         handleEvent(data);
       }
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
       if (ws !== socket) { return; } // an older socket, closed after a newer one opened
+      if (event.code === SIGNED_OUT) { signedOut(); return; }
       var wasOpen = socketOpen;
       socketOpen = false; stopHeartbeat(); inFlight = {};
       if (!wasOpen && navigator.onLine !== false) { failures += 1; }
@@ -526,13 +548,17 @@
     (function loop() {
       if (!polling) { return; } // the socket works again
       fetch(root.dataset.pollUrl + "?after=" + cursor, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (page) {
-          if (page) { page.events.forEach(handleEvent); advance(page.last_id); }
-          flushOutbox();
-          setTimeout(loop, 100);
+        .then(checkSignedIn)
+        .then(function (r) {
+          if (!r.ok) { throw new Error("poll failed"); }
+          return r.json();
         })
-        .catch(function () { setTimeout(loop, 3000); });
+        .then(function (page) {
+          page.events.forEach(handleEvent); advance(page.last_id);
+          flushOutbox();
+          setTimeout(loop, 100); // the server held the request until there was news
+        })
+        .catch(function () { if (!isSignedOut) { setTimeout(loop, 3000); } });
     })();
   }
 
@@ -576,6 +602,19 @@
       .catch(function () {});
   }
 
+  function filesRefusal(files) {
+    if (files.length > Number(root.dataset.maxFiles)) { return t("tooMany"); }
+    for (var i = 0; i < files.length; i++) {
+      if (files[i].size > Number(root.dataset.maxBytes)) { return t("tooLarge").replace("%(name)s", files[i].name); }
+    }
+    return "";
+  }
+  function showComposerError(text) {
+    var box = document.getElementById("composer-error");
+    if (!box) { return; }
+    box.textContent = text; box.hidden = !text;
+  }
+
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
     form.querySelector("textarea[name=body]").addEventListener("input", coachSoon);
@@ -585,9 +624,19 @@
       var files = form.querySelector("input[type=file]");
       var when = form.querySelector("input[name=when]:checked");
       var checking = submitter && submitter.value === "check";
-      // Attachments and scheduling take the plain form post; so does "check" when there
-      // is no hint area to answer in.
-      if ((checking && !hintsBox) || (files && files.files.length) || (when && when.value !== "now")) { return; }
+      showComposerError("");
+      var plainPost = (files && files.files.length) || (when && when.value !== "now");
+      if (plainPost && !checking) {
+        // Attachments and scheduling take the plain form post: checked here first, as the
+        // server would, so a slow connection does not upload minutes of refused files,
+        // and not posted offline, where the browser would drop the page and the draft.
+        var refusal = filesRefusal(files ? files.files : []);
+        if (!refusal && navigator.onLine === false) { refusal = t("offlineForm"); }
+        if (refusal) { event.preventDefault(); showComposerError(refusal); }
+        return;
+      }
+      // So does "check" when there is no hint area to answer in.
+      if (checking && !hintsBox) { return; }
       event.preventDefault();
       var body = textarea.value.trim();
       if (!body) { textarea.focus(); return; }
