@@ -250,7 +250,7 @@ def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, An
         coach.hints(
             payload.body,
             is_first_message=not selectors.has_sent_before(request.user, conversation),
-            recipient_zone=selectors.first_recipient_zone(conversation, request.user),
+            recipients=selectors.recipient_clocks(conversation, request.user),
             now=timezone.now(),
         )
         if enabled

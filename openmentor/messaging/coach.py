@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -76,8 +77,14 @@ def is_night(zone_name: str, now: datetime) -> bool:
 
 
 def hints(
-    text: str, *, is_first_message: bool, recipient_zone: str | None, now: datetime
+    text: str,
+    *,
+    is_first_message: bool,
+    recipients: Sequence[tuple[str, str]],
+    now: datetime,
 ) -> list[Hint]:
+    """``recipients`` are the (name, time zone) of the people it goes to; none for a
+    support thread, which a team answers."""
     found: list[Hint] = []
     if not text.strip():
         return found
@@ -108,12 +115,20 @@ def hints(
                 _("Some words may come across as harsh: %(words)s.") % {"words": ", ".join(harsh)},
             )
         )
-    if recipient_zone and is_night(recipient_zone, now):
+    asleep = [name for name, zone in recipients if zone and is_night(zone, now)]
+    if asleep and len(recipients) == 1:
         found.append(
             Hint(
                 "recipient_night",
                 _("It is night for the recipient. You can schedule this for their morning."),
-                suggested_send_at=next_morning(recipient_zone, now),
+                suggested_send_at=next_morning(recipients[0][1], now),
+            )
+        )
+    elif asleep:  # a group has no one morning to wait for: say whose night it is
+        found.append(
+            Hint(
+                "members_night",
+                _("It is night for %(names)s.") % {"names": ", ".join(asleep)},
             )
         )
     return found

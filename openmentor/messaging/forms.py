@@ -62,7 +62,7 @@ class MessageForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if not self.is_bound:
             self.initial["client_id"] = uuid.uuid4().hex
-        if not scheduling:  # a support thread: its recipients are a team, not one person's morning
+        if not scheduling:  # a group or a support thread: no one person's morning
             del self.fields["when"]
 
 

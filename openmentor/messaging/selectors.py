@@ -353,13 +353,19 @@ def programs_with_support_for(user: User) -> QuerySet[Program]:
     )
 
 
-def first_recipient_zone(conversation: Conversation, viewer: User) -> str | None:
-    """Whose night the coach respects and whose morning a message can wait for: the (first)
-    other person of a mentorship. A support thread is answered by a team, so none."""
+def recipient_clocks(conversation: Conversation, viewer: User) -> list[tuple[str, str]]:
+    """Whose night the coach respects: the (name, time zone) of the other people of a
+    mentorship. A support thread is answered by a team, so none."""
     if conversation.kind != ConversationKind.MENTORSHIP:
-        return None
-    others = other_members(conversation, viewer)
-    return others[0].time_zone if others else None
+        return []
+    return [(str(person), person.time_zone) for person in other_members(conversation, viewer)]
+
+
+def morning_zone(conversation: Conversation, viewer: User) -> str | None:
+    """Whose morning a message can wait for: the one other person of a pair. A group has
+    several clocks and so no one morning; a support thread is answered by a team."""
+    clocks = recipient_clocks(conversation, viewer)
+    return clocks[0][1] if len(clocks) == 1 else None
 
 
 def has_sent_before(user: User, conversation: Conversation) -> bool:

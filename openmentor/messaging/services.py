@@ -607,14 +607,14 @@ def _own_message(user: User, message_id: int) -> Message:
     message = selectors.message_for(user, message_id)
     if message.sender_id != user.pk:
         raise NotAllowed(_("You can only change your own messages."))
-    if message.deleted_at is not None:
-        raise Conflict(_("This message was deleted."))
     return message
 
 
 @transaction.atomic
 def edit_message(user: User, message_id: int, body: str) -> Message:
     message = _own_message(user, message_id)
+    if message.deleted_at is not None:
+        raise Conflict(_("This message was deleted, so it cannot be edited."))
     # An ended mentorship's conversation is a record: no rewriting it (deleting one's own
     # message stays possible).
     if not selectors.audience(message.conversation).is_open:
@@ -636,21 +636,27 @@ def delete_message(user: User, message_id: int) -> Message:
     """A tombstone: the row stays (so threads and cursors keep their shape); the body,
     its history and its files are gone. A reported message keeps its body and history for
     the report (the author cannot delete what the coordinators were asked to look at);
-    to everyone in the conversation it is deleted all the same."""
+    to everyone in the conversation it is deleted all the same.
+
+    A scheduled message never reached anyone, so it leaves no tombstone: it is removed.
+    Deleting a deleted message again (a second tab, a resent form) changes nothing."""
     message = _own_message(user, message_id)
+    if message.deleted_at is not None:
+        return message
     for attachment in message.attachments.all():
         attachment.file.delete(save=False)
         attachment.delete()
+    message.deleted_at = timezone.now()
+    if message.status == MessageStatus.SCHEDULED:
+        deleted_id = message.pk
+        message.delete()
+        message.pk = deleted_id  # callers answer with the message that was deleted
+        return message
     if not message.reports.exists():
         message.revisions.all().delete()
         message.body = ""
-    message.deleted_at = timezone.now()
     message.save(update_fields=["body_encrypted", "deleted_at"])
-    if message.status == MessageStatus.SENT:
-        _publish_message_event(message, "message.deleted")
-    else:  # a scheduled message that is deleted never goes out
-        message.status = MessageStatus.SENT
-        message.save(update_fields=["status"])
+    _publish_message_event(message, "message.deleted")
     return message
 
 

@@ -111,10 +111,10 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 def _send_at(conversation: Conversation, request: AuthenticatedRequest, when: str) -> Any:
-    if when != "morning":
+    zone = selectors.morning_zone(conversation, request.user)
+    if when != "morning" or zone is None:
         return None
-    zone = selectors.first_recipient_zone(conversation, request.user)
-    return coach.next_morning(zone or request.user.time_zone or "UTC", timezone.now())
+    return coach.next_morning(zone, timezone.now())
 
 
 @login_required
@@ -122,10 +122,14 @@ def _send_at(conversation: Conversation, request: AuthenticatedRequest, when: st
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)
     mentorship = conversation.kind == ConversationKind.MENTORSHIP
+    # Blocks are between the people of a mentorship; a support thread's problems go to a
+    # report, so the coordinators stay reachable.
+    others = selectors.other_members(conversation, request.user) if mentorship else []
     form = MessageForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        scheduling=mentorship,
+        # "Their morning" is one person's: a pair's, not a group's or a team's.
+        scheduling=len(others) == 1,
     )
     hints: list[coach.Hint] = []
     status = 200
@@ -168,14 +172,13 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "title": selectors.conversation_title(conversation, request.user),
             "messages_page": rows,
             "has_older": has_older,
+            "showing_older": before is not None,
             "oldest_id": rows[0].pk if rows else None,
             "form": form,
             "hints": hints,
             "coach_enabled": selectors.coach_enabled(request.user),
             "composer": selectors.composer_for(conversation, request.user),
-            # Blocks are between the people of a mentorship; a support thread's problems go
-            # to a report, so the coordinators stay reachable.
-            "others": selectors.other_members(conversation, request.user) if mentorship else [],
+            "others": others,
             "read_cursors": selectors.read_cursors_of_others(conversation, request.user.pk),
             "guidelines_url": selectors.guidelines_url(conversation),
         },
@@ -191,7 +194,7 @@ def _hints(
     return coach.hints(
         body,
         is_first_message=not selectors.has_sent_before(request.user, conversation),
-        recipient_zone=selectors.first_recipient_zone(conversation, request.user),
+        recipients=selectors.recipient_clocks(conversation, request.user),
         now=timezone.now(),
     )
 
@@ -200,12 +203,17 @@ def _hints(
 @domain_errors_as_404
 def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
-    if message.sender_id != request.user.pk or message.deleted_at:
+    if message.sender_id != request.user.pk:
         raise Http404
-    # Say so before they type (a refused save is the service's to report).
-    if request.method != "POST" and not selectors.audience(message.conversation).is_open:
-        flash.error(request, _("This mentorship has ended; its conversation is read-only."))
-        return redirect("messaging_thread", message.conversation_id)
+    # Say so before they type. A save refused meanwhile (deleted in another tab, the
+    # mentorship ended) is the service's to report, on the form with the text kept.
+    if request.method != "POST":
+        if message.deleted_at:
+            flash.error(request, _("This message was deleted, so it cannot be edited."))
+            return redirect("messaging_thread", message.conversation_id)
+        if not selectors.audience(message.conversation).is_open:
+            flash.error(request, _("This mentorship has ended; its conversation is read-only."))
+            return redirect("messaging_thread", message.conversation_id)
     form = EditForm(
         request.POST if request.method == "POST" else None, initial={"body": message.body}
     )

@@ -576,3 +576,58 @@ def test_a_too_long_message_is_refused_with_the_limit_written_as_a_number(
     with translation.override("en"), pytest.raises(ValidationFailed, match="at most 10,000 "):
         services.send_message(carol, conversation, body=too_long, client_id="long-3")
     assert not conversation.messages.exists()
+
+
+def test_deleting_twice_or_editing_a_deleted_message_says_so_and_keeps_the_text(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """Two tabs, or a form sent again on a slow connection."""
+    message = services.send_message(carol, conversation, body="Draft", client_id="d1").message
+    tab_one, tab_two = client_for(carol), client_for(carol)
+    delete = f"/messages/message/{message.pk}/delete/"
+    assert tab_one.post(delete).status_code == 302
+    again = tab_two.post(delete, follow=True)
+    assert again.status_code == 200 and "Message deleted." in again.content.decode()
+    assert UserEvent.objects.filter(user=bob, type="message.deleted").count() == 1
+
+    edit = f"/messages/message/{message.pk}/edit/"
+    saved = tab_two.post(edit, {"body": "My careful rewrite"})
+    page = saved.content.decode()
+    assert saved.status_code == 400
+    assert "This message was deleted, so it cannot be edited." in page
+    assert "My careful rewrite</textarea>" in page  # the text is still there to copy
+    opened = tab_two.get(edit, follow=True)
+    assert opened.redirect_chain[-1][0] == f"/messages/{conversation.pk}/"
+    assert "This message was deleted, so it cannot be edited." in opened.content.decode()
+
+
+def test_a_scheduled_message_deleted_before_it_goes_out_leaves_no_trace(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    later = timezone.now() + timedelta(hours=5)
+    scheduled = services.send_message(
+        carol, conversation, body="For tomorrow", client_id="sd1", send_at=later
+    ).message
+    answer = client_for(carol).delete(f"/api/v1/messaging/messages/{scheduled.pk}")
+    assert answer.status_code == 200
+    assert (answer.json()["id"], answer.json()["deleted"]) == (scheduled.pk, True)
+    assert not Message.objects.filter(pk=scheduled.pk).exists()
+    assert services.deliver_due_messages(later + timedelta(minutes=1)) == 0
+    for person in (carol, bob):
+        page = client_for(person).get(f"/messages/{conversation.pk}/").content.decode()
+        assert '<li class="message' not in page  # no tombstone, for either of them
+    assert not UserEvent.objects.filter(user=bob).exists()
+
+
+def test_only_a_pair_is_offered_their_morning(
+    conversation: Any, circle: Any, carol: Any, client_for: Any
+) -> None:
+    """A group has several clocks: "the recipient's morning" would be one member's."""
+    client = client_for(carol)
+    morning = "Send at the recipient&#x27;s next morning"
+    assert morning in client.get(f"/messages/{conversation.pk}/").content.decode()
+    assert morning not in client.get(f"/messages/{circle.pk}/").content.decode()
+    form = {"body": "For the group", "client_id": "g-m1", "when": "morning"}
+    assert client.post(f"/messages/{circle.pk}/", form).status_code == 302
+    sent = circle.messages.get()
+    assert (sent.status, sent.send_at) == ("sent", None)

@@ -269,6 +269,39 @@ def test_files_too_large_or_sent_offline_are_refused_before_uploading(
     assert Message.objects.get().attachments.count() == 1
 
 
+def test_a_page_of_older_messages_stays_a_page_of_older_messages(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from openmentor.messaging.selectors import PAGE_SIZE
+
+    sent = [
+        services.send_message(carol, conversation, body=f"Note {n}", client_id=f"old-{n}").message
+        for n in range(PAGE_SIZE + 3)
+    ]
+    oldest_on_first_page = sent[3]
+    context, page = open_page(
+        browser,
+        asgi_server,
+        client_for(bob).cookies["sessionid"].value,
+        f"/messages/{conversation.pk}/?before={oldest_on_first_page.pk}",
+    )
+    expect(page.locator("#connection")).to_have_text("Live")
+    older = ["Note 0", "Note 1", "Note 2"]
+    expect(page.locator("#messages .message .body")).to_have_text(older)
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="Brand new", client_id="new-1")
+    )
+    # A change to a message on this page still shows live; it is pushed after the new
+    # message, so once it shows, the new one has been handled (and left out).
+    send_from_another_thread(lambda: services.edit_message(carol, sent[1].pk, "Note 1, fixed"))
+    expect(page.locator("#messages .message .body")).to_have_text(
+        ["Note 0", "Note 1, fixed", "Note 2"]
+    )
+    page.get_by_role("link", name="Newest messages").click()
+    expect(page.locator("#messages .message .body").last).to_have_text("Brand new")
+    context.close()
+
+
 # Counts the sockets the page opens (an init script runs outside the page's CSP).
 COUNT_SOCKETS = """
 window.socketsOpened = 0;
@@ -427,7 +460,7 @@ def test_messaging_pages_have_no_serious_accessibility_violations(
         context.close()
 
 
-def test_unread_counts_go_up_live_on_the_conversation_list(
+def test_unread_counts_follow_new_read_and_deleted_messages_live_on_the_list(
     browser: Any,
     asgi_server: str,
     conversation: Any,
@@ -470,6 +503,22 @@ def test_unread_counts_go_up_live_on_the_conversation_list(
         expect(nav).to_have_text("1 unread")
         page.reload()  # the server counts the same
         expect(one_to_one).to_have_count(0)
+        expect(group).to_have_text("1 unread")
+        expect(nav).to_have_text("1 unread")
+
+        # Deleted by Carol: a message Bob had read changes no count (the group message
+        # after it shows that it was handled); one he had not read stops counting.
+        one, both = Message.objects.get(client_id="u1"), Message.objects.get(client_id="u3")
+        send_from_another_thread(lambda: services.delete_message(carol, one.pk))
+        send_from_another_thread(
+            lambda: services.send_message(carol, circle, body="And this", client_id="u4")
+        )
+        expect(group).to_have_text("2 unread")
+        expect(nav).to_have_text("2 unread")
+        send_from_another_thread(lambda: services.delete_message(carol, both.pk))
+        expect(group).to_have_text("1 unread")
+        expect(nav).to_have_text("1 unread")
+        page.reload()
         expect(group).to_have_text("1 unread")
         expect(nav).to_have_text("1 unread")
     finally:

@@ -8,7 +8,7 @@ NOON_UTC = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def codes(text: str, **kwargs: object) -> list[str]:
-    options = {"is_first_message": False, "recipient_zone": "UTC", "now": NOON_UTC, **kwargs}
+    options = {"is_first_message": False, "recipients": [("Bob", "UTC")], "now": NOON_UTC, **kwargs}
     return [h.code for h in coach.hints(text, **options)]  # type: ignore[arg-type]
 
 
@@ -25,9 +25,22 @@ def test_hints_for_shouting_missing_greeting_walls_and_harsh_words() -> None:
 def test_night_for_the_recipient_suggests_their_morning() -> None:
     # 12:00 UTC is 22:00 in Sydney (AEDT is UTC+11 in March: 23:00).
     hints = coach.hints(
-        "Thanks!", is_first_message=False, recipient_zone="Australia/Sydney", now=NOON_UTC
+        "Thanks!", is_first_message=False, recipients=[("Bob", "Australia/Sydney")], now=NOON_UTC
     )
     assert [h.code for h in hints] == ["recipient_night"]
     morning = hints[0].suggested_send_at
     assert morning is not None
     assert morning.hour == 8 and morning > NOON_UTC
+
+
+def test_in_a_group_the_coach_names_whose_night_it_is() -> None:
+    circle = [
+        ("Thabo", "Africa/Johannesburg"),
+        ("Wen", "Asia/Singapore"),
+        ("Ana", "Pacific/Auckland"),
+    ]
+    # 12:00 UTC: 14:00 in Johannesburg, 20:00 in Singapore, 01:00 in Auckland (NZDT).
+    [hint] = coach.hints("Thanks!", is_first_message=False, recipients=circle, now=NOON_UTC)
+    assert (hint.code, hint.message) == ("members_night", "It is night for Ana.")
+    assert hint.suggested_send_at is None  # no single morning to wait for
+    assert codes("Thanks!", recipients=[]) == []  # a support thread: a team answers

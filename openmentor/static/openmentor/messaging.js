@@ -223,12 +223,16 @@
     }
     ensureActions(li);
   }
+  // A page of older messages shows those: changes to them arrive live, new messages wait
+  // on the newest page (one link away) instead of being added below.
+  var olderPage = root.hasAttribute("data-older-page");
   function showMessage(data) {
     if (data.conversation !== conversationId) { return; }
     if (data.status === "scheduled" && String(data.sender.id) !== userId) { return; }
+    var li = (data.id && document.getElementById("m" + data.id)) || findByClientId(data.client_id);
+    if (!li && olderPage) { return; }
     var empty = list.querySelector(".empty");
     if (empty) { empty.remove(); }
-    var li = (data.id && document.getElementById("m" + data.id)) || findByClientId(data.client_id);
     if (li) {
       if (data.id && !li.id) { li.id = "m" + data.id; li.dataset.id = data.id; }
       fill(li, data);
@@ -322,7 +326,7 @@
   }
   var readTimer = null;
   function markReadSoon() {
-    if (document.hidden || !list) { return; }
+    if (document.hidden || !list || olderPage) { return; } // new messages are not on an older page
     clearTimeout(readTimer);
     readTimer = setTimeout(function () { post(root.dataset.readUrl, {}).catch(function () {}); }, 800);
   }
@@ -399,9 +403,18 @@
       addUnread(unreadRow(payload.conversation), 1);
     }
     // Read in another tab: the list knows how many that was.
-    if (event.type === "conversation.read" && String(payload.user) === userId) {
-      var row = unreadRow(payload.conversation);
-      if (row) { addUnread(navLink, -Number(row.dataset.unread || 0)); setUnread(row, 0); }
+    var row = unreadRow(payload.conversation);
+    if (event.type === "conversation.read" && String(payload.user) === userId && row) {
+      addUnread(navLink, -Number(row.dataset.unread || 0)); setUnread(row, 0);
+      row.dataset.readCursor = String(Math.max(Number(row.dataset.readCursor || 0), payload.message));
+    }
+    // Deleted by its sender before it was read: no longer waiting, as after a reload. Unread
+    // is what came after the read cursor (list) or was counted live (any page).
+    if (event.type === "message.deleted" && String(payload.sender) !== userId &&
+        payload.conversation !== conversationId && counted[payload.message] !== "deleted") {
+      var unread = counted[payload.message] || (row && payload.message > Number(row.dataset.readCursor || 0));
+      counted[payload.message] = "deleted";
+      if (unread) { addUnread(navLink, -1); addUnread(row, -1); }
     }
   }
 
@@ -435,7 +448,7 @@
   // The open thread also asks for every message after the newest it shows, so an event
   // whose transaction committed late (and so slipped behind the cursor) is not missed.
   function catchUpThread() {
-    if (!list) { return Promise.resolve(); }
+    if (!list || olderPage) { return Promise.resolve(); }
     return fetch(root.dataset.api + "?after=" + newestShownId() + "&limit=200", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) { page.messages.forEach(showMessage); })
