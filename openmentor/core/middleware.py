@@ -6,7 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone, translation
+
+from .errors import DomainError
 
 # Everything the browser loads comes from this server; no inline script is needed.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -82,3 +85,22 @@ def use_persons_language(request: HttpRequest, user: Any) -> None:
     if user.language != settings.LANGUAGE_CODE and user.language in dict(settings.LANGUAGES):
         translation.activate(user.language)
         request.LANGUAGE_CODE = user.language
+
+
+class DomainErrorPageMiddleware:
+    """A service's refusal that a page did not handle is shown as what it is (its message,
+    with its status: a form sent twice, a message deleted in another tab meanwhile), not
+    as "something went wrong on our side". The API answers these itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        return render(
+            request, "core/refused.html", {"message": exception.message}, status=exception.status
+        )
