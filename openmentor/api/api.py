@@ -4,6 +4,7 @@ stable ``code`` and a human ``message``."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -50,6 +51,13 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         for error in exc.errors
     }
     return _error(request, 422, "validation_failed", "The request is not valid.", fields=fields)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # An id or number beyond what the database stores (2**63 and up): no such thing.
+    return _error(request, 422, "validation_failed", "A number in the request is out of range.")
 
 
 @api.exception_handler(AuthenticationError)

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import AwareDatetime
 
 from openmentor.core.types import AuthenticatedRequest
 
@@ -64,7 +65,9 @@ class MessagePageOut(Schema):
 class SendIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
     body: str = Field(..., max_length=services.MAX_BODY_CHARS)
-    send_at: datetime | None = None
+    # With its offset ("2026-11-30T08:00:00+07:00"): a bare time has no one meaning
+    # between people in different zones.
+    send_at: AwareDatetime | None = None
 
 
 class EditIn(Schema):

@@ -123,6 +123,10 @@ class MessagingConsumer(EventsConsumer):
             # The batch loads the conversation with the others and checks, as of now, that
             # the sender may write to it (audience, open mentorship, blocks).
             conversation_id = int(content.get("conversation", 0))
+            if (
+                not 0 < conversation_id < 2**63
+            ):  # beyond the database's ids: the batch's query would fail
+                raise ValueError(conversation_id)
             result = await send_queue().send(
                 services.SendRequest(
                     self.scope["user"], conversation_id, str(content.get("body", "")), client_id

@@ -93,6 +93,9 @@ class ConversationMember(models.Model):
 class MessageStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     SENT = "sent", _("Sent")
+    # A scheduled message that could not go out at its time (the sender blocked the person
+    # meanwhile, the mentorship ended): kept for its sender only, who is told why.
+    NOT_SENT = "not_sent", _("Not sent")
 
 
 class Message(models.Model):

@@ -505,14 +505,33 @@ def program_activity(program_id: int, now: datetime | None = None) -> list[Activ
     ]
 
 
-def open_reports(program_id: int) -> QuerySet[Report]:
+def open_reports(program_id: int, viewer: User) -> QuerySet[Report]:
+    """The program's reports waiting for a coordinator, except those about the viewer's own
+    messages (see ``report_handlers``)."""
     return (
         Report.objects.filter(
             message__conversation__program_id=program_id, resolved_at__isnull=True
         )
+        .exclude(message__sender=viewer)
         .select_related("message", "message__sender", "reporter", "message__conversation")
         .order_by("-created_at")
     )
+
+
+def report_handlers(report: Report) -> list[User]:
+    """Who looks at a report: the program's coordinators, except the one whose message it
+    is (a complaint about a coordinator does not go to them); the site's administrators
+    when no other coordinator is left."""
+    coordinators = list(
+        User.objects.filter(
+            memberships__program_id=report.message.conversation.program_id,
+            memberships__role=Role.COORDINATOR,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+        .exclude(pk=report.message.sender_id)
+        .distinct()
+    )
+    return coordinators or list(User.objects.filter(is_superuser=True, is_active=True))
 
 
 def report_for_coordinator(user: User, report_id: int) -> Report:
@@ -522,7 +541,7 @@ def report_for_coordinator(user: User, report_id: int) -> Report:
         ),
         pk=report_id,
     )
-    if not is_coordinator(user, report.message.conversation.program):
+    if user not in report_handlers(report):
         raise NotFound(_("Report not found."))
     return report
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, 
 from openmentor.core.sql import execute, placeholders
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import mark_read_at, notify, publish_event, publish_events
-from openmentor.programs.models import MembershipStatus, Program, Role
+from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
 
 from . import selectors
@@ -82,6 +83,35 @@ def _add_members(conversation: Conversation) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def join_support_threads(user_id: int, program_id: int) -> None:
+    """A coordinator who starts later reads the program's support threads from now on:
+    their cursor starts at each thread's newest message, so the history is there to read
+    without counting as unread or sending an e-mail about it."""
+    newest = Conversation.objects.filter(
+        kind=ConversationKind.SUPPORT, program_id=program_id
+    ).annotate(newest=Max("messages__id"))
+    ConversationMember.objects.bulk_create(
+        [
+            ConversationMember(
+                conversation=conversation,
+                user_id=user_id,
+                last_read_message_id=conversation.newest or 0,
+            )
+            for conversation in newest
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def join_mentorship_conversation(mentorship_id: int) -> None:
+    """Someone added to a running mentorship (a circle's new member) joins its conversation."""
+    conversation = Conversation.objects.filter(
+        kind=ConversationKind.MENTORSHIP, mentorship_id=mentorship_id
+    ).first()
+    if conversation is not None:
+        _add_members(conversation)
 
 
 def mentorship_conversation(mentorship: Mentorship) -> Conversation:
@@ -590,17 +620,39 @@ def deliver_due_messages(now: datetime | None = None) -> int:
             )
             if message is None:  # another worker delivered it
                 continue
+            # Checked again now, as a send now would be: things change in hours.
+            audience = selectors.audience(message.conversation)
+            blocks = selectors.blocks_of_many([message.sender_id])[message.sender_id]
+            with _their_language(message.sender):
+                refusal = selectors.send_refusal(audience, message.sender_id, blocks)
+            if refusal:
+                _not_sent(message, refusal)
+                continue
             message.status = MessageStatus.SENT
             message.sent_at = now
             message.save(update_fields=["status", "sent_at"])
             _deliver(
                 [message],
                 now,
-                {message.conversation_id: selectors.audience(message.conversation)},
-                {message.sender_id: selectors.blockers_of(message.sender_id)},
+                {message.conversation_id: audience},
+                {message.sender_id: blocks.of_me},
             )
             delivered += 1
     return delivered
+
+
+def _not_sent(message: Message, refusal: str) -> None:
+    message.status = MessageStatus.NOT_SENT
+    message.save(update_fields=["status"])
+    with _their_language(message.sender):
+        notify(
+            message.sender,
+            kind="messaging.not_sent",
+            title=_("Your scheduled message was not sent"),
+            body=refusal,
+            url=reverse("messaging_thread", args=[message.conversation_id]) + f"#m{message.pk}",
+            dedupe_key=f"messaging.not_sent:{message.pk}",
+        )
 
 
 def _own_message(user: User, message_id: int) -> Message:
@@ -643,16 +695,18 @@ def delete_message(user: User, message_id: int) -> Message:
     message = _own_message(user, message_id)
     if message.deleted_at is not None:
         return message
-    for attachment in message.attachments.all():
-        attachment.file.delete(save=False)
-        attachment.delete()
+    reported = message.reports.exists()
+    if not reported:
+        for attachment in message.attachments.all():
+            attachment.file.delete(save=False)
+            attachment.delete()
     message.deleted_at = timezone.now()
     if message.status == MessageStatus.SCHEDULED:
         deleted_id = message.pk
         message.delete()
         message.pk = deleted_id  # callers answer with the message that was deleted
         return message
-    if not message.reports.exists():
+    if not reported:
         message.revisions.all().delete()
         message.body = ""
     message.save(update_fields=["body_encrypted", "deleted_at"])
@@ -679,6 +733,8 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
         moved = ConversationMember.objects.filter(
             pk=member.pk, last_read_message_id__lt=target
         ).update(last_read_message_id=target, last_read_at=timezone.now())
+        if not moved:  # never back: the cursor stays where it is, and that is the answer
+            target = max(target, member.last_read_message_id)
         if moved:
             mark_read_at(user, reverse("messaging_thread", args=[conversation.pk]))
             # Not to the people this reader blocked: their messages never reached the reader.
@@ -693,10 +749,13 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
 
 @transaction.atomic
 def report_message(user: User, message_id: int, reason: str) -> Report:
-    """Carry a message to the program's coordinators (the only way content reaches them)."""
+    """Carry a message to the program's coordinators (the only way content reaches them).
+    Reporting again after the report was handled opens it again, with the new reason."""
     message = selectors.message_for(user, message_id)
     if message.sender_id == user.pk:
         raise ValidationFailed(_("You cannot report your own message."))
+    if message.deleted_at is not None:
+        raise Conflict(_("This message was deleted."))
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         text = _("Say briefly what is wrong (up to 2000 characters).")
@@ -705,22 +764,26 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
         message=message, reporter=user, defaults={"reason": reason}
     )
     if created:
-        program = message.conversation.program
-        coordinators = User.objects.filter(
-            memberships__program=program,
-            memberships__role=Role.COORDINATOR,
-            memberships__status=MembershipStatus.ACTIVE,
-        )
-        for coordinator in coordinators:
-            with translation.override(coordinator.language):
-                notify(
-                    coordinator,
-                    kind="messaging.report",
-                    title=_("A message was reported in %(program)s") % {"program": program.name},
-                    url=reverse("messaging_report", args=[report.pk]),
-                    dedupe_key=f"messaging.report:{report.pk}",
-                )
+        _tell_report_handlers(report, f"messaging.report:{report.pk}")
+    elif report.resolved_at is not None:
+        handled_before = AuditLog.objects.filter(report=report, action="report.resolved").count()
+        report.reason, report.resolved_at = reason, None
+        report.save(update_fields=["reason", "resolved_at"])
+        _tell_report_handlers(report, f"messaging.report:{report.pk}:again:{handled_before}")
     return report
+
+
+def _tell_report_handlers(report: Report, dedupe_key: str) -> None:
+    program = report.message.conversation.program
+    for handler in selectors.report_handlers(report):
+        with translation.override(handler.language):
+            notify(
+                handler,
+                kind="messaging.report",
+                title=_("A message was reported in %(program)s") % {"program": program.name},
+                url=reverse("messaging_report", args=[report.pk]),
+                dedupe_key=dedupe_key,
+            )
 
 
 @transaction.atomic
@@ -739,6 +802,23 @@ def read_report(coordinator: User, report_id: int) -> Report:
 
 
 @transaction.atomic
+def read_report_attachment(coordinator: User, report_id: int, attachment_id: int) -> Attachment:
+    """A file of a reported message, opened from the report: audited like the report."""
+    report = selectors.report_for_coordinator(coordinator, report_id)
+    attachment = report.message.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("File not found."))
+    AuditLog.objects.create(
+        actor=coordinator,
+        action="report.attachment",
+        conversation=report.message.conversation,
+        message=report.message,
+        report=report,
+    )
+    return attachment
+
+
+@transaction.atomic
 def resolve_report(coordinator: User, report_id: int) -> Report:
     report = selectors.report_for_coordinator(coordinator, report_id)
     if report.resolved_at is None:
@@ -753,7 +833,10 @@ def resolve_report(coordinator: User, report_id: int) -> Report:
 def block(user: User, other_id: int) -> Block:
     if other_id == user.pk:
         raise ValidationFailed(_("You cannot block yourself."))
-    mine = selectors.audiences_by_id(selectors.my_conversations(user).values_list("pk", flat=True))
+    # Blocks are between the people of a mentorship: a support thread keeps the program's
+    # coordinators and its participant reachable (a problem there goes to a report).
+    mentorships = selectors.my_conversations(user).filter(kind=ConversationKind.MENTORSHIP)
+    mine = selectors.audiences_by_id(mentorships.values_list("pk", flat=True))
     shares = any(other_id in audience.user_ids for audience in mine.values())
     if not shares:
         raise NotFound(_("Person not found."))

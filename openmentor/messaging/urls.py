@@ -24,5 +24,10 @@ urlpatterns: list[URLPattern] = [
         "messages/program/<slug:slug>/", views.program_activity, name="messaging_program_activity"
     ),
     path("messages/reports/<int:pk>/", views.report_detail, name="messaging_report"),
+    path(
+        "messages/reports/<int:pk>/files/<int:attachment_id>/",
+        views.report_attachment,
+        name="messaging_report_attachment",
+    ),
     path("mentorships/<int:pk>/messages/", views.mentorship_messages, name="mentorship_messages"),
 ]

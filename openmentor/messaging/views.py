@@ -250,6 +250,9 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @domain_errors_as_404
 def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
+    if message.deleted_at:  # to the people in the conversation, it is gone
+        flash.error(request, _("This message was deleted."))
+        return redirect("messaging_thread", message.conversation_id)
     form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and submit(
         form, lambda data: services.report_message(request.user, pk, data["reason"])
@@ -302,6 +305,17 @@ def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         raise Http404 from error
     if message.deleted_at or message.sender_id in selectors.blocked_by(request.user.pk):
         raise Http404
+    return _download(item)
+
+
+@login_required
+@require_GET
+@domain_errors_as_404
+def report_attachment(request: AuthenticatedRequest, pk: int, attachment_id: int) -> HttpResponse:
+    return _download(services.read_report_attachment(request.user, pk, attachment_id))
+
+
+def _download(item: Attachment) -> HttpResponse:
     with item.file.open("rb") as handle:
         data = decrypt_bytes(handle.read())
     response = HttpResponse(data, content_type=item.content_type)
@@ -341,7 +355,7 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "program": program,
             "conversations": selectors.program_activity(program.pk),
             "quiet_days": selectors.QUIET_AFTER.days,
-            "reports": selectors.open_reports(program.pk),
+            "reports": selectors.open_reports(program.pk, request.user),
         },
     )
 
@@ -352,7 +366,10 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         report = services.resolve_report(request.user, pk)
         flash.success(request, _("Report marked as handled."))
-        return redirect("messaging_program_activity", report.message.conversation.program.slug)
+        program = report.message.conversation.program
+        if not is_coordinator(request.user, program):  # a site administrator stood in
+            return redirect("dashboard")
+        return redirect("messaging_program_activity", program.slug)
     report = services.read_report(request.user, pk)
     # Follow up in a support thread with whoever of the two takes part in the program.
     contacts = selectors.participants_among(

@@ -12,7 +12,7 @@ from .models import NotificationPreference
 # What a person can choose to get by e-mail, in words they know; each covers the kinds of
 # notification the apps send (``notify(kind=...)``). In-app notifications always appear.
 EMAIL_CHOICES: list[tuple[str, Any, list[str]]] = [
-    ("messages", _("Messages waiting for you"), ["messaging.unread"]),
+    ("messages", _("Messages waiting for you"), ["messaging.unread", "messaging.not_sent"]),
     ("reports", _("Messages reported to you as a coordinator"), ["messaging.report"]),
     (
         "matching",

@@ -141,3 +141,17 @@ async def test_signing_out_closes_the_sockets_of_that_sign_in_only(
     await phone_socket.send_json_to({"type": "ping"})
     assert await phone_socket.receive_json_from() == {"type": "pong"}
     await phone_socket.disconnect()
+
+
+async def test_an_id_beyond_the_database_is_refused_and_the_socket_stays(
+    conversation: Any, bob: Any
+) -> None:
+    socket = await connect(bob)
+    await socket.send_json_to(
+        {"type": "message.send", "conversation": 2**70, "client_id": "big-1", "body": "hi"}
+    )
+    refused = await socket.receive_json_from()
+    assert (refused["type"], refused["code"]) == ("message.error", "invalid")
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from() == {"type": "pong"}
+    await socket.disconnect()

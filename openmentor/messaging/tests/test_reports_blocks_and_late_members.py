@@ -1,0 +1,181 @@
+"""What QA found around reports, blocks, scheduled sends, people who join later and the
+API's edges: each test is a person's situation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from conftest import add_member, make_person
+from openmentor.core.errors import Conflict, NotFound
+from openmentor.mentorships.models import MentorshipParticipant
+from openmentor.messaging import selectors, services
+from openmentor.messaging.models import AuditLog, Block, ConversationMember, Message
+from openmentor.notifications.models import Notification, UserEvent
+from openmentor.programs.models import Membership
+
+
+def test_a_deleted_message_is_gone_for_the_conversation_even_once_reported(
+    circle: Any, carol: Any, bob: Any, erin: Any, alice: Any, client_for: Any
+) -> None:
+    plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 the plan", content_type="application/pdf")
+    message = services.send_message(
+        carol, circle, body="SECRET-TEXT", client_id="r1", attachments=[plan]
+    ).message
+    attachment = message.attachments.get()
+    report = services.report_message(bob, message.pk, "Rude and the file is offensive")
+    services.delete_message(carol, message.pk)
+
+    for person in (bob, erin):  # the reporter and someone else in the circle
+        page = client_for(person).get(f"/messages/message/{message.pk}/report/", follow=True)
+        assert "SECRET-TEXT" not in page.content.decode()
+        assert "This message was deleted." in page.content.decode()
+        assert client_for(person).get(f"/messages/attachments/{attachment.pk}/").status_code == 404
+        files = f"/messages/reports/{report.pk}/files/{attachment.pk}/"
+        assert client_for(person).get(files).status_code == 404
+    with pytest.raises(Conflict):
+        services.report_message(erin, message.pk, "Me too")
+
+    # The coordinator still has what was reported, text and file, each opening audited.
+    detail = client_for(alice).get(f"/messages/reports/{report.pk}/").content.decode()
+    assert "SECRET-TEXT" in detail and "plan.pdf" in detail
+    download = client_for(alice).get(f"/messages/reports/{report.pk}/files/{attachment.pk}/")
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 the plan"
+    assert AuditLog.objects.filter(actor=alice, action="report.attachment").count() == 1
+
+
+def test_a_report_made_again_after_it_was_handled_is_open_again(
+    conversation: Any, carol: Any, bob: Any, alice: Any
+) -> None:
+    message = services.send_message(carol, conversation, body="Hm", client_id="h1").message
+    first = services.report_message(bob, message.pk, "First time")
+    services.resolve_report(alice, first.pk)
+    again = services.report_message(bob, message.pk, "It happened again")
+    assert again.pk == first.pk
+    assert (again.reason, again.resolved_at) == ("It happened again", None)
+    assert list(selectors.open_reports(conversation.program_id, alice)) == [again]
+    assert Notification.objects.filter(user=alice, kind="messaging.report").count() == 2
+
+
+def test_a_report_about_a_coordinator_goes_to_the_others_or_to_the_site_admins(
+    program: Any, alice: Any, bob: Any, dave: Any, client_for: Any
+) -> None:
+    add_member(program, dave, "coordinator")
+    support = services.support_conversation(bob, program)
+    services.send_message(bob, support, body="A question", client_id="q1")
+    answer = services.send_message(alice, support, body="Rude answer", client_id="a1").message
+    report = services.report_message(bob, answer.pk, "The coordinator was rude to me")
+
+    told = Notification.objects.filter(kind="messaging.report").values_list("user_id", flat=True)
+    assert list(told) == [dave.pk]
+    assert client_for(alice).get(f"/messages/reports/{report.pk}/").status_code == 404
+    with pytest.raises(NotFound):
+        services.resolve_report(alice, report.pk)
+    assert report not in selectors.open_reports(program.pk, alice)
+    assert report in selectors.open_reports(program.pk, dave)
+
+    # Alice alone coordinates again: the site's administrators stand in.
+    Membership.objects.filter(program=program, user=dave).delete()
+    admin = make_person("admin@example.org", "Site Admin")
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    assert selectors.report_handlers(report) == [admin]
+    handled = client_for(admin).post(f"/messages/reports/{report.pk}/")
+    assert handled.status_code == 302
+    report.refresh_from_db()
+    assert report.resolved_at is not None
+
+
+def test_no_one_blocks_a_coordinator_or_is_blocked_by_one(
+    conversation: Any, program: Any, alice: Any, bob: Any, carol: Any, client_for: Any
+) -> None:
+    support = services.support_conversation(bob, program)
+    services.send_message(bob, support, body="Hello", client_id="s1")
+    for blocker, blocked in ((bob, alice), (alice, bob)):
+        with pytest.raises(NotFound):
+            services.block(blocker, blocked.pk)
+        answer = client_for(blocker).post(
+            "/api/v1/messaging/blocks", {"user_id": blocked.pk}, content_type="application/json"
+        )
+        assert answer.status_code == 404
+    assert not Block.objects.exists()
+    services.block(bob, carol.pk)  # within the mentorship, still possible
+    assert Block.objects.filter(blocker=bob, blocked=carol).exists()
+
+
+def test_a_scheduled_message_does_not_go_to_someone_blocked_since(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    later = timezone.now() + timedelta(hours=1)
+    scheduled = services.send_message(
+        carol, conversation, body="For tomorrow", client_id="sb1", send_at=later
+    ).message
+    services.block(carol, bob.pk)
+    assert services.deliver_due_messages(later + timedelta(minutes=1)) == 0
+    scheduled.refresh_from_db()
+    assert scheduled.status == "not_sent"
+    assert not UserEvent.objects.filter(user=bob, type="message.new").exists()
+    note = Notification.objects.get(user=carol, kind="messaging.not_sent")
+    assert note.body == "You blocked this person. Unblock them to write again."
+    assert f"#m{scheduled.pk}" in note.url
+    mine = client_for(carol).get(f"/messages/{conversation.pk}/").content.decode()
+    shown = mine[mine.index(f'id="m{scheduled.pk}"') :].split("</li>", 1)[0]
+    assert "Not sent" in shown
+    assert (
+        "For tomorrow" not in client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    )
+    services.unblock(carol, bob.pk)
+    assert services.deliver_due_messages(later + timedelta(minutes=2)) == 0  # not tried again
+
+
+def test_people_who_join_later_count_and_hear_of_new_messages(
+    program: Any, circle: Any, bob: Any, dave: Any, charlie: Any, carol: Any, client_for: Any
+) -> None:
+    support = services.support_conversation(bob, program)
+    services.send_message(bob, support, body="Old question", client_id="o1")
+    add_member(program, dave, "coordinator")
+    # The history is there to read, not waiting as unread or sent as an e-mail.
+    assert selectors.unread_total(dave) == 0
+    services.send_message(bob, support, body="New question", client_id="o2")
+    assert selectors.unread_total(dave) == 1
+    nav = client_for(dave).get("/dashboard/").content.decode().split("</nav>")[0]
+    assert "1 unread" in nav
+    services.email_unread(timezone.now() + timedelta(hours=1))
+    assert Notification.objects.filter(user=dave, kind="messaging.unread").exists()
+
+    # A new member of a running circle takes part in its conversation.
+    MentorshipParticipant.objects.create(mentorship=circle.mentorship, user=charlie, role="mentee")
+    assert ConversationMember.objects.filter(conversation=circle, user=charlie).exists()
+    services.send_message(carol, circle, body="Welcome!", client_id="w1")
+    assert selectors.unread_total(charlie) == 1
+
+
+def test_the_api_answers_bad_times_and_numbers_clearly_and_changes_nothing(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    client = client_for(carol)
+    send = f"/api/v1/messaging/conversations/{conversation.pk}/messages"
+    naive = client.post(
+        send,
+        {"client_id": "n1", "body": "x", "send_at": "2026-11-30T10:00:00"},
+        content_type="application/json",
+    )
+    assert naive.status_code == 422
+    assert naive.json()["fields"] == {"payload.send_at": "Input should have timezone info"}
+    assert not Message.objects.exists()
+
+    sent = services.send_message(bob, conversation, body="Hi", client_id="h1").message
+    read = f"/api/v1/messaging/conversations/{conversation.pk}/read"
+    assert client.post(read, {}, content_type="application/json").json() == {
+        "last_read_message_id": sent.pk
+    }
+    # An earlier or made-up position moves nothing, and the answer says where it stays.
+    backwards = client.post(read, {"message_id": -5}, content_type="application/json")
+    assert backwards.json() == {"last_read_message_id": sent.pk}
+    # Last: the database refuses the number inside this test's transaction.
+    huge = client.delete(f"/api/v1/messaging/blocks/{2**63}")
+    assert huge.status_code == 422 and huge.json()["code"] == "validation_failed"
