@@ -3,7 +3,8 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from allauth.account.signals import user_signed_up
+from allauth.account.signals import password_changed, password_reset, password_set, user_signed_up
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -11,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from openmentor.core.errors import ValidationFailed
-from openmentor.core.events import close_sockets_of_session
+from openmentor.core.events import close_other_sockets_of_user, close_sockets_of_session
 
 from .models import Profile, User
 from .services import set_language
@@ -42,3 +43,15 @@ def close_the_sockets_of_this_sign_in(request: HttpRequest, **kwargs: Any) -> No
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if session_key:
         close_sockets_of_session(session_key)
+
+
+@receiver(password_changed)
+@receiver(password_set)
+@receiver(password_reset)
+def close_the_sockets_of_other_sign_ins(request: HttpRequest, user: User, **kwargs: Any) -> None:
+    # Django ends the other sessions with a new password (their next request is signed
+    # out); an open socket makes no more requests, so it is closed here. This browser's
+    # sockets were opened with the key its request came with (the change has already
+    # replaced it): they stay.
+    arrived_with = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    close_other_sockets_of_user(user.pk, keep_session_key=arrived_with)

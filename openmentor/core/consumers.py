@@ -98,9 +98,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        session_key = getattr(self.scope.get("session"), "session_key", None)
-        if session_key:
-            self.session_group = session_group_name(session_key)
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        if self.session_key:
+            self.session_group = session_group_name(self.session_key)
             await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
@@ -116,8 +116,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def session_ended(self, message: dict[str, Any]) -> None:
-        # Signed out (perhaps in another tab of a shared computer): this socket must not
-        # go on receiving and sending as that person.
+        # Signed out (perhaps in another tab of a shared computer), or every other sign-in
+        # ended by a new password: this socket must not go on as that person.
+        if message.get("keep") and message["keep"] == getattr(self, "session_key", None):
+            return
         await self.close(code=SIGNED_OUT)
 
     async def user_event(self, message: dict[str, Any]) -> None:

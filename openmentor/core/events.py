@@ -50,6 +50,14 @@ def close_sockets_of_session(session_key: str) -> None:
     _send_now("group_send", session_group_name(session_key), {"type": "session.ended"})
 
 
+def close_other_sockets_of_user(user_id: int, keep_session_key: str | None) -> None:
+    """A new password ends the person's other sign-ins: their open sockets close too (a lost
+    phone's open conversation), all but the ones of the sign-in that changed it."""
+    _send_now(
+        "group_send", user_group_name(user_id), {"type": "session.ended", "keep": keep_session_key}
+    )
+
+
 def _send_now(method: str, *args: Any) -> None:
     layer = get_channel_layer()
     if layer is None:

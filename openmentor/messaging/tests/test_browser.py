@@ -400,6 +400,39 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
     context.close()
 
 
+def test_a_new_password_set_in_this_browser_keeps_its_open_thread_live(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """A new password closes the sockets of the person's other sign-ins (a consumer test
+    shows that), not those of the browser that set it."""
+    from conftest import PASSWORD
+
+    context = browser.new_context(locale="en-GB")
+    context.add_init_script(COUNT_SOCKETS)
+    session = client_for(carol).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+
+    settings = context.new_page()
+    settings.goto(f"{asgi_server}/accounts/password/change/")
+    settings.locator("input[name=oldpassword]").fill(PASSWORD)
+    settings.locator("input[name=password1]").fill("a-new-long-pass-2026")
+    settings.locator("input[name=password2]").fill("a-new-long-pass-2026")
+    settings.locator("form:has(input[name=oldpassword]) button[type=submit]").click()
+    expect(settings.get_by_text("Password successfully changed.")).to_be_visible()
+
+    # The close would have reached the socket before the change's answer: the same socket
+    # still carries the next message.
+    write(page, "Still here after the new password")
+    expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
+    expect(page.locator("#connection")).to_have_text("Live")
+    assert page.evaluate("window.socketsOpened") == 1
+    context.close()
+
+
 def test_in_slow_mode_a_signed_out_page_stops_asking(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:

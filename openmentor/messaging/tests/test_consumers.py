@@ -111,25 +111,27 @@ async def test_push_is_sent_only_after_commit(conversation: Any, carol: Any, bob
     await bob_socket.disconnect()
 
 
+async def socket_of(client: Any) -> WebsocketCommunicator:
+    """A socket of the browser signed in as ``client`` (the whole stack, session cookie)."""
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    socket = WebsocketCommunicator(
+        application,
+        "/ws/messaging/",
+        headers=[
+            (b"origin", b"http://127.0.0.1"),
+            (b"cookie", cookie),
+            (b"host", b"127.0.0.1"),
+        ],
+    )
+    connected, _ = await socket.connect()
+    assert connected
+    assert (await socket.receive_json_from())["type"] == "hello"
+    return socket
+
+
 async def test_signing_out_closes_the_sockets_of_that_sign_in_only(
     bob: Any, client_for: Any
 ) -> None:
-    async def socket_of(client: Any) -> WebsocketCommunicator:
-        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-        socket = WebsocketCommunicator(
-            application,
-            "/ws/messaging/",
-            headers=[
-                (b"origin", b"http://127.0.0.1"),
-                (b"cookie", cookie),
-                (b"host", b"127.0.0.1"),
-            ],
-        )
-        connected, _ = await socket.connect()
-        assert connected
-        assert (await socket.receive_json_from())["type"] == "hello"
-        return socket
-
     shared_computer = await database_sync_to_async(client_for)(bob)
     phone = await database_sync_to_async(client_for)(bob)
     tab, phone_socket = await socket_of(shared_computer), await socket_of(phone)
@@ -155,3 +157,32 @@ async def test_an_id_beyond_the_database_is_refused_and_the_socket_stays(
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from() == {"type": "pong"}
     await socket.disconnect()
+
+
+async def test_a_new_password_closes_the_sockets_of_other_sign_ins(bob: Any) -> None:
+    """A lost phone's open conversation: changing the password elsewhere ends it."""
+    from django.test import Client
+
+    from conftest import PASSWORD
+
+    def signed_in() -> Client:
+        client = Client()
+        signing_in = {"login": "bob@example.org", "password": PASSWORD}
+        assert client.post("/accounts/login/", signing_in).status_code == 302
+        return client
+
+    lost_phone = await database_sync_to_async(signed_in)()
+    laptop = await database_sync_to_async(signed_in)()
+    phone_socket = await socket_of(lost_phone)
+    new_password = "a-new-long-pass-2026"
+    changed = await database_sync_to_async(laptop.post)(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new_password, "password2": new_password},
+    )
+    assert changed.status_code == 302
+    assert await phone_socket.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    # The laptop stays signed in, and its new socket is live.
+    laptop_socket = await socket_of(laptop)
+    await laptop_socket.send_json_to({"type": "ping"})
+    assert await laptop_socket.receive_json_from() == {"type": "pong"}
+    await laptop_socket.disconnect()

@@ -481,6 +481,16 @@
     say(t("signedOut"));
     if (form) { form.querySelectorAll("button").forEach(function (button) { button.disabled = true; }); }
   }
+  // The server closed the socket for its sign-in. A new password closes the other
+  // sign-ins' sockets, and this browser's own key changed with it: if the page's cookie
+  // still signs in, reconnect with it.
+  function confirmSignedOut() {
+    socketOpen = false; stopHeartbeat();
+    fetch(root.dataset.eventsUrl + "?after=" + cursor, { credentials: "same-origin" })
+      .then(checkSignedIn)
+      .then(function () { attempts = 0; connect(); })
+      .catch(function () { if (!isSignedOut) { reconnectTimer = setTimeout(connect, RECONNECT_MIN_MS); } });
+  }
   function checkSignedIn(response) {
     if (response.status === 401) { signedOut(); throw new Error("signed out"); }
     return response;
@@ -518,7 +528,7 @@
     };
     socket.onclose = function (event) {
       if (ws !== socket) { return; } // an older socket, closed after a newer one opened
-      if (event.code === SIGNED_OUT) { signedOut(); return; }
+      if (event.code === SIGNED_OUT) { confirmSignedOut(); return; }
       var wasOpen = socketOpen;
       socketOpen = false; stopHeartbeat(); inFlight = {};
       if (!wasOpen && navigator.onLine !== false) { failures += 1; }
