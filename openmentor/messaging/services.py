@@ -790,13 +790,7 @@ def _tell_report_handlers(report: Report, dedupe_key: str) -> None:
 def read_report(coordinator: User, report_id: int) -> Report:
     """A coordinator opens a report: the one privileged read, always audited."""
     report = selectors.report_for_coordinator(coordinator, report_id)
-    AuditLog.objects.create(
-        actor=coordinator,
-        action="report.read",
-        conversation=report.message.conversation,
-        message=report.message,
-        report=report,
-    )
+    _audit(coordinator, "report.read", report)
     mark_read_at(coordinator, reverse("messaging_report", args=[report.pk]))
     return report
 
@@ -808,14 +802,18 @@ def read_report_attachment(coordinator: User, report_id: int, attachment_id: int
     attachment = report.message.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise NotFound(_("File not found."))
+    _audit(coordinator, "report.attachment", report)
+    return attachment
+
+
+def _audit(coordinator: User, action: str, report: Report) -> None:
     AuditLog.objects.create(
         actor=coordinator,
-        action="report.attachment",
+        action=action,
         conversation=report.message.conversation,
         message=report.message,
         report=report,
     )
-    return attachment
 
 
 @transaction.atomic

@@ -15,11 +15,21 @@ from openmentor.messaging.models import Message
 pytestmark = pytest.mark.browser
 
 
-def open_page(browser: Any, server: str, session: str, path: str) -> tuple[Any, Any]:
+def signed_in_page(
+    browser: Any, server: str, session: str, init_script: str | None = None
+) -> tuple[Any, Any]:
+    """A new browser (context) signed in with ``session``, and a blank page in it."""
     context = browser.new_context(locale="en-GB")
+    if init_script:
+        context.add_init_script(init_script)
     context.add_cookies([{"name": "sessionid", "value": session, "url": server}])
     page = context.new_page()
     page.set_default_timeout(15_000)
+    return context, page
+
+
+def open_page(browser: Any, server: str, session: str, path: str) -> tuple[Any, Any]:
+    context, page = signed_in_page(browser, server, session)
     page.goto(f"{server}{path}")
     return context, page
 
@@ -320,12 +330,9 @@ def test_offline_the_page_backs_off_and_reconnects_once_back_online(
     browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
 ) -> None:
     """On the page's own clock (Playwright's, paused), so waits are counted, not timed."""
-    context = browser.new_context(locale="en-GB")
-    context.add_init_script(COUNT_SOCKETS)
-    session = client_for(bob).cookies["sessionid"].value
-    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, COUNT_SOCKETS
+    )
     try:
         page.clock.install()
         page.goto(f"{asgi_server}/messages/{conversation.pk}/")
@@ -407,12 +414,9 @@ def test_a_new_password_set_in_this_browser_keeps_its_open_thread_live(
     shows that), not those of the browser that set it."""
     from conftest import PASSWORD
 
-    context = browser.new_context(locale="en-GB")
-    context.add_init_script(COUNT_SOCKETS)
-    session = client_for(carol).cookies["sessionid"].value
-    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, COUNT_SOCKETS
+    )
     page.goto(f"{asgi_server}/messages/{conversation.pk}/")
     expect(page.locator("#connection")).to_have_text("Live")
 
