@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "openmentor.core.middleware.ContentSecurityPolicyMiddleware",
     "openmentor.core.middleware.UserTimezoneMiddleware",
     "openmentor.core.middleware.UserLanguageMiddleware",
+    "openmentor.core.middleware.SamePersonMiddleware",
     "openmentor.core.middleware.DomainErrorPageMiddleware",
 ]
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
@@ -104,3 +104,21 @@ class DomainErrorPageMiddleware:
         return render(
             request, "core/refused.html", {"message": exception.message}, status=exception.status
         )
+
+
+class SamePersonMiddleware:
+    """A page's script names the person whose page it is (``X-OpenMentor-User``). After a
+    sign-out and someone else's sign-in in the same browser, the old tab's requests carry
+    the new person's cookie: they are refused as signed out (401), never answered or
+    carried out as the new person. After ``AuthenticationMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        expected = request.headers.get("X-OpenMentor-User")
+        if expected is not None and expected != str(getattr(request.user, "pk", None) or ""):
+            return JsonResponse(
+                {"code": "unauthenticated", "message": "Signed out on this page."}, status=401
+            )
+        return self.get_response(request)

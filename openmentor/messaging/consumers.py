@@ -26,6 +26,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils import translation
 
 from openmentor.core.consumers import EventsConsumer
 from openmentor.core.errors import DomainError
@@ -50,6 +51,11 @@ def _batches_in_flight() -> int:
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
     size = pool.get("max_size", wanted) if isinstance(pool, dict) else wanted
     return max(1, min(wanted, size))
+
+
+def _unreadable(user: Any) -> str:
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        return translation.gettext("The message could not be read: no valid conversation.")
 
 
 def _send_batch(
@@ -136,7 +142,12 @@ class MessagingConsumer(EventsConsumer):
                 raise result
         except (TypeError, ValueError):
             await self.send_json(
-                {"type": "message.error", "client_id": client_id, "code": "invalid"}
+                {
+                    "type": "message.error",
+                    "client_id": client_id,
+                    "code": "invalid",
+                    "message": _unreadable(self.scope["user"]),
+                }
             )
         except DomainError as error:
             await self.send_json(

@@ -335,7 +335,7 @@ def send_message(
         body = _sendable_body(audience, sender.pk, blocks, body, allow_empty=bool(attachments))
         if len(attachments) > MAX_ATTACHMENTS:
             raise ValidationFailed(
-                too_many_files_message(), fields={"attachments": _("Too many files.")}
+                too_many_files_message(), fields={"attachments": too_many_files_message()}
             )
         files = [(upload, _check_attachment(upload)) for upload in attachments]
     except DomainError:
@@ -628,9 +628,7 @@ def deliver_due_messages(now: datetime | None = None) -> int:
             if refusal:
                 _not_sent(message, refusal)
                 continue
-            message.status = MessageStatus.SENT
-            message.sent_at = now
-            message.save(update_fields=["status", "sent_at"])
+            message = _goes_out_now(message, now)
             _deliver(
                 [message],
                 now,
@@ -639,6 +637,23 @@ def deliver_due_messages(now: datetime | None = None) -> int:
             )
             delivered += 1
     return delivered
+
+
+def _goes_out_now(scheduled: Message, now: datetime) -> Message:
+    """A scheduled message goes out as a new row. Ids order a conversation and read
+    cursors count by them: under the id it got when it was written, it would sit before
+    what was said while it waited, already "read" by everyone who read past it. What its
+    sender changed before it went out was a draft, so no history comes with it."""
+    waited_as = scheduled.pk
+    # Its (sender, client id) moves to the new row; the old one is deleted below.
+    Message.objects.filter(pk=waited_as).update(client_id=f"~{waited_as}")
+    scheduled.pk = None
+    scheduled._state.adding = True
+    scheduled.status, scheduled.sent_at, scheduled.edited_at = MessageStatus.SENT, now, None
+    scheduled.save(force_insert=True)
+    Attachment.objects.filter(message_id=waited_as).update(message=scheduled)
+    Message.objects.filter(pk=waited_as).delete()  # with its draft revisions
+    return scheduled
 
 
 def _not_sent(message: Message, refusal: str) -> None:
@@ -767,7 +782,8 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
         _tell_report_handlers(report, f"messaging.report:{report.pk}")
     elif report.resolved_at is not None:
         handled_before = AuditLog.objects.filter(report=report, action="report.resolved").count()
-        report.reason, report.resolved_at = reason, None
+        # The earlier reason stays above the new one: the coordinators see the whole story.
+        report.reason, report.resolved_at = f"{report.reason}\n\n{reason}", None
         report.save(update_fields=["reason", "resolved_at"])
         _tell_report_handlers(report, f"messaging.report:{report.pk}:again:{handled_before}")
     return report
@@ -833,13 +849,24 @@ def block(user: User, other_id: int) -> Block:
         raise ValidationFailed(_("You cannot block yourself."))
     # Blocks are between the people of a mentorship: a support thread keeps the program's
     # coordinators and its participant reachable (a problem there goes to a report).
-    mentorships = selectors.my_conversations(user).filter(kind=ConversationKind.MENTORSHIP)
-    mine = selectors.audiences_by_id(mentorships.values_list("pk", flat=True))
-    shares = any(other_id in audience.user_ids for audience in mine.values())
-    if not shares:
+    if not _shares_a_conversation(user, other_id, ConversationKind.MENTORSHIP):
+        if _shares_a_conversation(user, other_id, ConversationKind.SUPPORT):
+            raise NotAllowed(
+                _(
+                    "Coordinators and the people they support cannot block each other. "
+                    "To raise a problem, report the message."
+                )
+            )
         raise NotFound(_("Person not found."))
     blocked, _created = Block.objects.get_or_create(blocker=user, blocked_id=other_id)
     return blocked
+
+
+def _shares_a_conversation(user: User, other_id: int, kind: str) -> bool:
+    mine = selectors.my_conversations(user).filter(kind=kind).values_list("pk", flat=True)
+    return any(
+        other_id in audience.user_ids for audience in selectors.audiences_by_id(mine).values()
+    )
 
 
 def unblock(user: User, other_id: int) -> int:

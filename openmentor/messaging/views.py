@@ -275,8 +275,12 @@ def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
         services.unblock(request.user, user_id)
         flash.success(request, _("Unblocked."))
     else:
-        services.block(request.user, user_id)
-        flash.success(request, _("Blocked. You will no longer see their messages."))
+        try:
+            services.block(request.user, user_id)
+        except NotAllowed as refusal:  # a coordinator: the reason says what to do instead
+            flash.error(request, refusal.message)
+        else:
+            flash.success(request, _("Blocked. You will no longer see their messages."))
     conversation = _int_or_none(request.POST.get("next_conversation"))
     if conversation:
         return redirect("messaging_thread", conversation)

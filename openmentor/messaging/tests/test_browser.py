@@ -249,6 +249,42 @@ def test_signing_out_in_another_tab_ends_the_open_thread(
     expect(carol_page.get_by_role("button", name="Send", exact=True)).to_be_disabled()
 
 
+def test_after_a_sign_out_the_next_persons_sign_in_does_not_revive_the_old_tab(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """Bob signs in at once on the computer Carol just left (even before her tab has
+    noticed): her open thread must not carry on with his cookie, as him or as her."""
+    from conftest import PASSWORD
+
+    context, carol_page = open_page(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value,
+        f"/messages/{conversation.pk}/",
+    )  # fmt: skip
+    expect(carol_page.locator("#connection")).to_have_text("Live")
+    held: list[Any] = []
+    carol_page.route("**/api/v1/events*", lambda route: held.append(route))  # waits for Bob
+    other_tab = context.new_page()
+    other_tab.goto(carol_page.url)
+    other_tab.get_by_role("button", name="Sign out").click()
+    other_tab.goto(f"{asgi_server}/accounts/login/")
+    other_tab.locator("input[name=login]").fill("bob@example.org")
+    other_tab.locator("input[name=password]").fill(PASSWORD)
+    other_tab.locator("input[name=password]").press("Enter")
+    expect(other_tab).to_have_url(re.compile(r"/dashboard/"))
+    assert held  # her socket was closed and her page asked whether it is still signed in
+    for request in held:  # now it asks, with Bob's cookie
+        request.continue_()
+    carol_page.unroute("**/api/v1/events*")
+
+    expect(carol_page.locator("#connection")).to_have_text(
+        "You are signed out. Sign in again to send and receive messages."
+    )
+    # Refused as signed out, not answered as Bob: a request naming Carol with Bob's cookie.
+    refused = client_for(bob).get("/api/v1/events", HTTP_X_OPENMENTOR_USER=str(carol.pk))
+    assert refused.status_code == 401
+    context.close()
+
+
 def test_files_too_large_or_sent_offline_are_refused_before_uploading(
     carol_and_bob_live: Any, conversation: Any, carol: Any
 ) -> None:
@@ -298,6 +334,11 @@ def test_a_page_of_older_messages_stays_a_page_of_older_messages(
     expect(page.locator("#connection")).to_have_text("Live")
     older = ["Note 0", "Note 1", "Note 2"]
     expect(page.locator("#messages .message .body")).to_have_text(older)
+    # Writing happens where new messages go: this page links there instead.
+    expect(page.locator("#composer")).to_have_count(0)
+    expect(
+        page.get_by_role("link", name="Write on the page of the newest messages")
+    ).to_be_visible()
     send_from_another_thread(
         lambda: services.send_message(carol, conversation, body="Brand new", client_id="new-1")
     )
@@ -307,7 +348,7 @@ def test_a_page_of_older_messages_stays_a_page_of_older_messages(
     expect(page.locator("#messages .message .body")).to_have_text(
         ["Note 0", "Note 1, fixed", "Note 2"]
     )
-    page.get_by_role("link", name="Newest messages").click()
+    page.get_by_role("link", name="Newest messages", exact=True).click()
     expect(page.locator("#messages .message .body").last).to_have_text("Brand new")
     context.close()
 

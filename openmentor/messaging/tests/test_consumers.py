@@ -154,6 +154,7 @@ async def test_an_id_beyond_the_database_is_refused_and_the_socket_stays(
     )
     refused = await socket.receive_json_from()
     assert (refused["type"], refused["code"]) == ("message.error", "invalid")
+    assert refused["message"] == "The message could not be read: no valid conversation."
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from() == {"type": "pong"}
     await socket.disconnect()

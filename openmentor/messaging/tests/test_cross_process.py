@@ -101,5 +101,7 @@ def test_embedded_mode_a_scheduled_message_sent_by_the_worker_reaches_the_open_s
 
     with server_process(push_relay=relay) as web:
         pushed = asyncio.run(scenario(web))
-    assert pushed["payload"]["message"] == scheduled.pk
+    # It went out as a new row, after what was said while it waited (same client id).
+    assert pushed["payload"]["client_id"] == scheduled.client_id
+    assert pushed["payload"]["message"] == Message.objects.get(client_id="sched-1").pk
     assert pushed["payload"]["data"]["body"] == "Good morning, Bob"

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from conftest import add_member, make_person
-from openmentor.core.errors import Conflict, NotFound
+from openmentor.core.errors import Conflict, NotAllowed, NotFound
 from openmentor.mentorships.models import MentorshipParticipant
 from openmentor.messaging import selectors, services
 from openmentor.messaging.models import AuditLog, Block, ConversationMember, Message
@@ -56,7 +56,7 @@ def test_a_report_made_again_after_it_was_handled_is_open_again(
     services.resolve_report(alice, first.pk)
     again = services.report_message(bob, message.pk, "It happened again")
     assert again.pk == first.pk
-    assert (again.reason, again.resolved_at) == ("It happened again", None)
+    assert (again.reason, again.resolved_at) == ("First time\n\nIt happened again", None)
     assert list(selectors.open_reports(conversation.program_id, alice)) == [again]
     assert Notification.objects.filter(user=alice, kind="messaging.report").count() == 2
 
@@ -95,13 +95,16 @@ def test_no_one_blocks_a_coordinator_or_is_blocked_by_one(
 ) -> None:
     support = services.support_conversation(bob, program)
     services.send_message(bob, support, body="Hello", client_id="s1")
+    says = "Coordinators and the people they support cannot block each other."
     for blocker, blocked in ((bob, alice), (alice, bob)):
-        with pytest.raises(NotFound):
+        with pytest.raises(NotAllowed, match=says):
             services.block(blocker, blocked.pk)
         answer = client_for(blocker).post(
             "/api/v1/messaging/blocks", {"user_id": blocked.pk}, content_type="application/json"
         )
-        assert answer.status_code == 404
+        assert answer.status_code == 403 and answer.json()["message"].startswith(says)
+        page = client_for(blocker).post(f"/messages/people/{blocked.pk}/block/", follow=True)
+        assert says in page.content.decode()
     assert not Block.objects.exists()
     services.block(bob, carol.pk)  # within the mentorship, still possible
     assert Block.objects.filter(blocker=bob, blocked=carol).exists()
@@ -179,3 +182,38 @@ def test_the_api_answers_bad_times_and_numbers_clearly_and_changes_nothing(
     # Last: the database refuses the number inside this test's transaction.
     huge = client.delete(f"/api/v1/messaging/blocks/{2**63}")
     assert huge.status_code == 422 and huge.json()["code"] == "validation_failed"
+
+
+def test_a_scheduled_message_arrives_unread_after_what_was_said_meanwhile(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    later = timezone.now() + timedelta(hours=2)
+    note = SimpleUploadedFile("agenda.txt", b"1. chapter two", content_type="text/plain")
+    scheduled = services.send_message(
+        carol, conversation, body="I think you are lazy", client_id="later-1",
+        send_at=later, attachments=[note],
+    ).message  # fmt: skip
+    services.edit_message(carol, scheduled.pk, "Shall we talk about chapter two?")
+    services.send_message(bob, conversation, body="Morning!", client_id="b1")
+    services.send_message(carol, conversation, body="Hi Bob", client_id="c1")
+    services.mark_read(bob, conversation)
+
+    assert services.deliver_due_messages(later + timedelta(minutes=1)) == 1
+    went_out = Message.objects.get(client_id="later-1")
+    assert went_out.status == "sent"
+    assert [m.body for m in conversation.messages.order_by("id")] == [
+        "Morning!",
+        "Hi Bob",
+        "Shall we talk about chapter two?",
+    ]
+    assert selectors.unread_total(bob) == 1  # not counted as read by his earlier reading
+    assert went_out.attachments.get().name == "agenda.txt"
+    # The draft it was before it went out is no one's history.
+    assert went_out.edited_at is None and not went_out.revisions.exists()
+    history = client_for(bob).get(f"/messages/message/{went_out.pk}/history/").content.decode()
+    assert "lazy" not in history
+    # A retry of the send that scheduled it still finds it.
+    again = services.send_message(
+        carol, conversation, body="I think you are lazy", client_id="later-1", send_at=later
+    )
+    assert (again.created, again.message.pk) == (False, went_out.pk)

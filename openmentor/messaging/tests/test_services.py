@@ -216,7 +216,7 @@ def test_scheduled_message_goes_out_when_due(
     assert selectors.thread_page(bob, conversation)[0] == []
     assert services.deliver_due_messages(now=later - timedelta(minutes=5)) == 0
     assert services.deliver_due_messages(now=later) == 1
-    assert [m.pk for m in selectors.thread_page(bob, conversation)[0]] == [message.pk]
+    assert [m.client_id for m in selectors.thread_page(bob, conversation)[0]] == [message.client_id]
     assert UserEvent.objects.filter(user=bob, type="message.new").count() == 1
 
 

@@ -234,7 +234,8 @@
     var empty = list.querySelector(".empty");
     if (empty) { empty.remove(); }
     if (li) {
-      if (data.id && !li.id) { li.id = "m" + data.id; li.dataset.id = data.id; }
+      // A scheduled message that went out has a new id (its place in the conversation).
+      if (data.id && li.dataset.id !== String(data.id)) { li.id = "m" + data.id; li.dataset.id = data.id; }
       fill(li, data);
       if (li.dataset.state) { setState(li, "sent"); }
       return;
@@ -260,10 +261,16 @@
   }
 
   // --- sending ----------------------------------------------------------------------------
+  // Every request says whose page this is: after a sign-out and someone else's sign-in in
+  // this browser, the server refuses this page's requests (401) instead of answering them
+  // as the next person (core.middleware.SamePersonMiddleware).
+  function get(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "X-OpenMentor-User": userId } });
+  }
   function post(url, body) {
     return fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "X-OpenMentor-User": userId },
       body: JSON.stringify(body)
     });
   }
@@ -435,7 +442,7 @@
     if (event.id) { advance(event.id); }
   }
   function fetchMessage(id) {
-    fetch(root.dataset.api + "?after=" + (id - 1) + "&limit=1", { credentials: "same-origin" })
+    get(root.dataset.api + "?after=" + (id - 1) + "&limit=1")
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) { page.messages.forEach(showMessage); })
       .catch(function () {});
@@ -449,7 +456,7 @@
   // whose transaction committed late (and so slipped behind the cursor) is not missed.
   function catchUpThread() {
     if (!list || olderPage) { return Promise.resolve(); }
-    return fetch(root.dataset.api + "?after=" + newestShownId() + "&limit=200", { credentials: "same-origin" })
+    return get(root.dataset.api + "?after=" + newestShownId() + "&limit=200")
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) { page.messages.forEach(showMessage); })
       .catch(function () {});
@@ -458,7 +465,7 @@
     return catchUpEvents().then(catchUpThread);
   }
   function catchUpEvents() {
-    return fetch(root.dataset.eventsUrl + "?after=" + cursor, { credentials: "same-origin" })
+    return get(root.dataset.eventsUrl + "?after=" + cursor)
       .then(checkSignedIn)
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (page) {
@@ -486,7 +493,7 @@
   // still signs in, reconnect with it.
   function confirmSignedOut() {
     socketOpen = false; stopHeartbeat();
-    fetch(root.dataset.eventsUrl + "?after=" + cursor, { credentials: "same-origin" })
+    get(root.dataset.eventsUrl + "?after=" + cursor)
       .then(checkSignedIn)
       .then(function () { attempts = 0; connect(); })
       .catch(function () { if (!isSignedOut) { reconnectTimer = setTimeout(connect, RECONNECT_MIN_MS); } });
@@ -507,6 +514,7 @@
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
+      if (data.type === "hello" && String(data.user) !== userId) { signedOut(); return; } // someone else signed in here
       if (data.type === "hello") {
         // Only a hello counts as working: some proxies accept the upgrade, then cut it.
         socketOpen = true; failures = 0; attempts = 0; say(t("live"));
@@ -570,7 +578,7 @@
     flushOutbox();
     (function loop() {
       if (!polling) { return; } // the socket works again
-      fetch(root.dataset.pollUrl + "?after=" + cursor, { credentials: "same-origin" })
+      get(root.dataset.pollUrl + "?after=" + cursor)
         .then(checkSignedIn)
         .then(function (r) {
           if (!r.ok) { throw new Error("poll failed"); }
