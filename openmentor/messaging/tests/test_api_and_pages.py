@@ -602,12 +602,10 @@ def test_deleting_twice_or_editing_a_deleted_message_says_so_and_keeps_the_text(
 
 
 def test_a_scheduled_message_deleted_before_it_goes_out_leaves_no_trace(
-    conversation: Any, carol: Any, bob: Any, client_for: Any
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
     later = timezone.now() + timedelta(hours=5)
-    scheduled = services.send_message(
-        carol, conversation, body="For tomorrow", client_id="sd1", send_at=later
-    ).message
+    scheduled = send(carol, "For tomorrow", send_at=later)
     answer = client_for(carol).delete(f"/api/v1/messaging/messages/{scheduled.pk}")
     assert answer.status_code == 200
     assert (answer.json()["id"], answer.json()["deleted"]) == (scheduled.pk, True)

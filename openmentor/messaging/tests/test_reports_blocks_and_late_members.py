@@ -111,12 +111,10 @@ def test_no_one_blocks_a_coordinator_or_is_blocked_by_one(
 
 
 def test_a_scheduled_message_does_not_go_to_someone_blocked_since(
-    conversation: Any, carol: Any, bob: Any, client_for: Any
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
     later = timezone.now() + timedelta(hours=1)
-    scheduled = services.send_message(
-        carol, conversation, body="For tomorrow", client_id="sb1", send_at=later
-    ).message
+    scheduled = send(carol, "For tomorrow", send_at=later)
     services.block(carol, bob.pk)
     assert services.deliver_due_messages(later + timedelta(minutes=1)) == 0
     scheduled.refresh_from_db()
