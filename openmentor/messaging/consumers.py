@@ -128,10 +128,10 @@ class MessagingConsumer(EventsConsumer):
         try:
             # The batch loads the conversation with the others and checks, as of now, that
             # the sender may write to it (audience, open mentorship, blocks).
-            conversation_id = int(content.get("conversation", 0))
-            if (
-                not 0 < conversation_id < 2**63
-            ):  # beyond the database's ids: the batch's query would fail
+            conversation_id = content.get("conversation")
+            # A whole number within the database's ids: not 3.9 or true (which int() would
+            # turn into another conversation's id), nor one the batch's query would fail on.
+            if type(conversation_id) is not int or not 0 < conversation_id < 2**63:
                 raise ValueError(conversation_id)
             result = await send_queue().send(
                 services.SendRequest(

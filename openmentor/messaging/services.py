@@ -780,11 +780,15 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
     )
     if created:
         _tell_report_handlers(report, f"messaging.report:{report.pk}")
-    elif report.resolved_at is not None:
-        handled_before = AuditLog.objects.filter(report=report, action="report.resolved").count()
+        return report
+    if reason not in report.reason.split("\n\n"):  # not a form sent twice
         # The earlier reason stays above the new one: the coordinators see the whole story.
-        report.reason, report.resolved_at = f"{report.reason}\n\n{reason}", None
-        report.save(update_fields=["reason", "resolved_at"])
+        report.reason = f"{report.reason}\n\n{reason}"
+        report.save(update_fields=["reason"])
+    if report.resolved_at is not None:
+        handled_before = AuditLog.objects.filter(report=report, action="report.resolved").count()
+        report.resolved_at = None
+        report.save(update_fields=["resolved_at"])
         _tell_report_handlers(report, f"messaging.report:{report.pk}:again:{handled_before}")
     return report
 

@@ -182,6 +182,28 @@ def test_a_live_attachment_shows_its_size_as_the_page_does(
     )
 
 
+def test_a_scheduled_message_takes_its_place_on_the_senders_page_when_it_goes_out(
+    carol_and_bob_live: Any, conversation: Any, carol: Any, bob: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    (_carol_context, carol_page), _bob = carol_and_bob_live
+    later = timezone.now() + timedelta(hours=1)
+    services.send_message(carol, conversation, body="Later", client_id="later-1", send_at=later)
+    carol_page.reload()
+    bodies = carol_page.locator("#messages .message .body")
+    expect(bodies).to_have_text(["Later"])
+    send_from_another_thread(
+        lambda: services.send_message(bob, conversation, body="Meanwhile", client_id="m-1")
+    )
+    expect(bodies).to_have_text(["Later", "Meanwhile"])
+    send_from_another_thread(lambda: services.deliver_due_messages(later))
+    expect(bodies).to_have_text(["Meanwhile", "Later"])  # as after a reload
+    expect(carol_page.locator("#messages .scheduled")).to_have_count(0)
+
+
 def test_in_a_group_seen_counts_the_readers_live(
     browser: Any, asgi_server: str, circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
 ) -> None:

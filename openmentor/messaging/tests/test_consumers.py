@@ -155,6 +155,13 @@ async def test_an_id_beyond_the_database_is_refused_and_the_socket_stays(
     refused = await socket.receive_json_from()
     assert (refused["type"], refused["code"]) == ("message.error", "invalid")
     assert refused["message"] == "The message could not be read: no valid conversation."
+    # Nor a number that would round to a conversation's id: no guessing where it goes.
+    for not_an_id in (conversation.pk + 0.9, True, str(conversation.pk)):
+        await socket.send_json_to(
+            {"type": "message.send", "conversation": not_an_id, "client_id": "odd", "body": "hi"}
+        )
+        assert (await socket.receive_json_from())["code"] == "invalid"
+    assert not await database_sync_to_async(Message.objects.exists)()
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from() == {"type": "pong"}
     await socket.disconnect()

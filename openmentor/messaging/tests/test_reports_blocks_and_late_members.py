@@ -53,12 +53,19 @@ def test_a_report_made_again_after_it_was_handled_is_open_again(
 ) -> None:
     message = services.send_message(carol, conversation, body="Hm", client_id="h1").message
     first = services.report_message(bob, message.pk, "First time")
+    services.report_message(bob, message.pk, "First time")  # the form sent twice
+    first.refresh_from_db()
+    assert first.reason == "First time"
     services.resolve_report(alice, first.pk)
     again = services.report_message(bob, message.pk, "It happened again")
     assert again.pk == first.pk
     assert (again.reason, again.resolved_at) == ("First time\n\nIt happened again", None)
     assert list(selectors.open_reports(conversation.program_id, alice)) == [again]
     assert Notification.objects.filter(user=alice, kind="messaging.report").count() == 2
+    # More said while it is open is added for the coordinators to read.
+    services.report_message(bob, message.pk, "And once more")
+    again.refresh_from_db()
+    assert again.reason == "First time\n\nIt happened again\n\nAnd once more"
 
 
 def test_a_report_about_a_coordinator_goes_to_the_others_or_to_the_site_admins(

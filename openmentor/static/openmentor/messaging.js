@@ -234,17 +234,23 @@
     var empty = list.querySelector(".empty");
     if (empty) { empty.remove(); }
     if (li) {
-      // A scheduled message that went out has a new id (its place in the conversation).
-      if (data.id && li.dataset.id !== String(data.id)) { li.id = "m" + data.id; li.dataset.id = data.id; }
+      // A scheduled message that went out has a new id: its place, after what was said
+      // while it waited.
+      if (data.id && li.dataset.id !== String(data.id)) {
+        li.id = "m" + data.id; li.dataset.id = data.id;
+        placeInOrder(li);
+      }
       fill(li, data);
       if (li.dataset.state) { setState(li, "sent"); }
       return;
     }
-    li = bubble(data);
-    // Keep id order: a message that arrives late goes before newer ones.
-    var after = null;
+    placeInOrder(bubble(data));
+  }
+  // Keep id order: a message that arrives late goes before newer ones.
+  function placeInOrder(li) {
+    var id = Number(li.dataset.id || 0), after = null;
     list.querySelectorAll("li[data-id]").forEach(function (other) {
-      if (!after && data.id && Number(other.dataset.id) > data.id) { after = other; }
+      if (!after && id && other !== li && Number(other.dataset.id) > id) { after = other; }
     });
     list.insertBefore(li, after || firstPending());
   }
