@@ -382,6 +382,8 @@ def send_message(
                     {sender.pk: blocks.of_me},
                     {message.pk: saved},
                 )
+            else:  # to the sender's other open pages only: no one else sees it yet
+                _tell_sender(message, "message.scheduled", saved)
     except IntegrityError:
         # The same client id won a race in another request: return the first message.
         existing = _stored_send(sender.pk, client_id)
@@ -656,9 +658,19 @@ def _goes_out_now(scheduled: Message, now: datetime) -> Message:
     return scheduled
 
 
+def _tell_sender(message: Message, type: str, attachments: list[Attachment] | None = None) -> None:
+    publish_event(
+        [message.sender_id],
+        type=type,
+        payload=_event_payload(message),
+        push_extra={"data": serialize(message, attachments)},
+    )
+
+
 def _not_sent(message: Message, refusal: str) -> None:
     message.status = MessageStatus.NOT_SENT
     message.save(update_fields=["status"])
+    _tell_sender(message, "message.not_sent")
     with _their_language(message.sender):
         notify(
             message.sender,

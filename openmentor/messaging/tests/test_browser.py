@@ -204,6 +204,32 @@ def test_a_scheduled_message_takes_its_place_on_the_senders_page_when_it_goes_ou
     expect(carol_page.locator("#messages .scheduled")).to_have_count(0)
 
 
+def test_the_senders_open_page_shows_a_message_scheduled_elsewhere_and_if_it_is_not_sent(
+    carol_and_bob_live: Any, conversation: Any, carol: Any, bob: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    (_carol_context, carol_page), (_bob_context, bob_page) = carol_and_bob_live
+    later = timezone.now() + timedelta(hours=1)
+    send_from_another_thread(  # from Carol's phone, say
+        lambda: services.send_message(
+            carol, conversation, body="For your morning", client_id="ph-1", send_at=later
+        )
+    )
+    mine = carol_page.locator("#messages .message", has_text="For your morning")
+    expect(mine.locator(".meta .scheduled")).to_contain_text("scheduled for")
+    expect(mine.locator(".meta .seen")).to_have_count(0)
+    send_from_another_thread(lambda: services.block(carol, bob.pk))
+    send_from_another_thread(lambda: services.deliver_due_messages(later))
+    expect(mine.locator(".meta .not-sent")).to_have_text("Not sent")
+    expect(mine.locator(".meta .scheduled")).to_have_count(0)
+    carol_page.reload()  # as the server's page shows it
+    expect(mine.locator(".meta .not-sent")).to_have_text("Not sent")
+    expect(bob_page.locator("#messages .message")).to_have_count(0)  # never Bob's to see
+
+
 def test_in_a_group_seen_counts_the_readers_live(
     browser: Any, asgi_server: str, circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
 ) -> None:

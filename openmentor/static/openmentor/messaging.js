@@ -178,10 +178,27 @@
     // no name): the server's message says who and when, as a reload would.
     if (data.sender && data.sender.name) { li.querySelector(".meta strong").textContent = data.sender.name; }
     if (data.sent_at || data.created_at) { setTime(li.querySelector(".meta time"), data.sent_at || data.created_at); }
-    if (data.status === "sent" && li.hasAttribute("data-scheduled")) { // it has gone out
+    // Scheduled (from another of the sender's pages), gone out, or not sent after all: the
+    // badges the server's page would show.
+    var meta = li.querySelector(".meta");
+    if (data.status === "scheduled" && !li.hasAttribute("data-scheduled") && data.send_at) {
+      li.setAttribute("data-scheduled", "");
+      var badge = document.createElement("span");
+      badge.className = "badge scheduled";
+      var due = document.createElement("time");
+      setTime(due, data.send_at);
+      badge.append(t("scheduledFor") + " ", due);
+      meta.append(" ", badge);
+    }
+    if (data.status && data.status !== "scheduled" && li.hasAttribute("data-scheduled")) {
       li.removeAttribute("data-scheduled");
-      var due = li.querySelector(".meta .scheduled");
-      if (due) { due.remove(); }
+      var waiting = meta.querySelector(".scheduled");
+      if (waiting) { waiting.remove(); }
+    }
+    if (data.status === "not_sent" && !meta.querySelector(".not-sent")) {
+      var held = document.createElement("span");
+      held.className = "badge warn not-sent"; held.textContent = t("failed");
+      meta.append(" ", held);
     }
     var body = li.querySelector(".body");
     var old = li.querySelector(".attachments");
