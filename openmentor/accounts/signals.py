@@ -37,12 +37,14 @@ def keep_the_language_they_signed_up_in(request: HttpRequest, user: User, **kwar
 
 
 @receiver(user_logged_out)
-def close_the_sockets_of_this_sign_in(request: HttpRequest, **kwargs: Any) -> None:
+def close_the_sockets_of_this_sign_in(
+    request: HttpRequest, user: User | None, **kwargs: Any
+) -> None:
     # Sent before the session is flushed, so its key still names the sign-in's sockets. On
     # a shared phone or computer, an open messages tab must not stay signed in.
     session_key = getattr(getattr(request, "session", None), "session_key", None)
-    if session_key:
-        close_sockets_of_session(session_key)
+    if user is not None and session_key:
+        close_sockets_of_session(user.pk, session_key)
 
 
 @receiver(password_changed)

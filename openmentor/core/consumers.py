@@ -22,11 +22,6 @@ def user_group_name(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def session_group_name(session_key: str) -> str:
-    """The sockets opened with one sign-in: signing out closes them (``core.events``)."""
-    return f"session.{session_key}"
-
-
 SIGNED_OUT = 4401  # the close code a client takes as "signed out": it stops reconnecting
 
 
@@ -98,29 +93,28 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
+        # The sign-in this socket belongs to: signing out, or a new password, ends it.
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
-        if self.session_key:
-            self.session_group = session_group_name(self.session_key)
-            await self.channel_layer.group_add(self.session_group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
 
     async def disconnect(self, code: int) -> None:
-        for group in (getattr(self, "group_name", None), getattr(self, "session_group", None)):
-            if group:
-                await self.channel_layer.group_discard(group, self.channel_name)
+        group = getattr(self, "group_name", None)
+        if group:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
     async def session_ended(self, message: dict[str, Any]) -> None:
-        # Signed out (perhaps in another tab of a shared computer), or every other sign-in
-        # ended by a new password: this socket must not go on as that person.
-        if message.get("keep") and message["keep"] == getattr(self, "session_key", None):
-            return
-        await self.close(code=SIGNED_OUT)
+        # Sent to the person's group (``core.events``): one sign-in ended (signing out,
+        # perhaps in another tab of a shared computer), or all the others (a new
+        # password). A socket of an ended sign-in must not go on as that person.
+        this_sign_in = message["session"] == getattr(self, "session_key", None)
+        if this_sign_in != message["others"]:
+            await self.close(code=SIGNED_OUT)
 
     async def user_event(self, message: dict[str, Any]) -> None:
         # Encoded once per event (core.events); sent as is.

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from .consumers import session_group_name, user_group_name
+from .consumers import user_group_name
 
 _scheduled: set[asyncio.Task[None]] = set()  # pushes scheduled on a running loop, until sent
 
@@ -45,17 +45,22 @@ def push_to_users_on_commit(pushes: list[tuple[int, str]]) -> None:
     )
 
 
-def close_sockets_of_session(session_key: str) -> None:
+def close_sockets_of_session(user_id: int, session_key: str) -> None:
     """Every socket opened with this sign-in closes (as signed out), in every process."""
-    _send_now("group_send", session_group_name(session_key), {"type": "session.ended"})
+    _end_sign_ins(user_id, session_key, others=False)
 
 
 def close_other_sockets_of_user(user_id: int, keep_session_key: str | None) -> None:
     """A new password ends the person's other sign-ins: their open sockets close too (a lost
     phone's open conversation), all but the ones of the sign-in that changed it."""
-    _send_now(
-        "group_send", user_group_name(user_id), {"type": "session.ended", "keep": keep_session_key}
-    )
+    _end_sign_ins(user_id, keep_session_key, others=True)
+
+
+def _end_sign_ins(user_id: int, session_key: str | None, *, others: bool) -> None:
+    # Through the person's own group, which every socket has joined anyway: no group per
+    # sign-in to join and leave on every connection.
+    message = {"type": "session.ended", "session": session_key, "others": others}
+    _send_now("group_send", user_group_name(user_id), message)
 
 
 def _send_now(method: str, *args: Any) -> None:
