@@ -303,6 +303,12 @@ def my_conversations(user: User) -> QuerySet[Conversation]:
     )
 
 
+def kinds_shared_with(user: User, other_id: int) -> set[str]:
+    """The kinds of conversation (mentorship, support) in which both people take part."""
+    kinds = dict(_taking_part_in(user).values_list("pk", "kind"))
+    return {kinds[pk] for pk, found in audiences_by_id(kinds).items() if other_id in found.user_ids}
+
+
 def unread_total(user: User) -> int:
     """Messages waiting for the person across all their conversations (the navigation, on
     every page), counted from each of their read cursors."""

@@ -865,8 +865,9 @@ def block(user: User, other_id: int) -> Block:
         raise ValidationFailed(_("You cannot block yourself."))
     # Blocks are between the people of a mentorship: a support thread keeps the program's
     # coordinators and its participant reachable (a problem there goes to a report).
-    if not _shares_a_conversation(user, other_id, ConversationKind.MENTORSHIP):
-        if _shares_a_conversation(user, other_id, ConversationKind.SUPPORT):
+    shared = selectors.kinds_shared_with(user, other_id)
+    if ConversationKind.MENTORSHIP not in shared:
+        if ConversationKind.SUPPORT in shared:
             raise NotAllowed(
                 _(
                     "Coordinators and the people they support cannot block each other. "
@@ -876,13 +877,6 @@ def block(user: User, other_id: int) -> Block:
         raise NotFound(_("Person not found."))
     blocked, _created = Block.objects.get_or_create(blocker=user, blocked_id=other_id)
     return blocked
-
-
-def _shares_a_conversation(user: User, other_id: int, kind: str) -> bool:
-    mine = selectors.my_conversations(user).filter(kind=kind).values_list("pk", flat=True)
-    return any(
-        other_id in audience.user_ids for audience in selectors.audiences_by_id(mine).values()
-    )
 
 
 def unblock(user: User, other_id: int) -> int:
