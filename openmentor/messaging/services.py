@@ -762,7 +762,7 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
         ).update(last_read_message_id=target, last_read_at=timezone.now())
         if not moved:  # never back: the cursor stays where it is, and that is the answer
             target = max(target, member.last_read_message_id)
-        if moved:
+        else:
             mark_read_at(user, reverse("messaging_thread", args=[conversation.pk]))
             # Not to the people this reader blocked: their messages never reached the reader.
             hidden = selectors.blocked_by(user.pk)
@@ -793,22 +793,23 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
     if created:
         _tell_report_handlers(report, f"messaging.report:{report.pk}")
         return report
-    if reason not in report.reason.split("\n\n"):  # not a form sent twice
-        # The earlier reason stays above the new one: the coordinators see the whole story.
+    # The earlier reasons stay above the new one, so the coordinators see the whole story
+    # (a form sent twice adds nothing); a handled report opens again.
+    handled = report.resolved_at is not None
+    if reason not in report.reason.split("\n\n"):
         report.reason = f"{report.reason}\n\n{reason}"
-        report.save(update_fields=["reason"])
-    if report.resolved_at is not None:
-        handled_before = AuditLog.objects.filter(report=report, action="report.resolved").count()
-        report.resolved_at = None
-        report.save(update_fields=["resolved_at"])
-        _tell_report_handlers(report, f"messaging.report:{report.pk}:again:{handled_before}")
+    report.resolved_at = None
+    report.save(update_fields=["reason", "resolved_at"])
+    if handled:
+        times = AuditLog.objects.filter(report=report, action="report.resolved").count()
+        _tell_report_handlers(report, f"messaging.report:{report.pk}:again:{times}")
     return report
 
 
 def _tell_report_handlers(report: Report, dedupe_key: str) -> None:
     program = report.message.conversation.program
     for handler in selectors.report_handlers(report):
-        with translation.override(handler.language):
+        with _their_language(handler):
             notify(
                 handler,
                 kind="messaging.report",
