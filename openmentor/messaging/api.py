@@ -253,7 +253,7 @@ def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, An
         coach.hints(
             payload.body,
             is_first_message=not selectors.has_sent_before(request.user, conversation),
-            recipients=selectors.recipient_clocks(conversation, request.user),
+            recipients=selectors.clocks(selectors.mentorship_others(conversation, request.user)),
             now=timezone.now(),
         )
         if enabled

@@ -359,19 +359,18 @@ def programs_with_support_for(user: User) -> QuerySet[Program]:
     )
 
 
-def recipient_clocks(conversation: Conversation, viewer: User) -> list[tuple[str, str]]:
-    """Whose night the coach respects: the (name, time zone) of the other people of a
-    mentorship. A support thread is answered by a team, so none."""
+def mentorship_others(conversation: Conversation, viewer: User) -> list[User]:
+    """The other people of a mentorship conversation: whose night the coach respects, whose
+    morning a pair's message can wait for, whom one can block. None for a support thread,
+    which a team answers."""
     if conversation.kind != ConversationKind.MENTORSHIP:
         return []
-    return [(str(person), person.time_zone) for person in other_members(conversation, viewer)]
+    return other_members(conversation, viewer)
 
 
-def morning_zone(conversation: Conversation, viewer: User) -> str | None:
-    """Whose morning a message can wait for: the one other person of a pair. A group has
-    several clocks and so no one morning; a support thread is answered by a team."""
-    clocks = recipient_clocks(conversation, viewer)
-    return clocks[0][1] if len(clocks) == 1 else None
+def clocks(people: list[User]) -> list[tuple[str, str]]:
+    """(name, time zone) of each person, for the coach."""
+    return [(str(person), person.time_zone) for person in people]
 
 
 def has_sent_before(user: User, conversation: Conversation) -> bool:

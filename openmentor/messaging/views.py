@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from openmentor.accounts.models import User
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
@@ -36,7 +37,7 @@ from openmentor.programs.selectors import coordinated_programs, is_coordinator
 from . import coach, selectors, services
 from .crypto import decrypt_bytes
 from .forms import EditForm, MessageForm, ReportForm, SearchForm
-from .models import Attachment, Conversation, ConversationKind
+from .models import Attachment, Conversation
 
 View = Callable[..., HttpResponse]
 
@@ -110,25 +111,23 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _send_at(conversation: Conversation, request: AuthenticatedRequest, when: str) -> Any:
-    zone = selectors.morning_zone(conversation, request.user)
-    if when != "morning" or zone is None:
+def _send_at(others: list[User], when: str) -> Any:
+    # "Their morning" is one person's: a pair's, not a group's or a team's.
+    if when != "morning" or len(others) != 1:
         return None
-    return coach.next_morning(zone, timezone.now())
+    return coach.next_morning(others[0].time_zone, timezone.now())
 
 
 @login_required
 @domain_errors_as_404
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)
-    mentorship = conversation.kind == ConversationKind.MENTORSHIP
-    # Blocks are between the people of a mentorship; a support thread's problems go to a
-    # report, so the coordinators stay reachable.
-    others = selectors.other_members(conversation, request.user) if mentorship else []
+    # Read once for the page: the coach, "their morning" and the block buttons. A support
+    # thread has none (its problems go to a report, so the coordinators stay reachable).
+    others = selectors.mentorship_others(conversation, request.user)
     form = MessageForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
-        # "Their morning" is one person's: a pair's, not a group's or a team's.
         scheduling=len(others) == 1,
     )
     hints: list[coach.Hint] = []
@@ -137,7 +136,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             if request.POST.get("action") == "check":
-                hints = _hints(request, conversation, data["body"])
+                hints = _hints(request, conversation, data["body"], others)
                 if not hints:
                     flash.info(request, _("No suggestions: your message reads well."))
             else:
@@ -147,7 +146,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                         conversation,
                         body=data["body"],
                         client_id=data["client_id"],
-                        send_at=_send_at(conversation, request, data.get("when", "now")),
+                        send_at=_send_at(others, data.get("when", "now")),
                         attachments=data["attachments"],
                     )
                 except DomainError as error:
@@ -187,14 +186,14 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _hints(
-    request: AuthenticatedRequest, conversation: Conversation, body: str
+    request: AuthenticatedRequest, conversation: Conversation, body: str, others: list[User]
 ) -> list[coach.Hint]:
     if not selectors.coach_enabled(request.user):
         return []
     return coach.hints(
         body,
         is_first_message=not selectors.has_sent_before(request.user, conversation),
-        recipients=selectors.recipient_clocks(conversation, request.user),
+        recipients=selectors.clocks(others),
         now=timezone.now(),
     )
 
