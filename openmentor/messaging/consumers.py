@@ -54,7 +54,7 @@ def _batches_in_flight() -> int:
 
 
 def _unreadable(user: Any) -> str:
-    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+    with services.in_their_language(user):
         return translation.gettext("The message could not be read: no valid conversation.")
 
 

@@ -403,8 +403,9 @@ class SendRequest:
     client_id: str
 
 
-def _their_language(user: User) -> translation.override:
-    """A socket batch runs for many people in one thread; each refusal is written in the
+def in_their_language(user: User) -> translation.override:
+    """Words for one person, whatever the thread is doing: a socket batch runs for many
+    people in one thread, and a worker for none; each refusal or notice is written in the
     language of the person it goes to."""
     return translation.override(user.language or settings.LANGUAGE_CODE)
 
@@ -431,10 +432,10 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     valid = []
     for i, r in enumerate(requests):
         if conversation_ids[i] not in audiences:
-            with _their_language(r.sender):
+            with in_their_language(r.sender):
                 results[i] = NotFound(_("Conversation not found."))
         elif not CLIENT_ID.match(r.client_id or ""):
-            with _their_language(r.sender):
+            with in_their_language(r.sender):
                 results[i] = ValidationFailed(_("The message has no valid client id."))
         else:
             valid.append(i)
@@ -452,12 +453,12 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
         sender, conversation_id = request.sender, conversation_ids[i]
         audience = audiences[conversation_id]
         if sender.pk not in audience.user_ids:
-            with _their_language(sender):
+            with in_their_language(sender):
                 results[i] = NotFound(_("Conversation not found."))
             continue
         key = (sender.pk, request.client_id)
         if key in existing:
-            with _their_language(sender):
+            with in_their_language(sender):
                 try:
                     results[i] = _retried(existing[key], conversation_id)
                 except DomainError as error:
@@ -471,7 +472,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
         except DomainError:
             # Asked again in the sender's language: the refusal is rare, so the common
             # case pays nothing for switching languages.
-            with _their_language(sender):
+            with in_their_language(sender):
                 try:
                     _sendable_body(audience, sender.pk, blocks[sender.pk], request.body)
                 except DomainError as error:
@@ -625,7 +626,7 @@ def deliver_due_messages(now: datetime | None = None) -> int:
             # Checked again now, as a send now would be: things change in hours.
             audience = selectors.audience(message.conversation)
             blocks = selectors.blocks_of_many([message.sender_id])[message.sender_id]
-            with _their_language(message.sender):
+            with in_their_language(message.sender):
                 refusal = selectors.send_refusal(audience, message.sender_id, blocks)
             if refusal:
                 _not_sent(message, refusal)
@@ -671,7 +672,7 @@ def _not_sent(message: Message, refusal: str) -> None:
     message.status = MessageStatus.NOT_SENT
     message.save(update_fields=["status"])
     _tell_sender(message, "message.not_sent")
-    with _their_language(message.sender):
+    with in_their_language(message.sender):
         notify(
             message.sender,
             kind="messaging.not_sent",
@@ -809,7 +810,7 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
 def _tell_report_handlers(report: Report, dedupe_key: str) -> None:
     program = report.message.conversation.program
     for handler in selectors.report_handlers(report):
-        with _their_language(handler):
+        with in_their_language(handler):
             notify(
                 handler,
                 kind="messaging.report",
@@ -933,7 +934,7 @@ def email_unread(now: datetime | None = None) -> int:
             writers = ", ".join(
                 str(writer) for writer in User.objects.filter(pk__in=unread.values("sender_id"))
             )
-            with translation.override(person.language):
+            with in_their_language(person):
                 title = ngettext(
                     "Unread: %(n)d message from %(who)s (%(program)s)",
                     "Unread: %(n)d messages from %(who)s (%(program)s)",
