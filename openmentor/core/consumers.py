@@ -11,9 +11,13 @@ import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from .socket_auth import sign_in_ends_at
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +40,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     around each call), so the per-frame ``close_old_connections`` hop is left out."""
 
     _pushes: asyncio.Task[None] | None = None
+    _sign_in_watch: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.scope = scope
@@ -47,8 +52,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
-        finally:  # however the socket ended (disconnect, error), its pushes stop here
+        finally:  # however the socket ended (disconnect, error), its tasks stop here
             await self._stop_pushes()
+            if self._sign_in_watch is not None:
+                self._sign_in_watch.cancel()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -98,6 +105,22 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
+        if self.session_key is not None:  # the person came from a session (not a test scope)
+            self._sign_in_watch = asyncio.get_running_loop().create_task(
+                self._close_when_sign_in_ends(user.pk)
+            )
+
+    async def _close_when_sign_in_ends(self, user_id: int) -> None:
+        # A socket outliving its session would go on receiving the person's messages on a
+        # computer where the sign-in has lapsed. Wake at the stored expiry and read it
+        # again: visiting pages may have extended it meanwhile.
+        while True:
+            ends_at = await database_sync_to_async(sign_in_ends_at)(self.session_key, user_id)
+            if ends_at is None:
+                with contextlib.suppress(OSError, RuntimeError):
+                    await self.close(code=SIGNED_OUT)
+                return
+            await asyncio.sleep(max((ends_at - timezone.now()).total_seconds(), 0.05))
 
     async def disconnect(self, code: int) -> None:
         group = getattr(self, "group_name", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -83,6 +84,53 @@ async def test_a_session_from_before_a_password_change_or_a_sign_out_opens_no_so
         assert (connected, code) == (False, 4401)
 
 
+def _set_sign_in_expiry(client: Client, seconds: float) -> None:
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() + timedelta(seconds=seconds)
+    )
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_closes_as_signed_out_when_its_sign_in_expires(bob: Any) -> None:
+    """A socket outliving its session would keep pushing Bob's messages to a computer where
+    his sign-in has lapsed."""
+    lapsing = Client()
+    await sync_to_async(lapsing.force_login)(bob)
+    await sync_to_async(_set_sign_in_expiry)(lapsing, 1)
+    communicator = WebsocketCommunicator(
+        application, "/ws/events/", headers=session_headers(lapsing)
+    )
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from())["type"] == "hello"
+    closed = await communicator.receive_output(timeout=10)
+    assert closed == {"type": "websocket.close", "code": 4401}
+    await communicator.disconnect()  # as the server would once the close went out
+
+
+@pytest.mark.django_db
+def test_the_sign_in_expiry_is_read_again_as_pages_extend_it(bob: Any, carol: Any) -> None:
+    from openmentor.core.socket_auth import sign_in_ends_at
+
+    browser = Client()
+    browser.force_login(bob)
+    key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    _set_sign_in_expiry(browser, 60)
+    first = sign_in_ends_at(key, bob.pk)
+    _set_sign_in_expiry(browser, 3600)
+    extended = sign_in_ends_at(key, bob.pk)
+    assert first is not None and extended is not None
+    assert 3000 < (extended - first).total_seconds() < 3600
+    assert sign_in_ends_at(key, carol.pk) is None  # not Carol's sign-in
+    _set_sign_in_expiry(browser, -1)
+    assert sign_in_ends_at(key, bob.pk) is None  # lapsed
+    assert sign_in_ends_at("no-such-session", bob.pk) is None
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_closed_socket_leaves_its_group_and_gets_no_more_pushes(bob: Any) -> None:
@@ -92,11 +140,12 @@ async def test_a_closed_socket_leaves_its_group_and_gets_no_more_pushes(bob: Any
 
     communicator = await signed_in_socket(bob)
     layer = get_channel_layer()
-    assert layer.groups.get(f"user.{bob.pk}")
+    (channel,) = layer.groups[f"user.{bob.pk}"]
     await communicator.disconnect()
     assert not layer.groups.get(f"user.{bob.pk}")
     await sync_to_async(publish_event)([bob.pk], type="demo", payload={})
-    assert all(not inbox.messages for inbox in layer.channels.values())
+    # (Channels of other tests' sockets may linger in this process's layer: look at its own.)
+    assert channel not in layer.channels or not layer.channels[channel].messages
 
 
 @pytest.mark.asyncio
