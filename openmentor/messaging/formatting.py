@@ -16,7 +16,9 @@ from markdown.inlinepatterns import IMAGE_LINK_RE, InlineProcessor, LinkInlinePr
 from markdown.preprocessors import Preprocessor
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "ul", "ol", "li", "blockquote"}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# A numbered list may start at another number ("3. review"): a positive whole number only.
+_LIST_START = re.compile(r"[0-9]{1,9}")
 
 # Building a Markdown parser costs more than converting a chat message with it, so each
 # thread keeps one and resets it between messages (an instance is not thread-safe).
@@ -105,12 +107,23 @@ def render_markdown(text: str) -> str:
     return _parse_and_sanitise(text)
 
 
+def _allowed_value(tag: str, attribute: str, value: str) -> str | None:
+    """An ``<ol start>`` is kept only as a positive whole number (written without leading
+    zeros); every other allowed attribute is left to nh3's own checks."""
+    if tag == "ol" and attribute == "start":
+        if not _LIST_START.fullmatch(value) or int(value) < 1:
+            return None
+        return str(int(value))
+    return value
+
+
 def _parse_and_sanitise(text: str) -> str:
     html = _parser().reset().convert(text)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_allowed_value,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )

@@ -43,7 +43,7 @@ class MessageForm(forms.Form):
         required=False,
         max_length=MAX_BODY_CHARS,
         error_messages=TOO_LONG,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),  # Hebrew, Arabic: right to left
         help_text=_("You can use *emphasis*, **bold**, `code`, lists and links."),
     )
     attachments = MultipleFileField(
@@ -72,7 +72,7 @@ class EditForm(forms.Form):
         label=_("Message"),
         max_length=MAX_BODY_CHARS,
         error_messages=TOO_LONG,
-        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}),
+        widget=forms.Textarea(attrs={"rows": 4, "autofocus": True, "dir": "auto"}),
     )
 
 

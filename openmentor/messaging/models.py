@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import decrypt_text, encrypt_text
@@ -136,6 +137,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        # ``at``: the thread page that holds this message, however far back it is.
+        return (
+            reverse("messaging_thread", args=[self.conversation_id]) + f"?at={self.pk}#m{self.pk}"
+        )
 
     @property
     def body(self) -> str:

@@ -20,6 +20,7 @@ from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipP
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
+from . import textsearch
 from .crypto import InvalidToken
 from .models import (
     Block,
@@ -248,6 +249,73 @@ def thread_page(
     return list(reversed(rows[:limit])), has_older
 
 
+# A message opened from a link (a search result, "back to the conversation") is shown with
+# this many of the messages that followed it, so the reader sees what came of it.
+CONTEXT_AFTER_LINKED = 9
+
+
+@dataclass(frozen=True)
+class ReaderPage:
+    """The thread page a person opens. ``has_newer``: newer messages exist than these (an
+    older page: no composer, no live messages). ``first_unread_id``: where the "new
+    messages" divider goes, as of opening the page."""
+
+    messages: list[Message]
+    has_older: bool
+    has_newer: bool
+    first_unread_id: int | None
+
+
+def reader_page(
+    user: User,
+    conversation: Conversation,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    at: int | None = None,
+    newest: bool = False,
+) -> ReaderPage:
+    """The newest messages; or, when more is unread than one page holds (and ``newest``
+    was not asked for), the page that starts at the first unread message, so that opening
+    the thread skips nothing; or the page that holds message ``at``; or the page older
+    than ``before`` / newer than ``after``."""
+    visible = visible_messages(user, conversation)
+    cursor = (
+        ConversationMember.objects.filter(conversation=conversation, user=user)
+        .values_list("last_read_message_id", flat=True)
+        .first()
+        or 0
+    )
+    first_unread = (
+        visible.filter(id__gt=cursor, status=MessageStatus.SENT, deleted_at__isnull=True)
+        .exclude(sender=user)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    if before is None and after is None:
+        anchor = at if at is not None else None if newest else first_unread
+        if anchor is not None:
+            later = list(
+                visible.filter(id__gt=anchor)
+                .order_by("id")
+                .values_list("id", flat=True)[:PAGE_SIZE]
+            )
+            if len(later) == PAGE_SIZE:  # the newest page does not reach back to it
+                if at is not None:
+                    before = later[CONTEXT_AFTER_LINKED]
+                else:
+                    after = anchor - 1
+    if after is not None:
+        rows, has_older = thread_page(user, conversation, after=after)
+        newest_shown = rows[-1].pk if rows else after
+        has_newer = visible.filter(id__gt=newest_shown).exists()
+    else:
+        rows, has_older = thread_page(user, conversation, before=before)
+        has_newer = before is not None and visible.filter(id__gte=before).exists()
+    return ReaderPage(rows, has_older, has_newer, first_unread)
+
+
 def _taking_part_in(user: User) -> QuerySet[Conversation]:
     """The person's conversations: their mentorships', their own support threads and, as a
     coordinator, their programs' support threads."""
@@ -414,9 +482,9 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
 
     Bodies are encrypted, so there is no plaintext index: each call decrypts at most
     ``SEARCH_WINDOW`` of the person's visible messages (older than ``before``, if given)
-    in memory and matches case-insensitively; the page offers to go on with older ones,
+    in memory and matches the text they show, without case or accents; the page offers to go on with older ones,
     so the whole history can be searched a stretch at a time."""
-    needle = query.strip().casefold()
+    needle = textsearch.fold(query.strip())
     if not needle:
         return SearchPage([], None)
     candidates = (
@@ -437,7 +505,7 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
             body = message.body
         except InvalidToken:
             continue
-        if needle in body.casefold():
+        if textsearch.matches(body, needle):
             found.append(message)
             if len(found) >= limit:
                 return SearchPage(found, message.pk)

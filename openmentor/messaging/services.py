@@ -678,7 +678,7 @@ def _not_sent(message: Message, refusal: str) -> None:
             kind="messaging.not_sent",
             title=_("Your scheduled message was not sent"),
             body=refusal,
-            url=reverse("messaging_thread", args=[message.conversation_id]) + f"#m{message.pk}",
+            url=message.get_absolute_url(),
             dedupe_key=f"messaging.not_sent:{message.pk}",
         )
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from openmentor.accounts.models import User
+from openmentor.core.confirm import unless_confirmed
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
@@ -139,6 +140,8 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 hints = _hints(request, conversation, data["body"], others)
                 if not hints:
                     flash.info(request, _("No suggestions: your message reads well."))
+                if data["attachments"]:  # a browser cannot put chosen files back in a form
+                    flash.info(request, _("Checking does not keep files: choose them again."))
             else:
                 try:
                     result = services.send_message(
@@ -159,20 +162,34 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     )
         if form.errors:
             status = 400
-    before = _int_or_none(request.GET.get("before"))
-    rows, has_older = selectors.thread_page(request.user, conversation, before=before)
-    if before is None and request.method == "GET":
-        services.mark_read(request.user, conversation)
+    page = selectors.reader_page(
+        request.user,
+        conversation,
+        before=_int_or_none(request.GET.get("before")),
+        after=_int_or_none(request.GET.get("after")),
+        at=_int_or_none(request.GET.get("at")),
+        newest="newest" in request.GET,
+    )
+    if request.method == "GET" and page.messages:
+        # Read up to what the page shows: the newest page all of it; an older page only
+        # when it shows unread messages (the first unread, or one opened from a link).
+        newest_shown = page.messages[-1].pk
+        if not page.has_newer:
+            services.mark_read(request.user, conversation)
+        elif page.first_unread_id is not None and page.first_unread_id <= newest_shown:
+            services.mark_read(request.user, conversation, up_to=newest_shown)
     return render(
         request,
         "messaging/thread.html",
         {
             "conversation": conversation,
             "title": selectors.conversation_title(conversation, request.user),
-            "messages_page": rows,
-            "has_older": has_older,
-            "showing_older": before is not None,
-            "oldest_id": rows[0].pk if rows else None,
+            "messages_page": page.messages,
+            "has_older": page.has_older,
+            "showing_older": page.has_newer,
+            "oldest_id": page.messages[0].pk if page.messages else None,
+            "newest_id": page.messages[-1].pk if page.messages else None,
+            "first_unread_id": page.first_unread_id,
             "form": form,
             "hints": hints,
             "coach_enabled": selectors.coach_enabled(request.user),
@@ -219,7 +236,7 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and submit(
         form, lambda data: services.edit_message(request.user, pk, data["body"])
     ):
-        return redirect(reverse("messaging_thread", args=[message.conversation_id]) + f"#m{pk}")
+        return redirect(message.get_absolute_url())
     return render(
         request,
         "messaging/edit.html",
@@ -240,6 +257,13 @@ def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @domain_errors_as_404
 def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    shown = selectors.message_for(request.user, pk)
+    if shown.sender_id == request.user.pk and shown.deleted_at is None:
+        question = unless_confirmed(
+            request, _("Delete this message?"), shown.get_absolute_url(), detail=shown.body
+        )
+        if question:
+            return question
     message = services.delete_message(request.user, pk)
     flash.success(request, _("Message deleted."))
     return redirect("messaging_thread", message.conversation_id)
@@ -274,6 +298,16 @@ def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
         services.unblock(request.user, user_id)
         flash.success(request, _("Unblocked."))
     else:
+        conversation = _int_or_none(request.POST.get("next_conversation"))
+        question = unless_confirmed(
+            request,
+            _("Block this person? You will no longer see their messages."),
+            reverse("messaging_thread", args=[conversation])
+            if conversation
+            else reverse("messaging_list"),
+        )
+        if question:
+            return question
         try:
             services.block(request.user, user_id)
         except NotAllowed as refusal:  # a coordinator: the reason says what to do instead

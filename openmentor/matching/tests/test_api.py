@@ -114,5 +114,5 @@ def test_impossible_ids_are_refused_with_a_clear_error(
         content_type=JSON,
     )
     assert response.status_code == 422
-    assert "payload.mentor_id" in response.json()["fields"]
+    assert "mentor_id" in response.json()["fields"]
     assert not MentorRequest.objects.exists()

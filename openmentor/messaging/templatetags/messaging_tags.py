@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from openmentor.messaging import services
+from openmentor.messaging import services, textsearch
 from openmentor.messaging.formatting import render_markdown
 from openmentor.notifications.selectors import latest_event_id
 
@@ -73,21 +73,38 @@ def seen_by_pattern() -> str:
 
 @register.filter
 def highlight(sanitised_html: str, query: str) -> SafeString:
-    """``<mark>`` around each case-insensitive match of ``query`` in the text of already
-    sanitised HTML (never inside a tag or an entity: the text between tags is unescaped,
-    matched and escaped again). A match that crosses a tag is left unmarked."""
-    needle = (query or "").strip()
-    if not needle:
+    """``<mark>`` around each match of ``query`` in the text of already sanitised HTML,
+    without case or accents as search matches (never inside a tag or an entity: the text
+    between tags is unescaped, matched and escaped again). A match that crosses a tag is
+    left unmarked."""
+    if not (query or "").strip():
         return mark_safe(sanitised_html)  # noqa: S308 - the input is sanitised HTML
-    pattern = re.compile(f"({re.escape(needle)})", re.IGNORECASE)
     marked = []
     for part in _TAG.split(str(sanitised_html)):
         if part.startswith("<"):
             marked.append(part)
             continue
-        for index, piece in enumerate(pattern.split(html.unescape(part))):
-            marked.append(f"<mark>{escape(piece)}</mark>" if index % 2 else escape(piece))
+        text, done = html.unescape(part), 0
+        for start, end in textsearch.spans(text, query):
+            marked.append(f"{escape(text[done:start])}<mark>{escape(text[start:end])}</mark>")
+            done = end
+        marked.append(escape(text[done:]))
     return mark_safe("".join(marked))  # noqa: S308 - tags kept as sanitised, text escaped
+
+
+SEARCH_RESULT_CHARS = 400
+
+
+@register.filter
+def search_result(body: str, query: str) -> SafeString:
+    """A search result as the thread shows it, with the matches marked; a long message as
+    an excerpt of its text around the first match, which may be far down."""
+    text = textsearch.visible_text(body)
+    if len(text) <= SEARCH_RESULT_CHARS:
+        return highlight(render_markdown(body), query)
+    return highlight(
+        f"<p>{escape(textsearch.excerpt(text, query, SEARCH_RESULT_CHARS))}</p>", query
+    )
 
 
 @register.simple_tag

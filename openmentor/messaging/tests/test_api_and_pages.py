@@ -223,6 +223,26 @@ def test_a_message_for_their_morning_shows_the_time_on_their_clock(
     assert f"(08:00 for {bob})" in badge
 
 
+def test_the_night_hint_gives_their_morning_on_their_clock_and_on_the_senders(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from openmentor.messaging import coach
+
+    now = timezone.now()
+    bob.time_zone = next(z for z in ("Asia/Dhaka", "America/Lima") if coach.is_night(z, now))
+    bob.save(update_fields=["time_zone"])
+    carol.time_zone = "America/Sao_Paulo"
+    carol.save(update_fields=["time_zone"])
+    form = {"body": "Hello Bob, a question", "when": "now", "client_id": "n1", "action": "check"}
+    page = client_for(carol).post(f"/messages/{conversation.pk}/", form).content.decode()
+    their_morning = coach.next_morning(bob.time_zone, now)
+    on_carols_clock = their_morning.astimezone(ZoneInfo("America/Sao_Paulo")).strftime("%H:%M")
+    assert f"(08:00 for {bob}; " in page
+    assert f"{on_carols_clock} your time)" in page
+
+
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
     conversation: Any, bob: Any, client_for: Any
 ) -> None:
@@ -407,7 +427,7 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     assert "a rude remark" in opened.content.decode()
     # Nor does deleting it: the conversation sees a deleted message (and no history), the
     # report keeps what it was filed about.
-    client_for(carol).post(f"/messages/message/{message.message.pk}/delete/")
+    client_for(carol).post(f"/messages/message/{message.message.pk}/delete/", {"confirmed": "1"})
     thread_page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
     assert "a kind remark" not in thread_page and "This message was deleted." in thread_page
     history = client_for(bob).get(f"/messages/message/{message.message.pk}/history/")
@@ -468,7 +488,7 @@ def test_edit_and_delete_through_pages(
         client_for(erin).get(f"/api/v1/messaging/messages/{message.pk}/history").status_code == 404
     )
     assert client_for(bob).post(f"/messages/message/{message.pk}/delete/").status_code == 403
-    client_for(carol).post(f"/messages/message/{message.pk}/delete/")
+    client_for(carol).post(f"/messages/message/{message.pk}/delete/", {"confirmed": "1"})
     page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
     assert "typo here" not in page and "This message was deleted." in page
     history = client_for(bob).get(f"/messages/message/{message.pk}/history/").content.decode()
@@ -499,7 +519,13 @@ def test_block_and_unblock_from_the_thread_page(
 ) -> None:
     services.send_message(carol, conversation, body="hidden after block", client_id="b1")
     client = client_for(bob)
-    client.post(f"/messages/people/{carol.pk}/block/", {"next_conversation": conversation.pk})
+    block = f"/messages/people/{carol.pk}/block/"
+    # Without JavaScript (no dialog), the question comes on a page of its own first.
+    asked = client.post(block, {"next_conversation": conversation.pk}).content.decode()
+    assert "Block this person?" in asked and 'name="confirmed" value="1"' in asked
+    assert f'name="next_conversation" value="{conversation.pk}"' in asked
+    assert "hidden after block" in client.get(f"/messages/{conversation.pk}/").content.decode()
+    client.post(block, {"next_conversation": conversation.pk, "confirmed": "1"})
     assert "hidden after block" not in client.get(f"/messages/{conversation.pk}/").content.decode()
     client.post(
         f"/messages/people/{carol.pk}/block/",
@@ -585,7 +611,7 @@ def test_deleting_twice_or_editing_a_deleted_message_says_so_and_keeps_the_text(
     message = services.send_message(carol, conversation, body="Draft", client_id="d1").message
     tab_one, tab_two = client_for(carol), client_for(carol)
     delete = f"/messages/message/{message.pk}/delete/"
-    assert tab_one.post(delete).status_code == 302
+    assert tab_one.post(delete, {"confirmed": "1"}).status_code == 302
     again = tab_two.post(delete, follow=True)
     assert again.status_code == 200 and "Message deleted." in again.content.decode()
     assert UserEvent.objects.filter(user=bob, type="message.deleted").count() == 1
@@ -629,3 +655,58 @@ def test_only_a_pair_is_offered_their_morning(
     assert client.post(f"/messages/{circle.pk}/", form).status_code == 302
     sent = circle.messages.get()
     assert (sent.status, sent.send_at) == ("sent", None)
+
+
+def test_a_link_to_an_old_message_opens_the_page_that_holds_it(
+    conversation: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    """Search results, "back to the conversation" and notifications link to one message."""
+    old = services.send_message(carol, conversation, body="The café on Friday", client_id="o")
+    for n in range(selectors.PAGE_SIZE + 5):
+        services.send_message(carol, conversation, body=f"Later {n}", client_id=f"l{n}")
+    client = client_for(bob)
+    client.get(f"/messages/{conversation.pk}/?after=0")  # read it all
+    found = client.get("/messages/search/", {"q": "café"}).content.decode()
+    link = old.message.get_absolute_url()
+    assert f'href="{link}"'.replace("&", "&amp;") in found
+    page = client.get(link).content.decode()
+    assert f'id="m{old.message.pk}"' in page and "The café on Friday" in page
+    assert "Later 8" in page and "Later 9" not in page  # what followed it, then a link on
+    assert "Newer messages" in page and 'id="composer"' not in page
+    # The newest page has no room for it, and an outsider gets nothing.
+    assert (
+        f'id="m{old.message.pk}"'
+        not in client.get(f"/messages/{conversation.pk}/").content.decode()
+    )
+    assert client_for(erin).get(link).status_code == 404
+
+
+def test_without_javascript_deleting_asks_first_and_refusals_open_at_the_form(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    message = services.send_message(carol, conversation, body="Oops, wrong chat", client_id="w")
+    client = client_for(carol)
+    delete = f"/messages/message/{message.message.pk}/delete/"
+    asked = client.post(delete).content.decode()
+    assert "Delete this message?" in asked and "Oops, wrong chat" in asked
+    message.message.refresh_from_db()
+    assert message.message.deleted_at is None
+    assert client.post(delete, {"confirmed": "1"}).status_code == 302
+    message.message.refresh_from_db()
+    assert message.message.deleted_at is not None
+    # A refused send (here: empty) comes back at the form, where its error is.
+    refused = client.post(f"/messages/{conversation.pk}/", {"body": " ", "client_id": "e1"})
+    assert refused.status_code == 400 and 'action="#composer"' in refused.content.decode()
+    # Checking cannot keep chosen files: the page says so.
+    note = SimpleUploadedFile("note.txt", b"notes", content_type="text/plain")
+    checked = client.post(
+        f"/messages/{conversation.pk}/",
+        {
+            "body": "Hello Bob",
+            "client_id": "c2",
+            "when": "now",
+            "action": "check",
+            "attachments": note,
+        },
+    )
+    assert "Checking does not keep files: choose them again." in checked.content.decode()

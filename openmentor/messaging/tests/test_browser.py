@@ -401,6 +401,57 @@ def test_a_page_of_older_messages_stays_a_page_of_older_messages(
     context.close()
 
 
+def test_a_long_unread_stretch_opens_at_its_start_and_a_catch_up_fetches_in_bulk(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from openmentor.messaging.models import ConversationMember
+    from openmentor.messaging.selectors import PAGE_SIZE
+
+    sent = [
+        services.send_message(carol, conversation, body=f"Note {n}", client_id=f"u-{n}").message
+        for n in range(PAGE_SIZE + 10)
+    ]
+    context, page = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    bodies = page.locator("#messages .message .body")
+    # More is unread than a page holds: the page starts at the first unread message, and
+    # only what it shows counts as read.
+    expect(bodies.first).to_have_text("Note 0")
+    expect(page.locator("#messages > li").first).to_have_text("New messages")
+    expect(bodies).to_have_count(PAGE_SIZE)
+    cursor = ConversationMember.objects.get(conversation=conversation, user=bob)
+    assert cursor.last_read_message_id == sent[PAGE_SIZE - 1].pk
+    page.get_by_role("link", name="Newer messages").click()
+    expect(bodies.first).to_have_text(f"Note {PAGE_SIZE}")
+    expect(bodies.last).to_have_text(f"Note {PAGE_SIZE + 9}")
+    expect(page.locator("#composer")).to_have_count(1)  # the newest messages: write here
+    cursor.refresh_from_db()
+    assert cursor.last_read_message_id == sent[-1].pk
+    # Read to the end, the thread opens at its newest message, not at the top.
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator("#unread")).to_have_count(0)
+    expect(bodies.last).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") > 0
+
+    # Back from a stretch offline, the missed messages come in one request, not one each.
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    context.set_offline(True)
+    for n in range(5):
+        send_from_another_thread(
+            lambda n=n: services.send_message(
+                carol, conversation, body=f"Missed {n}", client_id=f"m-{n}"
+            )
+        )
+    context.set_offline(False)
+    expect(bodies.last).to_have_text("Missed 4")
+    expect(page.locator("#messages .message .body", has_text="Missed")).to_have_count(5)
+    assert not [url for url in asked if url.endswith("&limit=1")], asked
+    context.close()
+
+
 # Counts the sockets the page opens (an init script runs outside the page's CSP).
 COUNT_SOCKETS = """
 window.socketsOpened = 0;

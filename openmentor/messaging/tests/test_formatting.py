@@ -87,3 +87,21 @@ ALPHABET = st.sampled_from([*"aZéßЖ你ع5 ,.;:?!'\"()", "\n", "*", "_", "1. "
 def test_fast_path_matches_the_markdown_renderer(text: str) -> None:
     if formatting._is_plain(text):
         assert render_markdown(text) == formatting._parse_and_sanitise(text)
+
+
+def test_a_numbered_list_keeps_its_first_number_and_nothing_else() -> None:
+    assert render_markdown("3. review\n4. submit") == (
+        '<ol start="3">\n<li>review</li>\n<li>submit</li>\n</ol>'
+    )
+    assert render_markdown("1. one\n2. two").startswith("<ol>\n")  # 1 needs no attribute
+    assert render_markdown("007. bond").startswith('<ol start="7">')
+    # Only a positive whole number: zero goes, and so does anything written by hand.
+    assert render_markdown("0. zero").startswith("<ol>\n")
+    cleaned = formatting.nh3.clean(
+        '<ol start="-2"></ol><ol start="2x"></ol><ol start=" 5"></ol><ol start="٣"></ol>'
+        '<ol start="4" type="a" reversed></ol><ul start="3"></ul><li start="3"></li>',
+        tags=formatting.ALLOWED_TAGS,
+        attributes=formatting.ALLOWED_ATTRIBUTES,
+        attribute_filter=formatting._allowed_value,
+    )
+    assert cleaned == '<ol></ol><ol></ol><ol></ol><ol></ol><ol start="4"></ol><ul></ul><li></li>'

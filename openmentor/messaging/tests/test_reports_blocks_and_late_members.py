@@ -110,7 +110,9 @@ def test_no_one_blocks_a_coordinator_or_is_blocked_by_one(
             "/api/v1/messaging/blocks", {"user_id": blocked.pk}, content_type="application/json"
         )
         assert answer.status_code == 403 and answer.json()["message"].startswith(says)
-        page = client_for(blocker).post(f"/messages/people/{blocked.pk}/block/", follow=True)
+        page = client_for(blocker).post(
+            f"/messages/people/{blocked.pk}/block/", {"confirmed": "1"}, follow=True
+        )
         assert says in page.content.decode()
     assert not Block.objects.exists()
     services.block(bob, carol.pk)  # within the mentorship, still possible
@@ -173,7 +175,18 @@ def test_the_api_answers_bad_times_and_numbers_clearly_and_changes_nothing(
         content_type="application/json",
     )
     assert naive.status_code == 422
-    assert naive.json()["fields"] == {"payload.send_at": "Input should have timezone info"}
+    assert naive.json()["fields"] == {
+        "send_at": "Enter a date and time with its time zone, like 2026-12-01T08:00:00+01:00."
+    }
+    # In the person's language, as the pages answer.
+    spanish = client.post(
+        send,
+        {"client_id": "n2", "send_at": "2026-11-30T10:00:00+01:00"},
+        content_type="application/json",
+        headers={"accept-language": "es"},
+    )
+    assert spanish.json()["message"] == "La solicitud no es válida."
+    assert spanish.json()["fields"] == {"body": "Este campo es obligatorio."}
     assert not Message.objects.exists()
 
     sent = services.send_message(bob, conversation, body="Hi", client_id="h1").message

@@ -280,6 +280,30 @@ def test_search_results_show_the_message_formatted_with_the_matches_marked(
     )
 
 
+def test_search_matches_the_text_people_see_without_case_or_accents(
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    import unicodedata
+
+    formatted = send(carol, "Read the **quarterly** report, see [the wiki](https://example.com/w)")
+    decomposed = send(carol, unicodedata.normalize("NFD", "Crème brûlée at the café"))
+    long_one = send(carol, "filler words " * 60 + "the needle-kiwi at the end")
+
+    def found(query: str) -> list[int]:
+        return [m.pk for m in selectors.search(bob, query).messages]
+
+    assert found("quarterly report") == [formatted.pk]  # as it reads, not as it is typed
+    assert found("**") == [] and found("example.com") == []
+    assert found("crème brûlée") == [decomposed.pk]  # typed composed, stored decomposed
+    assert found("CAFE") == [decomposed.pk] and found("café") == [decomposed.pk]
+    # A long message's result shows the match, wherever it is, marked.
+    page = client_for(bob).get("/messages/search/", {"q": "needle-kiwi"}).content.decode()
+    assert found("needle-kiwi") == [long_one.pk]
+    assert "<mark>needle-kiwi</mark>" in page
+    accents = client_for(bob).get("/messages/search/", {"q": "cafe"}).content.decode()
+    assert "<mark>café</mark>" in unicodedata.normalize("NFC", accents)
+
+
 def test_search_goes_on_through_older_messages_a_stretch_at_a_time(
     conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any, monkeypatch: Any
 ) -> None:

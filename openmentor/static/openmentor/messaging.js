@@ -168,7 +168,7 @@
     setTime(when, data.sent_at || data.created_at || new Date().toISOString());
     meta.append(who, " ", when);
     var body = document.createElement("div");
-    body.className = "body";
+    body.className = "body"; body.dir = "auto";
     li.append(meta, body);
     fill(li, data);
     return li;
@@ -464,7 +464,11 @@
     }
     if (event.id) { advance(event.id); }
   }
+  // While catching up, the messages that events name are fetched together afterwards (a
+  // few requests for hundreds of missed messages, not one each on a poor connection).
+  var deferredFetches = null, catchUps = 0;
   function fetchMessage(id) {
+    if (deferredFetches) { deferredFetches.push(id); return; }
     get(root.dataset.api + "?after=" + (id - 1) + "&limit=1")
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) { page.messages.forEach(showMessage); })
@@ -484,8 +488,28 @@
       .then(function (page) { page.messages.forEach(showMessage); })
       .catch(function () {});
   }
+  function fetchMessagesFrom(ids) {
+    if (!ids.length) { return Promise.resolve(); }
+    var first = Math.min.apply(null, ids);
+    return get(root.dataset.api + "?after=" + (first - 1) + "&limit=200")
+      .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+      .then(function (page) {
+        page.messages.forEach(showMessage);
+        if (page.messages.length < 200) { return; }
+        var reached = page.messages[page.messages.length - 1].id;
+        return fetchMessagesFrom(ids.filter(function (id) { return id > reached; }));
+      })
+      .catch(function () {});
+  }
   function catchUp() {
-    return catchUpEvents().then(catchUpThread);
+    catchUps += 1;
+    if (!deferredFetches) { deferredFetches = []; }
+    return catchUpEvents().then(function () {
+      catchUps -= 1;
+      if (catchUps) { return; } // the last catch-up running fetches for all
+      var ids = deferredFetches; deferredFetches = null;
+      return fetchMessagesFrom(ids);
+    }).then(catchUpThread);
   }
   function catchUpEvents() {
     return get(root.dataset.eventsUrl + "?after=" + cursor)
@@ -667,6 +691,8 @@
     var box = document.getElementById("composer-error");
     if (!box) { return; }
     box.textContent = text; box.hidden = !text;
+    var textarea = form && form.querySelector("textarea[name=body]");
+    if (textarea) { if (text) { textarea.setAttribute("aria-invalid", "true"); } else { textarea.removeAttribute("aria-invalid"); } }
   }
 
   // --- wiring -----------------------------------------------------------------------------
@@ -693,7 +719,7 @@
       if (checking && !hintsBox) { return; }
       event.preventDefault();
       var body = textarea.value.trim();
-      if (!body) { textarea.focus(); return; }
+      if (!body) { showComposerError(t("empty")); textarea.focus(); return; }
       if (checking) { coach(true); return; }
       var item = { client_id: newClientId(), conversation: conversationId, body: body, state: "pending", created: new Date().toISOString() };
       var items = loadOutbox(); items.push(item); saveOutbox(items);
@@ -716,5 +742,11 @@
     markReadSoon();
     reconnectNow();
   });
+  // Open where reading goes on: at the first unread message, or at the newest. (A link
+  // to a message scrolls to it by its address.)
+  if (list && !location.hash) {
+    var start = document.getElementById("unread") || list.lastElementChild;
+    if (start && start !== list.firstElementChild) { start.scrollIntoView({ block: start.id === "unread" ? "start" : "end" }); }
+  }
   connect();
 })();

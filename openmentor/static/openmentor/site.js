@@ -16,7 +16,14 @@
   function confirmDestructive(event) {
     var form = event.target;
     var message = form.getAttribute && form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) { event.preventDefault(); }
+    if (!message) { return; }
+    if (!window.confirm(message)) { event.preventDefault(); return; }
+    // Asked here: the server asks again only a browser without this script.
+    if (!form.querySelector("input[name=confirmed]")) {
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "1";
+      form.append(confirmed);
+    }
   }
   document.addEventListener("DOMContentLoaded", prefillTimeZone);
   document.addEventListener("submit", confirmDestructive, true);
