@@ -6,6 +6,7 @@ their words) instead of being read as markup."""
 from __future__ import annotations
 
 import re
+import string
 import threading
 import xml.etree.ElementTree as ElementTree
 from typing import Any
@@ -26,7 +27,7 @@ _local = threading.local()
 
 
 # An address ends before trailing punctuation that belongs to the sentence around it.
-_BARE_URL = r"(?<![\w/\"'=])(https?://[^\s<>\"']*[^\s<>\"'.,:;!?)\]*_])"
+_BARE_URL = r"(?<![\w/\"'=.])((?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,:;!?)\]*_])"
 
 
 class _BareLink(InlineProcessor):
@@ -34,7 +35,9 @@ class _BareLink(InlineProcessor):
 
     def handleMatch(self, m: re.Match[str], data: str) -> tuple[Any, int, int]:
         link = ElementTree.Element("a")
-        link.set("href", self.unescape(m.group(1)))  # a backslash escape is a placeholder here
+        address = self.unescape(m.group(1))  # a backslash escape is a placeholder here
+        # "www.example.org" as people write it: on the web, over https.
+        link.set("href", address if "://" in address else f"https://{address}")
         link.text = markdown.util.AtomicString(m.group(1))
         return link, m.start(0), m.end(0)
 
@@ -87,6 +90,9 @@ def _parser() -> markdown.Markdown:
         parser.preprocessors.register(_ListsWithoutBlankLines(parser), "loose_lists", 20)
         # Below Markdown's own links and autolinks (higher numbers run first).
         parser.inlinePatterns.register(_BareLink(_BARE_URL, parser), "bare_link", 105)
+        # A backslash makes any punctuation literal, as in CommonMark ("\\<b>", "\\~"), not
+        # only Markdown's own syntax characters.
+        parser.ESCAPED_CHARS.extend(c for c in string.punctuation if c not in parser.ESCAPED_CHARS)
     return parser
 
 
@@ -98,7 +104,11 @@ _PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:?!'\"()])*")
 
 
 def _is_plain(text: str) -> bool:
-    return _PLAIN_LINE.fullmatch(text) is not None and not text[-1].isspace()
+    return (
+        _PLAIN_LINE.fullmatch(text) is not None
+        and not text[-1].isspace()
+        and "www." not in text.casefold()  # a bare address to link
+    )
 
 
 def render_markdown(text: str) -> str:

@@ -105,3 +105,14 @@ def test_a_numbered_list_keeps_its_first_number_and_nothing_else() -> None:
         attribute_filter=formatting._allowed_value,
     )
     assert cleaned == '<ol></ol><ol></ol><ol></ol><ol></ol><ol start="4"></ol><ul></ul><li></li>'
+
+
+def test_www_addresses_become_links_and_a_backslash_makes_any_punctuation_literal() -> None:
+    assert render_markdown("visit www.example.org today") == (
+        '<p>visit <a href="https://www.example.org" rel="noopener noreferrer nofollow">'
+        "www.example.org</a> today</p>"
+    )
+    assert 'href="https://www.example.org/a?x=1"' in render_markdown("www.example.org/a?x=1.")
+    assert "<a" not in render_markdown("not.www.example.org")
+    # Written to show a tag as text: the text, without the backslashes.
+    assert render_markdown(r"type \<b> and \~") == "<p>type &lt;b&gt; and ~</p>"
