@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from conftest import assert_accessible, wait_until
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
+from openmentor.messaging.selectors import PAGE_SIZE
 
 pytestmark = pytest.mark.browser
 
@@ -363,15 +364,18 @@ def test_files_too_large_or_sent_offline_are_refused_before_uploading(
     assert Message.objects.get().attachments.count() == 1
 
 
+def notes_from(sender: Any, conversation: Any, count: int) -> list[Any]:
+    """``count`` messages "Note 0", "Note 1", ... from ``sender``, oldest first."""
+    return [
+        services.send_message(sender, conversation, body=f"Note {n}", client_id=f"n-{n}").message
+        for n in range(count)
+    ]
+
+
 def test_a_page_of_older_messages_stays_a_page_of_older_messages(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from openmentor.messaging.selectors import PAGE_SIZE
-
-    sent = [
-        services.send_message(carol, conversation, body=f"Note {n}", client_id=f"old-{n}").message
-        for n in range(PAGE_SIZE + 3)
-    ]
+    sent = notes_from(carol, conversation, PAGE_SIZE + 3)
     oldest_on_first_page = sent[3]
     context, page = open_page(
         browser,
@@ -405,12 +409,8 @@ def test_a_long_unread_stretch_opens_at_its_start_and_a_catch_up_fetches_in_bulk
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
     from openmentor.messaging.models import ConversationMember
-    from openmentor.messaging.selectors import PAGE_SIZE
 
-    sent = [
-        services.send_message(carol, conversation, body=f"Note {n}", client_id=f"u-{n}").message
-        for n in range(PAGE_SIZE + 10)
-    ]
+    sent = notes_from(carol, conversation, PAGE_SIZE + 10)
     context, page = open_thread(
         browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
     )
