@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 MORNING = time(8, 0)
@@ -59,6 +61,13 @@ def _harsh_words(text: str) -> list[str]:
 def _shouting(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+def clock_of(when: datetime, zone_name: str, name: str) -> str:
+    """A time on someone else's clock, "08:00 for Yasmin" (the page's times are the
+    reader's own)."""
+    their_time = when.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return _("%(time)s for %(name)s") % {"time": their_time.strftime("%H:%M"), "name": name}
 
 
 def next_morning(zone_name: str, now: datetime) -> datetime:
@@ -117,11 +126,18 @@ def hints(
         )
     asleep = [name for name, zone in recipients if zone and is_night(zone, now)]
     if asleep and len(recipients) == 1:
+        name, zone = recipients[0]
+        morning = next_morning(zone, now)
+        on_both_clocks = _("(%(their)s; %(yours)s your time)") % {
+            "their": clock_of(morning, zone, name),
+            "yours": date_format(timezone.localtime(morning), "D H:i"),
+        }
         found.append(
             Hint(
                 "recipient_night",
-                _("It is night for the recipient. You can schedule this for their morning."),
-                suggested_send_at=next_morning(recipients[0][1], now),
+                _("It is night for the recipient. You can schedule this for their morning.")
+                + f" {on_both_clocks}",
+                suggested_send_at=morning,
             )
         )
     elif asleep:  # a group has no one morning to wait for: say whose night it is

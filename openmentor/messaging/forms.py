@@ -33,16 +33,27 @@ class MultipleFileField(forms.FileField):
         ]
 
 
+class MessageBodyField(forms.CharField):
+    """A message's text with line breaks counted as the box counts them: a browser posts
+    each as two characters (CR LF), so a full box would be refused as too long."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_BODY_CHARS)
+        kwargs.setdefault("error_messages", TOO_LONG)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).replace("\r\n", "\n")
+
+
 class MessageForm(forms.Form):
     WHEN_CHOICES = [
         ("now", _("Send now")),
         ("morning", _("Send at the recipient's next morning (08:00 their time)")),
     ]
-    body = forms.CharField(
+    body = MessageBodyField(
         label=_("Your message"),
         required=False,
-        max_length=MAX_BODY_CHARS,
-        error_messages=TOO_LONG,
         widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),  # Hebrew, Arabic: right to left
         help_text=_("You can use *emphasis*, **bold**, `code`, lists and links."),
     )
@@ -68,10 +79,8 @@ class MessageForm(forms.Form):
 
 class EditForm(forms.Form):
     # The page exists to change this text: the cursor starts in it.
-    body = forms.CharField(
+    body = MessageBodyField(
         label=_("Message"),
-        max_length=MAX_BODY_CHARS,
-        error_messages=TOO_LONG,
         widget=forms.Textarea(attrs={"rows": 4, "autofocus": True, "dir": "auto"}),
     )
 

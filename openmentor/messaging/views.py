@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openmentor.accounts.models import User
 from openmentor.core.confirm import unless_confirmed
@@ -132,16 +132,18 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         scheduling=len(others) == 1,
     )
     hints: list[coach.Hint] = []
+    check_notes: list[str] = []
     status = 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             if request.POST.get("action") == "check":
+                # Answered beside the form, where the page opens (not at the top).
                 hints = _hints(request, conversation, data["body"], others)
                 if not hints:
-                    flash.info(request, _("No suggestions: your message reads well."))
+                    check_notes.append(_("No suggestions: your message reads well."))
                 if data["attachments"]:  # a browser cannot put chosen files back in a form
-                    flash.info(request, _("Checking does not keep files: choose them again."))
+                    check_notes.append(_("Checking does not keep files: choose them again."))
             else:
                 try:
                     result = services.send_message(
@@ -192,6 +194,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "first_unread_id": page.first_unread_id,
             "form": form,
             "hints": hints,
+            "check_notes": check_notes,
             "coach_enabled": selectors.coach_enabled(request.user),
             "composer": selectors.composer_for(conversation, request.user),
             "others": others,
@@ -253,12 +256,17 @@ def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "messaging/history.html", {"message": message, "revisions": revisions})
 
 
+# GET too: signing in again after a lapsed session comes back to the address the form
+# posted to; it gets the question (or the message), never an empty 405 page.
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @domain_errors_as_404
 def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     shown = selectors.message_for(request.user, pk)
-    if shown.sender_id == request.user.pk and shown.deleted_at is None:
+    own_and_there = shown.sender_id == request.user.pk and shown.deleted_at is None
+    if request.method == "GET" and not own_and_there:
+        return redirect(shown.get_absolute_url())
+    if own_and_there:
         question = unless_confirmed(
             request, _("Delete this message?"), shown.get_absolute_url(), detail=shown.body
         )
@@ -291,7 +299,7 @@ def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])  # GET: as delete_message, the question
 @domain_errors_as_404
 def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     if request.POST.get("undo"):

@@ -2,14 +2,13 @@ import html
 import re
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from openmentor.messaging import services, textsearch
+from openmentor.messaging import coach, services, textsearch
 from openmentor.messaging.formatting import render_markdown
 from openmentor.notifications.selectors import latest_event_id
 
@@ -41,11 +40,7 @@ def time_for(when: datetime, person: Any) -> str:
     shows times on the reader's own clock, and the sender chose the other's morning."""
     if not person or not person.time_zone:
         return ""
-    their_time = when.astimezone(ZoneInfo(person.time_zone))
-    return gettext("%(time)s for %(name)s") % {
-        "time": their_time.strftime("%H:%M"),  # as the composer's "08:00 their time"
-        "name": person,
-    }
+    return coach.clock_of(when, person.time_zone, str(person))
 
 
 @register.simple_tag

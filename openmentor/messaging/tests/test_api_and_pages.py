@@ -241,6 +241,14 @@ def test_the_night_hint_gives_their_morning_on_their_clock_and_on_the_senders(
     on_carols_clock = their_morning.astimezone(ZoneInfo("America/Sao_Paulo")).strftime("%H:%M")
     assert f"(08:00 for {bob}; " in page
     assert f"{on_carols_clock} your time)" in page
+    # The script asks the API while Carol types: the same words.
+    api = client_for(carol).post(
+        "/api/v1/messaging/coach",
+        data=json.dumps({"conversation_id": conversation.pk, "body": "Hello Bob"}),
+        content_type="application/json",
+    )
+    (night,) = [hint for hint in api.json()["hints"] if hint["code"] == "recipient_night"]
+    assert f"(08:00 for {bob}; " in night["message"]
 
 
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
@@ -709,4 +717,29 @@ def test_without_javascript_deleting_asks_first_and_refusals_open_at_the_form(
             "attachments": note,
         },
     )
-    assert "Checking does not keep files: choose them again." in checked.content.decode()
+    # Said beside the form, where the page opens, not in the banners at the top.
+    answer = checked.content.decode()
+    assert answer.index("Checking does not keep files: choose them again.") > answer.index(
+        'id="composer"'
+    )
+    # Signing in again after a lapsed session comes back to the form's address as a GET:
+    # the question, not an empty page.
+    again = services.send_message(carol, conversation, body="Second try", client_id="w2")
+    asked_again = client.get(f"/messages/message/{again.message.pk}/delete/")
+    assert asked_again.status_code == 200 and "Delete this message?" in asked_again.content.decode()
+    assert client.get(f"/messages/people/{bob.pk}/block/").status_code == 200
+    again.message.refresh_from_db()
+    assert again.message.deleted_at is None
+
+
+def test_a_full_message_box_is_not_refused_for_its_line_breaks(
+    conversation: Any, carol: Any, client_for: Any
+) -> None:
+    """A browser posts each line break as CR LF; the box counted it as one character."""
+    lines = ["x" * 99] * 100  # 100 lines: 9,900 letters and 99 line breaks
+    full = "\r\n".join(lines) + "."
+    sent = client_for(carol).post(
+        f"/messages/{conversation.pk}/", {"body": full, "client_id": "f1", "when": "now"}
+    )
+    assert sent.status_code == 302
+    assert Message.objects.get().body == "\n".join(lines) + "."

@@ -422,12 +422,18 @@ def test_a_long_unread_stretch_opens_at_its_start_and_a_catch_up_fetches_in_bulk
     expect(bodies).to_have_count(PAGE_SIZE)
     cursor = ConversationMember.objects.get(conversation=conversation, user=bob)
     assert cursor.last_read_message_id == sent[PAGE_SIZE - 1].pk
+    expect(page.locator("#nav-messages .badge")).to_have_text("10 unread")
+    # A message that arrives meanwhile is not on this page, so it waits with the others.
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="Meanwhile", client_id="mw")
+    )
+    expect(page.locator("#nav-messages .badge")).to_have_text("11 unread")
     page.get_by_role("link", name="Newer messages").click()
     expect(bodies.first).to_have_text(f"Note {PAGE_SIZE}")
-    expect(bodies.last).to_have_text(f"Note {PAGE_SIZE + 9}")
+    expect(bodies.last).to_have_text("Meanwhile")
     expect(page.locator("#composer")).to_have_count(1)  # the newest messages: write here
     cursor.refresh_from_db()
-    assert cursor.last_read_message_id == sent[-1].pk
+    assert cursor.last_read_message_id == Message.objects.latest("id").pk
     # Read to the end, the thread opens at its newest message, not at the top.
     page.goto(f"{asgi_server}/messages/{conversation.pk}/")
     expect(page.locator("#connection")).to_have_text("Live")
@@ -799,6 +805,36 @@ def test_checking_a_message_that_reads_well_says_so(
             "Hi Bob, thanks for the update. Talk soon!"
         )
         assert not Message.objects.exists()
+    finally:
+        context.close()
+
+
+def test_the_script_words_hints_and_refusals_as_the_page_does(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from django.utils import timezone
+
+    from openmentor.messaging import coach
+
+    now = timezone.now()
+    bob.time_zone = next(z for z in ("Asia/Dhaka", "America/Lima") if coach.is_night(z, now))
+    bob.save(update_fields=["time_zone"])
+    context, page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    try:
+        # Sent empty: said beside the box, and unsaid once there is something to send.
+        page.get_by_role("button", name="Send", exact=True).click()
+        expect(page.locator("#composer-error")).to_have_text("Write a message.")
+        expect(page.get_by_label("Your message")).to_have_attribute("aria-invalid", "true")
+        page.get_by_label("Your message").fill("Hello Bob, a question about chapter two")
+        expect(page.locator("#composer-error")).to_be_hidden()
+        # Night for Bob: the hint gives his morning on both clocks, as without the script.
+        page.get_by_role("button", name="Check my message").click()
+        hints = page.locator("#coach-hints .coach")
+        expect(hints).to_contain_text("Before you send:")
+        expect(hints).to_contain_text(f"(08:00 for {bob}; ")
+        expect(hints).to_contain_text("These are only suggestions; you can send as it is.")
     finally:
         context.close()
 

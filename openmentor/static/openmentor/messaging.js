@@ -427,7 +427,7 @@
     var payload = event.payload || {};
     // Only messages from others, and not in the open thread: that one is read as it arrives.
     if (event.type === "message.new" && String(payload.sender) !== userId &&
-        payload.conversation !== conversationId && !counted[payload.message]) {
+        (payload.conversation !== conversationId || olderPage) && !counted[payload.message]) {
       counted[payload.message] = true;
       addUnread(navLink, 1);
       addUnread(unreadRow(payload.conversation), 1);
@@ -666,16 +666,25 @@
           }
           return;
         }
+        // As the page without the script shows them (thread.html).
+        var box = document.createElement("div");
+        box.className = "coach";
+        var heading = document.createElement("p");
+        heading.append(document.createElement("strong"));
+        heading.firstChild.textContent = t("beforeSend");
         var ul = document.createElement("ul");
-        ul.className = "coach";
         result.hints.forEach(function (hint) {
           var li = document.createElement("li");
           li.textContent = hint.message;
           ul.appendChild(li);
         });
+        var footnote = document.createElement("p");
+        footnote.className = "muted";
         var guide = document.createElement("a");
-        guide.href = result.guidelines_url; guide.textContent = root.dataset.tGuidelines || "Program guidelines";
-        hintsBox.append(ul, guide);
+        guide.href = result.guidelines_url; guide.textContent = t("guidelines");
+        footnote.append(t("onlySuggestions") + " ", guide);
+        box.append(heading, ul, footnote);
+        hintsBox.append(box);
       })
       .catch(function () {});
   }
@@ -697,7 +706,10 @@
 
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
-    form.querySelector("textarea[name=body]").addEventListener("input", coachSoon);
+    form.querySelector("textarea[name=body]").addEventListener("input", function (event) {
+      if (event.target.value.trim()) { showComposerError(""); } // "Write a message." is answered
+      coachSoon();
+    });
     form.addEventListener("submit", function (event) {
       var submitter = event.submitter;
       var textarea = form.querySelector("textarea[name=body]");
