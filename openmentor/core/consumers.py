@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -106,21 +107,24 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
         if self.session_key is not None:  # the person came from a session (not a test scope)
+            # As read when the socket signed in (``core.sessions``): no other query here.
+            ends_at = getattr(self.scope["session"], "stored_expiry", None)
             self._sign_in_watch = asyncio.get_running_loop().create_task(
-                self._close_when_sign_in_ends(user.pk)
+                self._close_when_sign_in_ends(user.pk, ends_at)
             )
 
-    async def _close_when_sign_in_ends(self, user_id: int) -> None:
+    async def _close_when_sign_in_ends(self, user_id: int, ends_at: datetime | None) -> None:
         # A socket outliving its session would go on receiving the person's messages on a
         # computer where the sign-in has lapsed. Wake at the stored expiry and read it
         # again: visiting pages may have extended it meanwhile.
         while True:
+            if ends_at is not None:
+                await asyncio.sleep(max((ends_at - timezone.now()).total_seconds(), 0.05))
             ends_at = await database_sync_to_async(sign_in_ends_at)(self.session_key, user_id)
             if ends_at is None:
                 with contextlib.suppress(OSError, RuntimeError):
                     await self.close(code=SIGNED_OUT)
                 return
-            await asyncio.sleep(max((ends_at - timezone.now()).total_seconds(), 0.05))
 
     async def disconnect(self, code: int) -> None:
         group = getattr(self, "group_name", None)

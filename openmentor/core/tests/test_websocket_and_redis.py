@@ -123,6 +123,14 @@ def test_the_sign_in_expiry_is_read_again_as_pages_extend_it(bob: Any, carol: An
     first = sign_in_ends_at(key, bob.pk)
     _set_sign_in_expiry(browser, 3600)
     extended = sign_in_ends_at(key, bob.pk)
+    # A socket knows the expiry from the read that signed it in, without another query.
+    from django.contrib.sessions.models import Session
+
+    from openmentor.core.sessions import SessionStore
+
+    signing_in = SessionStore(key)
+    signing_in.load()
+    assert signing_in.stored_expiry == Session.objects.get(session_key=key).expire_date
     assert first is not None and extended is not None
     assert 3000 < (extended - first).total_seconds() < 3600
     assert sign_in_ends_at(key, carol.pk) is None  # not Carol's sign-in
