@@ -69,21 +69,28 @@ def seen_by_pattern() -> str:
 @register.filter
 def highlight(sanitised_html: str, query: str) -> SafeString:
     """``<mark>`` around each match of ``query`` in the text of already sanitised HTML,
-    without case or accents as search matches (never inside a tag or an entity: the text
-    between tags is unescaped, matched and escaped again). A match that crosses a tag is
-    left unmarked."""
+    without case or accents as search matches, also across formatting ("quarterly report"
+    in "**quarterly** report": one mark in each piece of text). Never inside a tag or an
+    entity: the text between tags is unescaped, matched and escaped again."""
     if not (query or "").strip():
         return mark_safe(sanitised_html)  # noqa: S308 - the input is sanitised HTML
-    marked = []
-    for part in _TAG.split(str(sanitised_html)):
+    parts = _TAG.split(str(sanitised_html))
+    texts = [html.unescape(part) for part in parts if not part.startswith("<")]
+    found = textsearch.spans("".join(texts), query)
+    marked, offset = [], 0
+    for part in parts:
         if part.startswith("<"):
             marked.append(part)
             continue
-        text, done = html.unescape(part), 0
-        for start, end in textsearch.spans(text, query):
-            marked.append(f"{escape(text[done:start])}<mark>{escape(text[start:end])}</mark>")
-            done = end
+        text = html.unescape(part)
+        done = 0
+        for match_start, match_end in found:  # the part of each match in this text
+            start, end = max(match_start - offset, done), min(match_end - offset, len(text))
+            if start < end:
+                marked.append(f"{escape(text[done:start])}<mark>{escape(text[start:end])}</mark>")
+                done = end
         marked.append(escape(text[done:]))
+        offset += len(text)
     return mark_safe("".join(marked))  # noqa: S308 - tags kept as sanitised, text escaped
 
 

@@ -293,6 +293,8 @@ def test_search_matches_the_text_people_see_without_case_or_accents(
         return [m.pk for m in selectors.search(bob, query).messages]
 
     assert found("quarterly report") == [formatted.pk]  # as it reads, not as it is typed
+    marked = client_for(bob).get("/messages/search/", {"q": "quarterly report"}).content.decode()
+    assert "<strong><mark>quarterly</mark></strong><mark> report</mark>" in marked
     assert found("**") == [] and found("example.com") == []
     assert found("crème brûlée") == [decomposed.pk]  # typed composed, stored decomposed
     assert found("CAFE") == [decomposed.pk] and found("café") == [decomposed.pk]
