@@ -67,7 +67,10 @@ def clock_of(when: datetime, zone_name: str, name: str) -> str:
     """A time on someone else's clock, "08:00 for Yasmin" (the page's times are the
     reader's own)."""
     their_time = when.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return _("%(time)s for %(name)s") % {"time": their_time.strftime("%H:%M"), "name": name}
+    shown = their_time.strftime("%H:%M")
+    if their_time.date() != timezone.localtime(when).date():
+        shown = f"{date_format(their_time, 'D')} {shown}"  # their day is not the reader's
+    return _("%(time)s for %(name)s") % {"time": shown, "name": name}
 
 
 def next_morning(zone_name: str, now: datetime) -> datetime:

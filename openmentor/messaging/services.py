@@ -58,6 +58,23 @@ ALLOWED_ATTACHMENT_TYPES = {
     "text/csv": (".csv",),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
 }
+# What else browsers declare for a .csv: with Excel installed, Windows calls it a sheet.
+CSV_ALIASES = {
+    "application/vnd.ms-excel",
+    "application/csv",
+    "text/x-csv",
+    "text/comma-separated-values",
+}
+
+
+def attachment_type(upload: UploadedFile) -> str:
+    """The type an upload is checked and served as: as declared, a .csv as text/csv."""
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    if declared in CSV_ALIASES and (upload.name or "").lower().endswith(".csv"):
+        return "text/csv"
+    return declared
+
+
 # Magic numbers for the binary types: the declared type alone is not trusted.
 SIGNATURES = {
     "application/pdf": b"%PDF",
@@ -272,7 +289,7 @@ def _check_attachment(upload: UploadedFile) -> bytes:
     if upload.size and upload.size > MAX_ATTACHMENT_BYTES:
         message = too_large_message(name)
         raise ValidationFailed(message, fields={"attachments": message})
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    content_type = attachment_type(upload)
     suffixes = ALLOWED_ATTACHMENT_TYPES.get(content_type)
     data = upload.read(MAX_ATTACHMENT_BYTES + 1)
     signature = SIGNATURES.get(content_type)
@@ -368,7 +385,7 @@ def send_message(
                     message=message,
                     token=secrets.token_hex(16),
                     name=os.path.basename(upload.name or "file")[:200],
-                    content_type=(upload.content_type or "").split(";")[0].strip().lower(),
+                    content_type=attachment_type(upload),
                     size=len(data),
                 )
                 attachment.file.save("upload.bin", ContentFile(encrypt_bytes(data)), save=False)
@@ -718,8 +735,9 @@ def delete_message(user: User, message_id: int) -> Message:
     the report (the author cannot delete what the coordinators were asked to look at);
     to everyone in the conversation it is deleted all the same.
 
-    A scheduled message never reached anyone, so it leaves no tombstone: it is removed.
-    Deleting a deleted message again (a second tab, a resent form) changes nothing."""
+    A scheduled message, or one that could not be sent, never reached anyone, so it leaves
+    no tombstone and tells no one: it is removed. Deleting a deleted message again (a
+    second tab, a resent form) changes nothing."""
     message = _own_message(user, message_id)
     if message.deleted_at is not None:
         return message
@@ -729,7 +747,7 @@ def delete_message(user: User, message_id: int) -> Message:
             attachment.file.delete(save=False)
             attachment.delete()
     message.deleted_at = timezone.now()
-    if message.status == MessageStatus.SCHEDULED:
+    if message.status in (MessageStatus.SCHEDULED, MessageStatus.NOT_SENT):
         deleted_id = message.pk
         message.delete()
         message.pk = deleted_id  # callers answer with the message that was deleted

@@ -22,6 +22,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -364,7 +365,9 @@ def _download(item: Attachment) -> HttpResponse:
     with item.file.open("rb") as handle:
         data = decrypt_bytes(handle.read())
     response = HttpResponse(data, content_type=item.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{item.name.replace(chr(34), "")}"'
+    # Always a download, whatever the name's script ("论文 草稿.pdf" encoded as RFC 6266 says;
+    # a header of raw UTF-8 was shown inline by Chromium, or saved as "download.pdf").
+    response["Content-Disposition"] = content_disposition_header(True, item.name) or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

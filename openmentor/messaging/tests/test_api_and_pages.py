@@ -238,8 +238,11 @@ def test_the_night_hint_gives_their_morning_on_their_clock_and_on_the_senders(
     form = {"body": "Hello Bob, a question", "when": "now", "client_id": "n1", "action": "check"}
     page = client_for(carol).post(f"/messages/{conversation.pk}/", form).content.decode()
     their_morning = coach.next_morning(bob.time_zone, now)
-    on_carols_clock = their_morning.astimezone(ZoneInfo("America/Sao_Paulo")).strftime("%H:%M")
-    assert f"(08:00 for {bob}; " in page
+    carols_time = their_morning.astimezone(ZoneInfo("America/Sao_Paulo"))
+    on_carols_clock = carols_time.strftime("%H:%M")
+    # Bob's day is named when it is not Carol's ("Mon 08:00 for Bob" while her Sunday).
+    their_day = "" if their_morning.date() == carols_time.date() else f"{their_morning:%a} "
+    assert f"({their_day}08:00 for {bob}; " in page
     assert f"{on_carols_clock} your time)" in page
     # The script asks the API while Carol types: the same words.
     api = client_for(carol).post(
@@ -248,7 +251,7 @@ def test_the_night_hint_gives_their_morning_on_their_clock_and_on_the_senders(
         content_type="application/json",
     )
     (night,) = [hint for hint in api.json()["hints"] if hint["code"] == "recipient_night"]
-    assert f"(08:00 for {bob}; " in night["message"]
+    assert f"({their_day}08:00 for {bob}; " in night["message"]
 
 
 def test_coach_hints_on_the_page_never_block_and_can_be_turned_off(
@@ -286,7 +289,19 @@ def test_attachments_are_encrypted_and_served_only_to_participants(
     assert f'<a href="{url}">plan.pdf</a> <span class="muted">(22 B)</span>' in thread
     download = client_for(bob).get(url)
     assert download.status_code == 200 and download.content == b"%PDF-1.4 research plan"
+    assert download["Content-Disposition"] == 'attachment; filename="plan.pdf"'
     assert client_for(erin).get(url).status_code == 404
+    # Any script's name stays a download, its name kept (RFC 6266), never shown inline.
+    draft = SimpleUploadedFile("论文 草稿.pdf", b"%PDF-1.4 draft", content_type="application/pdf")
+    named = services.send_message(carol, conversation, body="", client_id="a2", attachments=[draft])
+    kept = client_for(bob).get(f"/messages/attachments/{named.message.attachments.get().pk}/")
+    assert kept["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E8%AE%BA%E6%96%87%20%E8%8D%89%E7%A8%BF.pdf"
+    )
+    # A .csv that Windows with Excel declares as a sheet is taken as the CSV it is.
+    sheet = SimpleUploadedFile("marks.csv", b"name,mark\nAna,9\n", "application/vnd.ms-excel")
+    csv = services.send_message(carol, conversation, body="", client_id="a3", attachments=[sheet])
+    assert csv.message.attachments.get().content_type == "text/csv"
 
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

@@ -140,6 +140,10 @@ def test_a_scheduled_message_does_not_go_to_someone_blocked_since(
     )
     services.unblock(carol, bob.pk)
     assert services.deliver_due_messages(later + timedelta(minutes=2)) == 0  # not tried again
+    # It never reached Bob: deleting it removes it, and tells him nothing (not even when).
+    services.delete_message(carol, scheduled.pk)
+    assert not Message.objects.filter(pk=scheduled.pk).exists()
+    assert not UserEvent.objects.filter(user=bob, type="message.deleted").exists()
 
 
 def test_people_who_join_later_count_and_hear_of_new_messages(
