@@ -217,9 +217,12 @@ def wait_until(page: Any, expression: str, arg: Any = None, seconds: float = 15)
 
 
 def assert_accessible(page: Any) -> None:
-    """No serious or critical WCAG 2 A/AA violation on the page, by axe-core."""
+    """No serious or critical WCAG 2 A/AA violation on the page, by axe-core. (Callers
+    wait for what they navigated to first: axe on a page being left checks the wrong one,
+    or fails when the document goes away under it.)"""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state()
     results = Axe().run(
         page, options={"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa"]}
     )

@@ -49,7 +49,7 @@ def test_sign_up_verify_profile_apply_and_get_approved(
     page.wait_for_url(re.compile(r".*/dashboard/$"))
     assert_accessible(page)
     page.get_by_role("link", name="Complete your profile").click()
-
+    page.get_by_label("Headline").wait_for()  # the new page, not the one being left
     assert_accessible(page)
     page.get_by_label("Headline").fill("Doctoral candidate in public health")
     page.get_by_label("Country").select_option("NP")
@@ -63,8 +63,10 @@ def test_sign_up_verify_profile_apply_and_get_approved(
 
     page.goto(f"{base}/programs/")
     page.get_by_role("link", name="Global Doctoral Mentoring").click()
+    page.get_by_role("link", name="Apply as Mentee").wait_for()
     assert_accessible(page)
     page.get_by_role("link", name="Apply as Mentee").click()
+    page.get_by_label("What is your research area?").wait_for()
     assert_accessible(page)
     page.get_by_label("What is your research area?").fill("Maternal health in mountain regions")
     page.get_by_label("I have read the program guidelines").check()

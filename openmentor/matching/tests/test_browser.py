@@ -87,6 +87,7 @@ def test_a_peer_asks_a_recommended_peer_who_accepts(browser: Any, live_server: A
     page = signed_in(browser, base, "peer@demo.openmentor.org")
     page.goto(f"{base}/programs/data-skills-peer-circles/")
     page.get_by_role("link", name="Find a peer").click()
+    page.locator("article.recommendation").first.wait_for()
     assert_accessible(page)
     first_card = page.locator("article.recommendation").first
     first_card.get_by_role("textbox").fill("Shall we swap SQL for Python?")
