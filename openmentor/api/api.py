@@ -102,6 +102,9 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # ninja's own words for a body that is not JSON: in the person's language too.
+        return _error(request, 400, "invalid", _("The request body is not valid JSON."))
     return _error(request, exc.status_code, "error", str(exc))
 
 

@@ -461,7 +461,8 @@ async def poll(request: HttpRequest) -> HttpResponse:
         {"id": e.pk, "type": e.type, "payload": e.payload, "created_at": e.created_at.isoformat()}
         for e in rows
     ]
+    last_id = await sync_to_async(event_selectors.cursor_after)(user, after, rows)
     return HttpResponse(
-        json.dumps({"events": events, "last_id": rows[-1].pk if rows else after}),
+        json.dumps({"events": events, "last_id": last_id}),
         content_type="application/json",
     )

@@ -41,7 +41,7 @@ class MarkReadIn(Schema):
 @router.get("/events", response=EventsOut, summary="Everything that happened after a cursor")
 def events(request: AuthenticatedRequest, after: int = 0) -> EventsOut:
     rows = selectors.events_after(request.user, max(after, 0))
-    last = rows[-1].pk if rows else max(after, 0)
+    last = selectors.cursor_after(request.user, max(after, 0), rows)
     return EventsOut(events=rows, last_id=last)  # type: ignore[arg-type]
 
 

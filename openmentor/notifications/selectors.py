@@ -16,6 +16,15 @@ def events_after(user: User, after: int, limit: int = 500) -> list[UserEvent]:
     return list(UserEvent.objects.filter(user=user, id__gt=after).order_by("id")[:limit])
 
 
+def cursor_after(user: User, after: int, events: list[UserEvent]) -> int:
+    """Where the client goes on from: the last event given, or with none its own cursor,
+    but never past the person's newest event (a cursor from before a database restore,
+    or made up, would otherwise skip every event to come)."""
+    if events:
+        return events[-1].pk
+    return min(after, latest_event_id(user)) if after else 0
+
+
 def latest_event_id(user: User) -> int:
     return (
         UserEvent.objects.filter(user=user).order_by("-id").values_list("id", flat=True).first()

@@ -531,14 +531,23 @@ def test_long_poll_takes_over_when_websockets_are_blocked(
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.clock.install()  # time flows; the test can jump ahead to the socket's next try
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto(f"{asgi_server}/messages/{conversation.pk}/")
     expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
     send_from_another_thread(
-        lambda: services.send_message(
-            carol, conversation, body="Arrives by long-poll", client_id="lp-1"
+        lambda: services.send_messages(
+            [
+                services.SendRequest(carol, conversation.pk, f"Arrives by long-poll {n}", f"lp{n}")
+                for n in range(3)
+            ]
         )
     )
-    expect(page.locator("#messages .message .body")).to_have_text(["Arrives by long-poll"])
+    expect(page.locator("#messages .message .body")).to_have_text(
+        [f"Arrives by long-poll {n}" for n in range(3)]
+    )
+    # One poll answer's messages come in one request, not one each.
+    assert not [url for url in asked if url.endswith("&limit=1")], asked
     write(page, "And my reply goes out over HTTP")
     expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
     assert Message.objects.filter(sender=bob).count() == 1

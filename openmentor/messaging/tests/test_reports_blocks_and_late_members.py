@@ -191,6 +191,14 @@ def test_the_api_answers_bad_times_and_numbers_clearly_and_changes_nothing(
     )
     assert spanish.json()["message"] == "La solicitud no es válida."
     assert spanish.json()["fields"] == {"body": "Este campo es obligatorio."}
+    not_json = client.post(
+        send, "{x", content_type="application/json", headers={"accept-language": "es"}
+    )
+    assert not_json.status_code == 400
+    assert not_json.json() == {
+        "code": "invalid",
+        "message": "El cuerpo de la solicitud no es JSON válido.",
+    }
     assert not Message.objects.exists()
 
     sent = services.send_message(bob, conversation, body="Hi", client_id="h1").message

@@ -501,6 +501,14 @@
       })
       .catch(function () {});
   }
+  // Events without the message (the long-poll's) fetch their messages together.
+  function handleEventsTogether(events) {
+    if (deferredFetches) { events.forEach(handleEvent); return; } // a catch-up fetches them
+    deferredFetches = [];
+    events.forEach(handleEvent);
+    var ids = deferredFetches; deferredFetches = null;
+    fetchMessagesFrom(ids);
+  }
   function catchUp() {
     catchUps += 1;
     if (!deferredFetches) { deferredFetches = []; }
@@ -632,7 +640,8 @@
           return r.json();
         })
         .then(function (page) {
-          page.events.forEach(handleEvent); advance(page.last_id);
+          if (polling) { say(t("polling")); } // back from offline: say so at once
+          handleEventsTogether(page.events); advance(page.last_id);
           flushOutbox();
           setTimeout(loop, 100); // the server held the request until there was news
         })
@@ -736,6 +745,7 @@
       var item = { client_id: newClientId(), conversation: conversationId, body: body, state: "pending", created: new Date().toISOString() };
       var items = loadOutbox(); items.push(item); saveOutbox(items);
       textarea.value = ""; hintsBox && (hintsBox.textContent = "");
+      clearTimeout(coachTimer); coachAsked += 1; // sent: no hints for the emptied box
       showPending(item);
       flushOutbox();
     });
