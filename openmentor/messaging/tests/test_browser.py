@@ -280,6 +280,28 @@ def test_outbox_survives_closing_the_tab_while_offline(
     context.close()
 
 
+def test_a_message_written_offline_goes_out_from_the_list_once_back_online(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """ "Sent when you are back online", even if its page was closed meanwhile."""
+    context, page = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    context.set_offline(True)
+    write(page, "Written on the train")
+    expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{asgi_server}/messages/")
+    sent_from_list = (
+        "(user) => !(localStorage.getItem('om.outbox.' + user) || '').includes('train')"
+    )
+    wait_until(page, sent_from_list, bob.pk)
+    assert [m.body for m in Message.objects.filter(sender=bob)] == ["Written on the train"]
+    context.close()
+
+
 def test_signing_out_in_another_tab_ends_the_open_thread(
     carol_and_bob_live: Any,
 ) -> None:

@@ -336,11 +336,16 @@
     if (li) { setState(li, "failed", reason); }
   }
   var flushing = null;
+  // This thread's messages go out by socket or HTTP; those written offline in another
+  // conversation go out over the socket from whichever messaging page is open (the list,
+  // another thread), as "sent when you are back online" promised, even if their own page
+  // was closed meanwhile.
   function flushOutbox() {
-    if (!list || isSignedOut) { return Promise.resolve(); } // the list sends nothing
+    if (isSignedOut) { return Promise.resolve(); }
     if (flushing) { return flushing; }
     var items = loadOutbox().filter(function (item) {
-      return item.conversation === conversationId && item.state !== "failed";
+      if (item.state === "failed") { return false; } // waits on its page for retry or discard
+      return (list && item.conversation === conversationId) || socketOpen;
     });
     flushing = items.reduce(function (chain, item) {
       return chain.then(function () { return sendItem(item); });
@@ -461,6 +466,8 @@
       else { fetchMessage(payload.message); }
       if (String(payload.sender) !== userId && event.type === "message.new") { markReadSoon(); }
       if (String(payload.sender) === userId && payload.client_id) { acknowledged(payload.client_id, payload.data); }
+    } else if (event.type === "message.new" && String(payload.sender) === userId && payload.client_id) {
+      removeItem(payload.client_id); // sent from this page for another conversation
     }
     if (event.id) { advance(event.id); }
   }
@@ -755,6 +762,8 @@
       setTime(element, element.getAttribute("datetime"));
     });
     loadOutbox().forEach(function (item) { if (item.conversation === conversationId) { showPending(item); } });
+  }
+  if (list || document.getElementById("conversations")) {
     setInterval(function () { if (navigator.onLine !== false) { flushOutbox(); } }, RESEND_MS);
   }
   window.addEventListener("online", function () { flushOutbox(); reconnectNow(); });
