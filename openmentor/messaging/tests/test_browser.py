@@ -257,19 +257,31 @@ def test_in_a_group_seen_counts_the_readers_live(
             context.close()
 
 
+def written_offline_then_closed(
+    browser: Any, server: str, client: Any, conversation: Any, text: str
+) -> tuple[Any, Any]:
+    """A message written in the thread while offline, the tab then closed while still
+    offline (only the outbox in localStorage remembers it), and the browser back online
+    with a new blank tab."""
+    context, page = open_thread(browser, server, client.cookies["sessionid"].value, conversation.pk)
+    context.set_offline(True)
+    write(page, text)
+    expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
+    page.close()
+    context.set_offline(False)
+    return context, context.new_page()
+
+
 def test_outbox_survives_closing_the_tab_while_offline(
     browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
 ) -> None:
-    context, page = open_thread(
-        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    context, page = written_offline_then_closed(
+        browser,
+        asgi_server,
+        client_for(bob),
+        conversation,
+        "Written offline, then the tab reloaded.",
     )
-    context.set_offline(True)
-    write(page, "Written offline, then the tab reloaded.")
-    expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
-    # Close the tab while offline: only the outbox in localStorage remembers the message.
-    page.close()
-    context.set_offline(False)
-    page = context.new_page()
     page.goto(f"{asgi_server}/messages/{conversation.pk}/")
     expect(page.locator("#messages .message .body")).to_have_text(
         ["Written offline, then the tab reloaded."]
@@ -284,15 +296,9 @@ def test_a_message_written_offline_goes_out_from_the_list_once_back_online(
     browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
 ) -> None:
     """ "Sent when you are back online", even if its page was closed meanwhile."""
-    context, page = open_thread(
-        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    context, page = written_offline_then_closed(
+        browser, asgi_server, client_for(bob), conversation, "Written on the train"
     )
-    context.set_offline(True)
-    write(page, "Written on the train")
-    expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
-    page.close()
-    context.set_offline(False)
-    page = context.new_page()
     page.goto(f"{asgi_server}/messages/")
     sent_from_list = (
         "(user) => !(localStorage.getItem('om.outbox.' + user) || '').includes('train')"
