@@ -161,6 +161,9 @@ def messages(
     url_name="messaging_send",
 )
 def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -> Status:
+    """Send a message: 201 with it, or 200 with the message first sent under the same
+    ``client_id`` (a retry). A retry is answered with what was stored, whatever its body
+    says now: it may come after the person edited the message, which stays as edited."""
     conversation = selectors.conversation_for(request.user, conversation_id)
     result = services.send_message(
         request.user,
