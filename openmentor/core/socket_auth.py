@@ -26,14 +26,12 @@ def sign_in_ends_at(session_key: str | None, user_id: int) -> datetime | None:
     """When the sign-in with ``session_key`` expires, or None when it is over already
     (expired, signed out, or now someone else's). A session in the database may have been
     extended since the socket opened, so its stored expiry is read again."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    session = store(session_key)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     if session.load().get(SESSION_KEY) != str(user_id):  # load() is empty once expired
         return None
-    if hasattr(store, "get_model_class"):  # database-backed: the row holds the expiry
-        row = store.get_model_class().objects.filter(session_key=session_key)
-        return row.values_list("expire_date", flat=True).first()
-    ends_at: datetime = session.get_expiry_date()
+    # The row's expiry, kept by the read that loaded it (``core.sessions``); another
+    # engine's own idea of it otherwise.
+    ends_at: datetime = getattr(session, "stored_expiry", None) or session.get_expiry_date()
     return ends_at if ends_at > timezone.now() else None
 
 
