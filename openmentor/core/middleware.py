@@ -119,6 +119,10 @@ class SamePersonMiddleware:
         expected = request.headers.get("X-OpenMentor-User")
         if expected is not None and expected != str(getattr(request.user, "pk", None) or ""):
             return JsonResponse(
-                {"code": "unauthenticated", "message": "Signed out on this page."}, status=401
+                {
+                    "code": "unauthenticated",
+                    "message": translation.gettext("Signed out on this page."),
+                },
+                status=401,
             )
         return self.get_response(request)
