@@ -471,15 +471,12 @@
     }
     if (event.id) { advance(event.id); }
   }
-  // While catching up, the messages that events name are fetched together afterwards (a
-  // few requests for hundreds of missed messages, not one each on a poor connection).
-  var deferredFetches = null, catchUps = 0;
+  // While a batch of events is handled, the messages they name are fetched together
+  // afterwards (handleEventsTogether).
+  var deferredFetches = null;
   function fetchMessage(id) {
     if (deferredFetches) { deferredFetches.push(id); return; }
-    get(root.dataset.api + "?after=" + (id - 1) + "&limit=1")
-      .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
-      .then(function (page) { page.messages.forEach(showMessage); })
-      .catch(function () {});
+    fetchMessagesFrom([id]);
   }
   function newestShownId() {
     var newest = 0;
@@ -495,36 +492,31 @@
       .then(function (page) { page.messages.forEach(showMessage); })
       .catch(function () {});
   }
+  // The messages with these ids and, in between, the others after the first (one page for
+  // hundreds of missed messages, not a request each on a poor connection).
   function fetchMessagesFrom(ids) {
     if (!ids.length) { return Promise.resolve(); }
-    var first = Math.min.apply(null, ids);
-    return get(root.dataset.api + "?after=" + (first - 1) + "&limit=200")
+    var first = Math.min.apply(null, ids), limit = ids.length === 1 ? 1 : 200;
+    return get(root.dataset.api + "?after=" + (first - 1) + "&limit=" + limit)
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) {
         page.messages.forEach(showMessage);
-        if (page.messages.length < 200) { return; }
+        if (page.messages.length < limit) { return; }
         var reached = page.messages[page.messages.length - 1].id;
         return fetchMessagesFrom(ids.filter(function (id) { return id > reached; }));
       })
       .catch(function () {});
   }
-  // Events without the message (the long-poll's) fetch their messages together.
+  // Events without the message (the catch-up's and the long-poll's, not pushes) fetch
+  // their messages together.
   function handleEventsTogether(events) {
-    if (deferredFetches) { events.forEach(handleEvent); return; } // a catch-up fetches them
     deferredFetches = [];
     events.forEach(handleEvent);
     var ids = deferredFetches; deferredFetches = null;
-    fetchMessagesFrom(ids);
+    return fetchMessagesFrom(ids);
   }
   function catchUp() {
-    catchUps += 1;
-    if (!deferredFetches) { deferredFetches = []; }
-    return catchUpEvents().then(function () {
-      catchUps -= 1;
-      if (catchUps) { return; } // the last catch-up running fetches for all
-      var ids = deferredFetches; deferredFetches = null;
-      return fetchMessagesFrom(ids);
-    }).then(catchUpThread);
+    return catchUpEvents().then(catchUpThread);
   }
   function catchUpEvents() {
     return get(root.dataset.eventsUrl + "?after=" + cursor)
@@ -532,9 +524,9 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (page) {
         if (!page) { return; }
-        page.events.forEach(handleEvent);
+        var fetched = handleEventsTogether(page.events);
         advance(page.last_id);
-        if (page.events.length >= 500) { return catchUpEvents(); }
+        return page.events.length >= 500 ? fetched.then(catchUpEvents) : fetched;
       })
       .catch(function () {});
   }
