@@ -294,7 +294,7 @@ def reader_page(
         .first()
     )
     if before is None and after is None:
-        anchor = at if at is not None else None if newest else first_unread
+        anchor = at if at is not None or newest else first_unread
         if anchor is not None:
             later = list(
                 visible.filter(id__gt=anchor)
@@ -482,8 +482,8 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
 
     Bodies are encrypted, so there is no plaintext index: each call decrypts at most
     ``SEARCH_WINDOW`` of the person's visible messages (older than ``before``, if given)
-    in memory and matches the text they show, without case or accents; the page offers to go on with older ones,
-    so the whole history can be searched a stretch at a time."""
+    in memory and matches the text they show, without case or accents; the page offers to
+    go on with older ones, so the whole history can be searched a stretch at a time."""
     needle = textsearch.fold(query.strip())
     if not needle:
         return SearchPage([], None)

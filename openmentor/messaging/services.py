@@ -793,6 +793,18 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
     return target
 
 
+def mark_page_read(user: User, conversation: Conversation, page: selectors.ReaderPage) -> None:
+    """Read up to what a thread page shows: the newest page all of it; an older page only
+    when it shows unread messages (the first unread, or one opened from a link)."""
+    if not page.messages:
+        return
+    newest_shown = page.messages[-1].pk
+    if not page.has_newer:
+        mark_read(user, conversation)
+    elif page.first_unread_id is not None and page.first_unread_id <= newest_shown:
+        mark_read(user, conversation, up_to=newest_shown)
+
+
 @transaction.atomic
 def report_message(user: User, message_id: int, reason: str) -> Report:
     """Carry a message to the program's coordinators (the only way content reaches them).

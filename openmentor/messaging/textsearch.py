@@ -24,9 +24,13 @@ def _fold_char(char: str) -> str:
 
 
 def visible_text(body: str) -> str:
-    # Block ends become spaces, so the last word of a paragraph or list item does not run
-    # into the next.
-    text = html.unescape(_TAG.sub(" ", render_markdown(body)))
+    return text_of(render_markdown(body))
+
+
+def text_of(rendered: str) -> str:
+    """The text of a message's rendered HTML. Block ends become spaces, so the last word of
+    a paragraph or list item does not run into the next."""
+    text = html.unescape(_TAG.sub(" ", rendered))
     return _SPACE.sub(" ", text).strip()
 
 

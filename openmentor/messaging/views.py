@@ -173,14 +173,8 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         at=_int_or_none(request.GET.get("at")),
         newest="newest" in request.GET,
     )
-    if request.method == "GET" and page.messages:
-        # Read up to what the page shows: the newest page all of it; an older page only
-        # when it shows unread messages (the first unread, or one opened from a link).
-        newest_shown = page.messages[-1].pk
-        if not page.has_newer:
-            services.mark_read(request.user, conversation)
-        elif page.first_unread_id is not None and page.first_unread_id <= newest_shown:
-            services.mark_read(request.user, conversation, up_to=newest_shown)
+    if request.method == "GET":
+        services.mark_page_read(request.user, conversation, page)
     return render(
         request,
         "messaging/thread.html",
@@ -303,17 +297,20 @@ def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])  # GET: as delete_message, the question
 @domain_errors_as_404
 def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    conversation = _int_or_none(request.POST.get("next_conversation"))
+    back = (
+        reverse("messaging_thread", args=[conversation])
+        if conversation
+        else reverse("messaging_list")
+    )
     if request.POST.get("undo"):
         services.unblock(request.user, user_id)
         flash.success(request, _("Unblocked."))
     else:
-        conversation = _int_or_none(request.POST.get("next_conversation"))
         question = unless_confirmed(
             request,
             _("Block this person? You will no longer see their messages."),
-            reverse("messaging_thread", args=[conversation])
-            if conversation
-            else reverse("messaging_list"),
+            back,
         )
         if question:
             return question
@@ -323,10 +320,7 @@ def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
             flash.error(request, refusal.message)
         else:
             flash.success(request, _("Blocked. You will no longer see their messages."))
-    conversation = _int_or_none(request.POST.get("next_conversation"))
-    if conversation:
-        return redirect("messaging_thread", conversation)
-    return redirect("messaging_list")
+    return redirect(back)
 
 
 @login_required

@@ -4,6 +4,8 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -74,15 +76,17 @@ def highlight(sanitised_html: str, query: str) -> SafeString:
     entity: the text between tags is unescaped, matched and escaped again."""
     if not (query or "").strip():
         return mark_safe(sanitised_html)  # noqa: S308 - the input is sanitised HTML
-    parts = _TAG.split(str(sanitised_html))
-    texts = [html.unescape(part) for part in parts if not part.startswith("<")]
-    found = textsearch.spans("".join(texts), query)
+    # Each piece with its text unescaped, or None for a tag.
+    parts = [
+        (part, None if part.startswith("<") else html.unescape(part))
+        for part in _TAG.split(str(sanitised_html))
+    ]
+    found = textsearch.spans("".join(text for _tag, text in parts if text is not None), query)
     marked, offset = [], 0
-    for part in parts:
-        if part.startswith("<"):
-            marked.append(part)
+    for tag, text in parts:
+        if text is None:
+            marked.append(tag)
             continue
-        text = html.unescape(part)
         done = 0
         for match_start, match_end in found:  # the part of each match in this text
             start, end = max(match_start - offset, done), min(match_end - offset, len(text))
@@ -101,9 +105,10 @@ SEARCH_RESULT_CHARS = 400
 def search_result(body: str, query: str) -> SafeString:
     """A search result as the thread shows it, with the matches marked; a long message as
     an excerpt of its text around the first match, which may be far down."""
-    text = textsearch.visible_text(body)
+    rendered = render_markdown(body)
+    text = textsearch.text_of(rendered)
     if len(text) <= SEARCH_RESULT_CHARS:
-        return highlight(render_markdown(body), query)
+        return highlight(rendered, query)
     return highlight(
         f"<p>{escape(textsearch.excerpt(text, query, SEARCH_RESULT_CHARS))}</p>", query
     )
@@ -136,3 +141,30 @@ def last_event_id(user: Any) -> int:
     up on the events after it. Read after the page's unread counts, so a message arriving
     in between is left out until a reload rather than counted twice."""
     return latest_event_id(user)
+
+
+# Times to the second, in the reader's language: a message's earlier versions, edited a
+# few seconds apart, must not all read "until 8:23 p.m.".
+# The minutes of a locale's time, not escaped with a backslash ("\i" is a letter i).
+_MINUTES = re.compile(r"(?<!\\)([GgHh]:i)")
+_TWELVE_HOUR = re.compile(r"(?<!\\)P")  # "8:23 p.m.", "noon"
+
+
+def format_with_seconds() -> str:
+    """The current language's DATETIME_FORMAT with seconds after its minutes: "N j, Y,
+    g:i:s a" in English, "j \\d\\e F \\d\\e Y à\\s H:i:s" in Portuguese."""
+    pattern = str(get_format("DATETIME_FORMAT"))
+    if _MINUTES.search(pattern):
+        return _MINUTES.sub(r"\1:s", pattern, count=1)
+    if _TWELVE_HOUR.search(pattern):
+        return _TWELVE_HOUR.sub("g:i:s a", pattern, count=1)
+    return f"{pattern} H:i:s"
+
+
+@register.filter(expects_localtime=True)
+def to_the_second(value: datetime | None) -> str:
+    """A date and time as the language writes them (month names and word order included),
+    on the reader's clock, with the seconds."""
+    if not value:
+        return ""
+    return dateformat.format(value, format_with_seconds())
