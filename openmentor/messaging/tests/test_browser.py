@@ -257,6 +257,11 @@ def test_in_a_group_seen_counts_the_readers_live(
             context.close()
 
 
+OUTBOX = """(user) => Object.keys(localStorage)
+    .filter(key => key.startsWith('om.outbox.' + user + '.'))
+    .map(key => JSON.parse(localStorage.getItem(key)).body)"""
+
+
 def written_offline_then_closed(
     browser: Any, server: str, client: Any, conversation: Any, text: str
 ) -> tuple[Any, Any]:
@@ -300,11 +305,63 @@ def test_a_message_written_offline_goes_out_from_the_list_once_back_online(
         browser, asgi_server, client_for(bob), conversation, "Written on the train"
     )
     page.goto(f"{asgi_server}/messages/")
-    sent_from_list = (
-        "(user) => !(localStorage.getItem('om.outbox.' + user) || '').includes('train')"
-    )
-    wait_until(page, sent_from_list, bob.pk)
+    assert page.evaluate(OUTBOX, bob.pk) == ["Written on the train"]
+    wait_until(page, f"(user) => ({OUTBOX})(user).length === 0", bob.pk)
     assert [m.body for m in Message.objects.filter(sender=bob)] == ["Written on the train"]
+    context.close()
+
+
+def test_two_tabs_offline_each_keep_what_was_written_in_them(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """Each message has its own place in the outbox: a tab writing one never overwrites
+    what the other tab has just queued. Both tabs send them when back online; each is
+    stored once and every tab shows them in the order they were stored."""
+    context, first = open_thread(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
+    )
+    second = context.new_page()
+    second.goto(first.url)
+    expect(second.locator("#connection")).to_have_text("Live")
+    context.set_offline(True)
+    write(first, "Written in the first tab")
+    write(second, "Written in the second tab")
+    write(first, "And the first again")
+    # A tab sees the other's writes a moment late.
+    wait_until(first, f"(user) => ({OUTBOX})(user).length === 3", bob.pk)
+    assert sorted(first.evaluate(OUTBOX, bob.pk)) == [
+        "And the first again",
+        "Written in the first tab",
+        "Written in the second tab",
+    ]
+    context.set_offline(False)
+    expected = ["Written in the first tab", "Written in the second tab", "And the first again"]
+    for page in (first, second):
+        expect(page.locator("#messages .message .body")).to_have_text(expected)
+    wait_until(first, f"(user) => ({OUTBOX})(user).length === 0", bob.pk)
+    assert [m.body for m in Message.objects.filter(sender=bob).order_by("id")] == expected
+    context.close()
+
+
+def test_an_outbox_kept_by_the_earlier_version_still_goes_out(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """Messages queued before the outbox kept one key per message are not stranded."""
+    context, page = open_page(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, "/messages/"
+    )
+    page.evaluate(
+        """([user, conversation]) => localStorage.setItem('om.outbox.' + user, JSON.stringify([
+            {client_id: 'c-1', conversation: conversation, body: 'Queued before the update',
+             state: 'pending', created: '2026-11-01T08:00:00.000Z'}]))""",
+        [bob.pk, conversation.pk],
+    )
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator('#messages .message[data-state="sent"] .body')).to_have_text(
+        ["Queued before the update"]
+    )
+    assert page.evaluate(f"localStorage.getItem('om.outbox.{bob.pk}')") is None
+    assert [m.body for m in Message.objects.filter(sender=bob)] == ["Queued before the update"]
     context.close()
 
 
@@ -808,7 +865,7 @@ def test_a_refused_message_can_be_taken_back_to_edit_or_discarded(
         expect(refused.get_by_role("button", name="Edit")).to_have_count(0)
         refused.get_by_role("button", name="Discard").click()
         expect(page.locator("#messages .message")).to_have_count(0)
-        assert page.evaluate(f"localStorage.getItem('om.outbox.{carol.pk}')") == "[]"
+        assert page.evaluate(OUTBOX, carol.pk) == []
         page.reload()  # gone for good: the outbox no longer brings it back
         expect(page.locator("#connection")).to_have_text("Live")
         expect(page.locator("#messages .message")).to_have_count(0)

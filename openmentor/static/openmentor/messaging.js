@@ -36,18 +36,39 @@
   function say(text) { if (statusLine) { statusLine.textContent = text; } }
 
   // --- outbox ---------------------------------------------------------------------------
+  // One key per message: two tabs of the same person each write only their own message's
+  // key, so one cannot overwrite what the other has just queued, as they could when the
+  // whole outbox was one list (each tab sees the other's writes a moment late).
+  var OUTBOX_PREFIX = OUTBOX_KEY + ".";
+  function itemKey(clientId) { return OUTBOX_PREFIX + clientId; }
+  function readItem(clientId) {
+    try { return JSON.parse(localStorage.getItem(itemKey(clientId))); } catch (e) { return null; }
+  }
+  function saveItem(item) { localStorage.setItem(itemKey(item.client_id), JSON.stringify(item)); }
   function loadOutbox() {
-    try { return JSON.parse(localStorage.getItem(OUTBOX_KEY) || "[]"); } catch (e) { return []; }
+    var items = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf(OUTBOX_PREFIX) === 0) {
+        var item = readItem(key.slice(OUTBOX_PREFIX.length));
+        if (item) { items.push(item); }
+      }
+    }
+    // In the order they were written.
+    return items.sort(function (a, b) { return a.created < b.created ? -1 : a.created > b.created ? 1 : 0; });
   }
-  function saveOutbox(items) { localStorage.setItem(OUTBOX_KEY, JSON.stringify(items)); }
   function updateItem(clientId, changes) {
-    var items = loadOutbox();
-    items.forEach(function (item) { if (item.client_id === clientId) { Object.assign(item, changes); } });
-    saveOutbox(items);
+    var item = readItem(clientId);
+    if (item) { saveItem(Object.assign(item, changes)); } // never brings back a sent one
   }
-  function removeItem(clientId) {
-    saveOutbox(loadOutbox().filter(function (item) { return item.client_id !== clientId; }));
-  }
+  function removeItem(clientId) { localStorage.removeItem(itemKey(clientId)); }
+  // An outbox from before one key per message: its messages move to their own keys.
+  (function moveOldOutbox() {
+    var old;
+    try { old = JSON.parse(localStorage.getItem(OUTBOX_KEY) || "null"); } catch (e) { old = null; }
+    if (Array.isArray(old)) { old.forEach(saveItem); }
+    localStorage.removeItem(OUTBOX_KEY);
+  })();
   function newClientId() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
@@ -94,7 +115,7 @@
         box.append(" ", linkButton("edit", function () {
           // Back into the composer to shorten or change it (a new send, a new client id),
           // unless the person has started another message there.
-          var item = loadOutbox().find(function (i) { return i.client_id === li.dataset.clientId; });
+          var item = readItem(li.dataset.clientId);
           var textarea = form.querySelector("textarea[name=body]");
           if (item && !textarea.value.trim()) { textarea.value = item.body; }
           removeItem(li.dataset.clientId);
@@ -325,7 +346,8 @@
     var li = findByClientId(clientId);
     if (li) {
       setState(li, "sent");
-      if (data && data.id && !li.id) { li.id = "m" + data.id; li.dataset.id = data.id; }
+      // Its place by id: what others sent while it waited for its answer came first.
+      if (data && data.id && !li.id) { li.id = "m" + data.id; li.dataset.id = data.id; placeInOrder(li); }
       ensureActions(li);
     }
     if (data && data.html !== undefined) { showMessage(data); }
@@ -742,7 +764,7 @@
       if (!body) { showComposerError(t("empty")); textarea.focus(); return; }
       if (checking) { coach(true); return; }
       var item = { client_id: newClientId(), conversation: conversationId, body: body, state: "pending", created: new Date().toISOString() };
-      var items = loadOutbox(); items.push(item); saveOutbox(items);
+      saveItem(item);
       textarea.value = ""; hintsBox && (hintsBox.textContent = "");
       clearTimeout(coachTimer); coachAsked += 1; // sent: no hints for the emptied box
       showPending(item);
