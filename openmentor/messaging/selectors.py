@@ -134,6 +134,10 @@ def blocked_by(user_id: int) -> set[int]:
     return set(Block.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True))
 
 
+def has_blocked(user_id: int, other_id: int) -> bool:
+    return Block.objects.filter(blocker_id=user_id, blocked_id=other_id).exists()
+
+
 def blockers_of(user_id: int) -> set[int]:
     return set(Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True))
 
@@ -454,6 +458,9 @@ def message_for(user: User, message_id: int) -> Message:
     if message is None or not can_read(user, message.conversation):
         raise NotFound(_("Message not found."))
     if message.status != MessageStatus.SENT and message.sender_id != user.pk:
+        raise NotFound(_("Message not found."))
+    # Hidden from whoever blocked its sender, as in the thread and search.
+    if message.sender_id != user.pk and has_blocked(user.pk, message.sender_id):
         raise NotFound(_("Message not found."))
     return message
 

@@ -643,10 +643,16 @@ def deliver_due_messages(now: datetime | None = None) -> int:
             # Checked again now, as a send now would be: things change in hours.
             audience = selectors.audience(message.conversation)
             blocks = selectors.blocks_of_many([message.sender_id])[message.sender_id]
+            still_in = message.sender.is_active and message.sender_id in audience.user_ids
             with in_their_language(message.sender):
-                refusal = selectors.send_refusal(audience, message.sender_id, blocks)
+                refusal = (
+                    selectors.send_refusal(audience, message.sender_id, blocks)
+                    if still_in
+                    else _("You are no longer in this conversation.")
+                )
             if refusal:
-                _not_sent(message, refusal)
+                # Someone who has left cannot open the conversation: no link to it.
+                _not_sent(message, refusal, link=still_in)
                 continue
             message = _goes_out_now(message, now)
             _deliver(
@@ -685,7 +691,7 @@ def _tell_sender(message: Message, type: str, attachments: list[Attachment] | No
     )
 
 
-def _not_sent(message: Message, refusal: str) -> None:
+def _not_sent(message: Message, refusal: str, link: bool = True) -> None:
     message.status = MessageStatus.NOT_SENT
     message.save(update_fields=["status"])
     _tell_sender(message, "message.not_sent")
@@ -695,7 +701,7 @@ def _not_sent(message: Message, refusal: str) -> None:
             kind="messaging.not_sent",
             title=_("Your scheduled message was not sent"),
             body=refusal,
-            url=message.get_absolute_url(),
+            url=message.get_absolute_url() if link else "",
             dedupe_key=f"messaging.not_sent:{message.pk}",
         )
 

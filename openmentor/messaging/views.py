@@ -343,7 +343,7 @@ def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         message = selectors.message_for(request.user, item.message_id)
     except NotFound as error:
         raise Http404 from error
-    if message.deleted_at or message.sender_id in selectors.blocked_by(request.user.pk):
+    if message.deleted_at:
         raise Http404
     return _download(item)
 

@@ -247,3 +247,71 @@ def test_a_scheduled_message_arrives_unread_after_what_was_said_meanwhile(
         carol, conversation, body="I think you are lazy", client_id="later-1", send_at=later
     )
     assert (again.created, again.message.pk) == (False, went_out.pk)
+
+
+def test_a_scheduled_message_does_not_go_out_once_its_sender_has_left(
+    program: Any, alice: Any, bob: Any, dave: Any, client_for: Any
+) -> None:
+    """A coordinator schedules a reply in a support thread, then is removed from the
+    program: neither they nor anyone else can cancel it any more, so it must not go out."""
+    add_member(program, dave, "coordinator")
+    support = services.support_conversation(bob, program)
+    services.send_message(bob, support, body="Can someone help?", client_id="s1")
+    later = timezone.now() + timedelta(hours=1)
+    scheduled = services.send_message(
+        alice, support, body="Sent after removal", client_id="s2", send_at=later
+    ).message
+    from openmentor.programs import services as programs
+
+    programs.remove_member(dave, program, Membership.objects.get(user=alice, program=program).pk)
+
+    assert services.deliver_due_messages(later + timedelta(minutes=1)) == 0
+    scheduled.refresh_from_db()
+    assert scheduled.status == "not_sent"
+    assert [m.body for m in Message.objects.filter(conversation=support, status="sent")] == [
+        "Can someone help?"
+    ]
+    note = Notification.objects.get(user=alice, kind="messaging.not_sent")
+    assert note.body == "You are no longer in this conversation."
+    assert note.url == ""  # the conversation is no longer theirs to open
+    thread = client_for(bob).get(f"/messages/{support.pk}/").content.decode()
+    assert "Can someone help?" in thread and "Sent after removal" not in thread
+
+
+def test_a_scheduled_message_of_a_deactivated_account_does_not_go_out(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    later = timezone.now() + timedelta(hours=1)
+    scheduled = send(carol, "For tomorrow", send_at=later)
+    carol.is_active = False
+    carol.save(update_fields=["is_active"])
+    assert services.deliver_due_messages(later + timedelta(minutes=1)) == 0
+    scheduled.refresh_from_db()
+    assert scheduled.status == "not_sent"
+
+
+def test_whoever_blocked_a_sender_cannot_open_their_messages_by_address(
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """Hidden in the thread and search, and so behind every address of one message too:
+    its history, its report form, its files."""
+    plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 the plan", content_type="application/pdf")
+    message = services.send_message(
+        carol, conversation, body="First draft", client_id="b1", attachments=[plan]
+    ).message
+    services.edit_message(carol, message.pk, "Second draft")
+    services.block(bob, carol.pk)
+    bob_client = client_for(bob)
+    for address in (
+        f"/messages/message/{message.pk}/history/",
+        f"/messages/message/{message.pk}/report/",
+        f"/api/v1/messaging/messages/{message.pk}/history",
+        f"/messages/attachments/{message.attachments.get().pk}/",
+    ):
+        answer = bob_client.get(address)
+        assert answer.status_code == 404, address
+        assert "draft" not in answer.content.decode()
+    with pytest.raises(NotFound):
+        services.report_message(bob, message.pk, "Rude")
+    # Carol, who was blocked, still has her own message and its history.
+    assert client_for(carol).get(f"/messages/message/{message.pk}/history/").status_code == 200
