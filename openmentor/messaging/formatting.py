@@ -13,7 +13,7 @@ from typing import Any
 
 import markdown
 import nh3
-from markdown.inlinepatterns import IMAGE_LINK_RE, InlineProcessor, LinkInlineProcessor
+from markdown.inlinepatterns import IMAGE_LINK_RE, LINK_RE, InlineProcessor, LinkInlineProcessor
 from markdown.preprocessors import Preprocessor
 
 ALLOWED_TAGS = {"p", "br", "em", "strong", "code", "pre", "a", "ul", "ol", "li", "blockquote"}
@@ -40,6 +40,23 @@ class _BareLink(InlineProcessor):
         link.set("href", address if "://" in address else f"https://{address}")
         link.text = markdown.util.AtomicString(m.group(1))
         return link, m.start(0), m.end(0)
+
+
+class _Link(LinkInlineProcessor):
+    """``[text](address "title")``, with an address that never swallows another link: a
+    stray quote can make Markdown's parser read on past the closing bracket, over a link
+    already set aside, whose placeholder would then leak into the address."""
+
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[Any, int | None, int | None]:
+        link, start, end = super().handleMatch(m, data)
+        if link is not None and any(
+            markdown.util.INLINE_PLACEHOLDER_PREFIX in (link.get(name) or "")
+            for name in ("href", "title")
+        ):
+            return None, None, None  # shown as written
+        return link, start, end
 
 
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|(\d{1,9})[.)])[ \t]+\S")
@@ -82,10 +99,9 @@ def _parser() -> markdown.Markdown:
         # Raw HTML is text here: escaped, not parsed (and then stripped by the sanitiser).
         parser.preprocessors.deregister("html_block")
         parser.inlinePatterns.deregister("html")
+        parser.inlinePatterns.register(_Link(LINK_RE, parser), "link", 160)
         # Images are not shown in messages: ``![name](address)`` becomes a link to it.
-        parser.inlinePatterns.register(
-            LinkInlineProcessor(IMAGE_LINK_RE, parser), "image_link", 150
-        )
+        parser.inlinePatterns.register(_Link(IMAGE_LINK_RE, parser), "image_link", 150)
         # After fenced code is set aside (25), so a code block's lines stay as written.
         parser.preprocessors.register(_ListsWithoutBlankLines(parser), "loose_lists", 20)
         # Below Markdown's own links and autolinks (higher numbers run first).

@@ -116,3 +116,19 @@ def test_www_addresses_become_links_and_a_backslash_makes_any_punctuation_litera
     assert "<a" not in render_markdown("not.www.example.org")
     # Written to show a tag as text: the text, without the backslashes.
     assert render_markdown(r"type \<b> and \~") == "<p>type &lt;b&gt; and ~</p>"
+
+
+def test_a_stray_quote_in_one_link_does_not_swallow_the_next_link() -> None:
+    """Markdown reads a quote in an address as the start of a title and can run on over a
+    link it has already set aside; its internal placeholder must never reach the page."""
+    html = render_markdown('![i](x" onerror="alert(7))  [t](http://a.example "x\\" y")')
+    assert "\x02" not in html and "\x03" not in html and "klzzwxh" not in html
+    assert html == (
+        '<p>![i](x" onerror="alert(7))  '
+        '<a href="http://a.example" title="x&quot; y" rel="noopener noreferrer nofollow">t</a>'
+        "</p>"
+    )
+    # Ordinary links and their escapes are untouched.
+    assert render_markdown("[a](http://x.org/a\\_b)") == (
+        '<p><a href="http://x.org/a_b" rel="noopener noreferrer nofollow">a</a></p>'
+    )
