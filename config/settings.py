@@ -269,6 +269,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body read at all (core.body_limit): a message's five 10 MB files
+# and its text fit; anything larger is refused before it is received.
+MAX_REQUEST_BYTES = 51 * 1024 * 1024
 PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 # --- E-mail -------------------------------------------------------------------------------
