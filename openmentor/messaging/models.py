@@ -6,6 +6,7 @@ each such read is written to :class:`AuditLog`."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,25 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .crypto import decrypt_text, encrypt_text
+from .crypto import InvalidToken, decrypt_text, encrypt_text
+
+logger = logging.getLogger(__name__)
+
+
+def readable(token: str) -> str:
+    """The text, or a notice in its place when no configured key opens it (a database
+    restored from before its key was dropped): one such message must not take its whole
+    thread down with a server error."""
+    try:
+        return decrypt_text(token)
+    except InvalidToken:
+        logger.error("A message body cannot be decrypted with the configured message keys.")
+        return str(
+            _(
+                "This message cannot be shown: the server no longer has the key it was "
+                "encrypted with."
+            )
+        )
 
 
 class ConversationKind(models.TextChoices):
@@ -151,7 +170,7 @@ class Message(models.Model):
         known = getattr(self, "_known_body", None)
         if known is not None and known[0] is self.body_encrypted:
             return str(known[1])
-        return decrypt_text(self.body_encrypted)
+        return readable(self.body_encrypted)
 
     @body.setter
     def body(self, text: str) -> None:
@@ -185,7 +204,7 @@ class MessageRevision(models.Model):
 
     @property
     def body(self) -> str:
-        return decrypt_text(self.body_encrypted)
+        return readable(self.body_encrypted)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

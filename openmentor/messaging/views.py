@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -37,11 +38,13 @@ from openmentor.programs.models import Program
 from openmentor.programs.selectors import coordinated_programs, is_coordinator
 
 from . import coach, selectors, services
-from .crypto import decrypt_bytes
+from .crypto import InvalidToken, decrypt_bytes
 from .forms import EditForm, MessageForm, ReportForm, SearchForm
 from .models import Attachment, Conversation
 
 View = Callable[..., HttpResponse]
+
+logger = logging.getLogger(__name__)
 
 
 def domain_errors_as_404(view: View) -> View:
@@ -356,8 +359,13 @@ def report_attachment(request: AuthenticatedRequest, pk: int, attachment_id: int
 
 
 def _download(item: Attachment) -> HttpResponse:
-    with item.file.open("rb") as handle:
-        data = decrypt_bytes(handle.read())
+    try:
+        with item.file.open("rb") as handle:
+            data = decrypt_bytes(handle.read())
+    except (FileNotFoundError, InvalidToken) as error:
+        # A database restored without its files, or from before their key was dropped.
+        logger.error("Attachment %s cannot be read: %s", item.pk, type(error).__name__)
+        raise Http404 from error
     response = HttpResponse(data, content_type=item.content_type)
     # Always a download, whatever the name's script ("论文 草稿.pdf" encoded as RFC 6266 says;
     # a header of raw UTF-8 was shown inline by Chromium, or saved as "download.pdf").

@@ -377,3 +377,39 @@ def test_rotating_keys_re_encrypts_everything_with_the_new_key(
     assert [r.body for r in message.revisions.all()] == ["rotate me"]
     monkeypatch.undo()
     crypto.reset_cipher()
+
+
+def test_a_backup_restored_without_its_key_or_files_shows_the_thread_not_an_error(
+    conversation: Any, send: Any, carol: Any, bob: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    """A database restored from before a key rotation, or without its media directory:
+    what cannot be read says so, the rest of the thread stays readable."""
+    from cryptography.fernet import Fernet
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from openmentor.messaging import crypto
+
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    monkeypatch.setenv(crypto.KEYS_ENV, old_key)
+    crypto.reset_cipher()
+    plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    old = services.send_message(
+        carol, conversation, body="Sealed with the old key", client_id="k1", attachments=[plan]
+    ).message
+    monkeypatch.setenv(crypto.KEYS_ENV, new_key)  # the old key was dropped
+    crypto.reset_cipher()
+    send(bob, "Written after the rotation")
+
+    page = client_for(bob).get(f"/messages/{conversation.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Written after the rotation" in text
+    assert "the server no longer has the key it was encrypted with" in text
+    attachment = old.attachments.get()
+    assert client_for(bob).get(f"/messages/attachments/{attachment.pk}/").status_code == 404
+    assert client_for(bob).get("/messages/search/?q=rotation").status_code == 200
+
+    attachment.file.storage.delete(attachment.file.name)  # media not restored
+    assert client_for(bob).get(f"/messages/attachments/{attachment.pk}/").status_code == 404
+    monkeypatch.undo()
+    crypto.reset_cipher()
