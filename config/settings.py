@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -154,10 +155,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, queue, cache -----------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis pub/sub ignores the database number: deployments sharing one Redis server (a
+    # staging copy, a restored backup) would hear each other's pushes. Each has its own
+    # channel prefix: OPENMENTOR_CHANNEL_PREFIX, by default one per database number.
+    _redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "openmentor.core.channel_layers.RedisPubSubLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("OPENMENTOR_CHANNEL_PREFIX") or f"openmentor{_redis_db}",
+            },
         }
     }
     CACHES = {

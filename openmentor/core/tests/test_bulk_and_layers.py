@@ -199,3 +199,26 @@ def test_a_push_from_sync_code_on_a_running_event_loop_goes_out_when_the_loop_ru
         return dict(await asyncio.wait_for(layer.receive(channel), 5))
 
     assert asyncio.run(scenario())["text"] == '{"id":1}'
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+async def test_deployments_sharing_a_redis_server_do_not_hear_each_other(redis_url: str) -> None:
+    """A staging copy or a restored backup on the same Redis server has its own channel
+    prefix: person 11 there must not get person 11's messages from production."""
+    production = RedisPubSubLayer(hosts=[redis_url], prefix="openmentor5")
+    production_web = RedisPubSubLayer(hosts=[redis_url], prefix="openmentor5")
+    restored_copy = RedisPubSubLayer(hosts=[redis_url], prefix="openmentor6")
+    try:
+        here, there = await production_web.new_channel(), await restored_copy.new_channel()
+        await production_web.group_add("user.11", here)
+        await restored_copy.group_add("user.11", there)
+        await production.group_send_many([("user.11", {"type": "private"})])
+        await production.group_send("user.11", {"type": "also private"})
+        got = [await asyncio.wait_for(production_web.receive(here), 5) for _ in range(2)]
+        assert sorted(m["type"] for m in got) == ["also private", "private"]
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(restored_copy.receive(there), 0.3)
+    finally:
+        for layer in (production, production_web, restored_copy):
+            await layer.flush()

@@ -174,8 +174,10 @@ async def test_a_push_the_socket_cannot_deliver_closes_it_for_a_reconnect(bob: A
 def test_with_redis_url_the_queue_layer_and_cache_use_redis(redis_url: str, tmp_path: Any) -> None:
     script = (
         "import json; from openmentor.core.health import run_checks; "
+        "from django.conf import settings; "
         "from django.core.cache import cache; cache.set('k', 'v'); "
-        "print(json.dumps({'checks': run_checks(), 'cache': cache.get('k')}))"
+        "print(json.dumps({'checks': run_checks(), 'cache': cache.get('k'), "
+        "'prefix': settings.CHANNEL_LAYERS['default']['CONFIG']['prefix']}))"
     )
     result = run_manage(
         "shell",
@@ -191,3 +193,5 @@ def test_with_redis_url_the_queue_layer_and_cache_use_redis(redis_url: str, tmp_
     assert checks["channel_layer"] == {"ok": True, "detail": "RedisPubSubLayer"}
     assert checks["queue"]["ok"] and checks["queue"]["detail"].startswith("RedisHuey")
     assert report["cache"] == "v"
+    # Pub/sub ignores the database number: a deployment on another one has its own channels.
+    assert report["prefix"] == f"openmentor{redis_url.rsplit('/', 1)[1]}"
