@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "openmentor.core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Pages are compressed for slow links; Django's GZip middleware pads responses
     # against BREACH (since 4.2) and CSRF tokens are masked per request.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -12,6 +13,11 @@ from django.db import connection
 from huey.contrib.djhuey import HUEY
 
 CHECK_TIMEOUT_S = 3.0
+# The worker beats every minute (core.tasks.worker_heartbeat); three missed beats mean it
+# has stopped, and with it scheduled messages, unread e-mails and reminders.
+WORKER_HEARTBEAT_KEY = "openmentor.worker-heartbeat"
+WORKER_SILENCE_S = 180
+STARTED_AT = time.time()
 
 
 def check_database() -> tuple[bool, str]:
@@ -63,10 +69,27 @@ def check_channel_layer() -> tuple[bool, str]:
     return (True, type(layer).__name__) if ok else (False, "echo mismatch")
 
 
+def record_worker_heartbeat() -> None:
+    HUEY.put(WORKER_HEARTBEAT_KEY, time.time())
+
+
+def check_worker() -> tuple[bool, str]:
+    try:
+        beat = HUEY.get(WORKER_HEARTBEAT_KEY, peek=True)
+    except Exception as exc:
+        return False, type(exc).__name__
+    if beat is None:  # just deployed: its first beat comes within the minute
+        starting = time.time() - STARTED_AT < WORKER_SILENCE_S
+        return starting, "no heartbeat yet" if starting else "no heartbeat"
+    silent = time.time() - float(beat)
+    return silent < WORKER_SILENCE_S, f"last heartbeat {silent:.0f} s ago"
+
+
 def run_checks() -> dict[str, dict[str, object]]:
     results = {
         "database": check_database(),
         "queue": check_queue(),
+        "worker": check_worker(),
         "channel_layer": check_channel_layer(),
     }
     return {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from .errors import DomainError
+from .views import healthz
 
 # Everything the browser loads comes from this server; no inline script is needed.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -125,4 +126,18 @@ class SamePersonMiddleware:
                 },
                 status=401,
             )
+        return self.get_response(request)
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before anything reads the Host header or redirects to https: a
+    proxy or load balancer checks each app process over plain http at its own address,
+    which is neither https nor an allowed host. First in ``MIDDLEWARE``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path == "/healthz":
+            return healthz(request)
         return self.get_response(request)

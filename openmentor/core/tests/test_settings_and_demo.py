@@ -78,8 +78,8 @@ def test_make_run_links_e_mails_to_its_own_port_unless_told_otherwise(tmp_path: 
     assert "run_huey --quiet SITE_URL=https://mentor.example.org" in own
 
 
-def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path: Path) -> None:
-    result = run_manage(
+def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_manage(
         "check",
         "--deploy",
         "--fail-level",
@@ -88,9 +88,23 @@ def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path: Path) 
         OPENMENTOR_VAR_DIR=str(tmp_path),
         SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="mentor.example.org",
+        **env,
     )
+
+
+def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path: Path) -> None:
+    result = check_deploy(tmp_path, EMAIL_HOST="smtp.example.org")
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_e_mail_would_stay_on_the_machine(tmp_path: Path) -> None:
+    """Without EMAIL_HOST mail goes to files: no one would get their confirmation link."""
+    result = check_deploy(tmp_path)
+    assert result.returncode != 0
+    assert "openmentor.W001" in result.stderr
+    says = f"the filebased backend keeps it on this machine ({tmp_path}/mail)."
+    assert f"E-mail is not sent: {says}" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
