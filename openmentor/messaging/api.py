@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -99,6 +99,8 @@ class BlockIn(Schema):
 class CoachIn(Schema):
     conversation_id: int
     body: str = Field(..., max_length=services.MAX_BODY_CHARS)
+    # "morning": the person chose to send it at the recipient's next morning.
+    when: Literal["now", "morning"] = "now"
 
 
 class HintOut(Schema):
@@ -258,6 +260,7 @@ def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, An
             is_first_message=not selectors.has_sent_before(request.user, conversation),
             recipients=selectors.clocks(selectors.mentorship_others(conversation, request.user)),
             now=timezone.now(),
+            for_their_morning=payload.when == "morning",
         )
         if enabled
         else []

@@ -94,9 +94,11 @@ def hints(
     is_first_message: bool,
     recipients: Sequence[tuple[str, str]],
     now: datetime,
+    for_their_morning: bool = False,
 ) -> list[Hint]:
     """``recipients`` are the (name, time zone) of the people it goes to; none for a
-    support thread, which a team answers."""
+    support thread, which a team answers. ``for_their_morning``: the person has already
+    chosen to send it at the recipient's morning, so their night is no reason to wait."""
     found: list[Hint] = []
     if not text.strip():
         return found
@@ -128,7 +130,7 @@ def hints(
             )
         )
     asleep = [name for name, zone in recipients if zone and is_night(zone, now)]
-    if asleep and len(recipients) == 1:
+    if asleep and len(recipients) == 1 and not for_their_morning:
         name, zone = recipients[0]
         morning = next_morning(zone, now)
         on_both_clocks = _("(%(their)s; %(yours)s your time)") % {
@@ -143,7 +145,9 @@ def hints(
                 suggested_send_at=morning,
             )
         )
-    elif asleep:  # a group has no one morning to wait for: say whose night it is
+    elif (
+        asleep and len(recipients) > 1
+    ):  # a group has no one morning to wait for: say whose night it is
         found.append(
             Hint(
                 "members_night",

@@ -45,6 +45,13 @@ class MessageBodyField(forms.CharField):
     def to_python(self, value: Any) -> str:
         return str(super().to_python(value)).replace("\r\n", "\n")
 
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        # No maxlength on the box: a browser cuts pasted text there without a word (and
+        # counts an emoji as two). The limit is said when the text is checked instead.
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
 
 class MessageForm(forms.Form):
     WHEN_CHOICES = [

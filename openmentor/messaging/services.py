@@ -731,6 +731,8 @@ def edit_message(user: User, message_id: int, body: str) -> Message:
     message.save(update_fields=["body_encrypted", "edited_at"])
     if message.status == MessageStatus.SENT:
         _publish_message_event(message, "message.edited")
+    else:  # still waiting: only the sender's other pages show it
+        _tell_sender(message, "message.edited")
     return message
 
 
@@ -757,6 +759,7 @@ def delete_message(user: User, message_id: int) -> Message:
         deleted_id = message.pk
         message.delete()
         message.pk = deleted_id  # callers answer with the message that was deleted
+        _tell_sender(message, "message.deleted", attachments=[])  # gone from their other pages
         return message
     if not reported:
         message.revisions.all().delete()

@@ -143,7 +143,13 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             if request.POST.get("action") == "check":
                 # Answered beside the form, where the page opens (not at the top).
-                hints = _hints(request, conversation, data["body"], others)
+                hints = _hints(
+                    request,
+                    conversation,
+                    data["body"],
+                    others,
+                    for_their_morning=data.get("when") == "morning",
+                )
                 if not hints:
                     check_notes.append(_("No suggestions: your message reads well."))
                 if data["attachments"]:  # a browser cannot put chosen files back in a form
@@ -204,7 +210,11 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _hints(
-    request: AuthenticatedRequest, conversation: Conversation, body: str, others: list[User]
+    request: AuthenticatedRequest,
+    conversation: Conversation,
+    body: str,
+    others: list[User],
+    for_their_morning: bool,
 ) -> list[coach.Hint]:
     if not selectors.coach_enabled(request.user):
         return []
@@ -213,6 +223,7 @@ def _hints(
         is_first_message=not selectors.has_sent_before(request.user, conversation),
         recipients=selectors.clocks(others),
         now=timezone.now(),
+        for_their_morning=for_their_morning,
     )
 
 

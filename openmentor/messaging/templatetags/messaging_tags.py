@@ -115,10 +115,13 @@ def search_result(body: str, query: str) -> SafeString:
 
 
 @register.simple_tag
-def attachment_limits() -> dict[str, Any]:
-    """The service's limits and refusals for ``messaging.js`` to check files before they
-    are uploaded (on a slow connection, an 11 MB file takes minutes to be refused)."""
+def composer_limits() -> dict[str, Any]:
+    """The service's limits and refusals for ``messaging.js`` to check a message before it
+    goes (on a slow connection, an 11 MB file takes minutes to be refused; a pasted text
+    over the limit is said at once, not cut)."""
     return {
+        "max_chars": services.MAX_BODY_CHARS,
+        "too_long": services.too_long_message(),
         "max_bytes": services.MAX_ATTACHMENT_BYTES,
         "max_files": services.MAX_ATTACHMENTS,
         "too_large": services.too_large_message("%(name)s"),

@@ -852,10 +852,14 @@ def test_a_refused_message_can_be_taken_back_to_edit_or_discarded(
         # Retry removes its own button: focus goes to the message box, not the page body.
         refused.get_by_role("button", name="Retry").click()
         assert page.evaluate("document.activeElement.name") == "body"
-        # Edit takes it back into the composer, to change it (or keep it somewhere).
+        # Edit takes it back into the composer, to change it (or keep it somewhere),
+        # after what is being written there: nothing written is lost.
+        page.get_by_label("Your message").fill("Also, chapter two.")
         refused.get_by_role("button", name="Edit").click()
         expect(page.locator("#messages .message")).to_have_count(0)
-        expect(page.get_by_label("Your message")).to_have_value("Are you there?")
+        expect(page.get_by_label("Your message")).to_have_value(
+            "Also, chapter two.\n\nAre you there?"
+        )
         page.get_by_role("button", name="Send", exact=True).click()
         # Blocked, the page has no composer after a reload: nothing to edit in.
         expect(refused).to_have_count(1)
@@ -929,6 +933,9 @@ def test_the_script_words_hints_and_refusals_as_the_page_does(
         expect(hints).to_contain_text("Before you send:")
         expect(hints).to_contain_text(f"(08:00 for {bob}; ")
         expect(hints).to_contain_text("These are only suggestions; you can send as it is.")
+        # Chosen to wait for his morning: his night is no longer a reason to.
+        page.get_by_label("Send at the recipient's next morning (08:00 their time)").check()
+        expect(page.locator("#coach-hints")).to_have_text("")
     finally:
         context.close()
 

@@ -413,3 +413,22 @@ def test_a_backup_restored_without_its_key_or_files_shows_the_thread_not_an_erro
     assert client_for(bob).get(f"/messages/attachments/{attachment.pk}/").status_code == 404
     monkeypatch.undo()
     crypto.reset_cipher()
+
+
+def test_a_scheduled_message_changed_or_cancelled_is_news_to_its_sender_only(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    """The sender's other pages follow; the recipient never learns of a message that has
+    not gone out."""
+    from openmentor.notifications.models import UserEvent
+
+    scheduled = send(carol, "v1", send_at=timezone.now() + timedelta(hours=8))
+    services.edit_message(carol, scheduled.pk, "v2")
+    services.delete_message(carol, scheduled.pk)
+    events = [(e.type, e.payload["message"]) for e in UserEvent.objects.filter(user=carol)]
+    assert events == [
+        ("message.scheduled", scheduled.pk),
+        ("message.edited", scheduled.pk),
+        ("message.deleted", scheduled.pk),
+    ]
+    assert not UserEvent.objects.filter(user=bob).exists()

@@ -21,10 +21,10 @@
   var hintsBox = document.getElementById("coach-hints");
   var csrf = form ? form.querySelector("input[name=csrfmiddlewaretoken]").value : "";
   var OUTBOX_KEY = "om.outbox." + userId;
-  var HEARTBEAT_MS = 20000, PONG_TIMEOUT_MS = 10000, RESEND_MS = 4000;
+  var HEARTBEAT_MS = 20000, PONG_TIMEOUT_MS = 10000, RESEND_MS = 4000, HELLO_TIMEOUT_MS = 10000;
   var RECONNECT_MIN_MS = 1000, RECONNECT_MAX_MS = 30000, SOCKET_PROBE_MS = 60000;
   var socket = null, socketOpen = false, failures = 0, attempts = 0, polling = false;
-  var heartbeat = null, pongTimer = null, reconnectTimer = null, probeTimer = null;
+  var heartbeat = null, pongTimer = null, reconnectTimer = null, probeTimer = null, helloTimer = null;
   // The event the page was rendered at, not a cursor shared with other tabs: this page's
   // thread and unread counts are as of that event, so everything after it is news here.
   var cursor = Number(root.dataset.lastEvent || 0);
@@ -114,10 +114,14 @@
       if (form) {
         box.append(" ", linkButton("edit", function () {
           // Back into the composer to shorten or change it (a new send, a new client id),
-          // unless the person has started another message there.
+          // after a draft already there (nothing written is lost).
           var item = readItem(li.dataset.clientId);
           var textarea = form.querySelector("textarea[name=body]");
-          if (item && !textarea.value.trim()) { textarea.value = item.body; }
+          if (item) {
+            var draft = textarea.value.replace(/\s+$/, "");
+            textarea.value = draft ? draft + "\n\n" + item.body : item.body;
+            keepDraft(textarea.value);
+          }
           removeItem(li.dataset.clientId);
           li.remove();
           focusComposer();
@@ -268,6 +272,8 @@
     if (data.conversation !== conversationId) { return; }
     if (data.status === "scheduled" && String(data.sender.id) !== userId) { return; }
     var li = (data.id && document.getElementById("m" + data.id)) || findByClientId(data.client_id);
+    // Cancelled on another of the sender's pages before it went out: never sent, no tombstone.
+    if (data.deleted && data.status !== "sent") { if (li) { li.remove(); } return; }
     if (!li && olderPage) { return; }
     var empty = list.querySelector(".empty");
     if (empty) { empty.remove(); }
@@ -587,12 +593,21 @@
     if (!("WebSocket" in window) || failures >= 3) { startPolling(); return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    // A socket that opens but never says hello (a proxy that accepts the upgrade, then
+    // passes nothing on) counts as blocked: the long poll takes over, as after failures.
+    clearTimeout(helloTimer);
+    helloTimer = setTimeout(function () {
+      if (ws !== socket || socketOpen) { return; }
+      ws.onclose = null; ws.onmessage = null; ws.close();
+      socket = null; failures = 3; startPolling();
+    }, HELLO_TIMEOUT_MS);
     socket.onmessage = function (message) {
       var data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
       if (data.type === "hello" && String(data.user) !== userId) { signedOut(); return; } // someone else signed in here
       if (data.type === "hello") {
         // Only a hello counts as working: some proxies accept the upgrade, then cut it.
+        clearTimeout(helloTimer);
         socketOpen = true; failures = 0; attempts = 0; say(t("live"));
         if (polling) { polling = false; clearTimeout(probeTimer); }
         catchUp().then(flushOutbox);
@@ -616,7 +631,8 @@
       var wasOpen = socketOpen;
       socketOpen = false; stopHeartbeat(); inFlight = {};
       if (!wasOpen && navigator.onLine !== false) { failures += 1; }
-      say(navigator.onLine === false ? t("offline") : "");
+      clearTimeout(helloTimer);
+      say(navigator.onLine === false ? t("offline") : polling ? t("polling") : "");
       if (failures >= 3) { startPolling(); return; }
       // Back off (1 s, 2 s, 4 s … 30 s, each somewhere in its upper half so that many
       // clients cut off together do not come back together): offline, every attempt
@@ -683,7 +699,8 @@
     clearTimeout(coachTimer);
     var request = ++coachAsked;
     var text = form.querySelector("textarea[name=body]").value;
-    post(root.dataset.coachUrl, { conversation_id: conversationId, body: text })
+    var when = form.querySelector("input[name=when]:checked");
+    post(root.dataset.coachUrl, { conversation_id: conversationId, body: text, when: when ? when.value : "now" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (result) {
         if (!result || request !== coachAsked) { return; } // a newer draft was checked since
@@ -716,7 +733,16 @@
         box.append(heading, ul, footnote);
         hintsBox.append(box);
       })
-      .catch(function () {});
+      .catch(function () {
+        // Offline: hints for an earlier draft would answer for this one.
+        if (request !== coachAsked) { return; }
+        hintsBox.textContent = "";
+        if (asked) {
+          var unchecked = document.createElement("p");
+          unchecked.textContent = t("coachOffline");
+          hintsBox.append(unchecked);
+        }
+      });
   }
 
   function filesRefusal(files) {
@@ -734,11 +760,41 @@
     if (textarea) { if (text) { textarea.setAttribute("aria-invalid", "true"); } else { textarea.removeAttribute("aria-invalid"); } }
   }
 
+  // The draft is kept for this tab (sessionStorage: gone with the tab, so not left on a
+  // shared computer) through reloads: turning hints off, a page sent back, a lost page.
+  var DRAFT_KEY = "om.draft." + userId + "." + conversationId;
+  function keepDraft(text) {
+    try {
+      if (text.trim()) { sessionStorage.setItem(DRAFT_KEY, text); } else { sessionStorage.removeItem(DRAFT_KEY); }
+    } catch (e) { /* storage full or refused: the box still holds it */ }
+  }
+  // Counted as the server counts: characters (an emoji is one), line breaks as one.
+  function tooLong(text) {
+    return Array.from(text.replace(/\r\n/g, "\n").trim()).length > Number(root.dataset.maxChars);
+  }
+
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
-    form.querySelector("textarea[name=body]").addEventListener("input", function (event) {
-      if (event.target.value.trim()) { showComposerError(""); } // "Write a message." is answered
+    var composer = form.querySelector("textarea[name=body]");
+    var draft = null;
+    try { draft = sessionStorage.getItem(DRAFT_KEY); } catch (e) { draft = null; }
+    if (draft && !composer.value.trim()) { composer.value = draft; }
+    composer.addEventListener("input", function (event) {
+      var text = event.target.value;
+      keepDraft(text);
+      if (tooLong(text)) { showComposerError(t("tooLong")); }
+      else if (text.trim()) { showComposerError(""); } // "Write a message." is answered
       coachSoon();
+    });
+    // Ctrl+Enter (Cmd+Enter on a Mac) sends; Enter alone is a new line, as people write.
+    composer.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit(form.querySelector("button[name=action][value=send]") || undefined);
+      }
+    });
+    form.querySelectorAll("input[name=when]").forEach(function (choice) {
+      choice.addEventListener("change", coachSoon); // "their morning" answers the night hint
     });
     form.addEventListener("submit", function (event) {
       var submitter = event.submitter;
@@ -747,6 +803,9 @@
       var when = form.querySelector("input[name=when]:checked");
       var checking = submitter && submitter.value === "check";
       showComposerError("");
+      if (!checking && tooLong(textarea.value)) {
+        event.preventDefault(); showComposerError(t("tooLong")); textarea.focus(); return;
+      }
       var plainPost = (files && files.files.length) || (when && when.value !== "now");
       if (plainPost && !checking) {
         // Attachments and scheduling take the plain form post: checked here first, as the
@@ -754,7 +813,8 @@
         // and not posted offline, where the browser would drop the page and the draft.
         var refusal = filesRefusal(files ? files.files : []);
         if (!refusal && navigator.onLine === false) { refusal = t("offlineForm"); }
-        if (refusal) { event.preventDefault(); showComposerError(refusal); }
+        if (refusal) { event.preventDefault(); showComposerError(refusal); return; }
+        keepDraft(""); // sent with the page; a refusal comes back with the text in the box
         return;
       }
       // So does "check" when there is no hint area to answer in.
@@ -765,13 +825,22 @@
       if (checking) { coach(true); return; }
       var item = { client_id: newClientId(), conversation: conversationId, body: body, state: "pending", created: new Date().toISOString() };
       saveItem(item);
-      textarea.value = ""; hintsBox && (hintsBox.textContent = "");
+      textarea.value = ""; keepDraft(""); hintsBox && (hintsBox.textContent = "");
+      textarea.focus(); // the next message, without going back past the buttons
       clearTimeout(coachTimer); coachAsked += 1; // sent: no hints for the emptied box
       showPending(item);
       flushOutbox();
     });
   }
   if (list) {
+    // Edit, delete, history and report are pages of their own: offline, the browser would
+    // leave the thread for its error page.
+    list.addEventListener("click", function (event) {
+      if (navigator.onLine !== false) { return; }
+      if (!event.target.closest(".actions a, .actions button, a.edited")) { return; }
+      event.preventDefault(); event.stopPropagation();
+      say(t("offlineAction"));
+    }, true);
     list.querySelectorAll(".meta time[datetime]").forEach(function (element) {
       setTime(element, element.getAttribute("datetime"));
     });

@@ -1,0 +1,145 @@
+"""The message box as people use it: pasting, drafts across reloads, the keyboard, being
+offline, a socket that never answers, scheduled messages changed in another tab."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from openmentor.messaging import services
+from openmentor.messaging.models import Message
+from openmentor.messaging.services import MAX_BODY_CHARS
+from openmentor.messaging.tests.test_browser import (
+    open_thread,
+    send_from_another_thread,
+    signed_in_page,
+    write,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def carol_page(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
+) -> Any:
+    context, page = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    yield page
+    context.close()
+
+
+def test_text_pasted_over_the_limit_is_kept_and_the_limit_said(carol_page: Any) -> None:
+    """The box used to cut a paste at 10,000 UTF-16 units without a word (5,000 emoji)."""
+    box = carol_page.get_by_label("Your message")
+    long_text = "word " * (MAX_BODY_CHARS // 5) + "THE END"
+    box.fill(long_text)
+    expect(box).to_have_value(long_text)  # nothing cut
+    expect(carol_page.locator("#composer-error")).to_have_text(
+        "A message can be at most 10,000 characters."
+    )
+    carol_page.keyboard.press("Control+Enter")
+    expect(carol_page.locator("#composer-error")).to_be_visible()
+    assert not Message.objects.exists()
+    # An emoji is one character, as the server counts: 6,000 of them go.
+    emoji = "🙂" * 6000
+    box.fill(emoji)
+    expect(carol_page.locator("#composer-error")).to_be_hidden()
+    carol_page.get_by_role("button", name="Send", exact=True).click()
+    expect(carol_page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
+    assert [m.body for m in Message.objects.all()] == [emoji]
+
+
+def test_a_draft_outlives_a_reload_until_it_is_sent(carol_page: Any) -> None:
+    box = carol_page.get_by_label("Your message")
+    box.fill("Half a thought about chapter two")
+    carol_page.get_by_role("button", name="Turn off writing hints").click()
+    expect(carol_page.get_by_text("Writing hints are off.")).to_be_visible()
+    expect(box).to_have_value("Half a thought about chapter two")
+    # Ctrl+Enter sends; the box is empty and keeps the focus for the next message.
+    box.press("Control+Enter")
+    expect(carol_page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
+    expect(box).to_have_value("")
+    expect(box).to_be_focused()
+    carol_page.reload()
+    expect(carol_page.get_by_label("Your message")).to_have_value("")
+    assert [m.body for m in Message.objects.all()] == ["Half a thought about chapter two"]
+
+
+def test_offline_the_thread_stays_and_says_what_cannot_be_done(
+    carol_page: Any, conversation: Any, carol: Any
+) -> None:
+    write(carol_page, "See you on Friday")
+    mine = carol_page.locator('#messages .message[data-state="sent"]')
+    expect(mine).to_have_count(1)
+    carol_page.get_by_label("Your message").fill("SEE YOU SOON, BOB")
+    expect(carol_page.locator("#coach-hints")).to_contain_text("capital letters")
+    carol_page.context.set_offline(True)
+    # Another draft cannot be checked offline: the old hints do not answer for it.
+    carol_page.get_by_label("Your message").fill("see you soon, Bob")
+    carol_page.get_by_role("button", name="Check my message").click()
+    expect(carol_page.locator("#coach-hints")).to_have_text(
+        "Suggestions cannot be checked while you are offline."
+    )
+    # Edit is a page of its own: offline the thread stays, and says so.
+    thread_url = carol_page.url
+    mine.get_by_role("link", name="Edit").click()
+    expect(carol_page.locator("#connection")).to_have_text(
+        "You are offline. Try again once you are back online."
+    )
+    assert carol_page.url == thread_url
+    carol_page.context.set_offline(False)
+    expect(carol_page.locator("#connection")).to_have_text("Live")
+    mine.get_by_role("link", name="Edit").click()
+    expect(carol_page).to_have_url(re.compile(r"/messages/message/\d+/edit/$"))
+
+
+def test_a_socket_that_never_says_hello_gives_way_to_slow_mode(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """A proxy that accepts the upgrade, then passes nothing on: the page did not notice
+    (no close, no failure) and stayed without live updates."""
+    context, page = signed_in_page(browser, asgi_server, client_for(bob).cookies["sessionid"].value)
+    context.route_web_socket("**/ws/**", lambda socket: None)  # open, and silent
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Connected (slow mode)", timeout=20_000)
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="Through the poll", client_id="h1")
+    )
+    expect(page.locator("#messages .message .body")).to_have_text(["Through the poll"])
+    context.close()
+
+
+def test_a_scheduled_message_changed_in_one_tab_changes_in_the_other(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
+) -> None:
+    context, first = open_thread(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
+    )
+    second = context.new_page()
+    second.goto(first.url)
+    expect(second.locator("#connection")).to_have_text("Live")
+    later = timezone.now() + timedelta(hours=8)
+    scheduled: list[Message] = []
+    send_from_another_thread(
+        lambda: scheduled.append(
+            services.send_message(
+                carol, conversation, body="v1", client_id="s1", send_at=later
+            ).message
+        )
+    )
+    for page in (first, second):
+        expect(page.locator("#messages .message .body")).to_have_text(["v1"])
+    send_from_another_thread(lambda: services.edit_message(carol, scheduled[0].pk, "v2"))
+    for page in (first, second):
+        expect(page.locator("#messages .message .body")).to_have_text(["v2"])
+    send_from_another_thread(lambda: services.delete_message(carol, scheduled[0].pk))
+    for page in (first, second):  # never sent: gone, no "deleted" tombstone
+        expect(page.locator("#messages .message")).to_have_count(0)
+    context.close()
