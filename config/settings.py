@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.keys import configured_secret
@@ -46,6 +47,11 @@ SECRET_KEY = configured_secret(
     var_dir=VAR_DIR,
     production=PRODUCTION,
 )
+# The message and credential keys are read when first needed; a production process without
+# them must not start, serve for hours, then fail on the first message.
+for _required in ("OPENMENTOR_MESSAGE_KEYS", "OPENMENTOR_SIGNING_KEY"):
+    if PRODUCTION and not os.environ.get(_required, "").strip():
+        raise ImproperlyConfigured(f"{_required} must be set when OPENMENTOR_PRODUCTION=1.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -159,20 +165,23 @@ if REDIS_URL:
     # Redis pub/sub ignores the database number: deployments sharing one Redis server (a
     # staging copy, a restored backup) would hear each other's pushes. Each has its own
     # channel prefix: OPENMENTOR_CHANNEL_PREFIX, by default one per database number.
-    _redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+    # The cache takes the same prefix (a database number keeps them apart anyway).
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = parse_qs(_redis.query).get("db", [""])[0] or (
+        _redis.path.strip("/") if _redis.scheme != "unix" else ""
+    )
+    REDIS_PREFIX = os.environ.get("OPENMENTOR_CHANNEL_PREFIX") or f"openmentor{_redis_db or '0'}"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "openmentor.core.channel_layers.RedisPubSubLayer",
-            "CONFIG": {
-                "hosts": [REDIS_URL],
-                "prefix": os.environ.get("OPENMENTOR_CHANNEL_PREFIX") or f"openmentor{_redis_db}",
-            },
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
     HUEY = {
@@ -292,10 +301,12 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# STARTTLS (port 587) by default; EMAIL_USE_SSL=1 for a relay that speaks TLS at once (465).
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "465" if EMAIL_USE_SSL else "587"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OpenMentor <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

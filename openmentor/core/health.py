@@ -85,11 +85,17 @@ def check_worker() -> tuple[bool, str]:
     return silent < WORKER_SILENCE_S, f"last heartbeat {silent:.0f} s ago"
 
 
-def run_checks() -> dict[str, dict[str, object]]:
-    results = {
-        "database": check_database(),
-        "queue": check_queue(),
-        "worker": check_worker(),
-        "channel_layer": check_channel_layer(),
-    }
+def run_checks(worker: bool = False) -> dict[str, dict[str, object]]:
+    """What this process needs to serve (``/healthz``, for a load balancer: a stopped worker
+    is not a reason to take every web process out), or the worker alone
+    (``/healthz/worker``, for monitoring)."""
+    results = (
+        {"worker": check_worker()}
+        if worker
+        else {
+            "database": check_database(),
+            "queue": check_queue(),
+            "channel_layer": check_channel_layer(),
+        }
+    )
     return {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}

@@ -130,7 +130,7 @@ class SamePersonMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answers /healthz before anything reads the Host header or redirects to https: a
+    """Answers /healthz (and /healthz/worker) before anything reads the Host header or redirects to https: a
     proxy or load balancer checks each app process over plain http at its own address,
     which is neither https nor an allowed host. First in ``MIDDLEWARE``."""
 
@@ -138,6 +138,6 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == "/healthz":
-            return healthz(request)
+        if request.path in ("/healthz", "/healthz/worker"):
+            return healthz(request, worker=request.path == "/healthz/worker")
         return self.get_response(request)

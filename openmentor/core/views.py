@@ -46,8 +46,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    checks = run_checks()
+def healthz(request: HttpRequest, worker: bool = False) -> JsonResponse:
+    checks = run_checks(worker=worker)
     healthy = all(check["ok"] for check in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", "checks": checks},

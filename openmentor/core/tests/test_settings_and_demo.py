@@ -78,6 +78,12 @@ def test_make_run_links_e_mails_to_its_own_port_unless_told_otherwise(tmp_path: 
     assert "run_huey --quiet SITE_URL=https://mentor.example.org" in own
 
 
+PRODUCTION_KEYS = {
+    "OPENMENTOR_MESSAGE_KEYS": "wx4_2v7yWZ6M8OGf3L3Gq5QqkZ0d0m0eV1y6bGfC2oI=",
+    "OPENMENTOR_SIGNING_KEY": "Aa1Gx0mJqS3o5XcN7tQ2YvR8wE4pK6bL9zU1dF3hC0s=",
+}
+
+
 def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return run_manage(
         "check",
@@ -88,7 +94,7 @@ def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]
         OPENMENTOR_VAR_DIR=str(tmp_path),
         SECRET_KEY="x" * 20 + "-production-secret-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="mentor.example.org",
-        **env,
+        **{**PRODUCTION_KEYS, **env},
     )
 
 
@@ -105,6 +111,15 @@ def test_check_deploy_warns_when_e_mail_would_stay_on_the_machine(tmp_path: Path
     assert "openmentor.W001" in result.stderr
     says = f"the filebased backend keeps it on this machine ({tmp_path}/mail)."
     assert f"E-mail is not sent: {says}" in result.stderr
+
+
+def test_production_refuses_to_start_without_its_message_or_signing_key(tmp_path: Path) -> None:
+    """Both are read when first needed: a process without them served for hours, then
+    failed on the first message."""
+    for missing in PRODUCTION_KEYS:
+        result = check_deploy(tmp_path, **{missing: ""}, EMAIL_HOST="smtp.example.org")
+        assert result.returncode != 0
+        assert f"{missing} must be set when OPENMENTOR_PRODUCTION=1." in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
