@@ -45,6 +45,7 @@ from .models import Attachment, Conversation
 View = Callable[..., HttpResponse]
 
 logger = logging.getLogger(__name__)
+SCRIPT_COOKIE = "om_js"
 
 
 def domain_errors_as_404(view: View) -> View:
@@ -182,7 +183,9 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         at=_int_or_none(request.GET.get("at")),
         newest="newest" in request.GET,
     )
-    if request.method == "GET":
+    # Without the script, seeing the page is reading it. With it (site.js's cookie), the
+    # script marks what it shows once the tab is seen: a background tab has not been read.
+    if request.method == "GET" and SCRIPT_COOKIE not in request.COOKIES:
         services.mark_page_read(request.user, conversation, page)
     return render(
         request,

@@ -490,15 +490,20 @@ def test_a_page_of_older_messages_stays_a_page_of_older_messages(
     context.close()
 
 
+def marks_read(response: Any) -> bool:
+    """The page telling the server what it shows has been read (messaging.js)."""
+    return response.url.endswith("/read") and response.request.method == "POST"
+
+
 def test_a_long_unread_stretch_opens_at_its_start_and_a_catch_up_fetches_in_bulk(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
     from openmentor.messaging.models import ConversationMember
 
     sent = notes_from(carol, conversation, PAGE_SIZE + 10)
-    context, page = open_thread(
-        browser, asgi_server, client_for(bob).cookies["sessionid"].value, conversation.pk
-    )
+    context, page = signed_in_page(browser, asgi_server, client_for(bob).cookies["sessionid"].value)
+    with page.expect_response(marks_read):
+        page.goto(f"{asgi_server}/messages/{conversation.pk}/")
     bodies = page.locator("#messages .message .body")
     # More is unread than a page holds: the page starts at the first unread message, and
     # only what it shows counts as read.
@@ -513,7 +518,8 @@ def test_a_long_unread_stretch_opens_at_its_start_and_a_catch_up_fetches_in_bulk
         lambda: services.send_message(carol, conversation, body="Meanwhile", client_id="mw")
     )
     expect(page.locator("#nav-messages .badge")).to_have_text("11 unread")
-    page.get_by_role("link", name="Newer messages").click()
+    with page.expect_response(marks_read):
+        page.get_by_role("link", name="Newer messages").click()
     expect(bodies.first).to_have_text(f"Note {PAGE_SIZE}")
     expect(bodies.last).to_have_text("Meanwhile")
     expect(page.locator("#composer")).to_have_count(1)  # the newest messages: write here

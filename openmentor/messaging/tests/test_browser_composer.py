@@ -143,3 +143,41 @@ def test_a_scheduled_message_changed_in_one_tab_changes_in_the_other(
     for page in (first, second):  # never sent: gone, no "deleted" tombstone
         expect(page.locator("#messages .message")).to_have_count(0)
     context.close()
+
+
+# A tab the person has not looked at yet (opened in the background): hidden until the test
+# shows it, as the browser would when they switch to it.
+BACKGROUND_TAB = """
+window.__hidden = true;
+Object.defineProperty(document, "hidden", { get: () => window.__hidden });
+Object.defineProperty(document, "visibilityState", {
+  get: () => (window.__hidden ? "hidden" : "visible"),
+});
+window.showTab = () => { window.__hidden = false; document.dispatchEvent(new Event("visibilitychange")); };
+"""
+
+
+def test_a_thread_opened_in_a_background_tab_is_read_once_seen(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """Carol must not see "seen" for a tab Bob has not looked at."""
+    from openmentor.messaging.models import ConversationMember
+
+    message = services.send_message(carol, conversation, body="Any news?", client_id="n1").message
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, BACKGROUND_TAB
+    )
+    page.clock.install()
+    page.goto(f"{asgi_server}/messages/")  # from the list, opened in a new tab
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    page.clock.fast_forward(5_000)  # well past the moment a seen page is marked read
+    assert not ConversationMember.objects.filter(
+        user=bob, conversation=conversation, last_read_message_id=message.pk
+    ).exists()
+    with page.expect_response(lambda r: r.url.endswith("/read")):
+        page.evaluate("window.showTab()")
+        page.clock.fast_forward(1_000)
+    member = ConversationMember.objects.get(user=bob, conversation=conversation)
+    assert member.last_read_message_id == message.pk
+    context.close()

@@ -388,10 +388,15 @@
     if (id > cursor) { cursor = id; }
   }
   var readTimer = null;
+  // Read up to what the page shows, once it is seen: on load when the tab is visible, when
+  // it becomes visible, as messages arrive (site.js's cookie leaves this to the script).
   function markReadSoon() {
-    if (document.hidden || !list || olderPage) { return; } // new messages are not on an older page
+    if (document.hidden || !list) { return; }
     clearTimeout(readTimer);
-    readTimer = setTimeout(function () { post(root.dataset.readUrl, {}).catch(function () {}); }, 800);
+    readTimer = setTimeout(function () {
+      var shown = newestShownId();
+      if (shown) { post(root.dataset.readUrl, { message_id: shown }).catch(function () {}); }
+    }, 800);
   }
   // How far each other member has read (user id -> message id), moved forward live by
   // their conversation.read events; one's own messages say "seen", or in a group "seen by
@@ -849,6 +854,7 @@
   if (list || document.getElementById("conversations")) {
     setInterval(function () { if (navigator.onLine !== false) { flushOutbox(); } }, RESEND_MS);
   }
+  markReadSoon();
   window.addEventListener("online", function () { flushOutbox(); reconnectNow(); });
   window.addEventListener("offline", function () { say(t("offline")); if (socket) { socket.close(); } });
   document.addEventListener("visibilitychange", function () {

@@ -1,6 +1,10 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  // Tells the server that pages run this script: a thread then leaves marking messages read
+  // to messaging.js, which waits until the tab is seen (a thread opened in a background
+  // tab has not been read).
+  document.cookie = "om_js=1; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
   // Pre-fill time-zone selects from the browser when the person has not chosen one yet.
   function prefillTimeZone() {
     var zone;
