@@ -181,3 +181,28 @@ def test_a_thread_opened_in_a_background_tab_is_read_once_seen(
     member = ConversationMember.objects.get(user=bob, conversation=conversation)
     assert member.last_read_message_id == message.pk
     context.close()
+
+
+def test_messages_that_arrive_while_the_tab_is_hidden_are_marked_new(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    services.send_message(carol, conversation, body="Read long ago", client_id="o1")
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, BACKGROUND_TAB
+    )
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    page.evaluate("window.showTab()")  # read, then Bob goes to another tab
+    page.evaluate("window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))")
+    title = page.title()
+    for n in (1, 2):
+        send_from_another_thread(
+            lambda n=n: services.send_message(
+                carol, conversation, body=f"While away {n}", client_id=f"a{n}"
+            )
+        )
+    items = page.locator("#messages .body, #messages .unread-divider")
+    expect(items).to_have_text(["Read long ago", "New messages", "While away 1", "While away 2"])
+    expect(page).to_have_title(f"(2) {title}")
+    page.evaluate("window.showTab()")
+    expect(page).to_have_title(title)
+    context.close()

@@ -288,7 +288,28 @@
       if (li.dataset.state) { setState(li, "sent"); }
       return;
     }
-    placeInOrder(bubble(data));
+    var fresh = bubble(data);
+    placeInOrder(fresh);
+    if (document.hidden && String(data.sender.id) !== userId && !data.deleted) { arrivedUnseen(fresh); }
+  }
+  // Messages that arrive while the tab is hidden: "New messages" before the first of them
+  // and their count in the tab's title, until the person comes back. A divider already
+  // seen moves down to them; one not seen yet (a tab opened in the background) stays.
+  var unseen = 0, pageTitle = document.title, dividerSeen = !document.hidden;
+  function arrivedUnseen(li) {
+    unseen += 1;
+    document.title = "(" + unseen + ") " + pageTitle;
+    var divider = document.getElementById("unread");
+    if (divider && !dividerSeen) { return; }
+    if (divider) { divider.remove(); }
+    divider = document.createElement("li");
+    divider.className = "unread-divider"; divider.id = "unread"; divider.textContent = t("newMessages");
+    list.insertBefore(divider, li);
+    dividerSeen = false;
+  }
+  function cameBack() {
+    dividerSeen = true;
+    if (unseen) { unseen = 0; document.title = pageTitle; }
   }
   // Keep id order: a message that arrives late goes before newer ones.
   function placeInOrder(li) {
@@ -859,6 +880,7 @@
   window.addEventListener("offline", function () { say(t("offline")); if (socket) { socket.close(); } });
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { return; }
+    if (list) { cameBack(); }
     markReadSoon();
     reconnectNow();
   });
