@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
@@ -113,6 +114,19 @@ class CoachOut(Schema):
     enabled: bool
     hints: list[HintOut]
     guidelines_url: str
+
+
+class UnreadOut(Schema):
+    messages: int
+    label: str  # "3 unread", in the person's language, as the navigation says it
+
+
+@router.get("/messaging/unread", response=UnreadOut, url_name="messaging_unread")
+def unread(request: AuthenticatedRequest) -> dict[str, Any]:
+    """Unread messages across the person's conversations (the navigation's count)."""
+    count = selectors.unread_total(request.user)
+    label = ngettext("%(n)s unread", "%(n)s unread", count) % {"n": formats.number_format(count)}
+    return {"messages": count, "label": label}
 
 
 @router.get(

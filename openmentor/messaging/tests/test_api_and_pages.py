@@ -762,3 +762,17 @@ def test_a_full_message_box_is_not_refused_for_its_line_breaks(
     )
     assert sent.status_code == 302
     assert Message.objects.get().body == "\n".join(lines) + "."
+
+
+def test_the_unread_count_endpoint_counts_the_persons_own_in_their_language(
+    conversation: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    for n in range(2):
+        services.send_message(carol, conversation, body=f"Note {n}", client_id=f"u{n}")
+    bob.language = "es"
+    bob.save(update_fields=["language"])
+    assert client_for(bob).get("/api/v1/messaging/unread").json() == {
+        "messages": 2,
+        "label": "2 sin leer",
+    }
+    assert client_for(erin).get("/api/v1/messaging/unread").json()["messages"] == 0

@@ -206,3 +206,22 @@ def test_messages_that_arrive_while_the_tab_is_hidden_are_marked_new(
     page.evaluate("window.showTab()")
     expect(page).to_have_title(title)
     context.close()
+
+
+def test_the_navigation_count_on_other_pages_follows_when_the_person_comes_back(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """The dashboard has no live connection: its count is asked again on coming back."""
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(bob).cookies["sessionid"].value, BACKGROUND_TAB
+    )
+    page.goto(f"{asgi_server}/dashboard/")
+    page.evaluate("window.showTab()")
+    expect(page.locator("#nav-messages .badge")).to_have_count(0)
+    page.evaluate("window.__hidden = true; document.dispatchEvent(new Event('visibilitychange'))")
+    services.send_messages(
+        [services.SendRequest(carol, conversation.pk, f"Note {n}", f"d{n}") for n in range(3)]
+    )
+    page.evaluate("window.showTab()")
+    expect(page.locator("#nav-messages .badge")).to_have_text("3 unread")
+    context.close()

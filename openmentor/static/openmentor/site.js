@@ -5,6 +5,32 @@
   // to messaging.js, which waits until the tab is seen (a thread opened in a background
   // tab has not been read).
   document.cookie = "om_js=1; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
+
+  // The navigation's unread messages on pages without a live connection (messaging pages
+  // keep it live themselves): asked again when the person comes back to the tab, and every
+  // minute while they look at it.
+  function refreshUnread() {
+    var link = document.getElementById("nav-messages");
+    if (!link || document.hidden || !link.dataset.unreadUrl) { return; }
+    fetch(link.dataset.unreadUrl, { credentials: "same-origin", headers: { "X-OpenMentor-User": link.dataset.user } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (unread) {
+        if (!unread) { return; }
+        var badge = link.querySelector(".badge");
+        if (!unread.messages) { if (badge) { badge.remove(); } return; }
+        if (!badge) {
+          badge = document.createElement("span");
+          badge.className = "badge warn";
+          link.append(" ", badge);
+        }
+        badge.textContent = unread.label;
+      })
+      .catch(function () {});
+  }
+  if (!document.getElementById("thread") && !document.getElementById("conversations")) {
+    document.addEventListener("visibilitychange", refreshUnread);
+    setInterval(refreshUnread, 60000);
+  }
   // Pre-fill time-zone selects from the browser when the person has not chosen one yet.
   function prefillTimeZone() {
     var zone;
