@@ -5,14 +5,12 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -48,19 +46,6 @@ logger = logging.getLogger(__name__)
 SCRIPT_COOKIE = "om_js"
 
 
-def domain_errors_as_404(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except NotAllowed as error:
-            raise PermissionDenied(error.message) from error
-
-    return wrapper
-
-
 @login_required
 def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
     services.ensure_my_conversations(request.user)
@@ -82,7 +67,6 @@ def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors_as_404
 def support_with(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     conversation = services.support_conversation_with(request.user, program, user_id)
@@ -104,7 +88,6 @@ def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@domain_errors_as_404
 def mentorship_messages(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = services.open_mentorship_conversation(request.user, pk)
     return redirect("messaging_thread", conversation.pk)
@@ -125,7 +108,6 @@ def _send_at(others: list[User], when: str) -> Any:
 
 
 @login_required
-@domain_errors_as_404
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)
     # Read once for the page: the coach, "their morning" and the block buttons. A support
@@ -231,7 +213,6 @@ def _hints(
 
 
 @login_required
-@domain_errors_as_404
 def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message.sender_id != request.user.pk:
@@ -262,7 +243,6 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-@domain_errors_as_404
 def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message, revisions = selectors.message_history(request.user, pk)
     return render(request, "messaging/history.html", {"message": message, "revisions": revisions})
@@ -272,7 +252,6 @@ def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # posted to; it gets the question (or the message), never an empty 405 page.
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors_as_404
 def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     shown = selectors.message_for(request.user, pk)
     own_and_there = shown.sender_id == request.user.pk and shown.deleted_at is None
@@ -290,7 +269,6 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@domain_errors_as_404
 def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     if message.deleted_at:  # to the people in the conversation, it is gone
@@ -312,7 +290,6 @@ def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])  # GET: as delete_message, the question
-@domain_errors_as_404
 def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     conversation = _int_or_none(request.POST.get("next_conversation"))
     back = (
@@ -367,7 +344,6 @@ def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 @require_GET
-@domain_errors_as_404
 def report_attachment(request: AuthenticatedRequest, pk: int, attachment_id: int) -> HttpResponse:
     return _download(services.read_report_attachment(request.user, pk, attachment_id))
 
@@ -425,7 +401,6 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@domain_errors_as_404
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         report = services.resolve_report(request.user, pk)
