@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
 from openmentor.core.sql import fetch_rows, placeholders
-from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
+from openmentor.mentorships.models import (
+    OPEN_STATUSES,
+    Mentorship,
+    MentorshipParticipant,
+    MentorshipStatus,
+)
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
@@ -549,35 +554,89 @@ QUIET_AFTER = timedelta(days=14)
 
 
 @dataclass(frozen=True)
-class ActivityRow:
-    conversation: Conversation
-    people: list[str]  # a mentorship's participants, or the person of a support thread
-    quiet: bool  # no message yet, or none for QUIET_AFTER: the pair may need a nudge
+class PairActivity:
+    """One mentorship as its coordinators see it: who, how much, when, never what."""
+
+    mentorship: Mentorship
+    people: list[User]
+    message_count: int
+    last_message_at: datetime | None
+    quiet: bool  # running, and no message yet or none for QUIET_AFTER: it may need a nudge
+    blocked: bool  # someone in it blocked someone else in it: messaging between them stopped
 
 
-def program_activity(program_id: int, now: datetime | None = None) -> list[ActivityRow]:
-    """What coordinators see: who talks, how much and when, never what. The quietest
-    conversations come first (those without any message, then the longest silent)."""
+@dataclass(frozen=True)
+class ProgramActivity:
+    pairs: list[PairActivity]  # running ones first, the quietest first; then the others
+    support: list[Conversation]  # support threads someone has written in, latest first
+
+
+def program_activity(program_id: int, now: datetime | None = None) -> ProgramActivity:
+    """Every mentorship of the program, including those whose people never opened their
+    messages (no conversation yet: the quietest of all), and the support threads."""
     quiet_before = (now or timezone.now()) - QUIET_AFTER
-    conversations = (
-        Conversation.objects.filter(program_id=program_id)
-        .exclude(_EMPTY_SUPPORT_THREAD)
-        .select_related("mentorship", "support_for")
-        .prefetch_related("mentorship__participants__user")
-        .order_by(F("last_message_at").asc(nulls_first=True), "id")
+    mentorships = list(
+        Mentorship.objects.filter(program_id=program_id)
+        .exclude(status=MentorshipStatus.PROPOSED)  # not started: matching's business
+        .prefetch_related("participants__user")
     )
-    return [
-        ActivityRow(
-            conversation=c,
-            people=(
-                [str(p.user) for p in c.mentorship.participants.all()]
-                if c.mentorship
-                else [str(c.support_for)]
-            ),
-            quiet=c.last_message_at is None or c.last_message_at < quiet_before,
+    conversations = {
+        c.mentorship_id: c
+        for c in Conversation.objects.filter(
+            program_id=program_id, kind=ConversationKind.MENTORSHIP
+        ).only("mentorship_id", "message_count", "last_message_at")
+    }
+    people = {m.pk: [p.user for p in m.participants.all()] for m in mentorships}
+    everyone = {user.pk for users in people.values() for user in users}
+    blocks = set(
+        Block.objects.filter(blocker_id__in=everyone, blocked_id__in=everyone).values_list(
+            "blocker_id", "blocked_id"
         )
-        for c in conversations
-    ]
+    )
+    pairs = []
+    for mentorship in mentorships:
+        conversation = conversations.get(mentorship.pk)
+        last = conversation.last_message_at if conversation else None
+        ids = {user.pk for user in people[mentorship.pk]}
+        pairs.append(
+            PairActivity(
+                mentorship=mentorship,
+                people=people[mentorship.pk],
+                message_count=conversation.message_count if conversation else 0,
+                last_message_at=last,
+                quiet=mentorship.status == MentorshipStatus.ACTIVE
+                and (last is None or last < quiet_before),
+                blocked=any(a in ids and b in ids for a, b in blocks),
+            )
+        )
+    running_first: dict[str, int] = {MentorshipStatus.ACTIVE: 0, MentorshipStatus.PAUSED: 1}
+    pairs.sort(
+        key=lambda pair: (
+            running_first.get(pair.mentorship.status, 2),
+            pair.last_message_at is not None,  # never a message: the quietest
+            pair.last_message_at or quiet_before,
+            pair.mentorship.pk,
+        )
+    )
+    support = list(
+        Conversation.objects.filter(program_id=program_id, kind=ConversationKind.SUPPORT)
+        .exclude(_EMPTY_SUPPORT_THREAD)
+        .select_related("support_for")
+        .order_by(F("last_message_at").desc(nulls_last=True), "id")
+    )
+    return ProgramActivity(pairs, support)
+
+
+def handled_reports(program_id: int, viewer: User, limit: int = 20) -> QuerySet[Report]:
+    """The program's latest handled reports (who handled them, when), as ``open_reports``."""
+    return (
+        Report.objects.filter(
+            message__conversation__program_id=program_id, resolved_at__isnull=False
+        )
+        .exclude(message__sender=viewer)
+        .select_related("reporter", "resolved_by")
+        .order_by("-resolved_at")[:limit]
+    )
 
 
 def open_reports(program_id: int, viewer: User) -> QuerySet[Report]:
@@ -612,7 +671,11 @@ def report_handlers(report: Report) -> list[User]:
 def report_for_coordinator(user: User, report_id: int) -> Report:
     report = get_object_or_404(
         Report.objects.select_related(
-            "message", "message__sender", "message__conversation__program", "reporter"
+            "message",
+            "message__sender",
+            "message__conversation__program",
+            "reporter",
+            "resolved_by",
         ),
         pk=report_id,
     )

@@ -122,6 +122,17 @@ def join_support_threads(user_id: int, program_id: int) -> None:
     )
 
 
+def leave_support_threads(user_id: int, program_id: int) -> None:
+    """A coordinator who leaves stops being a member of the program's support threads (their
+    own, as a participant, stays): coming back later, they start from the newest message
+    as a new coordinator does, not with what was written while they were away as unread."""
+    ConversationMember.objects.filter(
+        user_id=user_id,
+        conversation__program_id=program_id,
+        conversation__kind=ConversationKind.SUPPORT,
+    ).exclude(conversation__support_for_id=user_id).delete()
+
+
 def join_mentorship_conversation(mentorship_id: int) -> None:
     """Someone added to a running mentorship (a circle's new member) joins its conversation."""
     conversation = Conversation.objects.filter(
@@ -891,13 +902,29 @@ def _audit(coordinator: User, action: str, report: Report) -> None:
 
 @transaction.atomic
 def resolve_report(coordinator: User, report_id: int) -> Report:
+    """Mark a report handled; the other coordinators see by whom and when, and the person
+    who reported it hears that it was looked at (not what was decided)."""
     report = selectors.report_for_coordinator(coordinator, report_id)
     if report.resolved_at is None:
         report.resolved_at = timezone.now()
-        report.save(update_fields=["resolved_at"])
+        report.resolved_by = coordinator
+        report.save(update_fields=["resolved_at", "resolved_by"])
         AuditLog.objects.create(
-            actor=coordinator, action="report.resolved", message=report.message, report=report
+            actor=coordinator,
+            action="report.resolved",
+            message=report.message,
+            report=report,
+            conversation_id=report.message.conversation_id,
         )
+        with in_their_language(report.reporter):
+            notify(
+                report.reporter,
+                kind="messaging.report_handled",
+                title=_("The coordinators have looked at the message you reported"),
+                body=_("You can write to them in your support thread if there is more to say."),
+                url=reverse("messaging_support", args=[report.message.conversation.program.slug]),
+                dedupe_key=f"messaging.report_handled:{report.pk}:{report.resolved_at.isoformat()}",
+            )
     return report
 
 

@@ -15,13 +15,13 @@ from . import services
 
 
 @receiver(post_save, sender=Membership)
-def coordinator_joins_support_threads(instance: Membership, **kwargs: Any) -> None:
-    if (
-        not kwargs.get("raw")
-        and instance.role == Role.COORDINATOR
-        and instance.status == MembershipStatus.ACTIVE
-    ):
+def coordinator_joins_or_leaves_support_threads(instance: Membership, **kwargs: Any) -> None:
+    if kwargs.get("raw") or instance.role != Role.COORDINATOR:
+        return
+    if instance.status == MembershipStatus.ACTIVE:
         services.join_support_threads(instance.user_id, instance.program_id)
+    else:
+        services.leave_support_threads(instance.user_id, instance.program_id)
 
 
 @receiver(post_save, sender=MentorshipParticipant)

@@ -259,7 +259,13 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return redirect(shown.get_absolute_url())
     if own_and_there:
         question = unless_confirmed(
-            request, _("Delete this message?"), shown.get_absolute_url(), detail=shown.body
+            request,
+            _(
+                "Delete this message? If it was reported, the coordinators keep the copy "
+                "they were given."
+            ),
+            shown.get_absolute_url(),
+            detail=shown.body,
         )
         if question:
             return question
@@ -393,9 +399,11 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "messaging/program_activity.html",
         {
             "program": program,
-            "conversations": selectors.program_activity(program.pk),
+            "section": "messaging",
+            "activity": selectors.program_activity(program.pk),
             "quiet_days": selectors.QUIET_AFTER.days,
             "reports": selectors.open_reports(program.pk, request.user),
+            "handled": selectors.handled_reports(program.pk, request.user),
         },
     )
 

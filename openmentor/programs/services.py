@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from openmentor.accounts import selectors as account_selectors
 from openmentor.accounts.models import User
 from openmentor.core.errors import (
     Conflict,
@@ -374,7 +375,9 @@ def invite(actor: User, program: Program, *, email: str, role: str) -> Invitatio
         email,
         "programs/email/invitation",
         {"program": program, "invitation": invitation, "token": raw, "inviter": actor},
-        actor.language,
+        # Someone with an account reads it in their own language; a newcomer in the
+        # inviting coordinator's, the best guess there is.
+        account_selectors.language_of_address(email) or actor.language,
     )
     return invitation
 

@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from conftest import add_member
 from openmentor.messaging import selectors, services
-from openmentor.messaging.models import AuditLog, Conversation, Message
+from openmentor.messaging.models import AuditLog, Block, Conversation, Message
 from openmentor.notifications.models import Notification, UserEvent
 
 pytestmark = pytest.mark.django_db
@@ -416,30 +417,28 @@ def test_coordinator_sees_activity_not_bodies_until_a_report(
     message = services.send_message(carol, conversation, body="a rude remark", client_id="r1")
     support = services.support_conversation(bob, conversation.program)
     # A support thread opened by a click is not a conversation until someone writes.
-    assert [row.conversation for row in selectors.program_activity(conversation.program_id)] == [
-        conversation
-    ]
+    assert selectors.program_activity(conversation.program_id).support == []
     assert support.pk not in {c.pk for c in selectors.my_conversations(bob)}
     services.send_message(bob, support, body="A question", client_id="q1")
     assert support.pk in {c.pk for c in selectors.my_conversations(bob)}
     coordinator = client_for(alice)
     activity = coordinator.get("/messages/program/global-doctoral/").content.decode()
     assert "a rude remark" not in activity and "A question" not in activity
-    # Who talks and when, the quiet ones first: the pair has been silent for three weeks.
+    # Who talks and when: the pair has been silent for three weeks.
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_at=timezone.now() - timedelta(days=21)
     )
-    rows = selectors.program_activity(conversation.program_id)
-    assert [(row.conversation, row.quiet) for row in rows] == [
-        (conversation, True),
-        (support, False),
+    found = selectors.program_activity(conversation.program_id)
+    assert [(pair.mentorship, pair.quiet) for pair in found.pairs] == [
+        (conversation.mentorship, True)
     ]
-    assert sorted(rows[0].people) == sorted([str(carol), str(bob)])
+    assert found.support == [support]
+    assert sorted(map(str, found.pairs[0].people)) == sorted([str(carol), str(bob)])
     assert f'href="/messages/{support.pk}/"' in activity and str(carol) in activity
     later = selectors.program_activity(
         conversation.program_id, now=timezone.now() + selectors.QUIET_AFTER + timedelta(days=1)
     )
-    assert all(row.quiet for row in later)
+    assert all(pair.quiet for pair in later.pairs)
     assert client_for(dave).get("/messages/program/global-doctoral/").status_code == 404
     # Editing the remark away does not hide it from a report: its earlier versions go along.
     services.edit_message(carol, message.message.pk, "a kind remark")
@@ -777,3 +776,78 @@ def test_the_unread_count_endpoint_counts_the_persons_own_in_their_language(
         "label": "2 sin leer",
     }
     assert client_for(erin).get("/api/v1/messaging/unread").json()["messages"] == 0
+
+
+def test_coordinators_see_every_pair_the_quiet_running_ones_first_and_can_write_to_them(
+    program: Any, alice: Any, bob: Any, carol: Any, erin: Any, client_for: Any
+) -> None:
+    """Pairs that never opened their messages have no conversation yet: they are the
+    quietest of all. Ended ones are listed after, never flagged; a block is shown."""
+    from openmentor.mentorships.services import create_mentorship
+
+    talking = create_mentorship(program, mentors=[carol], mentees=[bob], origin="test")
+    services.send_message(
+        carol, services.mentorship_conversation(talking), body="Hi", client_id="t1"
+    )
+    silent = create_mentorship(program, mentors=[carol], mentees=[erin], origin="test")
+    ended = create_mentorship(program, mentors=[alice], mentees=[erin], origin="test")
+    ended.status = "completed"
+    ended.save(update_fields=["status"])
+    Block.objects.create(blocker=erin, blocked=carol)  # blocked in another of their pairs
+    found = selectors.program_activity(program.pk)
+    assert [(p.mentorship, p.quiet, p.blocked) for p in found.pairs] == [
+        (silent, True, True),
+        (talking, False, False),
+        (ended, False, False),
+    ]
+    page = client_for(alice).get(f"/messages/program/{program.slug}/").content.decode()
+    assert "no message yet" in page and "messaging blocked" in page and "Completed" in page
+    assert f'action="/messages/program/{program.slug}/support/{erin.pk}/"' in page
+    assert f'aria-label="Write to {erin}"' in page
+    # Reached from the coordinator console.
+    console = client_for(alice).get(f"/programs/{program.slug}/console/").content.decode()
+    assert f'href="/messages/program/{program.slug}/"' in console
+
+
+def test_a_handled_report_says_by_whom_and_tells_the_reporter(
+    conversation: Any, program: Any, alice: Any, bob: Any, carol: Any, dave: Any, client_for: Any
+) -> None:
+    add_member(program, dave, "coordinator")
+    message = services.send_message(carol, conversation, body="Rude", client_id="h1").message
+    report = services.report_message(bob, message.pk, "Not kind")
+    client_for(alice).post(f"/messages/reports/{report.pk}/")
+    seen_by_dave = client_for(dave).get(f"/messages/reports/{report.pk}/").content.decode()
+    assert f"Handled by {alice} on" in seen_by_dave and "Mark as handled" not in seen_by_dave
+    activity = client_for(dave).get(f"/messages/program/{program.slug}/").content.decode()
+    assert "Handled reports" in activity and f"handled by {alice} on" in activity
+    told = Notification.objects.get(user=bob, kind="messaging.report_handled")
+    assert told.title == "The coordinators have looked at the message you reported"
+    assert told.url == f"/messages/support/{program.slug}/"
+
+
+def test_a_coordinator_who_comes_back_has_nothing_unread_from_while_away(
+    program: Any, alice: Any, bob: Any, dave: Any, client_for: Any
+) -> None:
+    from openmentor.programs import services as programs
+
+    membership = add_member(program, dave, "coordinator")
+    support = services.support_conversation(bob, program)
+    services.send_message(bob, support, body="Before", client_id="b1")
+    programs.remove_member(alice, program, membership.pk)
+    services.send_message(bob, support, body="While Dave was away", client_id="b2")
+    membership.status = "active"
+    membership.save(update_fields=["status"])
+    assert selectors.unread_total(dave) == 0
+    services.send_message(bob, support, body="After", client_id="b3")
+    assert selectors.unread_total(dave) == 1
+
+
+def test_coordinators_read_words_meant_for_them(
+    program: Any, alice: Any, bob: Any, client_for: Any
+) -> None:
+    empty = client_for(alice).get("/messages/").content.decode()
+    assert "When a participant writes to the coordinators" in empty
+    assert "when you are matched in a mentorship" not in empty
+    thread = services.support_conversation_with(alice, program, bob.pk)
+    page = client_for(alice).get(f"/messages/{thread.pk}/").content.decode()
+    assert "No messages yet." in page and "Say hello" not in page

@@ -245,3 +245,18 @@ def test_program_settings_reject_a_formal_program_without_dates(
     assert "A formal program needs a start and an end date." in response.content.decode()
     program.refresh_from_db()
     assert program.name == "Global Doctoral Mentoring"
+
+
+def test_an_invitation_to_someone_with_an_account_is_in_their_language(
+    program: Any, alice: Any, charlie: Any, django_capture_on_commit_callbacks
+) -> None:
+    from openmentor.programs import services
+
+    charlie.language = "pt"
+    charlie.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite(alice, program, email=charlie.email.upper(), role="mentor")
+        services.invite(alice, program, email="newcomer@example.org", role="mentor")
+    to_charlie, to_newcomer = mail.outbox[-2:]
+    assert to_charlie.subject == f"Você foi convidado para {program.name}"
+    assert to_newcomer.subject == f"You are invited to {program.name}"  # Alice's language
