@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from openmentor.core.errors import NotFound, ValidationFailed
+from openmentor.core.events import close_sockets_of_session
 from openmentor.core.text import normalise_tag
 from openmentor.core.timezones import canonical_timezone, is_valid_timezone
 
@@ -253,9 +254,18 @@ def revoke_access_token(user: User, token_id: int) -> None:
     ).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound(_("No such active token."))
+    # Its open sockets end too, as a sign-out ends the sockets of its session.
+    transaction.on_commit(lambda: close_sockets_of_session(user.pk, token_sign_in(token_id)))
 
 
-def user_for_token(raw: str) -> User | None:
+def token_sign_in(token_id: int) -> str:
+    """What a socket opened with a token is known by, as one opened by a session is known
+    by the session's key: revoking the token closes it."""
+    return f"token:{token_id}"
+
+
+def token_for(raw: str) -> PersonalAccessToken | None:
+    """The active token (with its person) behind ``Authorization: Bearer om_…``."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -269,4 +279,17 @@ def user_for_token(raw: str) -> User | None:
     # One write per minute at most: scripts may call often.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def user_for_token(raw: str) -> User | None:
+    token = token_for(raw)
+    return token.user if token else None
+
+
+def bearer_token(authorization: str) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header value, if that is what it is."""
+    scheme, _space, value = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None

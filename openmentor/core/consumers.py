@@ -97,16 +97,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accepted to be closed as signed out: a refused handshake (403) would look
+            # the same as a page from another site (the origin check) to a client.
+            await self.accept()
             await self.close(code=SIGNED_OUT)
             return
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        # The sign-in this socket belongs to: signing out, or a new password, ends it.
-        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        # The sign-in this socket belongs to (a session, or a token): signing out, a new
+        # password, or revoking the token ends it.
+        self.session_key = self.scope.get("sign_in")
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
-        if self.session_key is not None:  # the person came from a session (not a test scope)
+        if self.scope.get("session") is not None and self.session_key is not None:
             # As read when the socket signed in (``core.sessions``): no other query here.
             ends_at = getattr(self.scope["session"], "stored_expiry", None)
             self._sign_in_watch = asyncio.get_running_loop().create_task(

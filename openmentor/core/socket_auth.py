@@ -1,4 +1,5 @@
-"""Who is on the other end of a WebSocket: the person signed in with the session cookie.
+"""Who is on the other end of a WebSocket: the person signed in with the session cookie,
+or, for an app or a script, with a personal access token (``Authorization: Bearer om_…``).
 
 Channels' ``AuthMiddlewareStack`` does the same lookup but wraps the socket's ``send`` so
 it can save a modified session and set its cookie on HTTP responses; on a socket the
@@ -16,8 +17,11 @@ from importlib import import_module
 from typing import Any
 
 from channels.auth import get_user
+from channels.db import database_sync_to_async
+from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
 from django.utils import timezone
 
@@ -35,18 +39,66 @@ def sign_in_ends_at(session_key: str | None, user_id: int) -> datetime | None:
     return ends_at if ends_at > timezone.now() else None
 
 
+def _header(scope: dict[str, Any], wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return str(value.decode("latin1"))
+    return None
+
+
 class SocketSessionAuth:
+    """Signs the socket in, as ``scope["user"]``; ``scope["sign_in"]`` names the sign-in
+    (the session's key, or the token's) whose end closes it."""
+
     def __init__(self, app: Any) -> None:
         self.app = app
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        cookies: dict[str, str] = {}
-        for name, value in scope.get("headers", []):
-            if name == b"cookie":
-                cookies = parse_cookie(value.decode("latin1"))
-                break
+        authorization = _header(scope, b"authorization")
+        if authorization is not None:
+            return await self.app(await _with_token(scope, authorization), receive, send)
+        cookie = _header(scope, b"cookie")
+        cookies = parse_cookie(cookie) if cookie else {}
         session = self.session_store(cookies.get(settings.SESSION_COOKIE_NAME))
         user = await get_user({"session": session})
-        scope = {**scope, "cookies": cookies, "session": session, "user": user}
+        scope = {
+            **scope,
+            "cookies": cookies,
+            "session": session,
+            "user": user,
+            "sign_in": session.session_key,
+        }
         return await self.app(scope, receive, send)
+
+
+async def _with_token(scope: dict[str, Any], authorization: str) -> dict[str, Any]:
+    # Imported here: accounts builds on core, not the other way round.
+    from openmentor.accounts import services as accounts
+
+    raw = accounts.bearer_token(authorization)
+    token = await database_sync_to_async(accounts.token_for)(raw) if raw else None
+    if token is None:
+        return {**scope, "user": AnonymousUser(), "session": None, "sign_in": None}
+    return {
+        **scope,
+        "user": token.user,
+        "session": None,
+        "sign_in": accounts.token_sign_in(token.pk),
+    }
+
+
+class OriginCheckedUnlessToken:
+    """Browsers send the session cookie with any site's WebSocket, so a session socket must
+    come from one of our pages (Channels' origin check). A token is sent only by code that
+    holds it, as an ``Authorization`` header no web page can set on a WebSocket: an app
+    needs no Origin."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.checked = AllowedHostsOriginValidator(app)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if _header(scope, b"authorization") is not None:
+            return await self.app(scope, receive, send)
+        return await self.checked(scope, receive, send)

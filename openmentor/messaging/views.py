@@ -16,7 +16,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openmentor.accounts.models import User
+from openmentor.accounts.tokens import person_of, token_or_session_required, unauthenticated
 from openmentor.core.confirm import unless_confirmed
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
@@ -335,7 +335,7 @@ def coach_setting(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("messaging_list")
 
 
-@login_required
+@token_or_session_required
 @require_GET
 def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     item = get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
@@ -435,9 +435,9 @@ async def poll(request: HttpRequest) -> HttpResponse:
 
     Async so a waiting client holds no worker thread. It joins the person's group before
     reading the database, so an event committed in between is not missed."""
-    user = await request.auser()
+    user = await person_of(request)  # the page's session, or an app's token
     if not user.is_authenticated:
-        return JsonResponse({"code": "unauthenticated"}, status=401)
+        return unauthenticated()
     after = max(_int_or_none(request.GET.get("after")) or 0, 0)
     try:
         wait = min(max(float(request.GET.get("timeout", POLL_SECONDS)), 0), POLL_SECONDS)

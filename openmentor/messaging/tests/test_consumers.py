@@ -80,8 +80,8 @@ async def test_the_real_stack_needs_a_session(bob: Any, client_for: Any) -> None
     anonymous = WebsocketCommunicator(
         application, "/ws/messaging/", headers=[(b"origin", b"http://127.0.0.1")]
     )
-    connected, code = await anonymous.connect()
-    assert not connected or code == 4401
+    assert (await anonymous.connect())[0]
+    assert await anonymous.receive_output() == {"type": "websocket.close", "code": 4401}
     client = await database_sync_to_async(client_for)(bob)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     signed_in = WebsocketCommunicator(

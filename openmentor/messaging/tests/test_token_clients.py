@@ -1,0 +1,75 @@
+"""An app signed in with a personal access token: live events on the socket (no Origin
+needed, closed when the token is revoked), the long poll, attachment downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from config.asgi import application
+from openmentor.accounts import services as accounts
+from openmentor.messaging import services
+
+
+def bearer(raw: str) -> list[tuple[bytes, bytes]]:
+    return [(b"authorization", f"Bearer {raw}".encode())]
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_an_app_gets_live_events_with_its_token_until_it_is_revoked(
+    conversation: Any, carol: Any, bob: Any
+) -> None:
+    token, raw = await sync_to_async(accounts.create_access_token)(bob, "Phone")
+    socket = WebsocketCommunicator(application, "/ws/messaging/", headers=bearer(raw))
+    connected, _code = await socket.connect()
+    assert connected  # no Origin: only code holding the token can send this header
+    assert await socket.receive_json_from() == {"type": "hello", "user": bob.pk}
+    await sync_to_async(services.send_message)(carol, conversation, body="Hi", client_id="t1")
+    event = await socket.receive_json_from(timeout=5)
+    assert (event["type"], event["payload"]["data"]["body"]) == ("message.new", "Hi")
+    await sync_to_async(accounts.revoke_access_token)(bob, token.pk)
+    assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_bad_token_is_told_it_is_signed_out_and_a_cookie_still_needs_our_origin(
+    bob: Any,
+) -> None:
+    wrong = WebsocketCommunicator(application, "/ws/messaging/", headers=bearer("om_nope"))
+    assert (await wrong.connect())[0]
+    assert await wrong.receive_output() == {"type": "websocket.close", "code": 4401}
+    client = Client()
+    await sync_to_async(client.force_login)(bob)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    no_origin = WebsocketCommunicator(application, "/ws/messaging/", headers=[(b"cookie", cookie)])
+    assert not (await no_origin.connect())[0]  # a page of another site sends the cookie too
+
+
+def test_the_long_poll_and_downloads_take_a_token(
+    conversation: Any, carol: Any, bob: Any, erin: Any
+) -> None:
+    _token, raw = accounts.create_access_token(bob, "Phone")
+    plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    message = services.send_message(
+        carol, conversation, body="The plan", client_id="p1", attachments=[plan]
+    ).message
+    app = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    polled = app.get("/messages/poll/?after=0&timeout=0")
+    assert polled.status_code == 200
+    assert [e["type"] for e in polled.json()["events"]] == ["message.new"]
+    download = app.get(f"/messages/attachments/{message.attachments.get().pk}/")
+    assert download.status_code == 200 and download.content == b"%PDF-1.4 plan"
+    # Someone else's token opens nothing of Bob's; a wrong token is told so, in JSON.
+    _other, erins = accounts.create_access_token(erin, "Laptop")
+    outsider = Client(HTTP_AUTHORIZATION=f"Bearer {erins}")
+    assert outsider.get(f"/messages/attachments/{message.attachments.get().pk}/").status_code == 404
+    refused = Client(HTTP_AUTHORIZATION="Bearer om_wrong").get("/messages/poll/?timeout=0")
+    assert refused.status_code == 401 and refused["WWW-Authenticate"] == "Bearer"
+    assert refused.json()["code"] == "unauthenticated"
