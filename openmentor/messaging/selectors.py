@@ -366,17 +366,38 @@ def _unread_count(user: User, conversation: OuterRef, read_cursor: OuterRef) -> 
 
 
 def my_conversations(user: User) -> QuerySet[Conversation]:
-    """Conversations the person takes part in, with unread counts and last activity."""
+    """Conversations the person takes part in, with unread counts and last activity
+    (``shown_count``, ``shown_last_message_at``) as the person sees them."""
     cursor = ConversationMember.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "last_read_message_id"
     )[:1]
-    return (
+    conversations = (
         _taking_part_in(user)
         .select_related("program", "mentorship", "support_for")
         .annotate(read_cursor=Coalesce(Subquery(cursor), Value(0), output_field=IntegerField()))
         .annotate(unread=_unread_count(user, OuterRef("pk"), OuterRef("read_cursor")))
-        .order_by("-last_message_at", "-id")
     )
+    hidden = blocked_by(user.pk)
+    if hidden:
+        # What the person sees of each conversation: the messages of someone they blocked
+        # neither count nor date it (counted from the messages, for the few who block).
+        shown = Message.objects.filter(
+            conversation=OuterRef("pk"), status=MessageStatus.SENT
+        ).exclude(sender_id__in=hidden)
+        conversations = conversations.annotate(
+            shown_count=Coalesce(
+                Subquery(
+                    shown.order_by().values("conversation").annotate(n=Count("id")).values("n")
+                ),
+                Value(0),
+            ),
+            shown_last_message_at=Subquery(shown.order_by("-id").values("sent_at")[:1]),
+        )
+    else:
+        conversations = conversations.annotate(
+            shown_count=F("message_count"), shown_last_message_at=F("last_message_at")
+        )
+    return conversations.order_by(F("shown_last_message_at").desc(nulls_last=True), "-id")
 
 
 def kinds_shared_with(user: User, other_id: int) -> set[str]:

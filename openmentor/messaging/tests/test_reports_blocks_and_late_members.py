@@ -315,3 +315,17 @@ def test_whoever_blocked_a_sender_cannot_open_their_messages_by_address(
         services.report_message(bob, message.pk, "Rude")
     # Carol, who was blocked, still has her own message and its history.
     assert client_for(carol).get(f"/messages/message/{message.pk}/history/").status_code == 200
+
+
+def test_the_conversation_list_does_not_count_or_date_a_blocked_persons_messages(
+    circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    services.send_message(carol, circle, body="From Carol", client_id="c1")
+    carols_time = Message.objects.get(client_id="c1").sent_at
+    services.block(bob, erin.pk)
+    services.send_message(erin, circle, body="From Erin, hidden from Bob", client_id="e1")
+    seen_by_bob = selectors.my_conversations(bob).get(pk=circle.pk)
+    assert (seen_by_bob.shown_count, seen_by_bob.shown_last_message_at) == (1, carols_time)
+    seen_by_carol = selectors.my_conversations(carol).get(pk=circle.pk)
+    assert seen_by_carol.shown_count == 2
+    assert seen_by_carol.shown_last_message_at == Message.objects.get(client_id="e1").sent_at
