@@ -182,6 +182,7 @@ def test_a_queued_round_shows_a_progress_bar_that_htmx_polls_until_done(
     page = client.get(reverse("matching_round", args=[matching_program.slug, queued.pk]))
     html = page.content.decode()
     assert 'hx-trigger="every 2s"' in html and "<progress" in html
+    assert "htmx" in html.split("</head>")[0]  # the one page that loads it
     assert "Refresh" in html  # the no-JavaScript way to poll
     with pytest.raises(Conflict):  # one round at a time
         services.start_round(alice, matching_program)

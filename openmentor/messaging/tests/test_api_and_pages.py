@@ -851,3 +851,9 @@ def test_coordinators_read_words_meant_for_them(
     thread = services.support_conversation_with(alice, program, bob.pk)
     page = client_for(alice).get(f"/messages/{thread.pk}/").content.decode()
     assert "No messages yet." in page and "Say hello" not in page
+
+
+def test_messaging_pages_do_not_download_htmx(conversation: Any, bob: Any, client_for: Any) -> None:
+    """17 kB that only the matching round page uses: on a slow line, every byte waits."""
+    for path in ("/messages/", f"/messages/{conversation.pk}/", "/dashboard/"):
+        assert "htmx" not in client_for(bob).get(path).content.decode(), path

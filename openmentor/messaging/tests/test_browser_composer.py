@@ -38,8 +38,15 @@ def carol_page(
 def test_text_pasted_over_the_limit_is_kept_and_the_limit_said(carol_page: Any) -> None:
     """The box used to cut a paste at 10,000 UTF-16 units without a word (5,000 emoji)."""
     box = carol_page.get_by_label("Your message")
+    box.fill("Hi Bob, thanks for the update. Talk soon!")
+    carol_page.get_by_role("button", name="Check my message").click()
+    expect(carol_page.locator("#coach-hints")).to_have_text(
+        "No suggestions: your message reads well."
+    )
     long_text = "word " * (MAX_BODY_CHARS // 5) + "THE END"
     box.fill(long_text)
+    # That answer was about the earlier draft: it does not stand beside the refusal.
+    expect(carol_page.locator("#coach-hints")).to_have_text("")
     expect(box).to_have_value(long_text)  # nothing cut
     expect(carol_page.locator("#composer-error")).to_have_text(
         "A message can be at most 10,000 characters."
@@ -224,4 +231,31 @@ def test_the_navigation_count_on_other_pages_follows_when_the_person_comes_back(
     )
     page.evaluate("window.showTab()")
     expect(page.locator("#nav-messages .badge")).to_have_text("3 unread")
+    context.close()
+
+
+def test_on_a_phone_the_actions_are_a_fingers_width(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
+) -> None:
+    services.send_message(carol, conversation, body="Mine to change", client_id="m1")
+    context = browser.new_context(
+        locale="en-GB", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
+    )
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client_for(carol).cookies["sessionid"].value,
+                "url": asgi_server,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+    for name in ("Edit", "Delete", "Program guidelines", "All conversations"):
+        box = page.get_by_role("link", name=name).or_(page.get_by_role("button", name=name))
+        height = box.first.bounding_box()["height"]
+        assert height >= 44, (name, height)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing overflows
     context.close()

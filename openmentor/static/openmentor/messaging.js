@@ -725,12 +725,15 @@
     clearTimeout(coachTimer);
     var request = ++coachAsked;
     var text = form.querySelector("textarea[name=body]").value;
+    // Too long to be checked (the box says so): no answer about an earlier draft stays.
+    if (tooLong(text)) { hintsBox.textContent = ""; return; }
     var when = form.querySelector("input[name=when]:checked");
     post(root.dataset.coachUrl, { conversation_id: conversationId, body: text, when: when ? when.value : "now" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (result) {
-        if (!result || request !== coachAsked) { return; } // a newer draft was checked since
-        hintsBox.textContent = "";
+        if (request !== coachAsked) { return; } // a newer draft was checked since
+        hintsBox.textContent = ""; // a refused check leaves no earlier answer standing
+        if (!result) { return; }
         if (!result.hints.length) {
           if (asked) {
             var fine = document.createElement("p");
