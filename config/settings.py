@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "django_countries",
+    "ninja",  # its API docs page from our own static files (the CSP allows no CDN)
     "huey.contrib.djhuey",
     "allauth",
     "allauth.account",
@@ -90,6 +91,9 @@ MIDDLEWARE = [
     # Pages are compressed for slow links; Django's GZip middleware pads responses
     # against BREACH (since 4.2) and CSRF tokens are masked per request.
     "django.middleware.gzip.GZipMiddleware",
+    # ETag on GET answers, and 304 to a repeated request that sends it back (slow links).
+    # After GZip, so the tag is the uncompressed body's (GZip makes it weak).
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -103,6 +107,7 @@ MIDDLEWARE = [
     "openmentor.core.middleware.ContentSecurityPolicyMiddleware",
     "openmentor.core.middleware.UserTimezoneMiddleware",
     "openmentor.core.middleware.UserLanguageMiddleware",
+    "openmentor.api.middleware.ApiErrorsMiddleware",
     "openmentor.core.middleware.SamePersonMiddleware",
     "openmentor.core.middleware.DomainErrorPageMiddleware",
 ]

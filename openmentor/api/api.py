@@ -3,13 +3,17 @@ stable ``code`` and a human ``message``."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from openmentor.accounts.api import router as accounts_router
 from openmentor.core.errors import DomainError
@@ -22,13 +26,69 @@ from openmentor.programs.api import router as programs_router
 from openmentor.resources.api import router as resources_router
 from openmentor.scheduling.api import router as scheduling_router
 
+from . import openapi
 from .auth import session_or_token
 
-api = NinjaAPI(
+_MB = 1024 * 1024
+
+DESCRIPTION = f"""Programs, memberships, applications, profiles, mentorships, messaging,
+meetings, resources, feedback and notifications.
+
+**Signing in.** Send a personal access token (made on the "Access tokens" page) as
+`Authorization: Bearer <token>`; no CSRF token is needed then. A browser page uses its
+session cookie and sends the CSRF token (`X-CSRFToken`) with every write. Answers,
+errors included, come in the person's language.
+
+**Errors** are always JSON: `{{"code": ..., "message": ..., "fields": {{name: message}}}}`
+(`fields` only for a refused value), with the status of the problem: 400 `invalid`
+(a body that is not JSON), 401 `unauthenticated` (with `WWW-Authenticate: Bearer`),
+403 `forbidden`, 404 `not_found` (also for an unknown address: addresses end without a
+slash), 405 `method_not_allowed` (with `Allow`), 409 `conflict`, 413 `too_large`,
+422 `validation_failed`.
+
+**Sizes.** A request is at most {settings.MAX_REQUEST_BYTES // _MB} MB, files included
+(larger ones are refused with 413 before they are read); a JSON body is at most
+{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // _MB} MB. Lists with `limit`/`offset` give
+{settings.NINJA_PAGINATION_PER_PAGE} items by default and at most
+{settings.NINJA_PAGINATION_MAX_LIMIT}; a conversation's messages come 50 a page, at most 200
+(a larger `limit` is served as 200); `GET /events` gives at most 500 events a call.
+
+**Poor connections.** Every GET answer has an `ETag`: send it back as `If-None-Match` and
+an unchanged answer is a bodiless 304. Sending a message takes a `client_id` of your own:
+a retry with the same one returns the first message (200) instead of sending it twice.
+
+**Live updates.** Everything that happens for a person is recorded as an event with a
+growing id (see `EventOut` for the types). Catch up with
+`GET /api/v1/events?after=<last id>` and pass the `last_id` it returns next time. To be
+told at once, use the WebSocket `/ws/messaging/` or, where sockets are blocked, the long
+poll `GET /messages/poll/?after=<last id>` (it waits up to 25 s); both take the same
+`Authorization: Bearer` token, or the browser session. A socket signed in with the session
+must send an `Origin` header naming one of the site's allowed hosts (a token socket needs
+none). Pushes are hints that may be lost: after a reconnection, catch up from the last
+event id.
+
+**Search.** `GET /messaging/search` looks through a stretch of the person's messages at a
+time; when older ones remain, the `X-Search-Older-Than` header holds the `before` value
+that goes on with them."""
+
+
+class OpenMentorAPI(NinjaAPI):
+    """The API, whose OpenAPI document also lists every operation's error answers (one
+    error schema) and what each kind of event means."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        openapi.document_errors(schema)
+        openapi.document_events(schema)
+        return schema
+
+
+api = OpenMentorAPI(
     title="OpenMentor API",
     version="1",
-    description="Programs, memberships, applications and profiles. Authenticate with the "
-    "browser session (send the CSRF token) or a personal access token as a Bearer token.",
+    description=DESCRIPTION,
     auth=session_or_token,
     urls_namespace="api",
 )
@@ -63,6 +123,9 @@ def _field_problem(error: dict[str, object]) -> str:
         return _("Enter a whole number.")
     if kind.startswith(("datetime", "timezone")):
         return _("Enter a date and time with its time zone, like 2026-12-01T08:00:00+01:00.")
+    context = error.get("ctx")
+    if kind == "greater_than_equal" and isinstance(context, dict):
+        return _("Enter a number of at least %(min)s.") % {"min": context.get("ge")}
     if kind in ("string_too_long", "too_long"):
         return _("This value is too long.")
     if kind == "json_invalid":
@@ -83,6 +146,15 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 def out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
     # An id or number beyond what the database stores (2**63 and up): no such thing.
     return _error(request, 422, "validation_failed", _("A number in the request is out of range."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # A JSON or form body beyond DATA_UPLOAD_MAX_MEMORY_SIZE (files do not count).
+    message = _("This is too much to send at once: at most %(mb)d MB besides files.") % {
+        "mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // _MB
+    }
+    return _error(request, 413, "too_large", message)
 
 
 @api.exception_handler(AuthenticationError)

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpResponse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from openmentor.core.errors import ValidationFailed
 from openmentor.core.types import AuthenticatedRequest
 
 from . import coach, selectors, services
 from .formatting import render_markdown
 
 router = Router(tags=["messaging"])
+
+# ``selectors.thread_page`` serves at most this many messages a page (a larger ``limit`` is
+# served as this many): stated in the schema so that clients know.
+MAX_PAGE = 200
 
 
 class ConversationOut(Schema):
@@ -39,7 +45,12 @@ class AttachmentOut(Schema):
     id: int
     name: str
     size: int
-    url: str
+    content_type: str
+    url: str = Field(
+        ...,
+        description="Relative to the site; a download for the session or the same "
+        "`Authorization: Bearer` token.",
+    )
 
 
 class MessageOut(Schema):
@@ -60,7 +71,12 @@ class MessageOut(Schema):
 
 class MessagePageOut(Schema):
     messages: list[MessageOut]
-    has_older: bool = Field(..., description="Ask again with `before` = the first id.")
+    has_older: bool = Field(
+        ..., description="Older messages exist: ask with `before` = the first id."
+    )
+    has_newer: bool = Field(
+        ..., description="Newer messages exist: ask with `after` = the last id."
+    )
 
 
 class SendIn(Schema):
@@ -76,7 +92,11 @@ class EditIn(Schema):
 
 
 class ReadIn(Schema):
-    message_id: int | None = None
+    message_id: int | None = Field(
+        None,
+        description="Read up to this message of the conversation (none: all of it; 0 or "
+        "below: an earlier position, which moves nothing).",
+    )
 
 
 class ReadOut(Schema):
@@ -95,6 +115,11 @@ class ReportOut(Schema):
 
 class BlockIn(Schema):
     user_id: int
+
+
+class BlockedOut(Schema):
+    id: int
+    name: str
 
 
 class CoachIn(Schema):
@@ -141,9 +166,11 @@ def conversations(request: AuthenticatedRequest) -> list[dict[str, Any]]:
             "program": c.program_id,
             "mentorship": c.mentorship_id,
             "title": selectors.conversation_title(c, request.user),
-            "unread": getattr(c, "unread", 0),  # annotated by my_conversations
-            "message_count": c.message_count,
-            "last_message_at": c.last_message_at,
+            # Annotated by my_conversations, as the person sees the conversation: a blocked
+            # person's messages neither count nor date it.
+            "unread": getattr(c, "unread", 0),
+            "message_count": getattr(c, "shown_count", c.message_count),
+            "last_message_at": getattr(c, "shown_last_message_at", c.last_message_at),
         }
         for c in selectors.my_conversations(request.user)
     ]
@@ -158,16 +185,38 @@ def conversations(request: AuthenticatedRequest) -> list[dict[str, Any]]:
 def messages(
     request: AuthenticatedRequest,
     conversation_id: int,
-    before: int | None = None,
-    after: int | None = None,
-    # Below 1 is a mistake to report; above the maximum (200) is served capped.
-    limit: int = Query(50, ge=1),
+    before: int | None = Query(None, ge=1, description="Messages older than this id."),
+    # 0: from the first message on (as ``/events?after=0``).
+    after: int | None = Query(None, ge=0, description="Messages newer than this id."),
+    # Below 1 is a mistake to report; above the maximum is served capped.
+    limit: Annotated[int, Field(json_schema_extra={"maximum": MAX_PAGE})] = Query(
+        50, ge=1, description=f"At most {MAX_PAGE} (a larger value is served as {MAX_PAGE})."
+    ),
 ) -> dict[str, Any]:
+    """Messages in id order (oldest first within the page). Without a cursor: the newest
+    page. ``before`` pages back through the history; ``after`` catches up from the last
+    message a client has (give one of them, not both). ``has_older`` / ``has_newer`` say
+    whether there is more on either side of the page. To follow a conversation as it goes
+    on, catch up with ``GET /api/v1/events?after=`` (or be told at once on the WebSocket
+    ``/ws/messaging/`` or the long poll ``/messages/poll/``) and fetch what the events name.
+    """
+    if before is not None and after is not None:
+        problem = _("Give either before or after, not both.")
+        raise ValidationFailed(problem, fields={"before": problem, "after": problem})
     conversation = selectors.conversation_for(request.user, conversation_id)
     rows, has_older = selectors.thread_page(
         request.user, conversation, before=before, after=after, limit=limit
     )
-    return {"messages": [services.serialize(m) for m in rows], "has_older": has_older}
+    # The newest page has nothing newer; another page asks past its newest message.
+    newest_shown = rows[-1].pk if rows else (after if after is not None else (before or 1) - 1)
+    has_newer = (before is not None or after is not None) and selectors.has_newer_than(
+        request.user, conversation, newest_shown
+    )
+    return {
+        "messages": [services.serialize(m) for m in rows],
+        "has_older": has_older,
+        "has_newer": has_newer,
+    }
 
 
 @router.post(
@@ -189,6 +238,14 @@ def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -
         send_at=payload.send_at,
     )
     return Status(201 if result.created else 200, services.serialize(result.message))
+
+
+@router.get(
+    "/messaging/messages/{message_id}", response=MessageOut, url_name="messaging_message_api"
+)
+def message(request: AuthenticatedRequest, message_id: int) -> dict[str, Any]:
+    """One message (e.g. the one an event names); 404 when the person may not read it."""
+    return services.serialize(selectors.message_for(request.user, message_id))
 
 
 @router.patch(
@@ -229,6 +286,7 @@ def delete(request: AuthenticatedRequest, message_id: int) -> dict[str, Any]:
     "/messaging/conversations/{conversation_id}/read", response=ReadOut, url_name="messaging_read"
 )
 def read(request: AuthenticatedRequest, conversation_id: int, payload: ReadIn) -> dict[str, int]:
+    """Move the person's read cursor forward (never back) and tell the others."""
     conversation = selectors.conversation_for(request.user, conversation_id)
     target = services.mark_read(request.user, conversation, payload.message_id)
     return {"last_read_message_id": target}
@@ -244,6 +302,15 @@ def report(request: AuthenticatedRequest, message_id: int, payload: ReportIn) ->
     return Status(
         201, {"id": created.pk, "message": created.message_id, "created_at": created.created_at}
     )
+
+
+@router.get("/messaging/blocks", response=list[BlockedOut], url_name="messaging_blocks_api")
+def blocks(request: AuthenticatedRequest) -> list[dict[str, Any]]:
+    """The people this person has blocked (their messages are hidden from this person;
+    undo with ``DELETE /messaging/blocks/{id}``), by name."""
+    return [
+        {"id": person.pk, "name": str(person)} for person in selectors.blocked_people(request.user)
+    ]
 
 
 @router.post("/messaging/blocks", response={201: dict[str, int]}, url_name="messaging_block_api")
@@ -286,7 +353,24 @@ def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, An
     }
 
 
-@router.get("/messaging/search", response=list[MessageOut], url_name="messaging_search_api")
+@router.get(
+    "/messaging/search",
+    response=list[MessageOut],
+    url_name="messaging_search_api",
+    openapi_extra={
+        "responses": {
+            200: {
+                "headers": {
+                    "X-Search-Older-Than": {
+                        "description": "Present when older messages remain unsearched: "
+                        "pass it as `before` to go on with them.",
+                        "schema": {"type": "integer"},
+                    }
+                }
+            }
+        }
+    },
+)
 def search(
     request: AuthenticatedRequest,
     response: HttpResponse,

@@ -133,6 +133,17 @@ def audience_ids(conversation: Conversation) -> list[int]:
     return audience(conversation).user_ids
 
 
+def blocked_people(user: User) -> list[User]:
+    """The people this person has blocked, by name (to show and undo)."""
+    return list(User.objects.filter(pk__in=blocked_by(user.pk)).order_by("display_name", "pk"))
+
+
+def has_newer_than(user: User, conversation: Conversation, message_id: int) -> bool:
+    """Whether the person can see a message of the conversation newer than ``message_id``
+    (a page's "more after this")."""
+    return visible_messages(user, conversation).filter(id__gt=message_id).exists()
+
+
 def blocked_by(user_id: int) -> set[int]:
     """People this person has blocked: their messages are hidden from this person."""
     return set(Block.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True))

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -213,6 +214,11 @@ def _support_thread(program: Program, person_id: int) -> Conversation:
 # --- messages ---------------------------------------------------------------------------
 
 
+# Times as the REST API writes them (ninja's encoder is Django's: milliseconds, "Z"), so
+# that a pushed message and the same message fetched compare equal.
+json_time = DjangoJSONEncoder().default
+
+
 def serialize(message: Message, attachments: list[Attachment] | None = None) -> dict[str, Any]:
     """What clients see of a message (API, pushes). Pass ``attachments`` when already known."""
     deleted = message.deleted_at is not None
@@ -227,9 +233,9 @@ def serialize(message: Message, attachments: list[Attachment] | None = None) -> 
         "status": message.status,
         "body": body,
         "html": "" if deleted else render_markdown(body),
-        "created_at": message.created_at.isoformat(),
-        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
-        "send_at": message.send_at.isoformat() if message.send_at else None,
+        "created_at": json_time(message.created_at),
+        "sent_at": json_time(message.sent_at) if message.sent_at else None,
+        "send_at": json_time(message.send_at) if message.send_at else None,
         "edited": message.edited_at is not None,
         "deleted": deleted,
         "attachments": [
@@ -237,6 +243,7 @@ def serialize(message: Message, attachments: list[Attachment] | None = None) -> 
                 "id": a.pk,
                 "name": a.name,
                 "size": a.size,
+                "content_type": a.content_type,
                 "url": reverse("messaging_attachment", args=[a.pk]),
             }
             for a in attachments
@@ -781,9 +788,12 @@ def delete_message(user: User, message_id: int) -> Message:
 
 
 def mark_read(user: User, conversation: Conversation, up_to: int | None = None) -> int:
-    """Move the person's read cursor forward (never back); tell the others."""
+    """Move the person's read cursor forward (never back); tell the others. ``up_to`` is a
+    message of this conversation (0 or below: an earlier position, which moves nothing)."""
     if not selectors.can_read(user, conversation):
         raise NotFound(_("Conversation not found."))
+    if up_to is not None and up_to > 0 and not conversation.messages.filter(pk=up_to).exists():
+        raise NotFound(_("Message not found."))
     newest = (
         Message.objects.filter(conversation=conversation, status=MessageStatus.SENT)
         .order_by("-id")

@@ -457,7 +457,12 @@ async def poll(request: HttpRequest) -> HttpResponse:
         if layer and channel:
             await layer.group_discard(user_group_name(user.pk), channel)
     events = [
-        {"id": e.pk, "type": e.type, "payload": e.payload, "created_at": e.created_at.isoformat()}
+        {
+            "id": e.pk,
+            "type": e.type,
+            "payload": e.payload,
+            "created_at": services.json_time(e.created_at),
+        }
         for e in rows
     ]
     last_id = await sync_to_async(event_selectors.cursor_after)(user, after, rows)
