@@ -44,7 +44,10 @@ errors included, come in the person's language.
 (a body that is not JSON), 401 `unauthenticated` (with `WWW-Authenticate: Bearer`),
 403 `forbidden`, 404 `not_found` (also for an unknown address: addresses end without a
 slash), 405 `method_not_allowed` (with `Allow`), 409 `conflict`, 413 `too_large`,
-422 `validation_failed`.
+422 `validation_failed`. Some refusals have a code of their own, to act on without reading
+the message: 403 `blocked` (a block stands between the people), `conversation_closed` (the
+mentorship has ended), `not_your_message`; 409 `message_deleted`, `client_id_reused` (a
+client id already used for another conversation).
 
 **Sizes.** A request is at most {settings.MAX_REQUEST_BYTES // _MB} MB, files included
 (larger ones are refused with 413 before they are read); a JSON body is at most

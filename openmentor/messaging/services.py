@@ -335,7 +335,8 @@ def _sendable_body(
     """The cleaned body, or the reason this sender cannot send it here now."""
     refusal = selectors.send_refusal(audience, sender_id, blocks)
     if refusal:
-        raise NotAllowed(refusal)
+        # A code a client can act on without reading the (translated) message.
+        raise NotAllowed(refusal, code="blocked" if audience.is_open else "conversation_closed")
     return _clean_body(body, allow_empty=allow_empty)
 
 
@@ -637,7 +638,10 @@ def _stored_send(sender_id: int, client_id: str) -> Message | None:
 
 def _retried(existing: Message, conversation_id: int) -> SendResult:
     if existing.conversation_id != conversation_id:
-        raise Conflict(_("This client id was already used for another conversation."))
+        raise Conflict(
+            _("This client id was already used for another conversation."),
+            code="client_id_reused",
+        )
     return SendResult(existing, created=False)
 
 
@@ -727,7 +731,7 @@ def _not_sent(message: Message, refusal: str, link: bool = True) -> None:
 def _own_message(user: User, message_id: int) -> Message:
     message = selectors.message_for(user, message_id)
     if message.sender_id != user.pk:
-        raise NotAllowed(_("You can only change your own messages."))
+        raise NotAllowed(_("You can only change your own messages."), code="not_your_message")
     return message
 
 
@@ -735,11 +739,16 @@ def _own_message(user: User, message_id: int) -> Message:
 def edit_message(user: User, message_id: int, body: str) -> Message:
     message = _own_message(user, message_id)
     if message.deleted_at is not None:
-        raise Conflict(_("This message was deleted, so it cannot be edited."))
+        raise Conflict(
+            _("This message was deleted, so it cannot be edited."), code="message_deleted"
+        )
     # An ended mentorship's conversation is a record: no rewriting it (deleting one's own
     # message stays possible).
     if not selectors.audience(message.conversation).is_open:
-        raise NotAllowed(_("This mentorship has ended; its conversation is read-only."))
+        raise NotAllowed(
+            _("This mentorship has ended; its conversation is read-only."),
+            code="conversation_closed",
+        )
     body = _clean_body(body)
     if body == message.body:
         return message
@@ -843,7 +852,7 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
     if message.sender_id == user.pk:
         raise ValidationFailed(_("You cannot report your own message."))
     if message.deleted_at is not None:
-        raise Conflict(_("This message was deleted."))
+        raise Conflict(_("This message was deleted."), code="message_deleted")
     reason = (reason or "").strip()
     if not reason or len(reason) > 2000:
         text = _("Say briefly what is wrong (up to 2000 characters).")

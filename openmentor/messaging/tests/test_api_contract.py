@@ -176,3 +176,40 @@ def test_a_pushed_message_has_its_dates_as_the_rest_api_gives_them(
     rest = client_for(bob).get(f"/api/v1/messaging/messages/{message.pk}").json()
     assert frame["payload"]["data"]["created_at"] == rest["created_at"]
     assert frame["payload"]["data"]["sent_at"] == rest["sent_at"]
+
+
+def test_refusals_have_codes_a_client_can_act_on(
+    conversation: Any, circle: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """Without reading the message, which is in the person's language."""
+    bobs, carols = client_for(bob), client_for(carol)
+
+    def code(response: Any) -> tuple[int, str]:
+        return response.status_code, response.json()["code"]
+
+    mine = services.send_message(carol, conversation, body="Hello", client_id="x1").message
+    edit = f"/api/v1/messaging/messages/{mine.pk}"
+    assert code(bobs.patch(edit, {"body": "Mine now"}, content_type="application/json")) == (
+        403,
+        "not_your_message",
+    )
+    services.delete_message(carol, mine.pk)
+    assert code(carols.patch(edit, {"body": "Back"}, content_type="application/json")) == (
+        409,
+        "message_deleted",
+    )
+    send = f"/api/v1/messaging/conversations/{conversation.pk}/messages"
+    again = {"client_id": "x1", "body": "Same id, other conversation"}
+    other = f"/api/v1/messaging/conversations/{circle.pk}/messages"
+    assert code(carols.post(other, again, content_type="application/json")) == (
+        409,
+        "client_id_reused",
+    )
+    services.block(bob, carol.pk)
+    refused = carols.post(send, {"client_id": "x2", "body": "Hi"}, content_type="application/json")
+    assert code(refused) == (403, "blocked")
+    services.unblock(bob, carol.pk)
+    conversation.mentorship.status = "ended"
+    conversation.mentorship.save(update_fields=["status"])
+    closed = carols.post(send, {"client_id": "x3", "body": "Hi"}, content_type="application/json")
+    assert code(closed) == (403, "conversation_closed")

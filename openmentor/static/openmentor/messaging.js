@@ -643,7 +643,8 @@
       } else if (data.type === "message.ack") {
         acknowledged(data.client_id, { id: data.id });
       } else if (data.type === "message.error") {
-        if (data.code === "invalid" || data.code === "validation_failed" || data.code === "forbidden" || data.code === "not_found" || data.code === "conflict") {
+        // Refusals that a resend would meet again (anything else is retried).
+        if (["invalid", "validation_failed", "forbidden", "blocked", "conversation_closed", "not_found", "conflict", "client_id_reused"].indexOf(data.code) !== -1) {
           failed(data.client_id, data.message);
         }
         delete inFlight[data.client_id];
