@@ -97,11 +97,13 @@ def test_offline_the_thread_stays_and_says_what_cannot_be_done(
     # Edit is a page of its own: offline the thread stays, and says so.
     thread_url = carol_page.url
     mine.get_by_role("link", name="Edit").click()
-    expect(carol_page.locator("#connection")).to_have_text(
+    # Said beside the message: the status line is rewritten as the connection retries.
+    expect(mine.get_by_role("alert")).to_have_text(
         "You are offline. Try again once you are back online."
     )
     assert carol_page.url == thread_url
     carol_page.context.set_offline(False)
+    expect(mine.get_by_role("alert")).to_have_count(0)
     expect(carol_page.locator("#connection")).to_have_text("Live")
     mine.get_by_role("link", name="Edit").click()
     expect(carol_page).to_have_url(re.compile(r"/messages/message/\d+/edit/$"))

@@ -865,12 +865,24 @@
   if (list) {
     // Edit, delete, history and report are pages of their own: offline, the browser would
     // leave the thread for its error page.
+    // Said beside the message (the status line is the connection's, rewritten as it retries).
     list.addEventListener("click", function (event) {
       if (navigator.onLine !== false) { return; }
-      if (!event.target.closest(".actions a, .actions button, a.edited")) { return; }
+      var action = event.target.closest(".actions a, .actions button, a.edited");
+      if (!action) { return; }
       event.preventDefault(); event.stopPropagation();
-      say(t("offlineAction"));
+      var li = action.closest("li");
+      var note = li.querySelector(".offline-note");
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "error offline-note"; note.setAttribute("role", "alert");
+        li.appendChild(note);
+      }
+      note.textContent = t("offlineAction");
     }, true);
+    window.addEventListener("online", function () {
+      list.querySelectorAll(".offline-note").forEach(function (note) { note.remove(); });
+    });
     list.querySelectorAll(".meta time[datetime]").forEach(function (element) {
       setTime(element, element.getAttribute("datetime"));
     });
