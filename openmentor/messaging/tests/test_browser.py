@@ -428,6 +428,7 @@ def test_files_too_large_or_sent_offline_are_refused_before_uploading(
     page.get_by_label("Your message").fill("The plan, attached")
     big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" + b"0" * 10 * 2**20}
     files.set_input_files([big])
+    expect(error).to_have_text("scan.pdf is larger than 10 MB.")  # said as it is chosen
     page.get_by_role("button", name="Send", exact=True).click()
     expect(error).to_have_text("scan.pdf is larger than 10 MB.")
     small = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 plan"}

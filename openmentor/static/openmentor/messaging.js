@@ -823,6 +823,11 @@
         form.requestSubmit(form.querySelector("button[name=action][value=send]") || undefined);
       }
     });
+    // Files too large or too many are said as they are chosen, not only at Send.
+    var fileInput = form.querySelector("input[type=file]");
+    if (fileInput) {
+      fileInput.addEventListener("change", function () { showComposerError(filesRefusal(fileInput.files)); });
+    }
     form.querySelectorAll("input[name=when]").forEach(function (choice) {
       choice.addEventListener("change", coachSoon); // "their morning" answers the night hint
     });
