@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_objects
@@ -721,7 +721,7 @@ def _not_sent(message: Message, refusal: str, link: bool = True) -> None:
         notify(
             message.sender,
             kind="messaging.not_sent",
-            title=_("Your scheduled message was not sent"),
+            title=gettext_lazy("Your scheduled message was not sent"),
             body=refusal,
             url=message.get_absolute_url() if link else "",
             dedupe_key=f"messaging.not_sent:{message.pk}",
@@ -878,15 +878,15 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
 
 def _tell_report_handlers(report: Report, dedupe_key: str) -> None:
     program = report.message.conversation.program
-    for handler in selectors.report_handlers(report):
-        with in_their_language(handler):
-            notify(
-                handler,
-                kind="messaging.report",
-                title=_("A message was reported in %(program)s") % {"program": program.name},
-                url=reverse("messaging_report", args=[report.pk]),
-                dedupe_key=dedupe_key,
-            )
+    for handler in selectors.report_handlers(report):  # each in their own language
+        notify(
+            handler,
+            kind="messaging.report",
+            title=gettext_lazy("A message was reported in %(program)s"),
+            params={"program": program.name},
+            url=reverse("messaging_report", args=[report.pk]),
+            dedupe_key=dedupe_key,
+        )
 
 
 @transaction.atomic
@@ -935,15 +935,16 @@ def resolve_report(coordinator: User, report_id: int) -> Report:
             report=report,
             conversation_id=report.message.conversation_id,
         )
-        with in_their_language(report.reporter):
-            notify(
-                report.reporter,
-                kind="messaging.report_handled",
-                title=_("The coordinators have looked at the message you reported"),
-                body=_("You can write to them in your support thread if there is more to say."),
-                url=reverse("messaging_support", args=[report.message.conversation.program.slug]),
-                dedupe_key=f"messaging.report_handled:{report.pk}:{report.resolved_at.isoformat()}",
-            )
+        notify(
+            report.reporter,
+            kind="messaging.report_handled",
+            title=gettext_lazy("The coordinators have looked at the message you reported"),
+            body=gettext_lazy(
+                "You can write to them in your support thread if there is more to say."
+            ),
+            url=reverse("messaging_support", args=[report.message.conversation.program.slug]),
+            dedupe_key=f"messaging.report_handled:{report.pk}:{report.resolved_at.isoformat()}",
+        )
     return report
 
 

@@ -27,8 +27,9 @@ class EventsOut(Schema):
 class NotificationOut(Schema):
     id: int
     kind: str
-    title: str
-    body: str
+    # In the person's language of the moment (see Notification.shown_title).
+    title: str = Field(..., alias="shown_title")
+    body: str = Field(..., alias="shown_body")
     url: str
     created_at: datetime
     read_at: datetime | None

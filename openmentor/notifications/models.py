@@ -6,8 +6,11 @@ saw (DESIGN.md §5 rule 1)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -36,8 +39,15 @@ class Notification(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=64)
+    # As written for the person when it was made (e-mails, pushes, and the page when no
+    # source was kept).
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # The untranslated words and their values, when known: the page shows them in the
+    # person's language of the moment, also after they change it.
+    title_source = models.CharField(max_length=200, blank=True)
+    body_source = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -55,6 +65,21 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return _now_in_language(self.title_source, self.params) or self.title
+
+    @property
+    def shown_body(self) -> str:
+        return _now_in_language(self.body_source, self.params) or self.body
+
+
+def _now_in_language(source: str, params: dict[str, Any]) -> str:
+    if not source:
+        return ""
+    text = gettext(source)
+    return text % params if params else text
 
 
 class NotificationPreference(models.Model):

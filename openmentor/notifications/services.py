@@ -67,6 +67,16 @@ def wants_email(user: User, kind: str) -> bool:
     return preference is None or preference.channel == NotificationPreference.Channel.EMAIL
 
 
+def _source_of(text: str | Promise) -> str:
+    """The untranslated words of a ``gettext_lazy`` text (rendered with no language
+    active), so the page can show them in whatever language the person uses later; ""
+    for a text that was already written out."""
+    if not isinstance(text, Promise):
+        return ""
+    with translation.override(None):
+        return str(text)
+
+
 def _in_language(text: str | Promise, params: dict[str, Any] | None) -> str:
     rendered = str(text)
     return rendered % params if params else rendered
@@ -89,19 +99,27 @@ def notify(
     Pass ``title``/``body`` as ``gettext_lazy`` strings with ``params`` to have them written
     in the recipient's language rather than in the language of whoever acted."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        title = _in_language(title, params)
-        body = _in_language(body, params)
+        rendered_title = _in_language(title, params)
+        rendered_body = _in_language(body, params)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                user=user, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key
+                user=user,
+                kind=kind,
+                title=rendered_title,
+                body=rendered_body,
+                title_source=_source_of(title),
+                body_source=_source_of(body),
+                params=params or {},
+                url=url,
+                dedupe_key=dedupe_key,
             )
     except IntegrityError:
         return None
     publish_event(
         [user.pk],
         type="notification.new",
-        payload={"id": notification.pk, "kind": kind, "title": title, "url": url},
+        payload={"id": notification.pk, "kind": kind, "title": rendered_title, "url": url},
     )
     if email and user.is_active and wants_email(user, kind):
         send_email_on_commit(

@@ -84,3 +84,31 @@ def test_notifications_are_written_in_the_recipients_language(bob: Any, carol: A
             email=False,
         )
     assert Notification.objects.get(user=carol).title == "Bob te da las gracias"
+
+
+@pytest.mark.django_db
+def test_a_notification_follows_the_persons_language_after_they_change_it(
+    bob: Any, client_for: Any
+) -> None:
+    """Made while Bob read English; he then switched to Portuguese."""
+    from django.utils.translation import gettext_lazy
+
+    from openmentor.notifications.services import notify
+
+    notify(
+        bob,
+        kind="messaging.report",
+        title=gettext_lazy("A message was reported in %(program)s"),
+        params={"program": "Data Skills"},
+    )
+    notify(bob, kind="demo", title="Written out once")  # no source kept: shown as written
+    assert list(Notification.objects.values_list("title", flat=True).order_by("id")) == [
+        "A message was reported in Data Skills",
+        "Written out once",
+    ]
+    bob.language = "pt"
+    bob.save(update_fields=["language"])
+    page = client_for(bob).get("/notifications/").content.decode()
+    assert "Uma mensagem foi denunciada em Data Skills" in page and "Written out once" in page
+    titles = [n["title"] for n in client_for(bob).get("/api/v1/notifications").json()]
+    assert titles == ["Written out once", "Uma mensagem foi denunciada em Data Skills"]
