@@ -67,6 +67,15 @@ def wants_email(user: User, kind: str) -> bool:
     return preference is None or preference.channel == NotificationPreference.Channel.EMAIL
 
 
+def _storable(params: dict[str, Any]) -> dict[str, Any]:
+    """The values as ``%`` writes them into the text (a date as its ISO form, a lazy word in
+    the language it was made in), numbers kept as numbers for ``%(n)d``."""
+    return {
+        name: value if isinstance(value, int | float) else str(value)
+        for name, value in params.items()
+    }
+
+
 def _source_of(text: str | Promise) -> str:
     """The untranslated words of a ``gettext_lazy`` text (rendered with no language
     active), so the page can show them in whatever language the person uses later; ""
@@ -101,6 +110,7 @@ def notify(
     with translation.override(user.language or settings.LANGUAGE_CODE):
         rendered_title = _in_language(title, params)
         rendered_body = _in_language(body, params)
+        stored_params = _storable(params or {})  # a lazy value in the person's language
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -110,7 +120,7 @@ def notify(
                 body=rendered_body,
                 title_source=_source_of(title),
                 body_source=_source_of(body),
-                params=params or {},
+                params=stored_params,
                 url=url,
                 dedupe_key=dedupe_key,
             )
