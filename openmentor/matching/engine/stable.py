@@ -35,10 +35,17 @@ _RANKED = 1e6
 """Any ranked choice outranks every score; scores stay far below this."""
 
 
+# Scores are float32 sums whose last bit depends on the path that computed them (the
+# candidate search and a pair's own score can differ by 2e-7 for the same pair): compared
+# at this many decimals, equal scores tie (and the lower row wins) on every path.
+SCORE_DECIMALS = 5
+
+
 def preference_values(score: NDArray[Any], rank: NDArray[Any]) -> NDArray[np.float64]:
     """Bigger is preferred: ranked choices in rank order, then by score."""
     rank = np.asarray(rank, dtype=np.float64)
-    return np.where(rank > 0, _RANKED - rank, 0.0) + np.asarray(score, dtype=np.float64)
+    score = np.round(np.asarray(score, dtype=np.float64), SCORE_DECIMALS)
+    return np.where(rank > 0, _RANKED - rank, 0.0) + score
 
 
 @dataclass
@@ -203,7 +210,7 @@ def _extension(
     def would_accept(rows: IntArray, cols: ColumnSet, block: FloatArray) -> None:
         view = block[:, : cols.size]
         # Mentor's view of the mentee: score plus the mentor's own ranking.
-        value = view.astype(np.float64)
+        value = np.round(view.astype(np.float64), SCORE_DECIMALS)
         ranked = mentor_rankings[rows].tocoo()
         if ranked.nnz:
             c = cols.position[ranked.col]

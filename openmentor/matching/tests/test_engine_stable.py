@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from openmentor.matching.engine import (
     MatchRules,
+    ProgramWeights,
     Scorer,
     blocking_pairs,
     build_problem,
@@ -114,3 +115,58 @@ def test_unmatched_reasons_after_stable_match() -> None:
     result = stable_match(build_problem(mentees, mentors))
     assert result.matched == 1
     assert result.unmatched[0].reasons == ("all_suitable_mentors_full",)
+
+
+def test_equal_scores_tie_the_same_way_whichever_path_computed_them() -> None:
+    """Found by the property above: the candidate search gave one pair 3.0000002 and the
+    pair's own score 3.0, so the engine preferred the later mentee where the scores tie,
+    and the earlier one blocked. Scores now compare at SCORE_DECIMALS."""
+
+    def person(i: int, side: str, **extra: object) -> dict[str, object]:
+        base: dict[str, object] = {
+            "id": f"{side}{i}", "languages": {"en": 2}, "country": "BR", "org_unit": "u1",
+            "expertise": [], "goals": [], "text": "", "availability": [0, 1],
+            "seniority": 0, "capacity": 1, "traits": [],
+            "requires": {"country": ["BR"], "mode": ["video"]}, "ranking": [],
+        }  # fmt: skip
+        return {**base, **extra}
+
+    video = {"traits": ["mode:video"], "requires": {"country": ["BR"]}}
+    mentees = [
+        person(0, "e"),
+        person(1, "e", ranking=["m2"], **video),
+        person(2, "e"),
+        person(3, "e"),
+        person(4, "e", goals=["design", "leadership", "python"], **video),
+        person(5, "e"),
+        person(6, "e", requires={"country": ["BR"]}),
+    ]
+    mentors = [
+        person(0, "m", expertise=["python"]),
+        person(1, "m", expertise=["python"]),
+        person(2, "m", expertise=["design", "leadership", "python"]),
+    ]
+    rules = MatchRules(
+        min_language_level=1,
+        min_overlap_hours=0.0,
+        target_overlap_hours=2.0,
+        exclude_same_org_unit=False,
+        min_seniority_gap=None,
+        target_seniority_gap=2.0,
+        candidates_per_mentee=1,
+        min_text_similarity=0.05,
+    )
+    weights = ProgramWeights(
+        shared_goals=3.0,
+        text_similarity=0.0,
+        availability=0.0,
+        language=0.0,
+        seniority=0.0,
+        cross_border=0.0,
+        ranked_preference=3.0,
+    )
+    inst = Instance(mentees, mentors, rules, weights)
+    result = stable_match(inst.problem(), weights, rules, complete=True)
+    mentee_of = dict(zip(result.mentee_index.tolist(), result.mentor_index.tolist(), strict=True))
+    assert brute_force_blocking(inst, mentee_of) == []
+    assert mentee_of[1] == 2  # e1 ranked m2 first, and m2 values e1 and e4 equally
