@@ -20,8 +20,9 @@ from .models import User
 from .services import bearer_token, user_for_token
 
 
-def _token_holder(request: HttpRequest) -> User | AnonymousUser | None:
-    """The token's person, an anonymous one for a bad token, None without a token."""
+def token_holder(request: HttpRequest) -> User | AnonymousUser | None:
+    """The token's person (answered in their language), an anonymous one for a bad token,
+    None without a token."""
     raw = bearer_token(request.headers.get("Authorization", ""))
     if raw is None:
         return None
@@ -47,7 +48,7 @@ def token_or_session_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        holder = _token_holder(request)
+        holder = token_holder(request)
         if holder is None:
             return browser_view(request, *args, **kwargs)  # type: ignore[no-any-return]
         if not holder.is_authenticated:
@@ -60,5 +61,5 @@ def token_or_session_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 async def person_of(request: HttpRequest) -> Any:
     """For async views: the token's person, or the session's (maybe anonymous)."""
-    holder = await sync_to_async(_token_holder)(request)
+    holder = await sync_to_async(token_holder)(request)
     return holder if holder is not None else await request.auser()

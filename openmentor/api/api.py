@@ -65,7 +65,8 @@ growing id (see `EventOut` for the types). Catch up with
 `GET /api/v1/events?after=<last id>` and pass the `last_id` it returns next time. To be
 told at once, use the WebSocket `/ws/messaging/` or, where sockets are blocked, the long
 poll `GET /messages/poll/?after=<last id>` (it waits up to 25 s); both take the same
-`Authorization: Bearer` token, or the browser session. A socket signed in with the session
+`Authorization: Bearer` token (a socket opened with it closes, code 4401, once the token is
+revoked), or the browser session. A socket signed in with the session
 must send an `Origin` header naming one of the site's allowed hosts (a token socket needs
 none). Pushes are hints that may be lost: after a reconnection, catch up from the last
 event id.

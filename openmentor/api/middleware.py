@@ -8,8 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from openmentor.accounts.services import bearer_token, user_for_token
-from openmentor.core.middleware import use_persons_language
+from openmentor.accounts.tokens import token_holder
 
 API_PREFIX = "/api/"
 
@@ -71,11 +70,7 @@ def _not_found(path: str) -> str:
 
 def _use_token_holders_language(request: HttpRequest) -> None:
     """A script's request that no endpoint took was not signed in by the API: its token
-    still says whose language to answer in."""
+    still says whose language to answer in (``token_holder`` switches to it)."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return  # the session's person: ``UserLanguageMiddleware`` chose already
-    raw = bearer_token(request.headers.get("Authorization", ""))
-    person = user_for_token(raw) if raw else None
-    if person is not None:
-        use_persons_language(request, person)
+    if user is None or not user.is_authenticated:
+        token_holder(request)

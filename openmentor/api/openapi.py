@@ -40,10 +40,13 @@ ERROR_RESPONSES: dict[int, str] = {
     "for the reason in `message`.",
     401: "Not signed in (`unauthenticated`): send `Authorization: Bearer <token>`, or the "
     "session cookie with its CSRF token.",
-    403: "Signed in, but not allowed to do this (`forbidden`).",
+    403: "Signed in, but not allowed to do this (`forbidden`, or a more precise code such "
+    "as `blocked`, `conversation_closed`, `not_your_message`).",
     404: "No such thing, or not one this person may see (`not_found`).",
+    405: "This address does not take this method (`method_not_allowed`); `Allow` lists "
+    "those it takes.",
     409: "In conflict with the current state, e.g. already done or changed meanwhile "
-    "(`conflict`, or a more precise code).",
+    "(`conflict`, or a more precise code such as `message_deleted`, `client_id_reused`).",
     413: "The request is too large (`too_large`).",
     422: "A value is missing or not valid (`validation_failed`); `fields` says which.",
 }
@@ -96,12 +99,11 @@ def document_errors(schema: dict[str, Any]) -> None:
                 if status in responses or str(status) in responses:
                     continue
                 responses[status] = {"description": description, "content": content}
-                if status == 401:
+                header = {401: ("WWW-Authenticate", "`Bearer`"), 405: ("Allow", "The methods")}
+                if status in header:
+                    name, description = header[status]
                     responses[status]["headers"] = {
-                        "WWW-Authenticate": {
-                            "description": "`Bearer`",
-                            "schema": {"type": "string"},
-                        }
+                        name: {"description": description, "schema": {"type": "string"}}
                     }
 
 

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from .socket_auth import sign_in_ends_at
+from .socket_auth import TOKEN_RECHECK_SECONDS, sign_in_ends_at, token_is_active, token_of
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +104,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             return
         self.group_name = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
-        # The sign-in this socket belongs to (a session, or a token): signing out, a new
-        # password, or revoking the token ends it.
-        self.session_key = self.scope.get("sign_in")
+        # The sign-in this socket belongs to: a session (signing out or a new password ends
+        # it), or a token (revoking it, or closing the account, ends it).
+        self.sign_in = self.scope.get("sign_in")
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
-        if self.scope.get("session") is not None and self.session_key is not None:
+        token_id = token_of(self.sign_in)
+        if token_id is not None:
+            self._sign_in_watch = asyncio.get_running_loop().create_task(
+                self._close_when_token_ends(token_id)
+            )
+        elif self.scope.get("session") is not None and self.sign_in is not None:
             # As read when the socket signed in (``core.sessions``): no other query here.
             ends_at = getattr(self.scope["session"], "stored_expiry", None)
             self._sign_in_watch = asyncio.get_running_loop().create_task(
@@ -124,11 +129,19 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         while True:
             if ends_at is not None:
                 await asyncio.sleep(max((ends_at - timezone.now()).total_seconds(), 0.05))
-            ends_at = await database_sync_to_async(sign_in_ends_at)(self.session_key, user_id)
+            ends_at = await database_sync_to_async(sign_in_ends_at)(self.sign_in, user_id)
             if ends_at is None:
                 with contextlib.suppress(OSError, RuntimeError):
                     await self.close(code=SIGNED_OUT)
                 return
+
+    async def _close_when_token_ends(self, token_id: int) -> None:
+        # Revoking pushes a close at once (``session.ended``), but pushes can be lost: the
+        # token is read again every minute, as a session's expiry is.
+        while await database_sync_to_async(token_is_active)(token_id):
+            await asyncio.sleep(TOKEN_RECHECK_SECONDS)
+        with contextlib.suppress(OSError, RuntimeError):
+            await self.close(code=SIGNED_OUT)
 
     async def disconnect(self, code: int) -> None:
         group = getattr(self, "group_name", None)
@@ -143,8 +156,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         # Sent to the person's group (``core.events``): one sign-in ended (signing out,
         # perhaps in another tab of a shared computer), or all the others (a new
         # password). A socket of an ended sign-in must not go on as that person.
-        this_sign_in = message["session"] == getattr(self, "session_key", None)
-        if this_sign_in != message["others"]:
+        sign_in = getattr(self, "sign_in", None)
+        if message["others"] and token_of(sign_in) is not None:
+            return  # a new password leaves tokens alone: they are revoked on their own
+        if (message["session"] == sign_in) != message["others"]:
             await self.close(code=SIGNED_OUT)
 
     async def user_event(self, message: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Readiness checks behind /healthz: each returns (ok, detail) and never raises."""
+"""Readiness checks behind /healthz and /healthz/worker (answered by
+``core.middleware.HealthCheckMiddleware``): each returns (ok, detail) and never raises."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 from huey.contrib.djhuey import HUEY
 
 CHECK_TIMEOUT_S = 3.0
@@ -99,3 +102,13 @@ def run_checks(worker: bool = False) -> dict[str, dict[str, object]]:
         }
     )
     return {name: {"ok": ok, "detail": detail} for name, (ok, detail) in results.items()}
+
+
+@never_cache
+def healthz(request: HttpRequest, worker: bool = False) -> JsonResponse:
+    checks = run_checks(worker=worker)
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from .errors import DomainError
-from .views import healthz
+from .health import healthz
 
 # Everything the browser loads comes from this server; no inline script is needed.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -138,6 +138,6 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path in ("/healthz", "/healthz/worker"):
-            return healthz(request, worker=request.path == "/healthz/worker")
+        if request.path_info in ("/healthz", "/healthz/worker"):
+            return healthz(request, worker=request.path_info == "/healthz/worker")
         return self.get_response(request)

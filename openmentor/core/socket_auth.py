@@ -55,9 +55,8 @@ class SocketSessionAuth:
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        authorization = _header(scope, b"authorization")
-        if authorization is not None:
-            return await self.app(await _with_token(scope, authorization), receive, send)
+        if bearer_of(scope) is not None:
+            return await self.app(await _with_token(scope), receive, send)
         cookie = _header(scope, b"cookie")
         cookies = parse_cookie(cookie) if cookie else {}
         session = self.session_store(cookies.get(settings.SESSION_COOKIE_NAME))
@@ -72,11 +71,39 @@ class SocketSessionAuth:
         return await self.app(scope, receive, send)
 
 
-async def _with_token(scope: dict[str, Any], authorization: str) -> dict[str, Any]:
-    # Imported here: accounts builds on core, not the other way round.
+# Where a token may open a socket: the person's own events. (A meeting room's socket is the
+# browser's, signed in by the session, from one of our pages.)
+TOKEN_SOCKET_PATHS = ("/ws/messaging/", "/ws/events/")
+TOKEN_RECHECK_SECONDS = 60
+
+
+def bearer_of(scope: dict[str, Any]) -> str | None:
+    """The token of an ``Authorization: Bearer`` header on a path that takes one; None
+    otherwise (a browser behind a proxy's basic-auth gate sends ``Basic``: the session's)."""
+    from openmentor.accounts.services import bearer_token  # accounts builds on core
+
+    header = _header(scope, b"authorization")
+    if header is None or scope.get("path") not in TOKEN_SOCKET_PATHS:
+        return None
+    return bearer_token(header)
+
+
+def token_of(sign_in: str | None) -> int | None:
+    from openmentor.accounts.services import token_id_of
+
+    return token_id_of(sign_in)
+
+
+def token_is_active(token_id: int) -> bool:
+    from openmentor.accounts.services import token_is_active as active
+
+    return active(token_id)
+
+
+async def _with_token(scope: dict[str, Any]) -> dict[str, Any]:
     from openmentor.accounts import services as accounts
 
-    raw = accounts.bearer_token(authorization)
+    raw = bearer_of(scope)
     token = await database_sync_to_async(accounts.token_for)(raw) if raw else None
     if token is None:
         return {**scope, "user": AnonymousUser(), "session": None, "sign_in": None}
@@ -99,6 +126,6 @@ class OriginCheckedUnlessToken:
         self.checked = AllowedHostsOriginValidator(app)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if _header(scope, b"authorization") is not None:
+        if bearer_of(scope) is not None:
             return await self.app(scope, receive, send)
         return await self.checked(scope, receive, send)

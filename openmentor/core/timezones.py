@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import TZPATH
 
+from django.core.serializers.json import DjangoJSONEncoder
+
 
 @lru_cache(maxsize=1)
 def available_timezones() -> frozenset[str]:
@@ -58,3 +60,8 @@ def utc_offset_label(name: str, at: datetime | None = None) -> str:
     sign = "+" if total_minutes >= 0 else "-"
     hours, minutes = divmod(abs(total_minutes), 60)
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+# Times as the REST API writes them (ninja's encoder is Django's: milliseconds, "Z"), for
+# the JSON written by hand (pushes, the long poll), so that the same time compares equal.
+json_time = DjangoJSONEncoder().default

@@ -3,9 +3,8 @@ from __future__ import annotations
 import contextlib
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -14,8 +13,6 @@ from openmentor.core.errors import ValidationFailed
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.mentorships.selectors import mentorships_for_user
 from openmentor.programs import selectors as program_selectors
-
-from .health import run_checks
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,16 +39,6 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "profile_complete": profile.is_complete,
             "can_create": program_selectors.can_create_programs(request.user),
         },
-    )
-
-
-@never_cache
-def healthz(request: HttpRequest, worker: bool = False) -> JsonResponse:
-    checks = run_checks(worker=worker)
-    healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
-        status=200 if healthy else 503,
     )
 
 

@@ -20,9 +20,8 @@ from .formatting import render_markdown
 
 router = Router(tags=["messaging"])
 
-# ``selectors.thread_page`` serves at most this many messages a page (a larger ``limit`` is
-# served as this many): stated in the schema so that clients know.
-MAX_PAGE = 200
+# Stated in the schema so that clients know (a larger ``limit`` is served as this many).
+MAX_PAGE = selectors.MAX_PAGE_SIZE
 
 
 class ConversationOut(Schema):

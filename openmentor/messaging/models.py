@@ -20,20 +20,25 @@ from .crypto import InvalidToken, decrypt_text, encrypt_text
 logger = logging.getLogger(__name__)
 
 
-def readable(token: str) -> str:
-    """The text, or a notice in its place when no configured key opens it (a database
-    restored from before its key was dropped): one such message must not take its whole
-    thread down with a server error."""
+def decrypted_or_none(token: str) -> str | None:
+    """The text, or None when no configured key opens it (a database restored from before
+    its key was dropped)."""
     try:
         return decrypt_text(token)
     except InvalidToken:
         logger.error("A message body cannot be decrypted with the configured message keys.")
-        return str(
-            _(
-                "This message cannot be shown: the server no longer has the key it was "
-                "encrypted with."
-            )
-        )
+        return None
+
+
+def readable(token: str) -> str:
+    """The text, or a notice in its place: one message no key opens must not take its
+    whole thread down with a server error."""
+    text = decrypted_or_none(token)
+    if text is not None:
+        return text
+    return str(
+        _("This message cannot be shown: the server no longer has the key it was encrypted with.")
+    )
 
 
 class ConversationKind(models.TextChoices):
@@ -176,6 +181,12 @@ class Message(models.Model):
     def body(self, text: str) -> None:
         self.body_encrypted = encrypt_text(text)
         self._known_body = (self.body_encrypted, text)
+
+    @property
+    def body_if_readable(self) -> str | None:
+        """The text, or None when no configured key opens it (search leaves it out rather
+        than match the notice shown in its place)."""
+        return decrypted_or_none(self.body_encrypted)
 
     @classmethod
     def compose(cls, body: str, **fields: Any) -> Message:

@@ -39,6 +39,7 @@ from .models import (
 
 PAGE_SIZE = 50
 SEARCH_WINDOW = 2000
+MAX_PAGE_SIZE = 200  # messages a page at most, whatever ``limit`` a client asks
 
 
 def _mentorship_id(conversation: Conversation) -> int:
@@ -256,7 +257,7 @@ def thread_page(
     """One page of a thread in id order, and whether older messages exist.
 
     Keyset pagination on the message id, so page 1000 costs what page 1 costs."""
-    limit = max(1, min(limit, 200))
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
     messages = visible_messages(user, conversation)
     if after is not None:  # paging forward: a full page means there may be more
         rows = list(messages.filter(id__gt=after).order_by("id")[:limit])
@@ -544,7 +545,8 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
     )
     found: list[Message] = []
     for message in window:
-        if textsearch.matches(message.body, needle):
+        body = message.body_if_readable
+        if body is not None and textsearch.matches(body, needle):
             found.append(message)
             if len(found) >= limit:
                 return SearchPage(found, message.pk)

@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -25,6 +24,7 @@ from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_objects
 from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from openmentor.core.sql import execute, placeholders
+from openmentor.core.timezones import json_time
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import mark_read_at, notify, publish_event, publish_events
 from openmentor.programs.models import Program
@@ -212,11 +212,6 @@ def _support_thread(program: Program, person_id: int) -> Conversation:
 
 
 # --- messages ---------------------------------------------------------------------------
-
-
-# Times as the REST API writes them (ninja's encoder is Django's: milliseconds, "Z"), so
-# that a pushed message and the same message fetched compare equal.
-json_time = DjangoJSONEncoder().default
 
 
 def serialize(message: Message, attachments: list[Attachment] | None = None) -> dict[str, Any]:
@@ -801,7 +796,11 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
     message of this conversation (0 or below: an earlier position, which moves nothing)."""
     if not selectors.can_read(user, conversation):
         raise NotFound(_("Conversation not found."))
-    if up_to is not None and up_to > 0 and not conversation.messages.filter(pk=up_to).exists():
+    if (
+        up_to is not None
+        and up_to > 0
+        and not selectors.visible_messages(user, conversation).filter(pk=up_to).exists()
+    ):
         raise NotFound(_("Message not found."))
     newest = (
         Message.objects.filter(conversation=conversation, status=MessageStatus.SENT)

@@ -30,6 +30,7 @@ from openmentor.core.confirm import unless_confirmed
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
+from openmentor.core.timezones import json_time
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.notifications import selectors as event_selectors
 from openmentor.programs.models import Program
@@ -165,8 +166,9 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         at=_int_or_none(request.GET.get("at")),
         newest="newest" in request.GET,
     )
-    # Without the script, seeing the page is reading it. With it (site.js's cookie), the
-    # script marks what it shows once the tab is seen: a background tab has not been read.
+    # Without the script, seeing the page is reading it. With it (messaging.js's cookie, set
+    # on an earlier messaging page), the script marks what it shows once the tab is seen:
+    # a background tab has not been read.
     if request.method == "GET" and SCRIPT_COOKIE not in request.COOKIES:
         services.mark_page_read(request.user, conversation, page)
     return render(
@@ -461,7 +463,7 @@ async def poll(request: HttpRequest) -> HttpResponse:
             "id": e.pk,
             "type": e.type,
             "payload": e.payload,
-            "created_at": services.json_time(e.created_at),
+            "created_at": json_time(e.created_at),
         }
         for e in rows
     ]

@@ -21,7 +21,7 @@ from openmentor.messaging import services
 
 pytestmark = pytest.mark.django_db
 
-ERROR_STATUSES = {400, 401, 403, 404, 409, 413, 422}
+ERROR_STATUSES = {400, 401, 403, 404, 405, 409, 413, 422}
 
 
 def openapi() -> dict[str, Any]:

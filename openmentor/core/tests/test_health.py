@@ -24,7 +24,7 @@ def test_healthz_reports_every_part_up() -> None:
     assert all(check["ok"] for check in body["checks"].values())
     worker = Client().get("/healthz/worker")
     assert worker.status_code == 200
-    assert re.fullmatch(r"last heartbeat [01] s ago", worker.json()["checks"]["worker"]["detail"])
+    assert re.fullmatch(r"last heartbeat \d+ s ago", worker.json()["checks"]["worker"]["detail"])
 
 
 @pytest.mark.django_db

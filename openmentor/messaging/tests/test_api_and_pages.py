@@ -857,3 +857,22 @@ def test_messaging_pages_do_not_download_htmx(conversation: Any, bob: Any, clien
     """17 kB that only the matching round page uses: on a slow line, every byte waits."""
     for path in ("/messages/", f"/messages/{conversation.pk}/", "/dashboard/"):
         assert "htmx" not in client_for(bob).get(path).content.decode(), path
+
+
+def test_opening_a_thread_reads_it_unless_the_script_will_once_it_is_seen(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    from openmentor.messaging.models import ConversationMember
+
+    message = services.send_message(carol, conversation, body="Hello", client_id="o1").message
+
+    def cursor() -> int:
+        member = ConversationMember.objects.filter(user=bob, conversation=conversation).first()
+        return member.last_read_message_id if member else 0
+
+    with_script = client_for(bob)
+    with_script.cookies["om_js"] = "1"  # messaging.js ran in this browser
+    with_script.get(f"/messages/{conversation.pk}/")
+    assert cursor() < message.pk  # left to the script, which waits until the tab is seen
+    client_for(bob).get(f"/messages/{conversation.pk}/")  # no script: seeing is reading
+    assert cursor() == message.pk

@@ -10,9 +10,11 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from config.asgi import application
 from openmentor.accounts import services as accounts
+from openmentor.core.socket_auth import bearer_of
 from openmentor.messaging import services
 
 
@@ -73,3 +75,58 @@ def test_the_long_poll_and_downloads_take_a_token(
     refused = Client(HTTP_AUTHORIZATION="Bearer om_wrong").get("/messages/poll/?timeout=0")
     assert refused.status_code == 401 and refused["WWW-Authenticate"] == "Bearer"
     assert refused.json()["code"] == "unauthenticated"
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_token_socket_ends_with_its_token_even_if_the_push_saying_so_is_lost(
+    bob: Any, monkeypatch: Any
+) -> None:
+    from openmentor.accounts.models import PersonalAccessToken
+    from openmentor.core import consumers
+
+    monkeypatch.setattr(consumers, "TOKEN_RECHECK_SECONDS", 0.05)
+    for end in ("revoked", "account closed"):
+        token, raw = await sync_to_async(accounts.create_access_token)(bob, end)
+        socket = WebsocketCommunicator(application, "/ws/messaging/", headers=bearer(raw))
+        assert (await socket.connect())[0]
+        await socket.receive_json_from()  # hello
+        if end == "revoked":  # straight in the database: no push tells the socket
+            await sync_to_async(PersonalAccessToken.objects.filter(pk=token.pk).update)(
+                revoked_at=timezone.now()
+            )
+        else:
+            await sync_to_async(type(bob).objects.filter(pk=bob.pk).update)(is_active=False)
+        assert await socket.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_only_abearer_of_token_on_the_events_sockets_skips_the_origin_check(
+    bob: Any,
+) -> None:
+    from openmentor.core.events import close_other_sockets_of_user
+
+    client = Client()
+    await sync_to_async(client.force_login)(bob)
+    cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+    origin = (b"origin", b"http://localhost")
+    # A browser behind a proxy's basic-auth gate: its session, checked as any browser's.
+    gated = [cookie, origin, (b"authorization", b"Basic cWE6cWE=")]
+    socket = WebsocketCommunicator(application, "/ws/messaging/", headers=gated)
+    assert (await socket.connect())[0]
+    assert await socket.receive_json_from() == {"type": "hello", "user": bob.pk}
+    await socket.disconnect()
+    # A meeting room is a page's socket: a token there is no sign-in, so its origin is
+    # checked as a browser's would be.
+    _token, raw = await sync_to_async(accounts.create_access_token)(bob, "Phone")
+    headers = [(b"authorization", f"Bearer {raw}".encode())]
+    assert bearer_of({"path": "/ws/meetings/1/", "headers": headers}) is None
+    assert bearer_of({"path": "/ws/messaging/", "headers": headers}) == raw
+    # A new password ends the other sign-ins' sockets, not a token's (revoked on its own).
+    app = WebsocketCommunicator(application, "/ws/messaging/", headers=bearer(raw))
+    assert (await app.connect())[0]
+    await app.receive_json_from()
+    await sync_to_async(close_other_sockets_of_user)(bob.pk, keep_session_key=None)
+    assert await app.receive_nothing(timeout=0.3)
+    await app.disconnect()

@@ -13,6 +13,10 @@
   "use strict";
   var root = document.getElementById("thread") || document.getElementById("conversations");
   if (!root) { return; }
+  // Tells the server that this browser runs this script (until it is closed): a thread
+  // then leaves marking messages read to it, and it waits until the tab is seen (a thread
+  // opened in a background tab has not been read).
+  document.cookie = "om_js=1; path=/; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
   var conversationId = Number(root.dataset.conversation || 0); // 0: no thread open
   var userId = root.dataset.user;
   var list = document.getElementById("messages"); // null on the conversation list

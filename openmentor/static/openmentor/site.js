@@ -1,10 +1,6 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
-  // Tells the server that pages run this script: a thread then leaves marking messages read
-  // to messaging.js, which waits until the tab is seen (a thread opened in a background
-  // tab has not been read).
-  document.cookie = "om_js=1; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
 
   // The navigation's unread messages on pages without a live connection (messaging pages
   // keep it live themselves): asked again when the person comes back to the tab, and every
