@@ -621,11 +621,13 @@ def program_activity(program_id: int, now: datetime | None = None) -> ProgramAct
         ).only("mentorship_id", "message_count", "last_message_at")
     }
     people = {m.pk: [p.user for p in m.participants.all()] for m in mentorships}
-    everyone = {user.pk for users in people.values() for user in users}
+    # Blocks between people of this program, by a subquery (a list of ids would pass the
+    # database's limit on parameters in a program of thousands).
+    in_program = MentorshipParticipant.objects.filter(mentorship__program_id=program_id)
     blocks = set(
-        Block.objects.filter(blocker_id__in=everyone, blocked_id__in=everyone).values_list(
-            "blocker_id", "blocked_id"
-        )
+        Block.objects.filter(
+            blocker_id__in=in_program.values("user_id"), blocked_id__in=in_program.values("user_id")
+        ).values_list("blocker_id", "blocked_id")
     )
     pairs = []
     for mentorship in mentorships:
@@ -640,7 +642,7 @@ def program_activity(program_id: int, now: datetime | None = None) -> ProgramAct
                 last_message_at=last,
                 quiet=mentorship.status == MentorshipStatus.ACTIVE
                 and (last is None or last < quiet_before),
-                blocked=any(a in ids and b in ids for a, b in blocks),
+                blocked=any((a, b) in blocks for a in ids for b in ids),
             )
         )
     running_first: dict[str, int] = {MentorshipStatus.ACTIVE: 0, MentorshipStatus.PAUSED: 1}
