@@ -96,3 +96,31 @@ def test_the_served_platform_refuses_a_huge_upload_before_receiving_it(
     assert answer.status == 413
     assert "at most 51 MB" in answer.read().decode()
     connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_served_platform_stops_reading_a_body_sent_in_chunks_past_the_limit(
+    asgi_server: str,
+) -> None:
+    """No length announced: counted as it arrives, and answered once past 51 MB."""
+    import socket
+
+    address = urlsplit(asgi_server)
+    chunk = b"x" * (1024 * 1024)
+    frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    with socket.create_connection((address.hostname, address.port), timeout=10) as conn:
+        conn.sendall(
+            b"POST /messages/1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        sent = 0
+        try:
+            while sent < 80:  # more than the limit; the server stops reading before this
+                conn.sendall(frame)
+                sent += 1
+        except OSError:
+            pass  # the server closed the connection after answering
+        answer = conn.recv(65536).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "at most 51 MB" in answer
