@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from openmentor.core.errors import NotFound, ValidationFailed
-from openmentor.core.events import close_sockets_of_session
+from openmentor.core.events import close_sockets_of_sign_in
 from openmentor.core.text import normalise_tag
 from openmentor.core.timezones import canonical_timezone, is_valid_timezone
 
@@ -255,7 +255,7 @@ def revoke_access_token(user: User, token_id: int) -> None:
     if not updated:
         raise NotFound(_("No such active token."))
     # Its open sockets end too, as a sign-out ends the sockets of its session.
-    transaction.on_commit(lambda: close_sockets_of_session(user.pk, token_sign_in(token_id)))
+    transaction.on_commit(lambda: close_sockets_of_sign_in(user.pk, token_sign_in(token_id)))
 
 
 TOKEN_SIGN_IN = "token:"  # noqa: S105 - a label, not a secret

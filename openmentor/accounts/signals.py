@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from openmentor.core.errors import ValidationFailed
-from openmentor.core.events import close_other_sockets_of_user, close_sockets_of_session
+from openmentor.core.events import close_other_sockets_of_user, close_sockets_of_sign_in
 
 from .models import Profile, User
 from .services import set_language
@@ -44,7 +44,7 @@ def close_the_sockets_of_this_sign_in(
     # a shared phone or computer, an open messages tab must not stay signed in.
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     if user is not None and session_key:
-        close_sockets_of_session(user.pk, session_key)
+        close_sockets_of_sign_in(user.pk, session_key)
 
 
 @receiver(password_changed)

@@ -159,7 +159,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         sign_in = getattr(self, "sign_in", None)
         if message["others"] and token_of(sign_in) is not None:
             return  # a new password leaves tokens alone: they are revoked on their own
-        if (message["session"] == sign_in) != message["others"]:
+        if (message["sign_in"] == sign_in) != message["others"]:
             await self.close(code=SIGNED_OUT)
 
     async def user_event(self, message: dict[str, Any]) -> None:

@@ -45,21 +45,23 @@ def push_to_users_on_commit(pushes: list[tuple[int, str]]) -> None:
     )
 
 
-def close_sockets_of_session(user_id: int, session_key: str) -> None:
-    """Every socket opened with this sign-in closes (as signed out), in every process."""
-    _end_sign_ins(user_id, session_key, others=False)
+def close_sockets_of_sign_in(user_id: int, sign_in: str) -> None:
+    """Every socket opened with this sign-in (a session's key, or a token's
+    ``accounts.services.token_sign_in``) closes as signed out, in every process."""
+    _end_sign_ins(user_id, sign_in, others=False)
 
 
 def close_other_sockets_of_user(user_id: int, keep_session_key: str | None) -> None:
-    """A new password ends the person's other sign-ins: their open sockets close too (a lost
-    phone's open conversation), all but the ones of the sign-in that changed it."""
+    """A new password ends the person's other sessions: their open sockets close too (a lost
+    phone's open conversation), all but the ones of the session that changed it (tokens
+    are revoked on their own)."""
     _end_sign_ins(user_id, keep_session_key, others=True)
 
 
-def _end_sign_ins(user_id: int, session_key: str | None, *, others: bool) -> None:
+def _end_sign_ins(user_id: int, sign_in: str | None, *, others: bool) -> None:
     # Through the person's own group, which every socket has joined anyway: no group per
     # sign-in to join and leave on every connection.
-    message = {"type": "session.ended", "session": session_key, "others": others}
+    message = {"type": "session.ended", "sign_in": sign_in, "others": others}
     _send_now("group_send", user_group_name(user_id), message)
 
 

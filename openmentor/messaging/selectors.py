@@ -185,20 +185,27 @@ def blocks_of_many(user_ids: list[int]) -> dict[int, Blocks]:
     return found
 
 
-def send_refusal(audience: Audience, sender_id: int, blocks: Blocks) -> str | None:
+@dataclass(frozen=True)
+class Refusal:
+    code: str  # for clients to act on: "conversation_closed" or "blocked"
+    message: str  # for the person, in the active language
+
+
+def send_refusal(audience: Audience, sender_id: int, blocks: Blocks) -> Refusal | None:
     """Why this person cannot write in this conversation now (``None``: they can). A block
     works both ways: no one writes to a person who blocked them, nor to one they blocked."""
     if not audience.is_open:
-        return _("This mentorship has ended; its conversation is read-only.")
+        closed = _("This mentorship has ended; its conversation is read-only.")
+        return Refusal("conversation_closed", closed)
     others = {uid for uid in audience.user_ids if uid != sender_id}
     if not others:
         return None
     if others <= blocks.of_me:
-        return _("You cannot send messages to this person.")
+        return Refusal("blocked", _("You cannot send messages to this person."))
     if others <= blocks.of_me | blocks.by_me:
         if len(others) == 1:
-            return _("You blocked this person. Unblock them to write again.")
-        return _("You have blocked the others in this conversation.")
+            return Refusal("blocked", _("You blocked this person. Unblock them to write again."))
+        return Refusal("blocked", _("You have blocked the others in this conversation."))
     return None
 
 
@@ -214,7 +221,8 @@ class Composer:
 def composer_for(conversation: Conversation, user: User) -> Composer:
     found = audience(conversation)
     blocks = blocks_of_many([user.pk])[user.pk]
-    return Composer(send_refusal(found, user.pk, blocks), not found.is_open, blocks.by_me)
+    refusal = send_refusal(found, user.pk, blocks)
+    return Composer(refusal.message if refusal else None, not found.is_open, blocks.by_me)
 
 
 def messages_by_client_id(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Message]:

@@ -330,8 +330,7 @@ def _sendable_body(
     """The cleaned body, or the reason this sender cannot send it here now."""
     refusal = selectors.send_refusal(audience, sender_id, blocks)
     if refusal:
-        # A code a client can act on without reading the (translated) message.
-        raise NotAllowed(refusal, code="blocked" if audience.is_open else "conversation_closed")
+        raise NotAllowed(refusal.message, code=refusal.code)
     return _clean_body(body, allow_empty=allow_empty)
 
 
@@ -665,11 +664,11 @@ def deliver_due_messages(now: datetime | None = None) -> int:
                 refusal = (
                     selectors.send_refusal(audience, message.sender_id, blocks)
                     if still_in
-                    else _("You are no longer in this conversation.")
+                    else selectors.Refusal("left", _("You are no longer in this conversation."))
                 )
             if refusal:
                 # Someone who has left cannot open the conversation: no link to it.
-                _not_sent(message, refusal, link=still_in)
+                _not_sent(message, refusal.message, link=still_in)
                 continue
             message = _goes_out_now(message, now)
             _deliver(
