@@ -226,4 +226,5 @@ def test_the_api_docs_page_works_without_a_cdn(page: Any, asgi_server: str) -> N
     page.goto(f"{asgi_server}/api/v1/docs")
     expect(page.locator(".opblock").first).to_be_visible()
     assert page.locator(".opblock").count() > 40
+    assert page.get_attribute("html", "lang") == "en"
     assert not [text for text in refused if "script" in text], refused
