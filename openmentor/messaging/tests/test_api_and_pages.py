@@ -876,3 +876,26 @@ def test_opening_a_thread_reads_it_unless_the_script_will_once_it_is_seen(
     assert cursor() < message.pk  # left to the script, which waits until the tab is seen
     client_for(bob).get(f"/messages/{conversation.pk}/")  # no script: seeing is reading
     assert cursor() == message.pk
+
+
+def test_the_activity_page_shows_the_quietest_pairs_a_page_at_a_time(
+    program: Any, alice: Any, carol: Any, client_for: Any, monkeypatch: Any
+) -> None:
+    from conftest import make_person
+    from openmentor.mentorships.services import create_mentorship
+    from openmentor.messaging import views
+
+    monkeypatch.setattr(views, "PAIRS_PER_PAGE", 2)
+    for n in range(3):
+        mentee = make_person(f"mentee{n}@example.org", f"Mentee {n}")
+        add_member(program, mentee, "mentee")
+        mentorship = create_mentorship(program, mentors=[carol], mentees=[mentee], origin="t")
+        if n == 0:  # the only pair that talks: the last, on page 2
+            services.send_message(
+                carol, services.mentorship_conversation(mentorship), body="Hi", client_id="p0"
+            )
+    first = client_for(alice).get(f"/messages/program/{program.slug}/").content.decode()
+    assert "Mentee 1" in first and "Mentee 2" in first and "Mentee 0" not in first
+    assert 'href="?page=2"' in first and "Page 1 of 2" in first
+    second = client_for(alice).get(f"/messages/program/{program.slug}/?page=2").content.decode()
+    assert "Mentee 0" in second and "Mentee 1" not in second
