@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
-from openmentor.accounts.tokens import token_holder
+from openmentor.accounts.token_auth import token_holder
 
 API_PREFIX = "/api/"
 

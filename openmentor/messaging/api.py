@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from django.http import HttpResponse
 from django.utils import formats, timezone
@@ -124,8 +124,7 @@ class BlockedOut(Schema):
 class CoachIn(Schema):
     conversation_id: int
     body: str = Field(..., max_length=services.MAX_BODY_CHARS)
-    # "morning": the person chose to send it at the recipient's next morning.
-    when: Literal["now", "morning"] = "now"
+    when: services.When = services.SEND_NOW
 
 
 class HintOut(Schema):
@@ -340,7 +339,7 @@ def coach_hints(request: AuthenticatedRequest, payload: CoachIn) -> dict[str, An
             is_first_message=not selectors.has_sent_before(request.user, conversation),
             recipients=selectors.clocks(selectors.mentorship_others(conversation, request.user)),
             now=timezone.now(),
-            for_their_morning=payload.when == "morning",
+            for_their_morning=payload.when == services.SEND_AT_THEIR_MORNING,
         )
         if enabled
         else []

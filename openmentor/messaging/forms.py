@@ -7,7 +7,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .services import MAX_BODY_CHARS, too_long_message
+from .services import MAX_BODY_CHARS, SEND_AT_THEIR_MORNING, SEND_NOW, too_long_message
 
 # The page's own words with the limit written as numbers are in the person's language
 # ("10,000"), instead of the validator's bare "10000".
@@ -55,8 +55,8 @@ class MessageBodyField(forms.CharField):
 
 class MessageForm(forms.Form):
     WHEN_CHOICES = [
-        ("now", _("Send now")),
-        ("morning", _("Send at the recipient's next morning (08:00 their time)")),
+        (SEND_NOW, _("Send now")),
+        (SEND_AT_THEIR_MORNING, _("Send at the recipient's next morning (08:00 their time)")),
     ]
     body = MessageBodyField(
         label=_("Your message"),

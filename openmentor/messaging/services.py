@@ -8,7 +8,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final, Literal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -268,6 +268,13 @@ def _publish_message_event(message: Message, type: str) -> None:
         payload=_event_payload(message),
         push_extra={"data": serialize(message)},
     )
+
+
+# When a message goes: now, or at the recipient's next morning (the page's and the API's
+# "when", also for the coach, which then has no night to warn about).
+SEND_NOW: Final = "now"
+SEND_AT_THEIR_MORNING: Final = "morning"
+When = Literal["now", "morning"]
 
 
 def too_long_message() -> str:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openmentor.accounts.models import User
-from openmentor.accounts.tokens import person_of, token_or_session_required, unauthenticated
+from openmentor.accounts.token_auth import person_of, token_or_session_required, unauthenticated
 from openmentor.core.confirm import unless_confirmed
 from openmentor.core.consumers import user_group_name
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
@@ -105,7 +105,7 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _send_at(others: list[User], when: str) -> Any:
     # "Their morning" is one person's: a pair's, not a group's or a team's.
-    if when != "morning" or len(others) != 1:
+    if when != services.SEND_AT_THEIR_MORNING or len(others) != 1:
         return None
     return coach.next_morning(others[0].time_zone, timezone.now())
 
@@ -134,7 +134,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     conversation,
                     data["body"],
                     others,
-                    for_their_morning=data.get("when") == "morning",
+                    for_their_morning=data.get("when") == services.SEND_AT_THEIR_MORNING,
                 )
                 if not hints:
                     check_notes.append(_("No suggestions: your message reads well."))
