@@ -520,7 +520,7 @@
       showSeen();
     }
     if (event.type && event.type.indexOf("message.") === 0 && payload.conversation === conversationId) {
-      if (payload.data) { showMessage(payload.data); }
+      if (payload.data) { pushed(payload.data); showMessage(payload.data); }
       else { fetchMessage(payload.message); }
       if (String(payload.sender) !== userId && event.type === "message.new") { markReadSoon(); }
       if (String(payload.sender) === userId && payload.client_id) { acknowledged(payload.client_id, payload.data); }
@@ -543,11 +543,20 @@
   }
   // The open thread also asks for every message after the newest it shows, so an event
   // whose transaction committed late (and so slipped behind the cursor) is not missed.
+  // A fetch answers as of when it was asked: a push about the same message that arrived
+  // meanwhile is newer, and the fetched copy must not undo it (an edit shown, then the
+  // earlier text put back by a slow catch-up).
+  var pushes = 0, pushedAt = {};
+  function pushed(data) { pushes += 1; if (data.id) { pushedAt[data.id] = pushes; } }
+  function showFetched(askedAt) {
+    return function (data) { if (!(pushedAt[data.id] > askedAt)) { showMessage(data); } };
+  }
   function catchUpThread() {
     if (!list || olderPage) { return Promise.resolve(); }
+    var askedAt = pushes;
     return get(root.dataset.api + "?after=" + newestShownId() + "&limit=200")
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
-      .then(function (page) { page.messages.forEach(showMessage); })
+      .then(function (page) { page.messages.forEach(showFetched(askedAt)); })
       .catch(function () {});
   }
   // The messages with these ids and, in between, the others after the first (one page for
@@ -555,10 +564,11 @@
   function fetchMessagesFrom(ids) {
     if (!ids.length) { return Promise.resolve(); }
     var first = Math.min.apply(null, ids), limit = ids.length === 1 ? 1 : 200;
+    var askedAt = pushes;
     return get(root.dataset.api + "?after=" + (first - 1) + "&limit=" + limit)
       .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
       .then(function (page) {
-        page.messages.forEach(showMessage);
+        page.messages.forEach(showFetched(askedAt));
         if (page.messages.length < limit) { return; }
         var reached = page.messages[page.messages.length - 1].id;
         return fetchMessagesFrom(ids.filter(function (id) { return id > reached; }));
