@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -287,6 +288,7 @@ def console_members(request: AuthenticatedRequest, program: Program) -> HttpResp
             "roles": Role.choices,
             "role": role,
             "query": query,
+            "filters": "&" + urlencode({"role": role, "q": query}),  # kept across pages
             "section": "members",
         },
     )

@@ -106,6 +106,7 @@ def test_member_list_is_paged(program: Any, alice: Any, client_for) -> None:
     assert first.status_code == 200
     page = first.content.decode()
     assert "Page 1 of 2" in page
+    assert 'href="?page=2&amp;role=mentee&amp;q="' in page  # the filter stays on page 2
     assert page.count("/remove/") == 50
     second = client_for(alice).get("/programs/global-doctoral/console/members/?role=mentee&page=2")
     assert second.content.decode().count("/remove/") == 12
