@@ -258,20 +258,10 @@ def revoke_access_token(user: User, token_id: int) -> None:
     transaction.on_commit(lambda: close_sockets_of_sign_in(user.pk, token_sign_in(token_id)))
 
 
-TOKEN_SIGN_IN = "token:"  # noqa: S105 - a label, not a secret
-
-
 def token_sign_in(token_id: int) -> str:
     """What a socket opened with a token is known by, as one opened by a session is known
     by the session's key: revoking the token closes it."""
-    return f"{TOKEN_SIGN_IN}{token_id}"
-
-
-def token_id_of(sign_in: str | None) -> int | None:
-    """The token behind a socket's sign-in, None for a session's."""
-    if sign_in is None or not sign_in.startswith(TOKEN_SIGN_IN):
-        return None
-    return int(sign_in.removeprefix(TOKEN_SIGN_IN))
+    return f"token:{token_id}"
 
 
 def token_is_active(token_id: int) -> bool:

@@ -18,7 +18,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
-from .socket_auth import TOKEN_RECHECK_SECONDS, sign_in_ends_at, token_is_active, token_of
+from .socket_auth import TOKEN_RECHECK_SECONDS, sign_in_ends_at, token_is_active
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "hello", "user": user.pk})
         self.start_pushes()
-        token_id = token_of(self.sign_in)
+        token_id = self.scope.get("token_id")
         if token_id is not None:
             self._sign_in_watch = asyncio.get_running_loop().create_task(
                 self._close_when_token_ends(token_id)
@@ -157,7 +157,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         # perhaps in another tab of a shared computer), or all the others (a new
         # password). A socket of an ended sign-in must not go on as that person.
         sign_in = getattr(self, "sign_in", None)
-        if message["others"] and token_of(sign_in) is not None:
+        if message["others"] and self.scope.get("token_id") is not None:
             return  # a new password leaves tokens alone: they are revoked on their own
         if (message["sign_in"] == sign_in) != message["others"]:
             await self.close(code=SIGNED_OUT)

@@ -48,15 +48,17 @@ def _header(scope: dict[str, Any], wanted: bytes) -> str | None:
 
 class SocketSessionAuth:
     """Signs the socket in, as ``scope["user"]``; ``scope["sign_in"]`` names the sign-in
-    (the session's key, or the token's) whose end closes it."""
+    (the session's key, or the token's) whose end closes it, and ``scope["token_id"]`` is
+    the token's, for a token socket."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if bearer_of(scope) is not None:
-            return await self.app(await _with_token(scope), receive, send)
+        raw = scope["bearer"] if "bearer" in scope else bearer_of(scope)
+        if raw is not None:
+            return await self.app(await _with_token(scope, raw), receive, send)
         cookie = _header(scope, b"cookie")
         cookies = parse_cookie(cookie) if cookie else {}
         session = self.session_store(cookies.get(settings.SESSION_COOKIE_NAME))
@@ -88,23 +90,16 @@ def bearer_of(scope: dict[str, Any]) -> str | None:
     return bearer_token(header)
 
 
-def token_of(sign_in: str | None) -> int | None:
-    from openmentor.accounts.services import token_id_of
-
-    return token_id_of(sign_in)
-
-
 def token_is_active(token_id: int) -> bool:
     from openmentor.accounts.services import token_is_active as active
 
     return active(token_id)
 
 
-async def _with_token(scope: dict[str, Any]) -> dict[str, Any]:
+async def _with_token(scope: dict[str, Any], raw: str) -> dict[str, Any]:
     from openmentor.accounts import services as accounts
 
-    raw = bearer_of(scope)
-    token = await database_sync_to_async(accounts.token_for)(raw) if raw else None
+    token = await database_sync_to_async(accounts.token_for)(raw)
     if token is None:
         return {**scope, "user": AnonymousUser(), "session": None, "sign_in": None}
     return {
@@ -112,6 +107,7 @@ async def _with_token(scope: dict[str, Any]) -> dict[str, Any]:
         "user": token.user,
         "session": None,
         "sign_in": accounts.token_sign_in(token.pk),
+        "token_id": token.pk,
     }
 
 
@@ -126,6 +122,7 @@ class OriginCheckedUnlessToken:
         self.checked = AllowedHostsOriginValidator(app)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if bearer_of(scope) is not None:
-            return await self.app(scope, receive, send)
-        return await self.checked(scope, receive, send)
+        raw = bearer_of(scope)  # read once: the sign-in below takes it from the scope
+        if raw is not None:
+            return await self.app({**scope, "bearer": raw}, receive, send)
+        return await self.checked({**scope, "bearer": None}, receive, send)
