@@ -202,13 +202,8 @@ def messages(
         problem = _("Give either before or after, not both.")
         raise ValidationFailed(problem, fields={"before": problem, "after": problem})
     conversation = selectors.conversation_for(request.user, conversation_id)
-    rows, has_older = selectors.thread_page(
+    rows, has_older, has_newer = selectors.thread_page(
         request.user, conversation, before=before, after=after, limit=limit
-    )
-    # The newest page has nothing newer; another page asks past its newest message.
-    newest_shown = rows[-1].pk if rows else (after if after is not None else (before or 1) - 1)
-    has_newer = (before is not None or after is not None) and selectors.has_newer_than(
-        request.user, conversation, newest_shown
     )
     return {
         "messages": [services.serialize(m) for m in rows],

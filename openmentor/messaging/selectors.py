@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import NamedTuple, cast
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -139,12 +139,6 @@ def blocked_people(user: User) -> list[User]:
     return list(User.objects.filter(pk__in=blocked_by(user.pk)).order_by("display_name", "pk"))
 
 
-def has_newer_than(user: User, conversation: Conversation, message_id: int) -> bool:
-    """Whether the person can see a message of the conversation newer than ``message_id``
-    (a page's "more after this")."""
-    return visible_messages(user, conversation).filter(id__gt=message_id).exists()
-
-
 def blocked_by(user_id: int) -> set[int]:
     """People this person has blocked: their messages are hidden from this person."""
     return set(Block.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True))
@@ -254,6 +248,12 @@ def visible_messages(user: User, conversation: Conversation) -> QuerySet[Message
     )
 
 
+class ThreadPage(NamedTuple):
+    messages: list[Message]
+    has_older: bool
+    has_newer: bool  # False on the newest page
+
+
 def thread_page(
     user: User,
     conversation: Conversation,
@@ -261,20 +261,20 @@ def thread_page(
     before: int | None = None,
     after: int | None = None,
     limit: int = PAGE_SIZE,
-) -> tuple[list[Message], bool]:
-    """One page of a thread in id order, and whether older messages exist.
+) -> ThreadPage:
+    """One page of a thread in id order, and whether there are messages on either side.
 
     Keyset pagination on the message id, so page 1000 costs what page 1 costs."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
     messages = visible_messages(user, conversation)
-    if after is not None:  # paging forward: a full page means there may be more
-        rows = list(messages.filter(id__gt=after).order_by("id")[:limit])
-        return rows, messages.filter(id__lte=after).exists()
+    if after is not None:  # paging forward: one more than a page says whether more follow
+        rows = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
+        return ThreadPage(rows[:limit], messages.filter(id__lte=after).exists(), len(rows) > limit)
+    has_newer = before is not None and messages.filter(id__gte=before).exists()
     if before is not None:
         messages = messages.filter(id__lt=before)
     rows = list(messages.order_by("-id")[: limit + 1])
-    has_older = len(rows) > limit
-    return list(reversed(rows[:limit])), has_older
+    return ThreadPage(list(reversed(rows[:limit])), len(rows) > limit, has_newer)
 
 
 # A message opened from a link (a search result, "back to the conversation") is shown with
@@ -334,13 +334,7 @@ def reader_page(
                     before = later[CONTEXT_AFTER_LINKED]
                 else:
                     after = anchor - 1
-    if after is not None:
-        rows, has_older = thread_page(user, conversation, after=after)
-        newest_shown = rows[-1].pk if rows else after
-        has_newer = visible.filter(id__gt=newest_shown).exists()
-    else:
-        rows, has_older = thread_page(user, conversation, before=before)
-        has_newer = before is not None and visible.filter(id__gte=before).exists()
+    rows, has_older, has_newer = thread_page(user, conversation, before=before, after=after)
     return ReaderPage(rows, has_older, has_newer, first_unread)
 
 

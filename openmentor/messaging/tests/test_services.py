@@ -107,13 +107,13 @@ def test_cursor_pagination_walks_a_long_thread_without_gaps(
     conversation: Any, send: Any, carol: Any, bob: Any
 ) -> None:
     sent = [send(carol, f"m{i}").pk for i in range(7)]
-    page, has_older = selectors.thread_page(bob, conversation, limit=3)
+    page, has_older, _newer = selectors.thread_page(bob, conversation, limit=3)
     seen = [m.pk for m in page]
     while has_older:
-        page, has_older = selectors.thread_page(bob, conversation, before=seen[0], limit=3)
+        page, has_older, _newer = selectors.thread_page(bob, conversation, before=seen[0], limit=3)
         seen = [m.pk for m in page] + seen
     assert seen == sent
-    newer, _more = selectors.thread_page(bob, conversation, after=sent[4], limit=10)
+    newer, _older, _more = selectors.thread_page(bob, conversation, after=sent[4], limit=10)
     assert [m.pk for m in newer] == sent[5:]
 
 
@@ -144,7 +144,7 @@ def test_block_hides_messages_and_stops_one_to_one_sending(
     services.block(bob, carol.pk)
     with pytest.raises(NotAllowed):
         services.send_message(carol, conversation, body="hello?", client_id="after-block")
-    page, _older = selectors.thread_page(bob, conversation)
+    page, _older, _newer = selectors.thread_page(bob, conversation)
     assert page == []
     with pytest.raises(NotFound):  # only people one shares a conversation with
         services.block(bob, charlie.pk)
