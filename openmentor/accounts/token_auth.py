@@ -20,22 +20,26 @@ from .models import User
 from .services import bearer_token, user_for_token
 
 
+def person_for_token(request: HttpRequest, raw: str) -> User | None:
+    """The token's person, whose language the request is then answered in (the API's
+    token sign-in too)."""
+    user = user_for_token(raw)
+    if user is not None:
+        use_persons_language(request, user)
+    return user
+
+
 def token_holder(request: HttpRequest) -> User | AnonymousUser | None:
-    """The token's person (answered in their language), an anonymous one for a bad token,
-    None without a token."""
+    """The token's person, an anonymous one for a bad token, None without a token."""
     raw = bearer_token(request.headers.get("Authorization", ""))
     if raw is None:
         return None
-    user = user_for_token(raw)
-    if user is None:
-        return AnonymousUser()
-    use_persons_language(request, user)
-    return user
+    return person_for_token(request, raw) or AnonymousUser()
 
 
 def unauthenticated() -> JsonResponse:
     response = JsonResponse(
-        {"code": "unauthenticated", "message": _("Sign in, or send a valid access token.")},
+        {"code": "unauthenticated", "message": _("Sign in or send a valid access token.")},
         status=401,
     )
     response["WWW-Authenticate"] = "Bearer"

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from openmentor.accounts.services import user_for_token
-from openmentor.core.middleware import use_persons_language
+from openmentor.accounts.token_auth import person_for_token
 
 
 class PersonalTokenAuth(HttpBearer):
@@ -15,10 +14,9 @@ class PersonalTokenAuth(HttpBearer):
     Answers (errors included) come in the person's language, as their pages do."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
+        user = person_for_token(request, token)
         if user is not None:
             request.user = user
-            use_persons_language(request, user)
         return user
 
 

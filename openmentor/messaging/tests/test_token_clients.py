@@ -72,9 +72,13 @@ def test_the_long_poll_and_downloads_take_a_token(
     _other, erins = accounts.create_access_token(erin, "Laptop")
     outsider = Client(HTTP_AUTHORIZATION=f"Bearer {erins}")
     assert outsider.get(f"/messages/attachments/{message.attachments.get().pk}/").status_code == 404
-    refused = Client(HTTP_AUTHORIZATION="Bearer om_wrong").get("/messages/poll/?timeout=0")
+    wrong = Client(HTTP_AUTHORIZATION="Bearer om_wrong", HTTP_ACCEPT_LANGUAGE="es")
+    refused = wrong.get("/messages/poll/?timeout=0")
     assert refused.status_code == 401 and refused["WWW-Authenticate"] == "Bearer"
-    assert refused.json()["code"] == "unauthenticated"
+    assert refused.json() == {  # in the asker's language, as the API says it
+        "code": "unauthenticated",
+        "message": "Inicia sesión o envía un token de acceso válido.",
+    }
 
 
 @pytest.mark.asyncio
