@@ -110,3 +110,14 @@ def test_member_list_is_paged(program: Any, alice: Any, client_for) -> None:
     assert page.count("/remove/") == 50
     second = client_for(alice).get("/programs/global-doctoral/console/members/?role=mentee&page=2")
     assert second.content.decode().count("/remove/") == 12
+
+
+def test_page_links_are_in_the_coordinators_language(program: Any, alice: Any, client_for) -> None:
+    from conftest import add_member, make_person
+
+    for index in range(51):
+        add_member(program, make_person(f"p{index}@example.org", f"Person {index:02d}"), "mentee")
+    alice.language = "es"
+    alice.save(update_fields=["language"])
+    page = client_for(alice).get("/programs/global-doctoral/console/members/").content.decode()
+    assert "Página 1 de 2" in page and "Siguiente" in page and "Páginas de miembros" in page
