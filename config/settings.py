@@ -296,6 +296,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # and its text fit; anything larger is refused before it is received.
 MAX_REQUEST_BYTES = 51 * 1024 * 1024
 PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024
+# Messages one person may send in any 60 seconds, over all their conversations: far above
+# anyone typing, low enough that a runaway script cannot flood a mentee's thread.
+MESSAGES_PER_MINUTE = int(os.environ.get("OPENMENTOR_MESSAGES_PER_MINUTE", "30"))
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -6,13 +6,18 @@ from typing import Any
 from allauth.account.signals import password_changed, password_reset, password_set, user_signed_up
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_save
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import translation
 
 from openmentor.core.errors import ValidationFailed
-from openmentor.core.events import close_other_sockets_of_user, close_sockets_of_sign_in
+from openmentor.core.events import (
+    close_every_socket_of_user,
+    close_other_sockets_of_user,
+    close_sockets_of_sign_in,
+)
 
 from .models import Profile, User
 from .services import set_language
@@ -57,3 +62,21 @@ def close_the_sockets_of_other_sign_ins(request: HttpRequest, user: User, **kwar
     # replaced it): they stay.
     arrived_with = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     close_other_sockets_of_user(user.pk, keep_session_key=arrived_with)
+
+
+@receiver(post_save, sender=User)
+def close_the_sockets_of_a_closed_account(instance: User, **kwargs: Any) -> None:
+    # A closed (inactive) account is signed out of every request at once, but an open
+    # socket makes no more requests: it went on receiving and sending. Any save of an
+    # inactive account asks; with no socket open it costs a group send to nobody.
+    if not kwargs.get("raw") and not instance.is_active:
+        _close_every_socket_after_commit(instance.pk)
+
+
+@receiver(post_delete, sender=User)
+def close_the_sockets_of_a_removed_account(instance: User, **kwargs: Any) -> None:
+    _close_every_socket_after_commit(instance.pk)
+
+
+def _close_every_socket_after_commit(user_id: int) -> None:
+    transaction.on_commit(lambda: close_every_socket_of_user(user_id))

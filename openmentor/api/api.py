@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 from openmentor.accounts.api import router as accounts_router
-from openmentor.core.errors import DomainError
+from openmentor.core.errors import DomainError, TooManyRequests
 from openmentor.feedback.api import router as feedback_router
 from openmentor.matching.api import router as matching_router
 from openmentor.mentorships.api import router as mentorships_router
@@ -106,7 +106,10 @@ def _error(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, **exc.details)
+    response = _error(request, exc.status, exc.code, exc.message, **exc.details)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_name(location: list[object]) -> str:

@@ -30,6 +30,10 @@ ERROR_SCHEMA: dict[str, Any] = {
             "additionalProperties": {"type": "string"},
             "description": "For a refused value: field name (as sent) → what is wrong with it.",
         },
+        "retry_after": {
+            "type": "integer",
+            "description": "For `rate_limited`: seconds until the same request is accepted.",
+        },
     },
     "required": ["code", "message"],
 }
@@ -50,6 +54,29 @@ ERROR_RESPONSES: dict[int, str] = {
     413: "The request is too large (`too_large`).",
     422: "A value is missing or not valid (`validation_failed`); `fields` says which.",
 }
+
+
+def error_response(description: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """One error answer as OpenAPI writes it, for an operation that documents its own."""
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}
+        },
+    }
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return response
+
+
+RATE_LIMITED = error_response(
+    "Too many messages from this person in the last minute (`rate_limited`): send again "
+    "after `retry_after` seconds, with the same `client_id`.",
+    {"Retry-After": "Seconds to wait, as `retry_after`."},
+)
 
 # Every type of event the code records (``publish_event`` and the helpers that call it),
 # with what its payload holds. A test keeps this list and the code in step.
@@ -89,22 +116,14 @@ EVENT_DESCRIPTION = (
 def document_errors(schema: dict[str, Any]) -> None:
     """Add the error schema, and the error answers to every operation."""
     schema.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
-    content = {
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}
-    }
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
                 if status in responses or str(status) in responses:
                     continue
-                responses[status] = {"description": description, "content": content}
-                header = {401: ("WWW-Authenticate", "`Bearer`"), 405: ("Allow", "The methods")}
-                if status in header:
-                    name, description = header[status]
-                    responses[status]["headers"] = {
-                        name: {"description": description, "schema": {"type": "string"}}
-                    }
+                header = {401: {"WWW-Authenticate": "`Bearer`"}, 405: {"Allow": "The methods"}}
+                responses[status] = error_response(description, header.get(status))
 
 
 def document_events(schema: dict[str, Any]) -> None:

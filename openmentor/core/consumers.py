@@ -157,6 +157,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         # perhaps in another tab of a shared computer), or all the others (a new
         # password). A socket of an ended sign-in must not go on as that person.
         sign_in = getattr(self, "sign_in", None)
+        if message.get("everyone"):  # the account is closed
+            await self.close(code=SIGNED_OUT)
+            return
         if message["others"] and self.scope.get("token_id") is not None:
             return  # a new password leaves tokens alone: they are revoked on their own
         if (message["sign_in"] == sign_in) != message["others"]:

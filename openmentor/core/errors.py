@@ -44,6 +44,17 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooManyRequests(DomainError):
+    """Refused for now: the same request succeeds after ``retry_after`` seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
 @contextmanager
 def conflict_if_duplicate(message: str, *, code: str | None = None) -> Iterator[None]:
     """The writes in the block run in a savepoint; if a unique constraint stops them (a

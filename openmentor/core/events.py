@@ -58,10 +58,20 @@ def close_other_sockets_of_user(user_id: int, keep_session_key: str | None) -> N
     _end_sign_ins(user_id, keep_session_key, others=True)
 
 
-def _end_sign_ins(user_id: int, sign_in: str | None, *, others: bool) -> None:
+def close_every_socket_of_user(user_id: int) -> None:
+    """The account is closed: every socket of the person closes as signed out, those of
+    their tokens too (their sign-ins stop working at the next request; a socket makes none)."""
+    _end_sign_ins(user_id, None, others=True, everyone=True)
+
+
+def _end_sign_ins(
+    user_id: int, sign_in: str | None, *, others: bool, everyone: bool = False
+) -> None:
     # Through the person's own group, which every socket has joined anyway: no group per
     # sign-in to join and leave on every connection.
     message = {"type": "session.ended", "sign_in": sign_in, "others": others}
+    if everyone:
+        message["everyone"] = True
     _send_now("group_send", user_group_name(user_id), message)
 
 

@@ -28,6 +28,7 @@ from openmentor.programs.selectors import is_coordinator
 
 from . import selectors
 from .models import (
+    OPEN_STATUSES,
     ActionItem,
     AgreementConfirmation,
     AgreementTemplate,
@@ -241,6 +242,56 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
         url=reverse("mentorship_detail", args=[mentorship.pk]),
     )
     return mentorship
+
+
+def _still_a_mentorship(remaining: list[MentorshipParticipant]) -> bool:
+    """Two or more people, and a mentor with a mentee unless they are peers."""
+    roles = {p.role for p in remaining}
+    return len(remaining) >= 2 and (
+        roles == {ParticipantRole.PEER} or {ParticipantRole.MENTOR, ParticipantRole.MENTEE} <= roles
+    )
+
+
+@transaction.atomic
+def leave_with_program(user: User, program_id: int, role: str) -> None:
+    """Someone left the program in ``role`` (or a coordinator removed them): they leave its
+    open mentorships in that role. A pair ends; a group goes on without them while it is
+    still a mentorship (else it ends). Without this they kept reading and writing in their
+    circle, and could end it for everyone."""
+    participations = MentorshipParticipant.objects.filter(
+        user=user,
+        role=role,
+        mentorship__program_id=program_id,
+        mentorship__status__in=OPEN_STATUSES,
+    ).select_related("mentorship")
+    for participation in participations:
+        mentorship = Mentorship.objects.select_for_update().get(pk=participation.mentorship_id)
+        remaining = [p for p in selectors.participants(mentorship) if p.user_id != user.pk]
+        params = {"name": str(user)}
+        url = reverse("mentorship_detail", args=[mentorship.pk])
+        if _still_a_mentorship(remaining):
+            participation.delete()
+            _tell_others(
+                mentorship,
+                user,
+                kind="status",
+                title=gettext_lazy("%(name)s left the program, and so this mentorship"),
+                params=params,
+                url=url,
+            )
+            continue
+        mentorship.status = MentorshipStatus.ENDED
+        mentorship.closed_at = timezone.now()
+        mentorship.ended_reason = _("%(name)s left the program.") % params
+        mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
+        _tell_others(
+            mentorship,
+            user,
+            kind="status",
+            title=gettext_lazy("Your mentorship has ended: %(name)s left the program"),
+            params=params,
+            url=url,
+        )
 
 
 # --- agreement -------------------------------------------------------------------------

@@ -18,9 +18,11 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ["id", "message_id", "reporter", "created_at", "resolved_at"]
-    fields = ["message", "reporter", "reason", "created_at", "resolved_at"]
-    readonly_fields = ["message", "reporter", "reason", "created_at"]
+    list_display = ["id", "message_id", "reporter", "created_at", "resolved_at", "resolved_by"]
+    fields = ("message", "reporter", "reason", "created_at", "resolved_at", "resolved_by")
+    # Handled on the coordinators' report page only, which records who handled it, writes
+    # the audit log and tells the reporter; an edit here would do none of that.
+    readonly_fields = fields
 
 
 @admin.register(Block)

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
+from openmentor.api.openapi import RATE_LIMITED
 from openmentor.core.errors import ValidationFailed
 from openmentor.core.types import AuthenticatedRequest
 
@@ -217,6 +218,7 @@ def messages(
     response={200: MessageOut, 201: MessageOut},
     summary="Send; a retry with the same client_id returns the first message (200)",
     url_name="messaging_send",
+    openapi_extra={"responses": {429: RATE_LIMITED}},
 )
 def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -> Status:
     """Send a message: 201 with it, or 200 with the message first sent under the same

@@ -156,6 +156,7 @@ class MessagingConsumer(EventsConsumer):
                     "client_id": client_id,
                     "code": error.code,
                     "message": error.message,
+                    **error.details,  # e.g. a rate limit's retry_after
                 }
             )
         else:

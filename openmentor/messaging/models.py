@@ -157,6 +157,8 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "status", "id"], name="message_thread_cursor"),
             models.Index(fields=["status", "send_at"], name="message_scheduled_due"),
+            # How many messages a person sent in the last minute (the send limit).
+            models.Index(fields=["sender", "created_at"], name="message_sender_recent"),
         ]
 
     def __str__(self) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, cast
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
@@ -177,6 +179,41 @@ def blocks_of_many(user_ids: list[int]) -> dict[int, Blocks]:
         if blocker_id in found:
             found[blocker_id].by_me.add(blocked_id)
     return found
+
+
+SEND_WINDOW = timedelta(seconds=60)
+
+
+def sends_since(sender_ids: list[int], since: datetime) -> dict[int, int]:
+    """How many messages each sender has written since ``since`` (sent and scheduled), in
+    one query (plain SQL: every send batch asks)."""
+    found = dict.fromkeys(sender_ids, 0)
+    if not sender_ids:
+        return found
+    rows = fetch_rows(
+        f"SELECT sender_id, COUNT(*) FROM {Message._meta.db_table} "  # noqa: S608 - names from the model
+        f"WHERE sender_id IN ({placeholders(len(sender_ids))}) AND created_at > %s "
+        "GROUP BY sender_id",
+        [*sender_ids, connection.ops.adapt_datetimefield_value(since)],
+    )
+    found.update(rows)
+    return found
+
+
+def seconds_until_send_allowed(sender_id: int, now: datetime, room: int) -> int:
+    """Seconds until fewer than ``room`` of the sender's stored messages are within the
+    window, counting from ``now`` (asked only for a refusal, so the ORM is fine)."""
+    if room <= 0:  # the messages filling the window are being written now
+        return math.ceil(SEND_WINDOW.total_seconds())
+    recent = list(
+        Message.objects.filter(sender_id=sender_id, created_at__gt=now - SEND_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:room]
+    )
+    if len(recent) < room:
+        return 1
+    leaves_at = recent[-1] + SEND_WINDOW
+    return max(1, math.ceil((leaves_at - now).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -576,14 +613,16 @@ def participants_among(program: Program, people: list[User]) -> list[User]:
 def read_cursors_of_others(conversation: Conversation, viewer_id: int) -> dict[int, int]:
     """How far each other member has read (user id → last read message id): the viewer's
     messages show "seen", or in a group "seen by 2 of 3". Someone who blocked the viewer
-    never gets the viewer's messages, so does not count (nor learns they were blocked
-    from it: their reads are not sent to the viewer either, ``services.mark_read``)."""
-    return dict(
-        ConversationMember.objects.filter(conversation=conversation)
+    never gets the viewer's messages: they count as someone who has not read yet (their
+    reads are not sent to the viewer either, ``services.mark_read``). Left out, they showed
+    the viewer a member fewer ("seen by 1 of 2" among four), which named the blocker."""
+    blockers = set(Block.objects.filter(blocked_id=viewer_id).values_list("blocker_id", flat=True))
+    return {
+        user_id: 0 if user_id in blockers else cursor
+        for user_id, cursor in ConversationMember.objects.filter(conversation=conversation)
         .exclude(user_id=viewer_id)
-        .exclude(user_id__in=Block.objects.filter(blocked_id=viewer_id).values("blocker_id"))
         .values_list("user_id", "last_read_message_id")
-    )
+    }
 
 
 QUIET_AFTER = timedelta(days=14)

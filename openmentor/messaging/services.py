@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -22,7 +22,14 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_objects
-from openmentor.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from openmentor.core.errors import (
+    Conflict,
+    DomainError,
+    NotAllowed,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from openmentor.core.sql import execute, placeholders
 from openmentor.core.timezones import json_time
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
@@ -104,20 +111,32 @@ def _add_members(conversation: Conversation) -> None:
 
 
 def join_support_threads(user_id: int, program_id: int) -> None:
-    """A coordinator who starts later reads the program's support threads from now on:
-    their cursor starts at each thread's newest message, so the history is there to read
-    without counting as unread or sending an e-mail about it."""
-    newest = Conversation.objects.filter(
+    """A coordinator who starts later reads the program's support threads from where the
+    team is: what another coordinator has read or answered is history, there to read
+    without counting as unread or sending an e-mail about it; what no one has seen yet is
+    unread for them too. (Starting at the newest message told the person asking for help
+    that a message no one had opened was seen.)"""
+    team_read = (
+        ConversationMember.objects.filter(conversation=OuterRef("pk"))
+        .exclude(user_id=OuterRef("support_for_id"))
+        .values("conversation")
+        .annotate(furthest=Max("last_read_message_id"))
+        .values("furthest")
+    )
+    threads = Conversation.objects.filter(
         kind=ConversationKind.SUPPORT, program_id=program_id
-    ).annotate(newest=Max("messages__id"))
+    ).annotate(
+        team_read=Subquery(team_read),
+        team_wrote=Max("messages__id", filter=~Q(messages__sender_id=F("support_for_id"))),
+    )
     ConversationMember.objects.bulk_create(
         [
             ConversationMember(
-                conversation=conversation,
+                conversation=thread,
                 user_id=user_id,
-                last_read_message_id=conversation.newest or 0,
+                last_read_message_id=max(thread.team_read or 0, thread.team_wrote or 0),
             )
-            for conversation in newest
+            for thread in threads
         ],
         ignore_conflicts=True,
     )
@@ -141,6 +160,16 @@ def join_mentorship_conversation(mentorship_id: int) -> None:
     ).first()
     if conversation is not None:
         _add_members(conversation)
+
+
+def leave_mentorship_conversation(mentorship_id: int, user_id: int) -> None:
+    """Someone who left a mentorship (a circle goes on without them) leaves its
+    conversation: no unread counts, e-mails or "seen by" places for them any more."""
+    ConversationMember.objects.filter(
+        conversation__kind=ConversationKind.MENTORSHIP,
+        conversation__mentorship_id=mentorship_id,
+        user_id=user_id,
+    ).delete()
 
 
 def mentorship_conversation(mentorship: Mentorship) -> Conversation:
@@ -341,6 +370,30 @@ def _sendable_body(
     return _clean_body(body, allow_empty=allow_empty)
 
 
+def _too_many(sender_id: int, now: datetime, unstored: int = 0) -> TooManyRequests:
+    """The refusal, with how long to wait; ``unstored``: the sender's messages accepted
+    in this batch, not yet in the database."""
+    limit = settings.MESSAGES_PER_MINUTE
+    seconds = selectors.seconds_until_send_allowed(sender_id, now, limit - unstored)
+    return TooManyRequests(
+        ngettext(
+            "You have sent %(limit)d messages in the last minute. This one can go out in "
+            "%(seconds)d second.",
+            "You have sent %(limit)d messages in the last minute. This one can go out in "
+            "%(seconds)d seconds.",
+            seconds,
+        )
+        % {"limit": limit, "seconds": seconds},
+        retry_after=seconds,
+    )
+
+
+def _check_send_rate(sender_id: int, now: datetime) -> None:
+    since = now - selectors.SEND_WINDOW
+    if selectors.sends_since([sender_id], since)[sender_id] >= settings.MESSAGES_PER_MINUTE:
+        raise _too_many(sender_id, now)
+
+
 @dataclass
 class SendResult:
     message: Message
@@ -375,12 +428,13 @@ def send_message(
                 too_many_files_message(), fields={"attachments": too_many_files_message()}
             )
         files = [(upload, _check_attachment(upload)) for upload in attachments]
+        now = timezone.now()
+        _check_send_rate(sender.pk, now)
     except DomainError:
         existing = _stored_send(sender.pk, client_id)
         if existing is None:
             raise
         return _retried(existing, conversation.pk)
-    now = timezone.now()
     scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
     if send_at is not None and send_at > now + timedelta(days=30):
         raise ValidationFailed(
@@ -482,6 +536,8 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
     )
     blocks = selectors.blocks_of_many(senders)
     now = timezone.now()
+    sent_lately = selectors.sends_since(senders, now - selectors.SEND_WINDOW)
+    accepted: Counter[int] = Counter()
     new: list[tuple[int, Message]] = []
     first_in_batch: dict[tuple[int, str], int] = {}
     repeats: list[tuple[int, int]] = []
@@ -515,6 +571,11 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
                 except DomainError as error:
                     results[i] = error
             continue
+        if sent_lately[sender.pk] + accepted[sender.pk] >= settings.MESSAGES_PER_MINUTE:
+            with in_their_language(sender):
+                results[i] = _too_many(sender.pk, now, accepted[sender.pk])
+            continue
+        accepted[sender.pk] += 1
         first_in_batch[key] = i
         new.append(
             (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from openmentor.mentorships.models import MentorshipParticipant
@@ -28,3 +28,8 @@ def coordinator_joins_or_leaves_support_threads(instance: Membership, **kwargs: 
 def participant_joins_the_conversation(instance: MentorshipParticipant, **kwargs: Any) -> None:
     if kwargs.get("created") and not kwargs.get("raw"):
         services.join_mentorship_conversation(instance.mentorship_id)
+
+
+@receiver(post_delete, sender=MentorshipParticipant)
+def participant_leaves_the_conversation(instance: MentorshipParticipant, **kwargs: Any) -> None:
+    services.leave_mentorship_conversation(instance.mentorship_id, instance.user_id)

@@ -261,3 +261,36 @@ def test_on_a_phone_the_actions_are_a_fingers_width(
         assert height >= 44, (name, height)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing overflows
     context.close()
+
+
+def test_messages_over_the_send_limit_wait_their_turn_and_then_go_out_in_order(
+    browser: Any,
+    asgi_server: str,
+    conversation: Any,
+    carol: Any,
+    client_for: Any,
+    settings: Any,
+) -> None:
+    settings.MESSAGES_PER_MINUTE = 2
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value
+    )
+    page.clock.install()  # time flows; the test can jump ahead to the end of the minute
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    lines = ["One", "Two", "Three", "Four"]
+    for line in lines:
+        write(page, line)
+    expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(2)
+    waiting = page.locator('#messages .message[data-state="pending"]')
+    expect(waiting).to_have_count(2)
+    # Not "failed": nothing for the person to do but wait, and the page says how long.
+    expect(waiting.first).to_contain_text("2 messages in the last minute")
+    expect(page.get_by_role("button", name="Retry")).to_have_count(0)
+    assert Message.objects.filter(sender=carol).count() == 2
+
+    Message.objects.filter(sender=carol).update(created_at=timezone.now() - timedelta(seconds=61))
+    page.clock.fast_forward(61_000)
+    expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(4)
+    assert [m.body for m in Message.objects.filter(sender=carol).order_by("id")] == lines
+    context.close()

@@ -147,17 +147,33 @@ def test_a_scheduled_message_does_not_go_to_someone_blocked_since(
 
 
 def test_people_who_join_later_count_and_hear_of_new_messages(
-    program: Any, circle: Any, bob: Any, dave: Any, charlie: Any, carol: Any, client_for: Any
+    program: Any,
+    circle: Any,
+    alice: Any,
+    bob: Any,
+    dave: Any,
+    charlie: Any,
+    carol: Any,
+    client_for: Any,
 ) -> None:
     support = services.support_conversation(bob, program)
     services.send_message(bob, support, body="Old question", client_id="o1")
+    services.send_message(alice, support, body="Old answer", client_id="a1")
+    services.send_message(bob, support, body="Not seen by anyone yet", client_id="o2")
     add_member(program, dave, "coordinator")
-    # The history is there to read, not waiting as unread or sent as an e-mail.
-    assert selectors.unread_total(dave) == 0
-    services.send_message(bob, support, body="New question", client_id="o2")
+    # What the team has read or answered is history, there to read, not waiting as unread
+    # or sent as an e-mail; what no one has seen is unread for the newcomer too, and Bob's
+    # page does not call it seen.
     assert selectors.unread_total(dave) == 1
+    not_seen = Message.objects.get(client_id="o2")
+    assert all(
+        cursor < not_seen.pk
+        for cursor in selectors.read_cursors_of_others(support, bob.pk).values()
+    )
+    services.send_message(bob, support, body="New question", client_id="o3")
+    assert selectors.unread_total(dave) == 2
     nav = client_for(dave).get("/dashboard/").content.decode().split("</nav>")[0]
-    assert "1 unread" in nav
+    assert "2 unread" in nav
     services.email_unread(timezone.now() + timedelta(hours=1))
     assert Notification.objects.filter(user=dave, kind="messaging.unread").exists()
 

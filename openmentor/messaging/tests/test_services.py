@@ -178,9 +178,11 @@ def test_someone_who_blocked_the_sender_does_not_count_as_having_seen(
     services.mark_read(erin, circle)
     services.mark_read(bob, circle)
     # Only Bob got Carol's message; Erin's read reaches Carol neither as an event nor on
-    # her page.
+    # her page, where Erin counts as not having read yet: "seen by 1 of 2", as if she had
+    # not come by. (Leaving her out said "seen by 1 of 1" and named the blocker.)
     assert UserEvent.objects.filter(user=carol, type="conversation.read").count() == before + 1
-    assert set(selectors.read_cursors_of_others(circle, carol.pk)) == {bob.pk}
+    cursors = selectors.read_cursors_of_others(circle, carol.pk)
+    assert cursors == {bob.pk: cursors[bob.pk], erin.pk: 0} and cursors[bob.pk] > 0
 
 
 def test_a_block_stops_writing_both_ways_until_undone(

@@ -366,6 +366,7 @@
       .then(function (response) {
         return response.json().then(function (data) {
           if (response.ok) { acknowledged(item.client_id, data); }
+          else if (response.status === 429) { held(item.client_id, data); throw new Error("rate limited"); }
           else if (response.status >= 400 && response.status < 500) { failed(item.client_id, data.message); }
           else { throw new Error("server error"); }
         });
@@ -388,13 +389,22 @@
     var li = findByClientId(clientId);
     if (li) { setState(li, "failed", reason); }
   }
+  // The person sent many messages within a minute: this one and those after it wait (in
+  // order) until the server says the next one is accepted, with its words beside it.
+  var pausedUntil = 0;
+  function held(clientId, data) {
+    pausedUntil = Date.now() + 1000 * (data.retry_after || 5);
+    var li = findByClientId(clientId);
+    if (li) { setState(li, "pending", data.message); }
+    setTimeout(flushOutbox, pausedUntil - Date.now());
+  }
   var flushing = null;
   // This thread's messages go out by socket or HTTP; those written offline in another
   // conversation go out over the socket from whichever messaging page is open (the list,
   // another thread), as "sent when you are back online" promised, even if their own page
   // was closed meanwhile.
   function flushOutbox() {
-    if (isSignedOut) { return Promise.resolve(); }
+    if (isSignedOut || Date.now() < pausedUntil) { return Promise.resolve(); }
     if (flushing) { return flushing; }
     var items = loadOutbox().filter(function (item) {
       if (item.state === "failed") { return false; } // waits on its page for retry or discard
@@ -660,6 +670,8 @@
         // Refusals that a resend would meet again (anything else is retried).
         if (["invalid", "validation_failed", "forbidden", "blocked", "conversation_closed", "not_found", "conflict", "client_id_reused"].indexOf(data.code) !== -1) {
           failed(data.client_id, data.message);
+        } else if (data.code === "rate_limited") {
+          held(data.client_id, data);
         }
         delete inFlight[data.client_id];
       } else {
