@@ -13,7 +13,8 @@ from django.shortcuts import render
 def unless_confirmed(
     request: HttpRequest, question: str, cancel_url: str, detail: str = ""
 ) -> HttpResponse | None:
-    """The question page for an unconfirmed post; None when the person confirmed."""
+    """The question page for an unconfirmed post; None when the person confirmed.
+    ``detail`` shows what is at stake (escaped, unless it is already safe HTML)."""
     if request.POST.get("confirmed"):
         return None
     fields = [

@@ -22,6 +22,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,6 +40,7 @@ from openmentor.programs.selectors import coordinated_programs, is_coordinator
 
 from . import coach, selectors, services
 from .crypto import InvalidToken, decrypt_bytes
+from .formatting import render_markdown
 from .forms import EditForm, MessageForm, ReportForm, SearchForm
 from .models import Attachment, Conversation
 
@@ -269,7 +271,8 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 "they were given."
             ),
             shown.get_absolute_url(),
-            detail=shown.body,
+            # As it reads in the thread (sanitised), not its Markdown source.
+            detail=mark_safe(render_markdown(shown.body)),  # noqa: S308 - sanitised by nh3
         )
         if question:
             return question

@@ -900,3 +900,31 @@ def test_the_activity_page_shows_the_quietest_pairs_a_page_at_a_time(
     assert 'href="?page=2"' in first and "Page 1 of 2" in first
     second = client_for(alice).get(f"/messages/program/{program.slug}/?page=2").content.decode()
     assert "Mentee 0" in second and "Mentee 1" not in second
+
+
+def test_without_javascript_the_delete_question_shows_the_message_as_it_reads(
+    conversation: Any, carol: Any, client_for: Any
+) -> None:
+    message = services.send_message(
+        carol, conversation, body="**Friday** at `10:00` <b>", client_id="d1"
+    ).message
+    question = client_for(carol).post(f"/messages/message/{message.pk}/delete/")
+    html = question.content.decode()
+    assert "<strong>Friday</strong>" in html and "<code>10:00</code>" in html
+    assert "**Friday**" not in html and "<b>" not in html  # rendered, and still sanitised
+    assert Message.objects.get(pk=message.pk).deleted_at is None
+
+
+def test_the_list_opens_a_thread_with_unread_messages_at_the_first_of_them(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    services.send_message(carol, conversation, body="New for Bob", client_id="u1")
+    listing = client_for(bob).get("/messages/").content.decode()
+    assert f'href="/messages/{conversation.pk}/#unread"' in listing
+    thread = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert 'id="unread"' in thread
+    # Carol has read everything: her link opens the thread as usual.
+    assert (
+        f'href="/messages/{conversation.pk}/"'
+        in client_for(carol).get("/messages/").content.decode()
+    )

@@ -88,6 +88,9 @@ def test_offline_the_thread_stays_and_says_what_cannot_be_done(
     carol_page.get_by_label("Your message").fill("SEE YOU SOON, BOB")
     expect(carol_page.locator("#coach-hints")).to_contain_text("capital letters")
     carol_page.context.set_offline(True)
+    # Said where she writes, too: on a phone the status line is screens above.
+    at_composer = carol_page.locator("#connection-at-composer")
+    expect(at_composer).to_have_text("Offline: messages will be sent when you are back online.")
     # Another draft cannot be checked offline: the old hints do not answer for it.
     carol_page.get_by_label("Your message").fill("see you soon, Bob")
     carol_page.get_by_role("button", name="Check my message").click()
@@ -105,6 +108,7 @@ def test_offline_the_thread_stays_and_says_what_cannot_be_done(
     carol_page.context.set_offline(False)
     expect(mine.get_by_role("alert")).to_have_count(0)
     expect(carol_page.locator("#connection")).to_have_text("Live")
+    expect(at_composer).to_have_text("")
     mine.get_by_role("link", name="Edit").click()
     expect(carol_page).to_have_url(re.compile(r"/messages/message/\d+/edit/$"))
 

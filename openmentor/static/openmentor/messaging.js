@@ -23,7 +23,7 @@
   var form = document.getElementById("composer");
   var statusLine = document.getElementById("connection");
   var hintsBox = document.getElementById("coach-hints");
-  var csrf = form ? form.querySelector("input[name=csrfmiddlewaretoken]").value : "";
+  var csrf = root.dataset.csrf;
   var OUTBOX_KEY = "om.outbox." + userId;
   var HEARTBEAT_MS = 20000, PONG_TIMEOUT_MS = 10000, RESEND_MS = 4000, HELLO_TIMEOUT_MS = 10000;
   var RECONNECT_MIN_MS = 1000, RECONNECT_MAX_MS = 30000, SOCKET_PROBE_MS = 60000;
@@ -37,7 +37,12 @@
   var isSignedOut = false;
 
   function t(name) { return root.dataset["t" + name.charAt(0).toUpperCase() + name.slice(1)] || name; }
-  function say(text) { if (statusLine) { statusLine.textContent = text; } }
+  var statusAtComposer = document.getElementById("connection-at-composer");
+  function say(text) {
+    if (statusLine) { statusLine.textContent = text; }
+    // Beside the Send button only when it is news ("Live" needs no reminder there).
+    if (statusAtComposer) { statusAtComposer.textContent = text === t("live") ? "" : text; }
+  }
 
   // --- outbox ---------------------------------------------------------------------------
   // One key per message: two tabs of the same person each write only their own message's
@@ -80,7 +85,7 @@
 
   // --- rendering --------------------------------------------------------------------------
   function findByClientId(clientId) {
-    return list.querySelector('li[data-client-id="' + CSS.escape(clientId) + '"]');
+    return list && list.querySelector('li[data-client-id="' + CSS.escape(clientId) + '"]');
   }
   function linkButton(name, action) {
     var button = document.createElement("button");
@@ -361,7 +366,7 @@
       setTimeout(function () { delete inFlight[item.client_id]; }, RESEND_MS);
       return Promise.resolve();
     }
-    return post(root.dataset.api, { client_id: item.client_id, body: item.body })
+    return post(urlFor("sendUrl", item.conversation), { client_id: item.client_id, body: item.body })
       .then(checkSignedIn)
       .then(function (response) {
         return response.json().then(function (data) {
@@ -407,8 +412,9 @@
     if (isSignedOut || Date.now() < pausedUntil) { return Promise.resolve(); }
     if (flushing) { return flushing; }
     var items = loadOutbox().filter(function (item) {
-      if (item.state === "failed") { return false; } // waits on its page for retry or discard
-      return (list && item.conversation === conversationId) || socketOpen;
+      // A failed one waits on its page for retry or discard; the others go from any
+      // messaging page, over the socket or the long poll's HTTP.
+      return item.state !== "failed";
     });
     flushing = items.reduce(function (chain, item) {
       return chain.then(function () { return sendItem(item); });
@@ -571,19 +577,27 @@
   }
   // The messages with these ids and, in between, the others after the first (one page for
   // hundreds of missed messages, not a request each on a poor connection).
+  // A fetch that fails (the signal dropped between an event and its message, a proxy's
+  // 502) leaves its ids owed: the cursor is past their events, so they are asked again
+  // with the next fetch (every long-poll answer makes one) instead of being lost.
+  var owed = [];
   function fetchMessagesFrom(ids) {
+    ids = ids.concat(owed).filter(function (id, i, all) { return all.indexOf(id) === i; });
+    owed = [];
     if (!ids.length) { return Promise.resolve(); }
     var first = Math.min.apply(null, ids), limit = ids.length === 1 ? 1 : 200;
     var askedAt = pushes;
     return get(root.dataset.api + "?after=" + (first - 1) + "&limit=" + limit)
-      .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+      .then(function (r) {
+        if (!r.ok) { throw new Error("fetch failed"); }
+        return r.json();
+      })
       .then(function (page) {
         page.messages.forEach(showFetched(askedAt));
         if (page.messages.length < limit) { return; }
         var reached = page.messages[page.messages.length - 1].id;
         return fetchMessagesFrom(ids.filter(function (id) { return id > reached; }));
-      })
-      .catch(function () {});
+      }, function () { owed = owed.concat(ids); });
   }
   // Events without the message (the catch-up's and the long-poll's, not pushes) fetch
   // their messages together.
@@ -723,6 +737,7 @@
     flushOutbox();
     (function loop() {
       if (!polling) { return; } // the socket works again
+      if (owed.length) { fetchMessagesFrom([]); } // not to wait for the next news
       get(root.dataset.pollUrl + "?after=" + cursor)
         .then(checkSignedIn)
         .then(function (r) {
@@ -819,6 +834,7 @@
   // The draft is kept for this tab (sessionStorage: gone with the tab, so not left on a
   // shared computer) through reloads: turning hints off, a page sent back, a lost page.
   var DRAFT_KEY = "om.draft." + userId + "." + conversationId;
+  var POSTED_KEY = "om.posted." + userId + "." + conversationId; // a form post's client id
   function keepDraft(text) {
     try {
       if (text.trim()) { sessionStorage.setItem(DRAFT_KEY, text); } else { sessionStorage.removeItem(DRAFT_KEY); }
@@ -832,8 +848,10 @@
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
     var composer = form.querySelector("textarea[name=body]");
-    var draft = null;
-    try { draft = sessionStorage.getItem(DRAFT_KEY); } catch (e) { draft = null; }
+    var draft = null, posted = null;
+    try { draft = sessionStorage.getItem(DRAFT_KEY); posted = sessionStorage.getItem(POSTED_KEY); } catch (e) { draft = null; }
+    if (posted && list && findByClientId(posted)) { draft = null; keepDraft(""); }
+    if (posted) { try { sessionStorage.removeItem(POSTED_KEY); } catch (e) { /* nothing kept */ } }
     if (draft && !composer.value.trim()) { composer.value = draft; }
     composer.addEventListener("input", function (event) {
       var text = event.target.value;
@@ -875,7 +893,9 @@
         var refusal = filesRefusal(files ? files.files : []);
         if (!refusal && navigator.onLine === false) { refusal = t("offlineForm"); }
         if (refusal) { event.preventDefault(); showComposerError(refusal); return; }
-        keepDraft(""); // sent with the page; a refusal comes back with the text in the box
+        // The draft stays until the next page shows this message: if the signal drops
+        // on the way, the browser's error page and Back would otherwise find an empty box.
+        try { sessionStorage.setItem(POSTED_KEY, form.querySelector("input[name=client_id]").value); } catch (e) { /* kept in the box only */ }
         return;
       }
       // So does "check" when there is no hint area to answer in.
@@ -923,7 +943,10 @@
     setInterval(function () { if (navigator.onLine !== false) { flushOutbox(); } }, RESEND_MS);
   }
   markReadSoon();
-  window.addEventListener("online", function () { flushOutbox(); reconnectNow(); });
+  window.addEventListener("online", function () {
+    flushOutbox(); reconnectNow();
+    if (owed.length) { fetchMessagesFrom([]); }
+  });
   window.addEventListener("offline", function () { say(t("offline")); if (socket) { socket.close(); } });
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { return; }

@@ -1,0 +1,106 @@
+"""A poor signal with WebSockets blocked (slow mode), and a form post lost on the way:
+nothing the person wrote or was sent goes missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import wait_until
+from openmentor.messaging import services
+from openmentor.messaging.models import Message
+from openmentor.messaging.tests.test_browser import (
+    OUTBOX,
+    send_from_another_thread,
+    signed_in_page,
+    written_offline_then_closed,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def block_websockets(context: Any) -> None:
+    context.route_web_socket("**/ws/**", lambda socket: socket.close())
+
+
+def test_in_slow_mode_a_message_whose_fetch_failed_is_fetched_again(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """The long poll answers with the event, the request for the message itself fails (the
+    signal dropped in between): the message was lost until a reload."""
+    context, page = signed_in_page(browser, asgi_server, client_for(bob).cookies["sessionid"].value)
+    block_websockets(context)
+    failures = {"left": 1}
+
+    def drop_once(route: Any) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/messaging/conversations/*/messages?after=*", drop_once)
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="Sent in the gap", client_id="g1")
+    )
+    expect(page.locator("#messages .message .body")).to_have_text(["Sent in the gap"])
+    assert failures["left"] == 0  # the first fetch did fail
+    context.close()
+
+
+def test_in_slow_mode_a_message_written_elsewhere_goes_out_from_the_list(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """The list sent queued messages over the socket only: with WebSockets blocked they
+    waited until their own thread was opened again."""
+    context, page = written_offline_then_closed(
+        browser, asgi_server, client_for(bob), conversation, "Written on the train"
+    )
+    block_websockets(context)
+    page.goto(f"{asgi_server}/messages/")
+    wait_until(page, f"(user) => ({OUTBOX})(user).length === 0", bob.pk)
+    assert [m.body for m in Message.objects.filter(sender=bob)] == ["Written on the train"]
+    context.close()
+
+
+def test_a_form_post_lost_on_the_way_leaves_the_draft_in_the_box(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
+) -> None:
+    """A file (or "their morning") goes with a plain form post; the draft was dropped as it
+    left, so a post lost to a dropped signal lost the text too."""
+    context, page = signed_in_page(
+        browser, asgi_server, client_for(carol).cookies["sessionid"].value
+    )
+    thread = f"{asgi_server}/messages/{conversation.pk}/"
+    lose_posts = {"on": True}
+
+    def maybe_lose(route: Any) -> None:
+        if route.request.method == "POST" and lose_posts["on"]:
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route(thread, maybe_lose)
+    page.goto(thread)
+    box = page.get_by_label("Your message")
+    box.fill("The plan, attached")
+    plan = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 plan"}
+    page.get_by_label("Attach files").set_input_files([plan])
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.wait_for_url(lambda url: url.startswith("chrome-error:"))  # the browser's error page
+    page.goto(thread)  # back to the thread once the signal returns
+    expect(page.get_by_label("Your message")).to_have_value("The plan, attached")
+    assert not Message.objects.exists()
+
+    lose_posts["on"] = False
+    page.get_by_label("Attach files").set_input_files([plan])
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#messages .attachments li")).to_have_text(["plan.pdf (13 B)"])
+    # Sent: the draft is gone, also after a reload.
+    page.reload()
+    expect(page.get_by_label("Your message")).to_have_value("")
+    context.close()
