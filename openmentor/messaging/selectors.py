@@ -619,7 +619,10 @@ def read_cursors_of_others(conversation: Conversation, viewer_id: int) -> dict[i
     blockers = set(Block.objects.filter(blocked_id=viewer_id).values_list("blocker_id", flat=True))
     return {
         user_id: 0 if user_id in blockers else cursor
-        for user_id, cursor in ConversationMember.objects.filter(conversation=conversation)
+        # A closed account will never read: "seen by 2 of 3" would wait for it forever.
+        for user_id, cursor in ConversationMember.objects.filter(
+            conversation=conversation, user__is_active=True
+        )
         .exclude(user_id=viewer_id)
         .values_list("user_id", "last_read_message_id")
     }

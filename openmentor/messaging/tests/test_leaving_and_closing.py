@@ -119,3 +119,14 @@ def test_the_activity_page_says_who_cannot_be_written_to_and_where_a_block_is(
     assert 'Carol Mentor <span class="muted">(account closed)</span>' in page
     assert f"/messages/program/{program.slug}/support/{carol.pk}/" not in page
     assert f"/messages/program/{program.slug}/support/{bob.pk}/" in page
+
+
+@pytest.mark.django_db
+def test_seen_by_does_not_wait_for_a_closed_account(
+    circle: Any, carol: Any, bob: Any, erin: Any
+) -> None:
+    services.send_message(carol, circle, body="To you both", client_id="t1")
+    services.mark_read(bob, circle)
+    erin.is_active = False
+    erin.save(update_fields=["is_active"])
+    assert set(selectors.read_cursors_of_others(circle, carol.pk)) == {bob.pk}
