@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openmentor.accounts.models import User
@@ -112,6 +113,10 @@ def _send_at(others: list[User], when: str) -> Any:
     return coach.next_morning(others[0].time_zone, timezone.now())
 
 
+# Kept out of every cache: a shared computer's disk holds no one's messages, and Back never
+# restores a page whose form carries an already used client id (a second message would be
+# answered as a retry of the first).
+@never_cache
 @login_required
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     conversation = selectors.conversation_for(request.user, pk)

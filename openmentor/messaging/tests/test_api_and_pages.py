@@ -928,3 +928,10 @@ def test_the_list_opens_a_thread_with_unread_messages_at_the_first_of_them(
         f'href="/messages/{conversation.pk}/"'
         in client_for(carol).get("/messages/").content.decode()
     )
+
+
+def test_a_thread_page_is_kept_out_of_caches(conversation: Any, bob: Any, client_for: Any) -> None:
+    """A café computer's disk keeps no one's messages, and Back cannot bring back a form
+    whose client id was used (its new text would be answered as a retry of the first)."""
+    page = client_for(bob).get(f"/messages/{conversation.pk}/")
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]

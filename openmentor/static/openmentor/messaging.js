@@ -847,6 +847,11 @@
 
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
+    // A page brought back by Back (from the browser's memory, not the server) would post
+    // its form's used client id again: the server would take the new text for a retry.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { form.querySelector("input[name=client_id]").value = newClientId(); }
+    });
     var composer = form.querySelector("textarea[name=body]");
     var draft = null, posted = null;
     try { draft = sessionStorage.getItem(DRAFT_KEY); posted = sessionStorage.getItem(POSTED_KEY); } catch (e) { draft = null; }
