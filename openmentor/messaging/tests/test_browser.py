@@ -297,13 +297,21 @@ def test_outbox_survives_closing_the_tab_while_offline(
     context.close()
 
 
+def block_websockets(context: Any) -> None:
+    context.route_web_socket("**/ws/**", lambda socket: socket.close())
+
+
+@pytest.mark.parametrize("websockets", ["open", "blocked"])
 def test_a_message_written_offline_goes_out_from_the_list_once_back_online(
-    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any, websockets: str
 ) -> None:
-    """ "Sent when you are back online", even if its page was closed meanwhile."""
+    """ "Sent when you are back online", even if its page was closed meanwhile; also in slow
+    mode, where the list sent over the socket only and it waited for its own thread."""
     context, page = written_offline_then_closed(
         browser, asgi_server, client_for(bob), conversation, "Written on the train"
     )
+    if websockets == "blocked":
+        block_websockets(context)
     page.goto(f"{asgi_server}/messages/")
     assert page.evaluate(OUTBOX, bob.pk) == ["Written on the train"]
     wait_until(page, f"(user) => ({OUTBOX})(user).length === 0", bob.pk)

@@ -8,21 +8,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from conftest import wait_until
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
 from openmentor.messaging.tests.test_browser import (
-    OUTBOX,
+    block_websockets,
     send_from_another_thread,
     signed_in_page,
-    written_offline_then_closed,
 )
 
 pytestmark = pytest.mark.browser
-
-
-def block_websockets(context: Any) -> None:
-    context.route_web_socket("**/ws/**", lambda socket: socket.close())
 
 
 def test_in_slow_mode_a_message_whose_fetch_failed_is_fetched_again(
@@ -49,21 +43,6 @@ def test_in_slow_mode_a_message_whose_fetch_failed_is_fetched_again(
     )
     expect(page.locator("#messages .message .body")).to_have_text(["Sent in the gap"])
     assert failures["left"] == 0  # the first fetch did fail
-    context.close()
-
-
-def test_in_slow_mode_a_message_written_elsewhere_goes_out_from_the_list(
-    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
-) -> None:
-    """The list sent queued messages over the socket only: with WebSockets blocked they
-    waited until their own thread was opened again."""
-    context, page = written_offline_then_closed(
-        browser, asgi_server, client_for(bob), conversation, "Written on the train"
-    )
-    block_websockets(context)
-    page.goto(f"{asgi_server}/messages/")
-    wait_until(page, f"(user) => ({OUTBOX})(user).length === 0", bob.pk)
-    assert [m.body for m in Message.objects.filter(sender=bob)] == ["Written on the train"]
     context.close()
 
 
