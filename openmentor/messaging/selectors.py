@@ -6,10 +6,22 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -645,66 +657,72 @@ class PairActivity:
 
 @dataclass(frozen=True)
 class ProgramActivity:
-    pairs: list[PairActivity]  # running ones first, the quietest first; then the others
+    pairs: Page[PairActivity]  # running ones first, the quietest first; then the others
     support: list[Conversation]  # support threads someone has written in, latest first
 
 
-def program_activity(program_id: int, now: datetime | None = None) -> ProgramActivity:
+PAIRS_PER_PAGE = 100
+
+
+def program_activity(
+    program_id: int, page: int | str | None = None, now: datetime | None = None
+) -> ProgramActivity:
     """Every mentorship of the program, including those whose people never opened their
-    messages (no conversation yet: the quietest of all), and the support threads."""
+    messages (no conversation yet: the quietest of all), a page at a time, and the support
+    threads. Sorted and paged by the database: a large program has thousands of pairs, and
+    only the page's people and blocks are read."""
     quiet_before = (now or timezone.now()) - QUIET_AFTER
-    mentorships = list(
+    conversation = Conversation.objects.filter(
+        kind=ConversationKind.MENTORSHIP, mentorship_id=OuterRef("pk")
+    )
+    ordered = (
         Mentorship.objects.filter(program_id=program_id)
         .exclude(status=MentorshipStatus.PROPOSED)  # not started: matching's business
+        .annotate(
+            running_first=Case(
+                When(status=MentorshipStatus.ACTIVE, then=0),
+                When(status=MentorshipStatus.PAUSED, then=1),
+                default=2,
+            ),
+            conversation_last_message_at=Subquery(conversation.values("last_message_at")[:1]),
+            conversation_message_count=Subquery(conversation.values("message_count")[:1]),
+        )
+        # Never a message: the quietest, first.
+        .order_by("running_first", F("conversation_last_message_at").asc(nulls_first=True), "pk")
         .prefetch_related("participants__user")
     )
-    conversations = {
-        c.mentorship_id: c
-        for c in Conversation.objects.filter(
-            program_id=program_id, kind=ConversationKind.MENTORSHIP
-        ).only("mentorship_id", "message_count", "last_message_at")
-    }
-    people = {m.pk: [p.user for p in m.participants.all()] for m in mentorships}
-    # Blocks between people of this program, by a subquery (a list of ids would pass the
-    # database's limit on parameters in a program of thousands).
-    in_program = MentorshipParticipant.objects.filter(mentorship__program_id=program_id)
+    pairs = Paginator(ordered, PAIRS_PER_PAGE).get_page(page)
+    people = {m.pk: [p.user for p in m.participants.all()] for m in pairs}
+    on_page = [user.pk for group in people.values() for user in group]
     blocks = set(
-        Block.objects.filter(
-            blocker_id__in=in_program.values("user_id"), blocked_id__in=in_program.values("user_id")
-        ).values_list("blocker_id", "blocked_id")
+        Block.objects.filter(blocker_id__in=on_page, blocked_id__in=on_page).values_list(
+            "blocker_id", "blocked_id"
+        )
     )
-    pairs = []
-    for mentorship in mentorships:
-        conversation = conversations.get(mentorship.pk)
-        last = conversation.last_message_at if conversation else None
+    activity = []
+    for mentorship in pairs:
+        last = mentorship.conversation_last_message_at
         ids = {user.pk for user in people[mentorship.pk]}
-        pairs.append(
+        activity.append(
             PairActivity(
                 mentorship=mentorship,
                 people=people[mentorship.pk],
-                message_count=conversation.message_count if conversation else 0,
+                message_count=mentorship.conversation_message_count or 0,
                 last_message_at=last,
                 quiet=mentorship.status == MentorshipStatus.ACTIVE
                 and (last is None or last < quiet_before),
                 blocked=any((a, b) in blocks for a in ids for b in ids),
             )
         )
-    running_first: dict[str, int] = {MentorshipStatus.ACTIVE: 0, MentorshipStatus.PAUSED: 1}
-    pairs.sort(
-        key=lambda pair: (
-            running_first.get(pair.mentorship.status, 2),
-            pair.last_message_at is not None,  # never a message: the quietest
-            pair.last_message_at or quiet_before,
-            pair.mentorship.pk,
-        )
-    )
     support = list(
         Conversation.objects.filter(program_id=program_id, kind=ConversationKind.SUPPORT)
         .exclude(_EMPTY_SUPPORT_THREAD)
         .select_related("support_for")
         .order_by(F("last_message_at").desc(nulls_last=True), "id")
     )
-    return ProgramActivity(pairs, support)
+    # The same page (number, links), holding what coordinators see of each mentorship.
+    paginator = cast("Paginator[Any]", pairs.paginator)
+    return ProgramActivity(Page(activity, pairs.number, paginator), support)
 
 
 def handled_reports(program_id: int, viewer: User, limit: int = 20) -> QuerySet[Report]:

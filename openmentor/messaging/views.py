@@ -11,7 +11,6 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -48,7 +47,6 @@ from .models import Attachment, Conversation
 View = Callable[..., HttpResponse]
 
 logger = logging.getLogger(__name__)
-PAIRS_PER_PAGE = 100
 SCRIPT_COOKIE = "om_js"
 
 
@@ -406,7 +404,7 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     if not is_coordinator(request.user, program):
         raise Http404
-    activity = selectors.program_activity(program.pk)
+    activity = selectors.program_activity(program.pk, request.GET.get("page"))
     return render(
         request,
         "messaging/program_activity.html",
@@ -414,8 +412,7 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "program": program,
             "section": "messaging",
             "activity": activity,
-            # The quietest first, a page at a time (a large program has thousands of pairs).
-            "pairs": Paginator(activity.pairs, PAIRS_PER_PAGE).get_page(request.GET.get("page")),
+            "pairs": activity.pairs,
             "quiet_days": selectors.QUIET_AFTER.days,
             "reports": selectors.open_reports(program.pk, request.user),
             "handled": selectors.handled_reports(program.pk, request.user),

@@ -884,9 +884,8 @@ def test_the_activity_page_shows_the_quietest_pairs_a_page_at_a_time(
 ) -> None:
     from conftest import make_person
     from openmentor.mentorships.services import create_mentorship
-    from openmentor.messaging import views
 
-    monkeypatch.setattr(views, "PAIRS_PER_PAGE", 2)
+    monkeypatch.setattr(selectors, "PAIRS_PER_PAGE", 2)
     for n in range(3):
         mentee = make_person(f"mentee{n}@example.org", f"Mentee {n}")
         add_member(program, mentee, "mentee")
