@@ -35,6 +35,17 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_positive_int(name: str, default: int) -> int:
+    """A whole number above zero, or the process refuses to start and says which variable
+    (a "1h" left the unread e-mails failing quietly every five minutes)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number above 0, not {value!r}.")
+    return int(value)
+
+
 PRODUCTION = env_bool("OPENMENTOR_PRODUCTION")
 DEBUG = env_bool("DEBUG", default=False)
 
@@ -298,7 +309,9 @@ MAX_REQUEST_BYTES = 51 * 1024 * 1024
 PROFILE_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Messages one person may send in any 60 seconds, over all their conversations: far above
 # anyone typing, low enough that a runaway script cannot flood a mentee's thread.
-MESSAGES_PER_MINUTE = int(os.environ.get("OPENMENTOR_MESSAGES_PER_MINUTE", "30"))
+MESSAGES_PER_MINUTE = env_positive_int("OPENMENTOR_MESSAGES_PER_MINUTE", 30)
+# How long a message stays unread before its recipient gets an e-mail about it.
+MESSAGE_EMAIL_DELAY_MINUTES = env_positive_int("OPENMENTOR_MESSAGE_EMAIL_DELAY_MINUTES", 30)
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

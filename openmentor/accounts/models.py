@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from openmentor.core.models import TimeStampedModel
+from openmentor.core.timezones import validate_timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -38,7 +39,9 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=120, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
     language = models.CharField(
         _("language for e-mail and pages"), max_length=8, choices=settings.LANGUAGES, default="en"
     )

@@ -14,18 +14,19 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
-from openmentor.core.middleware import use_persons_language
+from openmentor.core.middleware import use_persons_language, use_persons_zone
 
 from .models import User
 from .services import bearer_token, user_for_token
 
 
 def person_for_token(request: HttpRequest, raw: str) -> User | None:
-    """The token's person, whose language the request is then answered in (the API's
-    token sign-in too)."""
+    """The token's person, whose language and time zone the request is then answered in
+    (the API's token sign-in too)."""
     user = user_for_token(raw)
     if user is not None:
         use_persons_language(request, user)
+        use_persons_zone(user)
     return user
 
 

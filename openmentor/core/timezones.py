@@ -8,7 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import TZPATH
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext_lazy as _
 
 
 @lru_cache(maxsize=1)
@@ -18,6 +20,17 @@ def available_timezones() -> frozenset[str]:
 
 def is_valid_timezone(name: str) -> bool:
     return name in available_timezones()
+
+
+def validate_timezone(name: str) -> None:
+    """For the stored field: every time shown to or about the person goes through it (a
+    made-up name such as "GMT+6" typed in the admin made the coach and schedules fail)."""
+    if not is_valid_timezone(name):
+        raise ValidationError(
+            _("“%(zone)s” is not a time zone we know."),
+            params={"zone": name},
+            code="invalid_time_zone",
+        )
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.bulk import insert_objects
@@ -94,7 +94,7 @@ SIGNATURES = {
 
 def unread_email_delay() -> timedelta:
     """How long a message may stay unread before its recipient gets an e-mail."""
-    return timedelta(minutes=int(os.environ.get("OPENMENTOR_MESSAGE_EMAIL_DELAY_MINUTES", "30")))
+    return timedelta(minutes=settings.MESSAGE_EMAIL_DELAY_MINUTES)
 
 
 # --- conversations ----------------------------------------------------------------------
@@ -884,10 +884,12 @@ def mark_read(user: User, conversation: Conversation, up_to: int | None = None) 
         moved = ConversationMember.objects.filter(
             pk=member.pk, last_read_message_id__lt=target
         ).update(last_read_message_id=target, last_read_at=timezone.now())
+        # The notifications pointing into this thread are read too ("not sent" as well as
+        # "unread"), whether or not the cursor moves.
+        mark_read_at(user, reverse("messaging_thread", args=[conversation.pk]))
         if not moved:  # never back: the cursor stays where it is, and that is the answer
             target = max(target, member.last_read_message_id)
         else:
-            mark_read_at(user, reverse("messaging_thread", args=[conversation.pk]))
             # Not to the people this reader blocked: their messages never reached the reader.
             hidden = selectors.blocked_by(user.pk)
             publish_event(
@@ -1086,21 +1088,20 @@ def email_unread(now: datetime | None = None) -> int:
             writers = ", ".join(
                 str(writer) for writer in User.objects.filter(pk__in=unread.values("sender_id"))
             )
-            with in_their_language(person):
-                title = ngettext(
+            # Words to translate, not words written out: the notification list shows them
+            # in the person's language of the moment, also after they change it.
+            created = notify(
+                person,
+                kind="messaging.unread",
+                title=ngettext_lazy(
                     "Unread: %(n)d message from %(who)s (%(program)s)",
                     "Unread: %(n)d messages from %(who)s (%(program)s)",
-                    count,
-                ) % {"n": count, "who": writers, "program": conversation.program.name}
-                created = notify(
-                    person,
-                    kind="messaging.unread",
-                    title=title,
-                    body=_("Open the conversation to read and reply."),
-                    url=reverse("messaging_thread", args=[conversation.pk]),
-                    dedupe_key=(
-                        f"messaging.unread:{conversation.pk}:{member.last_read_message_id}"
-                    ),
-                )
+                    "n",
+                ),
+                body=gettext_lazy("Open the conversation to read and reply."),
+                params={"n": count, "who": writers, "program": conversation.program.name},
+                url=reverse("messaging_thread", args=[conversation.pk]),
+                dedupe_key=f"messaging.unread:{conversation.pk}:{member.last_read_message_id}",
+            )
             sent += created is not None
     return sent

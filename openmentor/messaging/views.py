@@ -35,6 +35,7 @@ from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.timezones import json_time
 from openmentor.core.types import AuthenticatedRequest
 from openmentor.notifications import selectors as event_selectors
+from openmentor.notifications.services import mark_read_at
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import coordinated_programs, is_coordinator
 
@@ -81,7 +82,9 @@ def support_with(request: AuthenticatedRequest, slug: str, user_id: int) -> Http
 def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
     if request.method != "POST":
-        # Reached by a link or after signing in (the button is a form): ask, change nothing.
+        # Reached by a link or after signing in (the button is a form): ask, change nothing
+        # but the notifications that pointed here ("your report was looked at"): read.
+        mark_read_at(request.user, request.path)
         return render(request, "messaging/start_support.html", {"program": program})
     try:
         conversation = services.support_conversation(request.user, program)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -46,6 +46,8 @@ class Notification(TimeStampedModel):
     # The untranslated words and their values, when known: the page shows them in the
     # person's language of the moment, also after they change it.
     title_source = models.CharField(max_length=200, blank=True)
+    # With a count (``params["n"]``): the plural of ``title_source``, chosen per language.
+    title_plural_source = models.CharField(max_length=200, blank=True)
     body_source = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=500, blank=True)
@@ -68,17 +70,18 @@ class Notification(TimeStampedModel):
 
     @property
     def shown_title(self) -> str:
-        return _now_in_language(self.title_source, self.params) or self.title
+        shown = _now_in_language(self.title_source, self.params, self.title_plural_source)
+        return shown or self.title
 
     @property
     def shown_body(self) -> str:
         return _now_in_language(self.body_source, self.params) or self.body
 
 
-def _now_in_language(source: str, params: dict[str, Any]) -> str:
+def _now_in_language(source: str, params: dict[str, Any], plural: str = "") -> str:
     if not source:
         return ""
-    text = gettext(source)
+    text = ngettext(source, plural, params.get("n", 1)) if plural else gettext(source)
     return text % params if params else text
 
 

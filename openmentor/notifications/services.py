@@ -8,8 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.text import Truncator
 
 from openmentor.accounts.models import User
 from openmentor.accounts.services import set_language
@@ -76,19 +78,26 @@ def _storable(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _source_of(text: str | Promise) -> str:
+def _sources_of(text: str | Promise) -> tuple[str, str]:
     """The untranslated words of a ``gettext_lazy`` text (rendered with no language
-    active), so the page can show them in whatever language the person uses later; ""
-    for a text that was already written out."""
+    active), so the page can show them in whatever language the person uses later, and
+    for an ``ngettext_lazy`` text its plural too; ("", "") for a text already written out."""
     if not isinstance(text, Promise):
-        return ""
+        return "", ""
+    # An ngettext_lazy text keeps its two forms as they were written, untranslated.
+    forms = getattr(text, "_kw", {})
+    if "plural" in forms:
+        return forms["singular"], forms["plural"]
     with translation.override(None):
-        return str(text)
+        return str(text), ""
 
 
 def _in_language(text: str | Promise, params: dict[str, Any] | None) -> str:
-    rendered = str(text)
-    return rendered % params if params else rendered
+    # A lazy plural picks its form from the count in ``params`` (``%`` does that).
+    return str(text % params) if params else str(text)
+
+
+TITLE_CHARS = Notification._meta.get_field("title").max_length or 200
 
 
 def notify(
@@ -106,11 +115,15 @@ def notify(
     e-mail. With ``dedupe_key`` a repeat (retried job) returns None and sends nothing.
 
     Pass ``title``/``body`` as ``gettext_lazy`` strings with ``params`` to have them written
-    in the recipient's language rather than in the language of whoever acted."""
+    in the recipient's language rather than in the language of whoever acted, and shown in
+    their language of the moment later; a title with a count as ``ngettext_lazy(singular,
+    plural, "n")`` with the count in ``params["n"]``. A title too long for its column (a
+    long program name, many writers) is shortened, never refused."""
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        rendered_title = _in_language(title, params)
+        rendered_title = Truncator(_in_language(title, params)).chars(TITLE_CHARS)
         rendered_body = _in_language(body, params)
         stored_params = _storable(params or {})  # a lazy value in the person's language
+    title_source, title_plural_source = _sources_of(title)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -118,8 +131,9 @@ def notify(
                 kind=kind,
                 title=rendered_title,
                 body=rendered_body,
-                title_source=_source_of(title),
-                body_source=_source_of(body),
+                title_source=title_source,
+                title_plural_source=title_plural_source,
+                body_source=_sources_of(body)[0],
                 params=stored_params,
                 url=url,
                 dedupe_key=dedupe_key,
@@ -151,8 +165,10 @@ def mark_read(user: User, notification_ids: Iterable[int] | None = None) -> int:
 
 
 def mark_read_at(user: User, url: str) -> int:
-    """The person has opened what these notifications point to: they are read."""
-    return Notification.objects.filter(user=user, read_at__isnull=True, url=url).update(
+    """The person has opened what these notifications point to: they are read (also those
+    pointing to a place on the page, ``?at=26#m26``)."""
+    at_page = Q(url=url) | Q(url__startswith=url + "?") | Q(url__startswith=url + "#")
+    return Notification.objects.filter(at_page, user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
 

@@ -135,3 +135,13 @@ def test_profile_visibility_follows_shared_programs(
     assert "Captions please" in client_for(bob).get(f"/people/{bob.pk}/").content.decode()
     Profile.objects.filter(user=bob).update(visibility="community")
     assert client_for(charlie).get(f"/people/{bob.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_store_a_time_zone_that_does_not_exist(bob: Any) -> None:
+    """ "GMT+6" typed in the admin made the coach, "their morning" and schedules fail."""
+    from django.core.exceptions import ValidationError
+
+    bob.time_zone = "GMT+6"
+    with pytest.raises(ValidationError, match="is not a time zone we know"):
+        bob.full_clean()

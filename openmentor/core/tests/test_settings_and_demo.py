@@ -128,6 +128,27 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> Non
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_a_number_setting_that_is_not_a_number_stops_the_start_and_says_which(
+    tmp_path: Path,
+) -> None:
+    """ "1h" for the unread e-mail delay passed every check, then failed every five minutes."""
+    for value in ("1h", "0"):
+        result = run_manage(
+            "check",
+            OPENMENTOR_VAR_DIR=str(tmp_path),
+            OPENMENTOR_MESSAGE_EMAIL_DELAY_MINUTES=value,
+        )
+        assert result.returncode != 0
+        assert (
+            f"OPENMENTOR_MESSAGE_EMAIL_DELAY_MINUTES must be a whole number above 0, not '{value}'."
+            in result.stderr
+        )
+    fine = run_manage(
+        "check", OPENMENTOR_VAR_DIR=str(tmp_path), OPENMENTOR_MESSAGES_PER_MINUTE="12"
+    )
+    assert fine.returncode == 0, fine.stderr
+
+
 @pytest.mark.django_db
 def test_demo_data_spans_the_world_and_its_sign_ins_work(
     django_capture_on_commit_callbacks,

@@ -823,6 +823,9 @@ def test_a_handled_report_says_by_whom_and_tells_the_reporter(
     told = Notification.objects.get(user=bob, kind="messaging.report_handled")
     assert told.title == "The coordinators have looked at the message you reported"
     assert told.url == f"/messages/support/{program.slug}/"
+    client_for(bob).get(told.url)  # followed: read, not left "new" in the bell
+    told.refresh_from_db()
+    assert told.read_at is not None
 
 
 def test_a_coordinator_who_comes_back_has_nothing_unread_from_while_away(

@@ -135,6 +135,8 @@ def test_a_scheduled_message_does_not_go_to_someone_blocked_since(
     mine = client_for(carol).get(f"/messages/{conversation.pk}/").content.decode()
     shown = mine[mine.index(f'id="m{scheduled.pk}"') :].split("</li>", 1)[0]
     assert "Not sent" in shown
+    note.refresh_from_db()  # its link points into the thread she opened: read
+    assert note.read_at is not None
     assert (
         "For tomorrow" not in client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
     )

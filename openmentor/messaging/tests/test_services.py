@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openmentor.core.errors import NotAllowed, NotFound, ValidationFailed
 from openmentor.messaging import selectors, services
@@ -238,6 +238,37 @@ def test_unread_email_once_per_conversation_in_the_recipients_language(
     notification = Notification.objects.get(user=bob, kind="messaging.unread")
     assert notification.title == f"Sin leer: 2 mensajes de {carol} ({conversation.program.name})"
     assert not Notification.objects.filter(user=carol, kind="messaging.unread").exists()
+    # Shown in his language of the moment, with the plural of that language.
+    with translation.override("fr"):
+        assert notification.shown_title == (
+            f"Non lus : 2 messages de {carol} ({conversation.program.name})"
+        )
+        assert notification.shown_body == "Ouvrez la conversation pour lire et répondre."
+
+
+def test_an_unread_title_too_long_for_its_column_is_shortened(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    program = conversation.program
+    program.name = "A program with a long but allowed name " * 4
+    program.save(update_fields=["name"])
+    carol.display_name = "Carol " + "Mentor-" * 16
+    carol.save(update_fields=["display_name"])
+    send(carol, "uno")
+    assert services.email_unread(now=timezone.now() + timedelta(hours=2)) == 1
+    title = Notification.objects.get(user=bob, kind="messaging.unread").title
+    assert (
+        len(title) == 200 and title.startswith("Unread: 1 message from Carol") and title[-1] == "…"
+    )
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_long_unread_title_is_stored_shortened(
+    conversation: Any, send: Any, carol: Any, bob: Any
+) -> None:
+    """PostgreSQL refuses a title over 200 characters (SQLite does not check): the run
+    stopped there, for everyone after, every 5 minutes for two days."""
+    test_an_unread_title_too_long_for_its_column_is_shortened(conversation, send, carol, bob)
 
 
 def test_unread_email_respects_preferences(

@@ -3,9 +3,12 @@ needed, closed when the token is revoked), the long poll, attachment downloads."
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -134,3 +137,23 @@ async def test_only_abearer_of_token_on_the_events_sockets_skips_the_origin_chec
     await sync_to_async(close_other_sockets_of_user)(bob.pk, keep_session_key=None)
     assert await app.receive_nothing(timeout=0.3)
     await app.disconnect()
+
+
+def test_a_token_client_gets_times_in_the_persons_zone(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """The coach's night hint says "your time": in Carol's zone (Kolkata) with a token too,
+    not in UTC (the zone middleware runs before the API's token sign-in)."""
+    _token, raw = accounts.create_access_token(carol, "Script")
+    ask = {"conversation_id": conversation.pk, "body": "Hello Bob, a question", "when": "now"}
+    # 02:00 in São Paulo: Bob's night.
+    with time_machine.travel(datetime(2026, 12, 2, 5, 0, tzinfo=UTC), tick=False):
+        by_token = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").post(
+            "/api/v1/messaging/coach", ask, content_type="application/json"
+        )
+        by_session = client_for(carol).post(
+            "/api/v1/messaging/coach", ask, content_type="application/json"
+        )
+    assert by_token.status_code == 200
+    assert by_token.json() == by_session.json()
+    assert "16:30" in json.dumps(by_token.json())  # 08:00 for Bob is 16:30 for her
