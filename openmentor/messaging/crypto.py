@@ -18,7 +18,8 @@ from openmentor.core.keys import configured_secret
 KEYS_ENV = "OPENMENTOR_MESSAGE_KEYS"
 
 
-def _configured_keys() -> list[str]:
+def configured_keys() -> list[str]:
+    """The keys, newest first: the variable's, or embedded mode's file in ``var/``."""
     keys = configured_secret(
         KEYS_ENV,
         "message_key",
@@ -32,7 +33,7 @@ def _configured_keys() -> list[str]:
 @lru_cache(maxsize=1)
 def cipher() -> MultiFernet:
     try:
-        return MultiFernet([Fernet(key) for key in _configured_keys()])
+        return MultiFernet([Fernet(key) for key in configured_keys()])
     except ValueError as error:
         raise ImproperlyConfigured(f"{KEYS_ENV} holds a key that is not a Fernet key.") from error
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -409,6 +410,81 @@ def test_rotating_keys_re_encrypts_everything_with_the_new_key(
     assert message.body == "rotated"
     assert [r.body for r in message.revisions.all()] == ["rotate me"]
     monkeypatch.undo()
+    crypto.reset_cipher()
+
+
+def test_rotation_goes_past_what_it_cannot_open_and_says_what_is_left(
+    conversation: Any, send: Any, carol: Any, monkeypatch: Any, settings: Any, tmp_path: Any
+) -> None:
+    """One message under a lost key or one missing file stopped the run with a traceback,
+    leaving everything after it on the old key; an operator then retiring the old key lost
+    all of it. Now the rest is re-encrypted, what is left is listed, the run fails, and
+    ``--check`` says when the old key can go."""
+    from cryptography.fernet import Fernet
+    from django.core.management import CommandError, call_command
+
+    from openmentor.messaging import crypto
+    from openmentor.messaging.models import Attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    lost, old, new = (Fernet.generate_key().decode() for _ in range(3))
+    monkeypatch.setenv(crypto.KEYS_ENV, lost)
+    crypto.reset_cipher()
+    unreadable = send(carol, "under a lost key")
+    monkeypatch.setenv(crypto.KEYS_ENV, old)
+    crypto.reset_cipher()
+    readable = send(carol, "rotate me")
+    files = [
+        SimpleUploadedFile(f"{name}.pdf", b"%PDF-1.4 " + name.encode(), "application/pdf")
+        for name in ("gone", "kept")
+    ]
+    with_files = send(carol, "two files", attachments=files)
+    gone, kept = with_files.attachments.order_by("pk")
+    gone.file.storage.delete(gone.file.name)
+
+    monkeypatch.setenv(crypto.KEYS_ENV, f"{new},{old}")
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="keep the old keys"):
+        call_command("rotate_message_keys", stdout=io.StringIO(), stderr=errors)
+    assert f"Message {unreadable.pk}: no key opens it" in errors.getvalue()
+    assert f"Attachment {gone.pk}: file" in errors.getvalue()
+    # Everything else is on the new key: readable with it alone.
+    monkeypatch.setenv(crypto.KEYS_ENV, new)
+    crypto.reset_cipher()
+    readable.refresh_from_db()
+    assert readable.body == "rotate me"
+    kept = Attachment.objects.get(pk=kept.pk)
+    with kept.file.open("rb") as handle:
+        assert crypto.decrypt_bytes(handle.read()) == b"%PDF-1.4 kept"
+    # --check changes nothing and still names what no key opens.
+    checked = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("rotate_message_keys", "--check", stdout=checked, stderr=io.StringIO())
+    assert "0 item(s) still on an older key" in checked.getvalue()
+    monkeypatch.undo()
+    crypto.reset_cipher()
+
+
+def test_in_embedded_mode_a_new_key_goes_in_front_of_the_old_one(
+    conversation: Any, send: Any, carol: Any, monkeypatch: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.management import call_command
+
+    from openmentor.messaging import crypto
+
+    monkeypatch.delenv(crypto.KEYS_ENV, raising=False)
+    settings.VAR_DIR = tmp_path
+    crypto.reset_cipher()
+    message = send(carol, "kept readable")
+    [old] = crypto.configured_keys()
+    call_command("rotate_message_keys", "--new-key", stdout=io.StringIO())
+    new, still_old = (tmp_path / "message_key").read_text().split(",")
+    assert still_old == old and new != old
+    call_command("rotate_message_keys", "--check", stdout=io.StringIO())  # all on the new key
+    (tmp_path / "message_key").write_text(new)  # retired, once no backup needs it
+    crypto.reset_cipher()
+    message.refresh_from_db()
+    assert message.body == "kept readable"
     crypto.reset_cipher()
 
 
