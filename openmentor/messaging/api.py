@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, npgettext
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import AwareDatetime
 
 from openmentor.api.openapi import RATE_LIMITED
 from openmentor.core.errors import ValidationFailed
 from openmentor.core.types import AuthenticatedRequest
+from openmentor.notifications.selectors import unread_count as unread_notifications
 
 from . import coach, selectors, services
 from .formatting import render_markdown
@@ -143,14 +144,26 @@ class CoachOut(Schema):
 class UnreadOut(Schema):
     messages: int
     label: str  # "3 unread", in the person's language, as the navigation says it
+    notifications: int
+    notifications_label: str
 
 
 @router.get("/messaging/unread", response=UnreadOut, url_name="messaging_unread")
 def unread(request: AuthenticatedRequest) -> dict[str, Any]:
-    """Unread messages across the person's conversations (the navigation's count)."""
+    """The navigation's counts: unread messages across the person's conversations, and
+    unread notifications, each with the navigation's words for it."""
     count = selectors.unread_total(request.user)
-    label = ngettext("%(n)s unread", "%(n)s unread", count) % {"n": formats.number_format(count)}
-    return {"messages": count, "label": label}
+    notifications = unread_notifications(request.user)
+    return {
+        "messages": count,
+        "label": ngettext("%(n)s unread", "%(n)s unread", count)
+        % {"n": formats.number_format(count)},
+        "notifications": notifications,
+        "notifications_label": npgettext(
+            "notifications", "%(n)s unread", "%(n)s unread", notifications
+        )
+        % {"n": formats.number_format(notifications)},
+    }
 
 
 @router.get(

@@ -37,12 +37,13 @@ def file_size(size: int) -> str:
 
 
 @register.simple_tag
-def time_for(when: datetime, person: Any) -> str:
-    """A scheduled message's time on the recipient's clock ("08:00 for Yasmin"): the page
-    shows times on the reader's own clock, and the sender chose the other's morning."""
-    if not person or not person.time_zone:
-        return ""
-    return coach.clock_of(when, person.time_zone, str(person))
+def times_for(when: datetime, people: list[Any]) -> str:
+    """A scheduled message's time on the others' clocks ("08:00 for Yasmin"; in a group
+    each one's): the page shows times on the reader's own clock, and the sender chose the
+    other's morning."""
+    return "; ".join(
+        coach.clock_of(when, person.time_zone, str(person)) for person in people if person.time_zone
+    )
 
 
 @register.simple_tag

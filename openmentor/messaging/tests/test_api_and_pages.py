@@ -5,11 +5,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from conftest import add_member
+from openmentor.mentorships.services import change_status
 from openmentor.messaging import selectors, services
 from openmentor.messaging.models import AuditLog, Block, Conversation, Message
 from openmentor.notifications.models import Notification, UserEvent
@@ -227,6 +229,23 @@ def test_a_message_for_their_morning_shows_the_time_on_their_clock(
     page = client.get(f"/messages/{conversation.pk}/").content.decode()
     badge = page[page.index(f'id="m{scheduled.pk}"') :].split("</span>", 1)[0]
     assert f"(08:00 for {bob})" in badge
+
+
+def test_in_a_group_a_scheduled_message_shows_each_ones_clock(
+    circle: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    """Not the first member's alone: in a circle across zones that meant nothing."""
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    with time_machine.travel(datetime(2026, 12, 2, 12, 0, tzinfo=UTC)):
+        scheduled = services.send_message(
+            carol, circle, body="For the circle", client_id="g1", send_at=at
+        ).message
+        page = client_for(carol).get(f"/messages/{circle.pk}/").content.decode()
+    badge = page[page.index(f'id="m{scheduled.pk}"') :].split("</span>", 1)[0]
+    # Bob in São Paulo (09:00), Erin in Kathmandu (17:45).
+    assert f"(09:00 for {bob}; 17:45 for {erin})" in badge
 
 
 def test_the_night_hint_gives_their_morning_on_their_clock_and_on_the_senders(
@@ -771,9 +790,12 @@ def test_the_unread_count_endpoint_counts_the_persons_own_in_their_language(
         services.send_message(carol, conversation, body=f"Note {n}", client_id=f"u{n}")
     bob.language = "es"
     bob.save(update_fields=["language"])
+    change_status(carol, conversation.mentorship, "paused")  # a notification for Bob
     assert client_for(bob).get("/api/v1/messaging/unread").json() == {
         "messages": 2,
         "label": "2 sin leer",
+        "notifications": 1,
+        "notifications_label": "1 sin leer",
     }
     assert client_for(erin).get("/api/v1/messaging/unread").json()["messages"] == 0
 

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from openmentor.mentorships.services import change_status
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
 from openmentor.messaging.services import MAX_BODY_CHARS
@@ -224,7 +225,8 @@ def test_messages_that_arrive_while_the_tab_is_hidden_are_marked_new(
 def test_the_navigation_count_on_other_pages_follows_when_the_person_comes_back(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    """The dashboard has no live connection: its count is asked again on coming back."""
+    """The dashboard has no live connection: its counts are asked again on coming back
+    (the notifications' too: a coordinator sitting on a page did not see a new report)."""
     context, page = signed_in_page(
         browser, asgi_server, client_for(bob).cookies["sessionid"].value, BACKGROUND_TAB
     )
@@ -235,8 +237,10 @@ def test_the_navigation_count_on_other_pages_follows_when_the_person_comes_back(
     services.send_messages(
         [services.SendRequest(carol, conversation.pk, f"Note {n}", f"d{n}") for n in range(3)]
     )
+    change_status(carol, conversation.mentorship, "paused")  # tells Bob
     page.evaluate("window.showTab()")
     expect(page.locator("#nav-messages .badge")).to_have_text("3 unread")
+    expect(page.locator("#nav-notifications .badge")).to_have_text("1 unread")
     context.close()
 
 

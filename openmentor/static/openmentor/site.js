@@ -2,9 +2,22 @@
 (function () {
   "use strict";
 
-  // The navigation's unread messages on pages without a live connection (messaging pages
-  // keep it live themselves): asked again when the person comes back to the tab, and every
-  // minute while they look at it.
+  // The navigation's unread counts: asked again when the person comes back to the tab,
+  // and every minute while they look at it. Messaging pages keep the messages' count live
+  // themselves; the notifications' (a report waiting for a coordinator) is asked on every
+  // page.
+  var messagingPage = document.getElementById("thread") || document.getElementById("conversations");
+  function showCount(link, count, label) {
+    if (!link) { return; }
+    var badge = link.querySelector(".badge");
+    if (!count) { if (badge) { badge.remove(); } return; }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge warn";
+      link.append(" ", badge);
+    }
+    badge.textContent = label;
+  }
   function refreshUnread() {
     var link = document.getElementById("nav-messages");
     if (!link || document.hidden || !link.dataset.unreadUrl) { return; }
@@ -12,21 +25,13 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (unread) {
         if (!unread) { return; }
-        var badge = link.querySelector(".badge");
-        if (!unread.messages) { if (badge) { badge.remove(); } return; }
-        if (!badge) {
-          badge = document.createElement("span");
-          badge.className = "badge warn";
-          link.append(" ", badge);
-        }
-        badge.textContent = unread.label;
+        if (!messagingPage) { showCount(link, unread.messages, unread.label); }
+        showCount(document.getElementById("nav-notifications"), unread.notifications, unread.notifications_label);
       })
       .catch(function () {});
   }
-  if (!document.getElementById("thread") && !document.getElementById("conversations")) {
-    document.addEventListener("visibilitychange", refreshUnread);
-    setInterval(refreshUnread, 60000);
-  }
+  document.addEventListener("visibilitychange", refreshUnread);
+  setInterval(refreshUnread, 60000);
   // Pre-fill time-zone selects from the browser when the person has not chosen one yet.
   function prefillTimeZone() {
     var zone;
