@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -266,6 +267,8 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
     ).select_related("mentorship")
     for participation in participations:
         mentorship = Mentorship.objects.select_for_update().get(pk=participation.mentorship_id)
+        if not mentorship.is_open:  # closed meanwhile (completed, ended): it stays as it is
+            continue
         remaining = [p for p in selectors.participants(mentorship) if p.user_id != user.pk]
         params = {"name": str(user)}
         url = reverse("mentorship_detail", args=[mentorship.pk])
@@ -282,7 +285,9 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
             continue
         mentorship.status = MentorshipStatus.ENDED
         mentorship.closed_at = timezone.now()
-        mentorship.ended_reason = _("%(name)s left the program.") % params
+        # In the site's language, not the acting coordinator's: everyone in it reads it.
+        with translation.override(settings.LANGUAGE_CODE):
+            mentorship.ended_reason = _("%(name)s left the program.") % params
         mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
         _tell_others(
             mentorship,

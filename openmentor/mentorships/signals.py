@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from openmentor.programs.models import Membership, MembershipStatus, Role
+from openmentor.programs.models import Membership, Role
+from openmentor.programs.signals import membership_left
 
 from . import services
 from .models import ParticipantRole
@@ -20,11 +20,8 @@ PARTICIPANT_ROLE = {
 }
 
 
-@receiver(post_save, sender=Membership)
-def leaving_the_program_leaves_its_mentorships(instance: Membership, **kwargs: Any) -> None:
-    # A signal, not a call from programs.services: mentorships build on programs.
-    if kwargs.get("raw") or instance.status != MembershipStatus.LEFT:
-        return
-    role = PARTICIPANT_ROLE.get(Role(instance.role))
+@receiver(membership_left)
+def leaving_the_program_leaves_its_mentorships(membership: Membership, **kwargs: Any) -> None:
+    role = PARTICIPANT_ROLE.get(Role(membership.role))
     if role is not None:
-        services.leave_with_program(instance.user, instance.program_id, role)
+        services.leave_with_program(membership.user, membership.program_id, role)

@@ -152,11 +152,11 @@ class MessagingConsumer(EventsConsumer):
         except DomainError as error:
             await self.send_json(
                 {
+                    **error.details,  # e.g. a rate limit's retry_after (never over the keys below)
                     "type": "message.error",
                     "client_id": client_id,
                     "code": error.code,
                     "message": error.message,
-                    **error.details,  # e.g. a rate limit's retry_after
                 }
             )
         else:

@@ -197,7 +197,8 @@ SEND_WINDOW = timedelta(seconds=60)
 
 
 def sends_since(sender_ids: list[int], since: datetime) -> dict[int, int]:
-    """How many messages each sender has written since ``since`` (sent and scheduled), in
+    """How many messages each sender has written since ``since`` (every row they wrote:
+    sent, scheduled, not sent, deleted; a scheduled one counts when it was written), in
     one query (plain SQL: every send batch asks)."""
     found = dict.fromkeys(sender_ids, 0)
     if not sender_ids:

@@ -370,6 +370,15 @@ def _sendable_body(
     return _clean_body(body, allow_empty=allow_empty)
 
 
+MAX_SCHEDULED = 20  # per person and conversation, waiting to go out
+
+
+def _waiting_scheduled(sender_id: int, conversation_id: int) -> int:
+    return Message.objects.filter(
+        sender_id=sender_id, conversation_id=conversation_id, status=MessageStatus.SCHEDULED
+    ).count()
+
+
 def _too_many(sender_id: int, now: datetime, unstored: int = 0) -> TooManyRequests:
     """The refusal, with how long to wait; ``unstored``: the sender's messages accepted
     in this batch, not yet in the database."""
@@ -377,9 +386,9 @@ def _too_many(sender_id: int, now: datetime, unstored: int = 0) -> TooManyReques
     seconds = selectors.seconds_until_send_allowed(sender_id, now, limit - unstored)
     return TooManyRequests(
         ngettext(
-            "You have sent %(limit)d messages in the last minute. This one can go out in "
+            "You have sent %(limit)d messages in the last minute. Send this one again in "
             "%(seconds)d second.",
-            "You have sent %(limit)d messages in the last minute. This one can go out in "
+            "You have sent %(limit)d messages in the last minute. Send this one again in "
             "%(seconds)d seconds.",
             seconds,
         )
@@ -430,12 +439,20 @@ def send_message(
         files = [(upload, _check_attachment(upload)) for upload in attachments]
         now = timezone.now()
         _check_send_rate(sender.pk, now)
+        scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
+        if scheduled and _waiting_scheduled(sender.pk, conversation.pk) >= MAX_SCHEDULED:
+            # The send limit counts messages as they are written: without this, a script
+            # could write 30 a minute for hours, all due at the same moment.
+            raise ValidationFailed(
+                _("You already have %(n)d messages waiting to go out in this conversation.")
+                % {"n": MAX_SCHEDULED},
+                fields={"send_at": _("Send or cancel one of them first.")},
+            )
     except DomainError:
         existing = _stored_send(sender.pk, client_id)
         if existing is None:
             raise
         return _retried(existing, conversation.pk)
-    scheduled = send_at is not None and send_at > now + timedelta(minutes=1)
     if send_at is not None and send_at > now + timedelta(days=30):
         raise ValidationFailed(
             _("A message can be scheduled at most 30 days ahead."),
@@ -754,13 +771,17 @@ def _goes_out_now(scheduled: Message, now: datetime) -> Message:
     cursors count by them: under the id it got when it was written, it would sit before
     what was said while it waited, already "read" by everyone who read past it. What its
     sender changed before it went out was a draft, so no history comes with it."""
-    waited_as = scheduled.pk
+    waited_as, written_at = scheduled.pk, scheduled.created_at
     # Its (sender, client id) moves to the new row; the old one is deleted below.
     Message.objects.filter(pk=waited_as).update(client_id=f"~{waited_as}")
     scheduled.pk = None
     scheduled._state.adding = True
     scheduled.status, scheduled.sent_at, scheduled.edited_at = MessageStatus.SENT, now, None
     scheduled.save(force_insert=True)
+    # Written when it was written (auto_now_add stamped now): the send limit counted it
+    # then, and must not count it again as the sender's message of this minute.
+    Message.objects.filter(pk=scheduled.pk).update(created_at=written_at)
+    scheduled.created_at = written_at
     Attachment.objects.filter(message_id=waited_as).update(message=scheduled)
     Message.objects.filter(pk=waited_as).delete()  # with its draft revisions
     return scheduled

@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 SCRIPT_COOKIE = "om_js"
 
 
+@never_cache
 @login_required
 def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
     services.ensure_my_conversations(request.user)
@@ -114,9 +115,9 @@ def _send_at(others: list[User], when: str) -> Any:
     return coach.next_morning(others[0].time_zone, timezone.now())
 
 
-# Kept out of every cache: a shared computer's disk holds no one's messages, and Back never
-# restores a page whose form carries an already used client id (a second message would be
-# answered as a retry of the first).
+# Every messaging page is kept out of caches (never_cache): a shared computer's disk holds
+# no one's messages; and on the thread, Back never restores a form whose client id was used
+# (a second message would be answered as a retry of the first).
 @never_cache
 @login_required
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -224,6 +225,7 @@ def _hints(
     )
 
 
+@never_cache
 @login_required
 def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
@@ -253,6 +255,7 @@ def edit_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 @require_GET
 def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -262,6 +265,7 @@ def message_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 # GET too: signing in again after a lapsed session comes back to the address the form
 # posted to; it gets the question (or the message), never an empty 405 page.
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -287,6 +291,7 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("messaging_thread", message.conversation_id)
 
 
+@never_cache
 @login_required
 def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
@@ -348,6 +353,7 @@ def coach_setting(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("messaging_list")
 
 
+@never_cache
 @token_or_session_required
 @require_GET
 def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
@@ -361,6 +367,7 @@ def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     return _download(item)
 
 
+@never_cache
 @login_required
 @require_GET
 def report_attachment(request: AuthenticatedRequest, pk: int, attachment_id: int) -> HttpResponse:
@@ -384,6 +391,7 @@ def _download(item: Attachment) -> HttpResponse:
     return response
 
 
+@never_cache
 @login_required
 def search(request: AuthenticatedRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
@@ -402,6 +410,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
@@ -423,6 +432,7 @@ def program_activity(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":

@@ -35,6 +35,7 @@ from .models import (
     QuestionKind,
     Role,
 )
+from .signals import membership_left
 
 INVITATION_LIFETIME = timedelta(days=30)
 PROGRAM_FIELDS = (
@@ -313,12 +314,16 @@ def decide_application(
 
 @transaction.atomic
 def leave_program(user: User, program: Program, role: str) -> Membership:
-    membership = Membership.objects.filter(
-        program=program,
-        user=user,
-        role=role,
-        status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING],
-    ).first()
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(
+            program=program,
+            user=user,
+            role=role,
+            status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING],
+        )
+        .first()
+    )
     if membership is None:
         raise NotFound(_("You are not in this program in that role."))
     if role == Role.COORDINATOR and selectors.members(program, Role.COORDINATOR).count() <= 1:
@@ -326,23 +331,29 @@ def leave_program(user: User, program: Program, role: str) -> Membership:
             _("You are the only coordinator; add another before leaving."),
             code="last_coordinator",
         )
+    _leave(membership)
+    return membership
+
+
+def _leave(membership: Membership) -> None:
     membership.status = MembershipStatus.LEFT
     membership.save(update_fields=["status", "updated_at"])
-    return membership
+    membership_left.send(sender=Membership, membership=membership)
 
 
 @transaction.atomic
 def remove_member(actor: User, program: Program, membership_id: int) -> Membership:
     require_coordinator(actor, program)
-    membership = Membership.objects.filter(
-        program=program, pk=membership_id, status=MembershipStatus.ACTIVE
-    ).first()
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(program=program, pk=membership_id, status=MembershipStatus.ACTIVE)
+        .first()
+    )
     if membership is None:
         raise NotFound(_("No such member."))
     if membership.user_id == actor.pk and membership.role == Role.COORDINATOR:
         raise Conflict(_("Use “leave program” to step down as coordinator."))
-    membership.status = MembershipStatus.LEFT
-    membership.save(update_fields=["status", "updated_at"])
+    _leave(membership)
     return membership
 
 

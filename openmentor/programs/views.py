@@ -11,10 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from openmentor.core.confirm import unless_confirmed
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
@@ -147,10 +150,26 @@ def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     )
 
 
+# Asked first (site.js in a dialog, a page of its own without JavaScript): leaving ends
+# mentorships for good.
+LEAVE_QUESTION = gettext_lazy(
+    "Leave this program? Your mentorships in it end; a group mentorship goes on without you."
+)
+REMOVE_QUESTION = gettext_lazy(
+    "Remove this member? Their mentorships in this program end; a group mentorship goes on "
+    "without them."
+)
+
+
 @login_required
 @require_POST
 def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = _visible_program(request, slug)
+    question = unless_confirmed(
+        request, str(LEAVE_QUESTION), reverse("program_detail", args=[slug])
+    )
+    if question:
+        return question
     try:
         services.leave_program(request.user, program, request.POST.get("role", ""))
     except DomainError as error:
@@ -299,6 +318,11 @@ def console_members(request: AuthenticatedRequest, program: Program) -> HttpResp
 def console_member_remove(
     request: AuthenticatedRequest, program: Program, membership_id: int
 ) -> HttpResponse:
+    question = unless_confirmed(
+        request, str(REMOVE_QUESTION), reverse("program_members", args=[program.slug])
+    )
+    if question:
+        return question
     try:
         membership = services.remove_member(request.user, program, membership_id)
     except DomainError as error:

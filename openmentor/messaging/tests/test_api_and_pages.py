@@ -954,8 +954,19 @@ def test_the_list_opens_a_thread_with_unread_messages_at_the_first_of_them(
     )
 
 
-def test_a_thread_page_is_kept_out_of_caches(conversation: Any, bob: Any, client_for: Any) -> None:
+def test_messaging_pages_are_kept_out_of_caches(
+    conversation: Any, bob: Any, client_for: Any
+) -> None:
     """A café computer's disk keeps no one's messages, and Back cannot bring back a form
     whose client id was used (its new text would be answered as a retry of the first)."""
-    page = client_for(bob).get(f"/messages/{conversation.pk}/")
-    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    message = services.send_message(bob, conversation, body="private", client_id="c1").message
+    for path in (
+        f"/messages/{conversation.pk}/",
+        "/messages/",
+        "/messages/search/?q=private",
+        f"/messages/message/{message.pk}/history/",
+        f"/messages/message/{message.pk}/edit/",
+    ):
+        page = client_for(bob).get(path)
+        assert page.status_code == 200, path
+        assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"], path

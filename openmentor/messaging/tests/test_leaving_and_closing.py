@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from openmentor.core.errors import NotAllowed, NotFound
 from openmentor.mentorships.models import MentorshipStatus
@@ -62,7 +62,8 @@ def test_a_pair_ends_when_a_coordinator_removes_one_of_them(
     conversation: Any, program: Any, alice: Any, carol: Any, bob: Any
 ) -> None:
     membership = Membership.objects.get(program=program, user=bob, role="mentee")
-    remove_member(alice, program, membership.pk)
+    with translation.override("es"):  # the coordinator works in Spanish; Carol does not
+        remove_member(alice, program, membership.pk)
 
     mentorship = conversation.mentorship
     mentorship.refresh_from_db()

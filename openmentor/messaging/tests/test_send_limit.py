@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from openmentor.api.tests.test_errors_and_openapi import error_validator, openapi
-from openmentor.core.errors import TooManyRequests
+from openmentor.core.errors import TooManyRequests, ValidationFailed
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
 from openmentor.messaging.tests.test_api_and_pages import api_send
@@ -132,3 +132,36 @@ async def test_the_socket_says_rate_limited_with_the_wait(conversation: Any, car
     )
     assert 0 < error["retry_after"] <= 60
     await socket.disconnect()
+
+
+@pytest.mark.django_db
+def test_scheduled_messages_count_when_written_not_again_when_they_go_out(
+    conversation: Any, carol: Any
+) -> None:
+    """Three "their morning" messages going out at 08:00 made her next typed message
+    "the 4th of the last minute"."""
+    due = timezone.now() + timedelta(hours=1)
+    for i in range(LIMIT):
+        services.send_message(carol, conversation, body=f"s{i}", client_id=f"s{i}", send_at=due)
+    age(list(Message.objects.filter(sender=carol)), 3600)  # written an hour ago
+    assert services.deliver_due_messages(now=timezone.now() + timedelta(hours=1)) == LIMIT
+    assert services.send_message(carol, conversation, body="typed now", client_id="t1").created
+
+
+@pytest.mark.django_db
+def test_a_conversation_holds_at_most_so_many_waiting_messages_of_one_person(
+    conversation: Any, carol: Any, settings: Any
+) -> None:
+    """The limit counts messages as they are written: a script could otherwise write 30 a
+    minute for hours, all due at the same moment."""
+    settings.MESSAGES_PER_MINUTE = 1000
+    due = timezone.now() + timedelta(hours=1)
+    for i in range(services.MAX_SCHEDULED):
+        services.send_message(carol, conversation, body=f"s{i}", client_id=f"s{i}", send_at=due)
+    with pytest.raises(ValidationFailed, match="already have 20 messages waiting"):
+        services.send_message(carol, conversation, body="one more", client_id="over", send_at=due)
+    # A retry of one already waiting is still answered; sending now is not limited by it.
+    assert not services.send_message(
+        carol, conversation, body="s0", client_id="s0", send_at=due
+    ).created
+    assert services.send_message(carol, conversation, body="now", client_id="n1").created

@@ -468,7 +468,7 @@ def test_rotation_goes_past_what_it_cannot_open_and_says_what_is_left(
 def test_in_embedded_mode_a_new_key_goes_in_front_of_the_old_one(
     conversation: Any, send: Any, carol: Any, monkeypatch: Any, settings: Any, tmp_path: Any
 ) -> None:
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
 
     from openmentor.messaging import crypto
 
@@ -480,6 +480,11 @@ def test_in_embedded_mode_a_new_key_goes_in_front_of_the_old_one(
     call_command("rotate_message_keys", "--new-key", stdout=io.StringIO())
     new, still_old = (tmp_path / "message_key").read_text().split(",")
     assert still_old == old and new != old
+    assert (tmp_path / "message_key").stat().st_mode & 0o777 == 0o600
+    # Nothing re-encrypted yet (the running site must restart first): --check says so.
+    with pytest.raises(CommandError):
+        call_command("rotate_message_keys", "--check", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("rotate_message_keys", stdout=io.StringIO())
     call_command("rotate_message_keys", "--check", stdout=io.StringIO())  # all on the new key
     (tmp_path / "message_key").write_text(new)  # retired, once no backup needs it
     crypto.reset_cipher()

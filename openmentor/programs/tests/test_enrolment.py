@@ -144,13 +144,21 @@ def test_coordinator_of_another_program_cannot_decide_here(
 
 
 def test_member_can_leave(program: Any, bob: Any, client_for) -> None:
-    response = client_for(bob).post("/programs/global-doctoral/leave/", {"role": "mentee"})
+    # Asked first (without JavaScript, on a page of its own): it ends their mentorships.
+    asked = client_for(bob).post("/programs/global-doctoral/leave/", {"role": "mentee"})
+    assert "Your mentorships in it end" in asked.content.decode()
+    assert Membership.objects.get(user=bob, program=program).status == "active"
+    response = client_for(bob).post(
+        "/programs/global-doctoral/leave/", {"role": "mentee", "confirmed": "1"}
+    )
     assert response.status_code == 302
     assert Membership.objects.get(user=bob, program=program).status == "left"
 
 
 def test_last_coordinator_cannot_leave(program: Any, alice: Any, client_for) -> None:
-    client_for(alice).post("/programs/global-doctoral/leave/", {"role": "coordinator"})
+    client_for(alice).post(
+        "/programs/global-doctoral/leave/", {"role": "coordinator", "confirmed": "1"}
+    )
     assert (
         Membership.objects.get(user=alice, program=program, role="coordinator").status == "active"
     )

@@ -400,20 +400,19 @@
   function held(clientId, data) {
     pausedUntil = Date.now() + 1000 * (data.retry_after || 5);
     var li = findByClientId(clientId);
-    if (li) { setState(li, "pending", data.message); }
+    if (li) { setState(li, "pending", t("held")); } // not the server's "send again": this page does
     setTimeout(flushOutbox, pausedUntil - Date.now());
   }
   var flushing = null;
-  // This thread's messages go out by socket or HTTP; those written offline in another
-  // conversation go out over the socket from whichever messaging page is open (the list,
-  // another thread), as "sent when you are back online" promised, even if their own page
-  // was closed meanwhile.
+  // Every queued message goes out by socket, or by HTTP when the socket is down, from
+  // whichever messaging page is open (its thread, another, the list), as "sent when you
+  // are back online" promised, even if its own page was closed meanwhile.
   function flushOutbox() {
     if (isSignedOut || Date.now() < pausedUntil) { return Promise.resolve(); }
     if (flushing) { return flushing; }
     var items = loadOutbox().filter(function (item) {
       // A failed one waits on its page for retry or discard; the others go from any
-      // messaging page, over the socket or the long poll's HTTP.
+      // messaging page, over the socket, or over HTTP when the socket is down.
       return item.state !== "failed";
     });
     flushing = items.reduce(function (chain, item) {
@@ -588,16 +587,20 @@
     var first = Math.min.apply(null, ids), limit = ids.length === 1 ? 1 : 200;
     var askedAt = pushes;
     return get(root.dataset.api + "?after=" + (first - 1) + "&limit=" + limit)
+      .then(checkSignedIn)
       .then(function (r) {
-        if (!r.ok) { throw new Error("fetch failed"); }
-        return r.json();
+        // Owed again only when it may work later (no answer, or the server's trouble); a
+        // 404 (no longer in the conversation) would be asked for ever.
+        if (r.status >= 500) { throw new Error("server error"); }
+        return r.ok ? r.json() : { messages: [] };
       })
       .then(function (page) {
         page.messages.forEach(showFetched(askedAt));
         if (page.messages.length < limit) { return; }
         var reached = page.messages[page.messages.length - 1].id;
         return fetchMessagesFrom(ids.filter(function (id) { return id > reached; }));
-      }, function () { owed = owed.concat(ids); });
+      }, function () { if (!isSignedOut) { owed = owed.concat(ids); } })
+      .catch(function () {});
   }
   // Events without the message (the catch-up's and the long-poll's, not pushes) fetch
   // their messages together.

@@ -3,7 +3,7 @@
 Put the new key first in OPENMENTOR_MESSAGE_KEYS (keep the old ones after it), run this
 command, check with ``--check``, then remove the old keys. In embedded mode (no variable:
 the keys are in ``var/message_key``) ``--new-key`` writes a new key in front of the old
-ones there first.
+ones there; restart the site, then run the command again to re-encrypt.
 
 What no configured key opens (restored without its key) or whose file is missing is left
 as it is and listed; everything else is still re-encrypted, and the command then fails, so
@@ -12,6 +12,7 @@ the old keys are not retired by a script that did not look."""
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -44,12 +45,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--new-key",
             action="store_true",
-            help="Embedded mode: put a new key in front of the old ones in var/message_key.",
+            help="Embedded mode: only put a new key in front of the old ones in var/message_key "
+            "(restart the site, then run the command again to re-encrypt).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["new_key"]:
+            # Only the key: the running site must restart to read with it before anything
+            # is re-encrypted with it (as in production, where step 1 is a restart).
             self._add_embedded_key()
+            return
         reset_cipher()
         self.problems: list[str] = []
         if options["check"]:
@@ -78,10 +83,18 @@ class Command(BaseCommand):
             )
         path = settings.VAR_DIR / "message_key"
         keys = [Fernet.generate_key().decode(), *configured_keys()]
-        path.write_text(",".join(keys))
+        # The only copy of the keys: written aside, then moved over it in one step, so a
+        # crash or a full disk leaves the old file whole.
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(",".join(keys))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
         self.stdout.write(
             f"A new key is first in {path} (the old ones stay after it). Restart the site "
-            "after this command, so it reads messages with the new key too."
+            "(make run), then run this command without --new-key to re-encrypt."
         )
 
     def _rotate_rows(self, model: Any) -> int:
