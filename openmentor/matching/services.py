@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from openmentor.core.languages import LANGUAGES
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
 from openmentor.mentorships.services import create_mentorship
 from openmentor.notifications.services import notify
-from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program
+from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
 from . import adapter, selectors
@@ -783,6 +784,38 @@ def decline_request(user: User, request_id: int, message: str = "") -> MentorReq
             url=reverse("matching_my", args=[found.program.slug]),
         )
     return found
+
+
+@transaction.atomic
+def leave_matching(user: User, program_id: int, role: str) -> None:
+    """Someone left the program in ``role`` (or was removed): what could still pair them
+    there ends. Their waiting requests are withdrawn, and a proposal waiting for consents
+    counts them as a no; otherwise a mentor's later yes made a mentorship with someone no
+    longer in the program."""
+    theirs = Q()
+    if role in (Role.MENTEE, Role.PEER):
+        theirs |= Q(mentee=user)
+    if role in (Role.MENTOR, Role.PEER):
+        theirs |= Q(mentor=user)
+    if not theirs:  # a coordinator
+        return
+    MentorRequest.objects.filter(
+        theirs, program_id=program_id, status=RequestStatus.PENDING
+    ).update(status=RequestStatus.WITHDRAWN, decided_at=timezone.now())
+    waiting = Proposal.objects.filter(
+        theirs,
+        round__program_id=program_id,
+        status=ProposalStatus.PUBLISHED,
+        mentorship__isnull=True,
+    )
+    for proposal in waiting:
+        side = "mentor_consent" if proposal.mentor_id == user.pk else "mentee_consent"
+        if getattr(proposal, side) == Consent.PENDING:
+            respond_to_proposal(user, proposal.pk, accept=False)  # settles the rest, as a no
+        else:  # they said yes before leaving; the others' answers settle without them
+            setattr(proposal, side, Consent.DECLINED)
+            proposal.status = ProposalStatus.REJECTED
+            proposal.save(update_fields=[side, "status", "updated_at"])
 
 
 @transaction.atomic

@@ -195,3 +195,18 @@ def test_in_a_one_to_one_program_the_first_acceptance_closes_the_other_requests(
         ask(bob, matching_program, carol, key="c" * 16)
     assert error.value.code == "already_matched"
     assert Mentorship.objects.filter(participants__user=bob).count() == 1
+
+
+def test_a_mentee_who_leaves_the_program_cannot_be_accepted_later(
+    matching_program: Any, bob: Any, carol: Any
+) -> None:
+    """A mentor's later yes made a mentorship with someone no longer in the program."""
+    from openmentor.programs.services import leave_program
+
+    made, _ = ask(bob, matching_program, carol)
+    leave_program(bob, matching_program, "mentee")
+    made.refresh_from_db()
+    assert made.status == RequestStatus.WITHDRAWN
+    with pytest.raises(Conflict):
+        services.accept_request(carol, made.pk)
+    assert not Mentorship.objects.exists()

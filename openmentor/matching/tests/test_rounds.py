@@ -342,3 +342,31 @@ def test_a_failed_round_says_so_and_can_be_run_again(
         services.rerun_round(alice, queued)
     queued.refresh_from_db()
     assert queued.status == RoundStatus.DONE and queued.proposals.count() == 2
+
+
+def test_someone_who_leaves_while_a_proposal_waits_for_consent_counts_as_a_no(
+    matching_program: Any,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from openmentor.matching.adapter import settings_for
+    from openmentor.programs.services import leave_program
+
+    settings_ = settings_for(matching_program)
+    settings_.require_consent = True
+    settings_.save()
+    done = run(alice, matching_program, django_capture_on_commit_callbacks)
+    services.publish_round(alice, done)
+    bobs, erins = done.proposals.get(mentee=bob), done.proposals.get(mentee=erin)
+    services.respond_to_proposal(erin, erins.pk, accept=True)  # yes, then she leaves
+    leave_program(bob, matching_program, "mentee")
+    leave_program(erin, matching_program, "mentee")
+    for proposal in (bobs, erins):
+        proposal.refresh_from_db()
+        assert proposal.status == "rejected"
+    # Their mentors' yes no longer makes a mentorship with someone who left.
+    with pytest.raises(Conflict):
+        services.respond_to_proposal(erins.mentor, erins.pk, accept=True)
+    assert not Mentorship.objects.exists()
