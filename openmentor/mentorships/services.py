@@ -278,7 +278,7 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
                 mentorship,
                 user,
                 kind="status",
-                title=gettext_lazy("%(name)s left the program, and so this mentorship"),
+                title=gettext_lazy("%(name)s is no longer in the program, nor in this mentorship"),
                 params=params,
                 url=url,
             )
@@ -287,13 +287,13 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
         mentorship.closed_at = timezone.now()
         # In the site's language, not the acting coordinator's: everyone in it reads it.
         with translation.override(settings.LANGUAGE_CODE):
-            mentorship.ended_reason = _("%(name)s left the program.") % params
+            mentorship.ended_reason = _("%(name)s is no longer in the program.") % params
         mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
         _tell_others(
             mentorship,
             user,
             kind="status",
-            title=gettext_lazy("Your mentorship has ended: %(name)s left the program"),
+            title=gettext_lazy("Your mentorship has ended: %(name)s is no longer in the program"),
             params=params,
             url=url,
         )

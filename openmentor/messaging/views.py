@@ -169,6 +169,8 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     )
         if form.errors:
             status = 400
+            if request.FILES:  # a browser cannot put chosen files back in a form
+                check_notes.append(_("Your message was not sent, so choose its files again."))
     page = selectors.reader_page(
         request.user,
         conversation,

@@ -47,7 +47,7 @@ def test_a_member_who_leaves_the_program_leaves_the_circle_and_its_conversation(
         change_status(erin, mentorship, MentorshipStatus.ENDED, reason="Leaving anyway")
     for person in (carol, bob):
         told = Notification.objects.get(user=person, kind="status")
-        assert told.shown_title == "Erin Mentee left the program, and so this mentorship"
+        assert told.shown_title == "Erin Mentee is no longer in the program, nor in this mentorship"
     # What she scheduled before leaving does not go out after.
     services.deliver_due_messages(now=later + timedelta(minutes=1))
     scheduled.refresh_from_db()
@@ -68,9 +68,9 @@ def test_a_pair_ends_when_a_coordinator_removes_one_of_them(
     mentorship = conversation.mentorship
     mentorship.refresh_from_db()
     assert mentorship.status == MentorshipStatus.ENDED
-    assert mentorship.ended_reason == "Bob Mentee left the program."
+    assert mentorship.ended_reason == "Bob Mentee is no longer in the program."
     told = Notification.objects.get(user=carol, kind="status")
-    assert told.shown_title == "Your mentorship has ended: Bob Mentee left the program"
+    assert told.shown_title == "Your mentorship has ended: Bob Mentee is no longer in the program"
     # The conversation stays as it was, read-only, for both.
     assert selectors.can_read(carol, conversation) and selectors.can_read(bob, conversation)
     with pytest.raises(NotAllowed) as closed:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from openmentor.api.tests.test_errors_and_openapi import error_validator, openapi
@@ -114,6 +115,12 @@ def test_the_page_without_javascript_keeps_the_text_and_says_why(
     html = page.content.decode()
     assert "3 messages in the last minute" in html and "Kept in the box" in html
     assert Message.objects.filter(sender=carol).count() == LIMIT
+    # A browser cannot put chosen files back: the page says to choose them again.
+    plan = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    with_file = client_for(carol).post(
+        f"/messages/{conversation.pk}/", {**form, "client_id": "over2", "attachments": plan}
+    )
+    assert "Your message was not sent, so choose its files again." in with_file.content.decode()
 
 
 @pytest.mark.asyncio
