@@ -194,7 +194,7 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
             # The other side of that conversation, and a circle of four: both have messages.
             [conversation] = Conversation.objects.filter(members__user__email=email)
             listed = client.get("/messages/").content.decode()
-            assert f'href="/messages/{conversation.pk}/"' in listed
+            assert f'href="/messages/{conversation.pk}/' in listed  # "#unread" when it is
             assert conversation.members.count() == (2 if email.startswith("yasmin") else 4)
 
     # Made-up messages never turn into "unread" e-mails to the demo's people.

@@ -14,6 +14,7 @@ from conftest import add_member
 from openmentor.mentorships.services import change_status
 from openmentor.messaging import selectors, services
 from openmentor.messaging.models import AuditLog, Block, Conversation, Message
+from openmentor.messaging.tests.conftest import zone_where_it_is
 from openmentor.notifications.models import Notification, UserEvent
 
 pytestmark = pytest.mark.django_db
@@ -256,7 +257,7 @@ def test_the_night_hint_gives_their_morning_on_their_clock_and_on_the_senders(
     from openmentor.messaging import coach
 
     now = timezone.now()
-    bob.time_zone = next(z for z in ("Asia/Dhaka", "America/Lima") if coach.is_night(z, now))
+    bob.time_zone = zone_where_it_is(night=True)
     bob.save(update_fields=["time_zone"])
     carol.time_zone = "America/Sao_Paulo"
     carol.save(update_fields=["time_zone"])

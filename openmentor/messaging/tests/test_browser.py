@@ -12,6 +12,7 @@ from conftest import assert_accessible, wait_until
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
 from openmentor.messaging.selectors import PAGE_SIZE
+from openmentor.messaging.tests.conftest import zone_where_it_is
 
 pytestmark = pytest.mark.browser
 
@@ -896,13 +897,8 @@ def test_a_refused_message_can_be_taken_back_to_edit_or_discarded(
 def test_checking_a_message_that_reads_well_says_so(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from django.utils import timezone
-
-    from openmentor.messaging import coach
-
     # Daytime for Bob, so that the coach has no "it is night for them" hint either.
-    now = timezone.now()
-    bob.time_zone = next(z for z in ("UTC", "Asia/Tokyo") if not coach.is_night(z, now))
+    bob.time_zone = zone_where_it_is(night=False)
     bob.save(update_fields=["time_zone"])
     context, page = open_thread(
         browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
@@ -925,12 +921,7 @@ def test_checking_a_message_that_reads_well_says_so(
 def test_the_script_words_hints_and_refusals_as_the_page_does(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> None:
-    from django.utils import timezone
-
-    from openmentor.messaging import coach
-
-    now = timezone.now()
-    bob.time_zone = next(z for z in ("Asia/Dhaka", "America/Lima") if coach.is_night(z, now))
+    bob.time_zone = zone_where_it_is(night=True)
     bob.save(update_fields=["time_zone"])
     context, page = open_thread(
         browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk

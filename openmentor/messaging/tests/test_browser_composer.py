@@ -15,6 +15,7 @@ from openmentor.mentorships.services import change_status
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
 from openmentor.messaging.services import MAX_BODY_CHARS
+from openmentor.messaging.tests.conftest import zone_where_it_is
 from openmentor.messaging.tests.test_browser import (
     open_thread,
     send_from_another_thread,
@@ -27,8 +28,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def carol_page(
-    browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
 ) -> Any:
+    # Daytime for Bob, whatever the hour the suite runs at: no night hint in the way.
+    bob.time_zone = zone_where_it_is(night=False)
+    bob.save(update_fields=["time_zone"])
     context, page = open_thread(
         browser, asgi_server, client_for(carol).cookies["sessionid"].value, conversation.pk
     )
