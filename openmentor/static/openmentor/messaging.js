@@ -136,6 +136,9 @@
           focusComposer();
         }));
       }
+    }
+    // Held back by the send limit: not on its way, so it can still be dropped.
+    if (state === "failed" || detail === t("held")) {
       box.append(" ", linkButton("discard", function () {
         removeItem(li.dataset.clientId);
         li.remove();
@@ -337,7 +340,8 @@
       li = bubble({ client_id: item.client_id, sender: { id: userId, name: root.dataset.userName || "" }, body: item.body, created_at: item.created });
       list.appendChild(li);
     }
-    setState(li, item.state === "failed" ? "failed" : "pending", item.error);
+    if (item.state === "failed") { setState(li, "failed", item.error); }
+    else { setState(li, "pending", Date.now() < pausedUntil ? t("held") : ""); }
   }
 
   // --- sending ----------------------------------------------------------------------------
@@ -371,7 +375,7 @@
       .then(function (response) {
         return response.json().then(function (data) {
           if (response.ok) { acknowledged(item.client_id, data); }
-          else if (response.status === 429) { held(item.client_id, data); throw new Error("rate limited"); }
+          else if (response.status === 429) { held(data); throw new Error("rate limited"); }
           else if (response.status >= 400 && response.status < 500) { failed(item.client_id, data.message); }
           else { throw new Error("server error"); }
         });
@@ -397,10 +401,15 @@
   // The person sent many messages within a minute: this one and those after it wait (in
   // order) until the server says the next one is accepted, with its words beside it.
   var pausedUntil = 0;
-  function held(clientId, data) {
+  function held(data) {
     pausedUntil = Date.now() + 1000 * (data.retry_after || 5);
-    var li = findByClientId(clientId);
-    if (li) { setState(li, "pending", t("held")); } // not the server's "send again": this page does
+    // Every message waiting on this page waits for the same reason (not the server's "send
+    // again": this page does it), and each can still be dropped.
+    if (list) {
+      list.querySelectorAll('li[data-state="pending"]').forEach(function (li) {
+        setState(li, "pending", t("held"));
+      });
+    }
     setTimeout(flushOutbox, pausedUntil - Date.now());
   }
   var flushing = null;
@@ -688,7 +697,7 @@
         if (["invalid", "validation_failed", "forbidden", "blocked", "conversation_closed", "not_found", "conflict", "client_id_reused"].indexOf(data.code) !== -1) {
           failed(data.client_id, data.message);
         } else if (data.code === "rate_limited") {
-          held(data.client_id, data);
+          held(data);
         }
         delete inFlight[data.client_id];
       } else {
