@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,11 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from openmentor.accounts.models import User  # noqa: E402
 from openmentor.core.loopback import CHROMIUM_ARGS, free_port, start_uvicorn, stop  # noqa: E402
+from openmentor.mentorships.models import Mentorship, MentorshipParticipant  # noqa: E402
 from openmentor.messaging.models import Conversation  # noqa: E402
 from openmentor.programs.models import Membership, Program  # noqa: E402
 
@@ -84,6 +87,41 @@ def seed(people: int) -> None:
             )
             for n, user in enumerate(users, start=start)
         )
+        _pair_up(program, users, start)
+
+
+def _pair_up(program: Any, users: list[Any], start: int) -> None:
+    """Each mentor of the batch with the next two mentees: the messaging activity page
+    lists every mentorship (a fifth paused, some that never wrote), the quietest first."""
+    by_number = dict(enumerate(users, start=start))
+    pairs = [
+        (by_number[n], by_number[n + k])
+        for n in by_number
+        if n % 5 == 0
+        for k in (1, 2)
+        if n + k in by_number
+    ]
+    mentorships = Mentorship.objects.bulk_create(
+        Mentorship(program=program, status="paused" if i % 5 == 0 else "active")
+        for i in range(len(pairs))
+    )
+    MentorshipParticipant.objects.bulk_create(
+        MentorshipParticipant(mentorship=m, user=person, role=role)
+        for m, (mentor, mentee) in zip(mentorships, pairs, strict=True)
+        for person, role in ((mentor, "mentor"), (mentee, "mentee"))
+    )
+    now = timezone.now()
+    Conversation.objects.bulk_create(
+        Conversation(
+            program=program,
+            kind="mentorship",
+            mentorship=m,
+            message_count=i % 40,
+            last_message_at=now - timedelta(hours=i % 2000),
+        )
+        for i, m in enumerate(mentorships)
+        if i % 3  # a third never opened their messages
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -100,6 +138,8 @@ def server_times(repeat: int) -> list[dict[str, Any]]:
         ("members, search", "/programs/{slug}/console/members/?q=Person%200421"),
         ("members, last page", "/programs/{slug}/console/members/?page=last"),
         ("applications", "/programs/{slug}/console/applications/"),
+        ("messaging activity, first page", "/messages/program/{slug}/"),
+        ("messaging activity, page 100", "/messages/program/{slug}/?page=100"),
         ("dashboard", "/dashboard/"),
     ]
     results = []

@@ -673,9 +673,6 @@ def program_activity(
     threads. Sorted and paged by the database: a large program has thousands of pairs, and
     only the page's people and blocks are read."""
     quiet_before = (now or timezone.now()) - QUIET_AFTER
-    conversation = Conversation.objects.filter(
-        kind=ConversationKind.MENTORSHIP, mentorship_id=OuterRef("pk")
-    )
     ordered = (
         Mentorship.objects.filter(program_id=program_id)
         .exclude(status=MentorshipStatus.PROPOSED)  # not started: matching's business
@@ -685,8 +682,10 @@ def program_activity(
                 When(status=MentorshipStatus.PAUSED, then=1),
                 default=2,
             ),
-            conversation_last_message_at=Subquery(conversation.values("last_message_at")[:1]),
-            conversation_message_count=Subquery(conversation.values("message_count")[:1]),
+            # A join, not a subquery per mentorship: only a mentorship's own conversation
+            # points at it, so each mentorship stays one row.
+            conversation_last_message_at=F("conversations__last_message_at"),
+            conversation_message_count=F("conversations__message_count"),
         )
         # Never a message: the quietest, first.
         .order_by("running_first", F("conversation_last_message_at").asc(nulls_first=True), "pk")
