@@ -177,14 +177,9 @@ def test_participants_answer_a_proposal_on_their_page_and_only_their_own(
     client_for: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from openmentor.matching.adapter import settings_for
+    from openmentor.matching.tests.test_rounds import published_asking_consent
 
-    settings_ = settings_for(matching_program)
-    settings_.require_consent = True
-    settings_.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        found = services.start_round(alice, matching_program)
-    services.publish_round(alice, found)
+    found = published_asking_consent(alice, matching_program, django_capture_on_commit_callbacks)
     bobs = found.proposals.get(mentee=bob)
     page = client_for(bob).get(reverse("matching_my", args=[matching_program.slug]))
     assert "Proposed matches waiting for your answer" in page.content.decode()

@@ -24,6 +24,18 @@ def run(coordinator: Any, program: Any, capture: Any) -> MatchingRound:
     return new
 
 
+def published_asking_consent(coordinator: Any, program: Any, capture: Any) -> MatchingRound:
+    """A round run and published in a program that asks both sides before a match starts."""
+    from openmentor.matching.adapter import settings_for
+
+    settings_ = settings_for(program)
+    settings_.require_consent = True
+    settings_.save()
+    done = run(coordinator, program, capture)
+    services.publish_round(coordinator, done)
+    return done
+
+
 def test_round_proposes_explained_pairs_and_publishing_creates_mentorships(
     matching_program: Any,
     alice: Any,
@@ -122,13 +134,7 @@ def test_consent_publishes_then_waits_for_both_answers(
     erin: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from openmentor.matching.adapter import settings_for
-
-    settings_ = settings_for(matching_program)
-    settings_.require_consent = True
-    settings_.save()
-    done = run(alice, matching_program, django_capture_on_commit_callbacks)
-    services.publish_round(alice, done)
+    done = published_asking_consent(alice, matching_program, django_capture_on_commit_callbacks)
     assert not Mentorship.objects.exists()
     bobs = done.proposals.get(mentee=bob)
     mentor = bobs.mentor
@@ -266,13 +272,7 @@ def test_with_consent_a_circle_starts_once_everyone_has_answered(
     erin: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from openmentor.matching.adapter import settings_for
-
-    settings_ = settings_for(circle_program)
-    settings_.require_consent = True
-    settings_.save()
-    done = run(alice, circle_program, django_capture_on_commit_callbacks)
-    services.publish_round(alice, done)
+    done = published_asking_consent(alice, circle_program, django_capture_on_commit_callbacks)
     bobs, erins = done.proposals.get(mentee=bob), done.proposals.get(mentee=erin)
     mentor = bobs.mentor
     services.respond_to_proposal(bob, bobs.pk, accept=True)
@@ -351,14 +351,9 @@ def test_someone_who_leaves_while_a_proposal_waits_for_consent_counts_as_a_no(
     erin: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from openmentor.matching.adapter import settings_for
     from openmentor.programs.services import leave_program
 
-    settings_ = settings_for(matching_program)
-    settings_.require_consent = True
-    settings_.save()
-    done = run(alice, matching_program, django_capture_on_commit_callbacks)
-    services.publish_round(alice, done)
+    done = published_asking_consent(alice, matching_program, django_capture_on_commit_callbacks)
     bobs, erins = done.proposals.get(mentee=bob), done.proposals.get(mentee=erin)
     services.respond_to_proposal(erin, erins.pk, accept=True)  # yes, then she leaves
     leave_program(bob, matching_program, "mentee")
