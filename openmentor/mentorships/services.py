@@ -229,10 +229,9 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
             mentorship.program, timezone.localdate()
         )
     if to in (MentorshipStatus.COMPLETED, MentorshipStatus.ENDED):
-        mentorship.closed_at = timezone.now()
-        if to == MentorshipStatus.ENDED:
-            mentorship.ended_reason = reason
-    mentorship.status = to
+        _close(mentorship, to, reason)
+    else:
+        mentorship.status = to
     mentorship.save()
     _tell_others(
         mentorship,
@@ -243,6 +242,14 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
         url=reverse("mentorship_detail", args=[mentorship.pk]),
     )
     return mentorship
+
+
+def _close(mentorship: Mentorship, to: str, reason: str = "") -> None:
+    """Completed or ended (unsaved): when, and for an early end, why."""
+    mentorship.status = to
+    mentorship.closed_at = timezone.now()
+    if to == MentorshipStatus.ENDED:
+        mentorship.ended_reason = reason
 
 
 def _still_a_mentorship(remaining: list[MentorshipParticipant]) -> bool:
@@ -283,11 +290,10 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
                 url=url,
             )
             continue
-        mentorship.status = MentorshipStatus.ENDED
-        mentorship.closed_at = timezone.now()
         # In the site's language, not the acting coordinator's: everyone in it reads it.
         with translation.override(settings.LANGUAGE_CODE):
-            mentorship.ended_reason = _("%(name)s is no longer in the program.") % params
+            reason = _("%(name)s is no longer in the program.") % params
+        _close(mentorship, MentorshipStatus.ENDED, reason)
         mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
         _tell_others(
             mentorship,
