@@ -491,15 +491,9 @@
     if (!host || !navLink) { return; }
     n = Math.max(0, n);
     host.dataset.unread = String(n);
-    var badge = host.querySelector(".badge");
-    if (n <= 0) { if (badge) { badge.remove(); } return; }
-    if (!badge) {
-      badge = document.createElement("span");
-      badge.className = "badge warn";
-      if (host === navLink) { host.append(" ", badge); } else { host.querySelector("a").after(" ", badge); }
-    }
     var one = pluralRules ? pluralRules.select(n) === "one" : n === 1;
-    badge.textContent = t(one ? "unreadOne" : "unreadOther").replace("%(n)s", n);
+    var label = t(one ? "unreadOne" : "unreadOther").replace("%(n)s", n);
+    window.openMentorShowCount(host, n, label, host === navLink ? null : host.querySelector("a"));
   }
   function addUnread(host, n) { if (host) { setUnread(host, Number(host.dataset.unread || 0) + n); } }
   // On the list, the conversation a message arrives in moves to the top, as after a reload.

@@ -7,17 +7,20 @@
   // themselves; the notifications' (a report waiting for a coordinator) is asked on every
   // page.
   var messagingPage = document.getElementById("thread") || document.getElementById("conversations");
-  function showCount(link, count, label) {
-    if (!link) { return; }
-    var badge = link.querySelector(".badge");
+  // A count's badge as the server renders it: inside the navigation's link, or after a
+  // list row's link (``beside``); none at zero. messaging.js keeps its counts live with it.
+  function showCount(host, count, label, beside) {
+    if (!host) { return; }
+    var badge = host.querySelector(".badge");
     if (!count) { if (badge) { badge.remove(); } return; }
     if (!badge) {
       badge = document.createElement("span");
       badge.className = "badge warn";
-      link.append(" ", badge);
+      if (beside) { beside.after(" ", badge); } else { host.append(" ", badge); }
     }
     badge.textContent = label;
   }
+  window.openMentorShowCount = showCount;
   function refreshUnread() {
     var link = document.getElementById("nav-messages");
     if (!link || document.hidden || !link.dataset.unreadUrl) { return; }
