@@ -91,6 +91,9 @@ EVENT_TYPES: dict[str, str] = {
     "notification says why). Payload as `message.new`.",
     "conversation.read": "Someone read a conversation up to a message. Payload: "
     "`conversation`, `user`, `message` (ids).",
+    "conversation.left": "To someone who left a group (they left its program): they no "
+    "longer take part in the conversation, and read it only up to now. Payload: "
+    "`conversation` (id).",
     "notification.new": "A new notification. Payload: `id`, `kind`, `title`, `url`.",
     "meeting.changed": "A meeting was booked, moved or cancelled. Payload: `id`, `status`, "
     "`starts_at` (ISO 8601).",

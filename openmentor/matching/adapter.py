@@ -15,6 +15,7 @@ whose profile's meeting modes include in person) and ``ranking`` (their ranked m
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.languages import LANGUAGES
-from openmentor.mentorships.models import OPEN_STATUSES, MentorshipParticipant
+from openmentor.mentorships.models import OPEN_STATUSES, FormerParticipant, MentorshipParticipant
 from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
 
 from . import engine
@@ -186,9 +187,15 @@ def open_load(program: Program, user_ids: Iterable[int] | None = None) -> dict[i
 
 
 def past_pairs(program: Program) -> set[tuple[int, int]]:
-    """(mentee, mentor) pairs, in both directions for peers, that already had a mentorship."""
-    rows = MentorshipParticipant.objects.filter(mentorship__program=program).values_list(
-        "mentorship_id", "user_id", "role"
+    """(mentee, mentor) pairs, in both directions for peers, that already had a mentorship
+    (someone who left a group that went on was in it too)."""
+    rows = itertools.chain(
+        MentorshipParticipant.objects.filter(mentorship__program=program).values_list(
+            "mentorship_id", "user_id", "role"
+        ),
+        FormerParticipant.objects.filter(mentorship__program=program).values_list(
+            "mentorship_id", "user_id", "role"
+        ),
     )
     by_mentorship: dict[int, list[tuple[int, str]]] = {}
     for mentorship_id, user_id, role in rows:

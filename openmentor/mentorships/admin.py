@@ -2,8 +2,16 @@
 page on purpose: their content belongs to the participants (private notes to one person)."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from .models import AgreementTemplate, Credential, Mentorship, MentorshipParticipant, SessionLog
+from .models import (
+    AgreementTemplate,
+    Credential,
+    FormerParticipant,
+    Mentorship,
+    MentorshipParticipant,
+    SessionLog,
+)
 
 
 class ParticipantInline(admin.TabularInline):
@@ -12,11 +20,23 @@ class ParticipantInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class FormerParticipantInline(admin.TabularInline):
+    """Who left a group that went on (leaving the program): a record, not edited here."""
+
+    model = FormerParticipant
+    extra = 0
+    can_delete = False
+    readonly_fields = ["user", "role", "joined_at", "left_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Mentorship | None = None) -> bool:
+        return False
+
+
 @admin.register(Mentorship)
 class MentorshipAdmin(admin.ModelAdmin):
     list_display = ["__str__", "program", "status", "started_on"]
     list_filter = ["status", "program"]
-    inlines = [ParticipantInline]
+    inlines = [ParticipantInline, FormerParticipantInline]
 
 
 @admin.register(AgreementTemplate)

@@ -92,6 +92,33 @@ class MentorshipParticipant(models.Model):
         return self.role in (ParticipantRole.MENTEE, ParticipantRole.PEER)
 
 
+class FormerParticipant(models.Model):
+    """Someone who left a group that went on without them (they left the program): they
+    keep reading what was theirs and what was said until ``left_at``, and matching still
+    counts the group as a past pairing. Their participation row is gone, so every read of
+    current participants (writing, notifications, "seen by", counts) leaves them out."""
+
+    mentorship = models.ForeignKey(
+        Mentorship, on_delete=models.CASCADE, related_name="former_participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="former_mentorships"
+    )
+    role = models.CharField(max_length=8, choices=ParticipantRole.choices)
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mentorship", "user"], name="one_departure_per_mentorship"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} left {self.mentorship} as {self.role}"
+
+
 class AgreementTemplate(models.Model):
     """The program's starting text for every mentorship agreement; coordinators edit it."""
 

@@ -14,7 +14,9 @@ from .models import (
     OPEN_STATUSES,
     AgreementVersion,
     Credential,
+    FormerParticipant,
     Goal,
+    GoalComment,
     Mentorship,
     MentorshipParticipant,
     Note,
@@ -50,6 +52,66 @@ def participation(mentorship: Mentorship, user: User) -> MentorshipParticipant |
     if not user.is_authenticated:
         return None
     return MentorshipParticipant.objects.filter(mentorship=mentorship, user=user).first()
+
+
+def departure(mentorship_id: int, user_id: int) -> FormerParticipant | None:
+    """How the person left a group that went on without them; None for everyone else,
+    and for someone who was added back (a current participant reads it all)."""
+    if is_participant(mentorship_id, user_id):
+        return None
+    return (
+        FormerParticipant.objects.filter(mentorship_id=mentorship_id, user_id=user_id)
+        .select_related("mentorship__program")
+        .first()
+    )
+
+
+def departures_of(user_id: int) -> QuerySet[FormerParticipant]:
+    """The groups the person left, newest first (not those they were added back to)."""
+    return (
+        FormerParticipant.objects.filter(user_id=user_id)
+        .exclude(
+            mentorship_id__in=MentorshipParticipant.objects.filter(user_id=user_id).values(
+                "mentorship_id"
+            )
+        )
+        .select_related("mentorship__program")
+        .order_by("-left_at")
+    )
+
+
+@dataclass(frozen=True)
+class KeptRecord:
+    """What someone who left a group keeps reading: their own goals, and the sessions and
+    notes (shared ones and their own) from before they left."""
+
+    goals: list[Goal]
+    sessions: list[SessionLog]
+    notes: list[Note]
+
+
+def kept_record(left: FormerParticipant) -> KeptRecord:
+    mentorship, user = left.mentorship, left.user_id
+    before_leaving = Q(created_at__lte=left.left_at)
+    return KeptRecord(
+        goals=list(
+            mentorship.goals.filter(owner_id=user).prefetch_related(
+                "milestones",
+                "action_items__assignee",
+                Prefetch(
+                    "comments",
+                    queryset=GoalComment.objects.filter(before_leaving).select_related("author"),
+                ),
+            )
+        ),
+        sessions=list(mentorship.sessions.filter(before_leaving)),
+        notes=list(
+            mentorship.notes.filter(before_leaving)
+            .filter(Q(is_private=False) | Q(author_id=user))
+            .select_related("author", "session")
+            .order_by("-created_at")
+        ),
+    )
 
 
 def can_oversee(user: User, mentorship: Mentorship) -> bool:

@@ -36,6 +36,7 @@ from .models import (
     AgreementVersion,
     Credential,
     CredentialKind,
+    FormerParticipant,
     Goal,
     GoalComment,
     GoalStatus,
@@ -264,7 +265,8 @@ def _still_a_mentorship(remaining: list[MentorshipParticipant]) -> bool:
 def leave_with_program(user: User, program_id: int, role: str) -> None:
     """Someone left the program in ``role`` (or a coordinator removed them): they leave its
     open mentorships in that role. A pair ends; a group goes on without them while it is
-    still a mentorship (else it ends). Without this they kept reading and writing in their
+    still a mentorship (else it ends), and they keep reading their part of it (a
+    FormerParticipant). Without this they kept reading and writing in their
     circle, and could end it for everyone."""
     participations = MentorshipParticipant.objects.filter(
         user=user,
@@ -280,6 +282,15 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
         params = {"name": str(user)}
         url = reverse("mentorship_detail", args=[mentorship.pk])
         if _still_a_mentorship(remaining):
+            FormerParticipant.objects.update_or_create(
+                mentorship=mentorship,
+                user=user,
+                defaults={
+                    "role": participation.role,
+                    "joined_at": participation.joined_at,
+                    "left_at": timezone.now(),
+                },
+            )
             participation.delete()
             _tell_others(
                 mentorship,

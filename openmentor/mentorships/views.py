@@ -90,6 +90,7 @@ def mentorship_list(request: AuthenticatedRequest) -> HttpResponse:
         "mentorships/list.html",
         {
             "mentorships": selectors.mentorships_for_user(request.user.pk, open_only=False),
+            "departures": selectors.departures_of(request.user.pk),
             "credentials": selectors.credentials_of(request.user),
             "surveys": open_invitations(request.user),
         },
@@ -103,7 +104,14 @@ def mentorship_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if participant is None:
         if selectors.can_oversee(request.user, mentorship):
             return _coordinator_overview(request, mentorship)
-        raise Http404
+        left = selectors.departure(mentorship.pk, request.user.pk)
+        if left is None:
+            raise Http404
+        return render(
+            request,
+            "mentorships/left.html",
+            {"mentorship": mentorship, "left": left, "kept": selectors.kept_record(left)},
+        )
     from openmentor.resources import selectors as resource_selectors
 
     services.ensure_agreement(mentorship)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
 from openmentor.core.sql import fetch_rows, placeholders
+from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import (
     OPEN_STATUSES,
     Mentorship,
@@ -312,11 +313,15 @@ def thread_page(
     after: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> ThreadPage:
-    """One page of a thread in id order, and whether there are messages on either side.
+    """One page of a thread in id order, and whether there are messages on either side."""
+    return _page_of(visible_messages(user, conversation), before, after, limit)
 
-    Keyset pagination on the message id, so page 1000 costs what page 1 costs."""
+
+def _page_of(
+    messages: QuerySet[Message], before: int | None, after: int | None, limit: int
+) -> ThreadPage:
+    """Keyset pagination on the message id, so page 1000 costs what page 1 costs."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    messages = visible_messages(user, conversation)
     if after is not None:  # paging forward: one more than a page says whether more follow
         rows = list(messages.filter(id__gt=after).order_by("id")[: limit + 1])
         return ThreadPage(rows[:limit], messages.filter(id__lte=after).exists(), len(rows) > limit)
@@ -325,6 +330,73 @@ def thread_page(
         messages = messages.filter(id__lt=before)
     rows = list(messages.order_by("-id")[: limit + 1])
     return ThreadPage(list(reversed(rows[:limit])), len(rows) > limit, has_newer)
+
+
+@dataclass(frozen=True)
+class LeftBehind:
+    """A group's conversation that the person left (they left the program and the group
+    went on): theirs to read up to when they left, and no more."""
+
+    conversation: Conversation
+    left_at: datetime
+
+
+def left_behind_for(user: User, conversation_id: int) -> LeftBehind:
+    """NotFound unless the person left this conversation's group (no existence leak)."""
+    conversation = (
+        Conversation.objects.select_related("program", "mentorship")
+        .filter(pk=conversation_id, kind=ConversationKind.MENTORSHIP)
+        .first()
+    )
+    left = (
+        mentorship_selectors.departure(_mentorship_id(conversation), user.pk)
+        if conversation is not None and user.is_authenticated
+        else None
+    )
+    if conversation is None or left is None:
+        raise NotFound(_("Conversation not found."))
+    return LeftBehind(conversation, left.left_at)
+
+
+def conversation_left_behind_in(user: User, mentorship_id: int) -> Conversation:
+    """The conversation of a group the person left (see ``left_behind_for``)."""
+    conversation = Conversation.objects.filter(
+        kind=ConversationKind.MENTORSHIP, mentorship_id=mentorship_id
+    ).first()
+    return left_behind_for(user, conversation.pk if conversation else 0).conversation
+
+
+def _messages_left_behind(user: User, left: LeftBehind) -> QuerySet[Message]:
+    """What was said until they left: edits and deletions since then show as they are."""
+    return (
+        Message.objects.filter(
+            conversation=left.conversation, status=MessageStatus.SENT, sent_at__lte=left.left_at
+        )
+        .exclude(sender_id__in=blocked_by(user.pk))
+        .select_related("sender")
+        .prefetch_related("attachments")
+    )
+
+
+def left_behind_page(user: User, left: LeftBehind, *, before: int | None = None) -> ThreadPage:
+    """The newest page of what the person may still read, or the one older than ``before``."""
+    return _page_of(_messages_left_behind(user, left), before, None, PAGE_SIZE)
+
+
+def message_left_behind(user: User, message_id: int) -> Message:
+    """A message of a conversation the person left, sent before they left (its files)."""
+    conversation_id = (
+        Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
+    )
+    if conversation_id is None:
+        raise NotFound(_("Message not found."))
+    message = _messages_left_behind(user, left_behind_for(user, conversation_id)).filter(
+        pk=message_id
+    )
+    found = message.first()
+    if found is None:
+        raise NotFound(_("Message not found."))
+    return found
 
 
 # A message opened from a link (a search result, "back to the conversation") is shown with

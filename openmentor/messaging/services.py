@@ -164,12 +164,18 @@ def join_mentorship_conversation(mentorship_id: int) -> None:
 
 def leave_mentorship_conversation(mentorship_id: int, user_id: int) -> None:
     """Someone who left a mentorship (a circle goes on without them) leaves its
-    conversation: no unread counts, e-mails or "seen by" places for them any more."""
-    ConversationMember.objects.filter(
+    conversation: no unread counts, e-mails or "seen by" places for them any more. A page
+    of it they have open turns read-only (``conversation.left``)."""
+    left = ConversationMember.objects.filter(
         conversation__kind=ConversationKind.MENTORSHIP,
         conversation__mentorship_id=mentorship_id,
         user_id=user_id,
-    ).delete()
+    )
+    for conversation_id in left.values_list("conversation_id", flat=True):
+        publish_event(
+            [user_id], type="conversation.left", payload={"conversation": conversation_id}
+        )
+    left.delete()
 
 
 def mentorship_conversation(mentorship: Mentorship) -> Conversation:

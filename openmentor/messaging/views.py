@@ -97,7 +97,10 @@ def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 
 @login_required
 def mentorship_messages(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    conversation = services.open_mentorship_conversation(request.user, pk)
+    try:
+        conversation = services.open_mentorship_conversation(request.user, pk)
+    except NotFound:
+        conversation = selectors.conversation_left_behind_in(request.user, pk)
     return redirect("messaging_thread", conversation.pk)
 
 
@@ -121,7 +124,10 @@ def _send_at(others: list[User], when: str) -> Any:
 @never_cache
 @login_required
 def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    conversation = selectors.conversation_for(request.user, pk)
+    try:
+        conversation = selectors.conversation_for(request.user, pk)
+    except NotFound:
+        return _left_behind(request, selectors.left_behind_for(request.user, pk))
     # Read once for the page: the coach, "their morning" and the block buttons. A support
     # thread has none (its problems go to a report, so the coordinators stay reachable).
     others = selectors.mentorship_others(conversation, request.user)
@@ -206,6 +212,28 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "guidelines_url": selectors.guidelines_url(conversation),
         },
         status=status,
+    )
+
+
+def _left_behind(request: AuthenticatedRequest, left: selectors.LeftBehind) -> HttpResponse:
+    """The read-only thread of a group the person left. A message written before they left
+    (an open page, a form post after a lost signal) is not sent: its text is shown back."""
+    unsent = request.POST.get("body", "").strip() if request.method == "POST" else ""
+    page = selectors.left_behind_page(
+        request.user, left, before=_int_or_none(request.GET.get("before"))
+    )
+    return render(
+        request,
+        "messaging/left_behind.html",
+        {
+            "conversation": left.conversation,
+            "left_at": left.left_at,
+            "messages_page": page.messages,
+            "has_older": page.has_older,
+            "oldest_id": page.messages[0].pk if page.messages else None,
+            "unsent": unsent,
+        },
+        status=403 if request.method == "POST" else 200,
     )
 
 
@@ -362,8 +390,11 @@ def attachment(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     item = get_object_or_404(Attachment.objects.select_related("message"), pk=pk)
     try:
         message = selectors.message_for(request.user, item.message_id)
-    except NotFound as error:
-        raise Http404 from error
+    except NotFound:
+        try:
+            message = selectors.message_left_behind(request.user, item.message_id)
+        except NotFound as error:
+            raise Http404 from error
     if message.deleted_at:
         raise Http404
     return _download(item)

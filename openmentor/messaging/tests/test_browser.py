@@ -258,6 +258,30 @@ def test_in_a_group_seen_counts_the_readers_live(
             context.close()
 
 
+def test_open_pages_of_someone_leaving_the_program_stop_offering_the_group(
+    browser: Any, asgi_server: str, circle: Any, program: Any, erin: Any, client_for: Any
+) -> None:
+    from openmentor.programs.services import leave_program
+
+    session = client_for(erin).cookies["sessionid"].value
+    context, thread = open_thread(browser, asgi_server, session, circle.pk)
+    conversations = context.new_page()
+    conversations.goto(f"{asgi_server}/messages/")
+    expect(
+        conversations.locator(f'#conversations [data-conversation="{circle.pk}"]')
+    ).to_have_count(1)
+    try:
+        send_from_another_thread(lambda: leave_program(erin, program, "mentee"))
+        # The thread turns into what she keeps: read-only, up to now.
+        expect(thread.locator("#left-behind")).to_contain_text("You left this group")
+        expect(thread.locator("#composer")).to_have_count(0)
+        expect(
+            conversations.locator(f'#conversations [data-conversation="{circle.pk}"]')
+        ).to_have_count(0)
+    finally:
+        context.close()
+
+
 OUTBOX = """(user) => Object.keys(localStorage)
     .filter(key => key.startsWith('om.outbox.' + user + '.'))
     .map(key => JSON.parse(localStorage.getItem(key)).body)"""

@@ -546,6 +546,14 @@
       removeItem(payload.client_id); // sent from this page for another conversation
     }
     if (event.id) { advance(event.id); }
+    if (event.type === "conversation.left") { leftConversation(payload.conversation); }
+  }
+  // The person left the program, and with it this group: the server now shows the thread
+  // read-only, up to when they left; the list no longer has it.
+  function leftConversation(id) {
+    if (id === conversationId) { window.location.reload(); return; }
+    var row = unreadRow(id);
+    if (row) { addUnread(navLink, -Number(row.dataset.unread || 0)); row.remove(); }
   }
   // While a batch of events is handled, the messages they name are fetched together
   // afterwards (handleEventsTogether).

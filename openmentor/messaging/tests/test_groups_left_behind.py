@@ -1,0 +1,150 @@
+"""Someone who leaves the program while their group goes on keeps their part of it to
+read: their goals, the sessions and notes from before they left, and the conversation until
+then. Before, their participation was deleted and all of it vanished for them, and matching
+forgot the group as a past pairing. Nothing new reaches them, and they write nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from openmentor.matching.adapter import past_pairs
+from openmentor.mentorships import services as mentorship_services
+from openmentor.mentorships.models import MentorshipParticipant
+from openmentor.messaging import services
+from openmentor.messaging.models import Message
+from openmentor.notifications.models import UserEvent
+from openmentor.programs.services import leave_program
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.4 " + name.encode(), content_type="application/pdf")
+
+
+def test_the_conversation_reads_until_they_left_and_takes_nothing_from_them(
+    circle: Any, program: Any, carol: Any, erin: Any, client_for: Any
+) -> None:
+    mine = services.send_message(erin, circle, body="My **question**", client_id="e1").message
+    before = services.send_message(
+        carol, circle, body="An answer", client_id="c1", attachments=[pdf("before.pdf")]
+    ).message
+    leave_program(erin, program, "mentee")
+    after = services.send_message(
+        carol, circle, body="Said after she left", client_id="c2", attachments=[pdf("after.pdf")]
+    ).message
+    erin_browser = client_for(erin)
+
+    page = erin_browser.get(f"/messages/{circle.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "You left this group on" in text
+    assert "My <strong>question</strong>" in text and "An answer" in text
+    assert "Said after she left" not in text and "after.pdf" not in text
+    assert 'id="composer"' not in text and "/edit/" not in text and "/report/" not in text
+    # The mentorship's "Messages" link leads there too.
+    assert erin_browser.get(f"/mentorships/{circle.mentorship_id}/messages/").url == (
+        f"/messages/{circle.pk}/"
+    )
+    # Files sent before she left download; later ones do not.
+    kept, later = before.attachments.get(), after.attachments.get()
+    assert erin_browser.get(f"/messages/attachments/{kept.pk}/").content == (b"%PDF-1.4 before.pdf")
+    assert erin_browser.get(f"/messages/attachments/{later.pk}/").status_code == 404
+
+    # A message from a page still open when she left is not sent; her text is given back.
+    refused = erin_browser.post(
+        f"/messages/{circle.pk}/", {"body": "Hello again?", "client_id": "e2"}
+    )
+    assert refused.status_code == 403
+    assert "Your message was not sent" in refused.content.decode()
+    assert ">Hello again?</textarea>" in refused.content.decode()
+    assert not Message.objects.filter(sender=erin, client_id="e2").exists()
+    # Nor can she change what she wrote, report, or read it over the API.
+    for url in (
+        f"/messages/message/{mine.pk}/edit/",
+        f"/messages/message/{mine.pk}/history/",
+        f"/messages/message/{before.pk}/report/",
+        f"/api/v1/messaging/conversations/{circle.pk}/messages",
+    ):
+        assert erin_browser.get(url).status_code == 404, url
+    assert erin_browser.post(f"/messages/message/{mine.pk}/delete/").status_code == 404
+    mine.refresh_from_db()
+    assert mine.deleted_at is None
+
+
+def test_nobody_else_reads_through_the_left_behind_page(
+    circle: Any, program: Any, carol: Any, erin: Any, alice: Any, dave: Any, client_for: Any
+) -> None:
+    services.send_message(carol, circle, body="For the group", client_id="c1")
+    leave_program(erin, program, "mentee")
+    # The coordinator reads activity, never bodies; an outsider learns nothing.
+    for person in (alice, dave):
+        assert client_for(person).get(f"/messages/{circle.pk}/").status_code == 404
+    # Someone added back reads the whole conversation again, and writes in it.
+    MentorshipParticipant.objects.create(mentorship=circle.mentorship, user=erin, role="mentee")
+    services.mentorship_conversation(circle.mentorship)
+    back = client_for(erin).get(f"/messages/{circle.pk}/").content.decode()
+    assert 'id="composer"' in back and "You left this group" not in back
+
+
+def test_an_open_page_is_told_that_its_reader_left(
+    circle: Any, program: Any, erin: Any, bob: Any
+) -> None:
+    leave_program(erin, program, "mentee")
+    told = UserEvent.objects.filter(type="conversation.left")
+    assert [(e.user_id, e.payload) for e in told] == [(erin.pk, {"conversation": circle.pk})]
+
+
+def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
+    circle: Any, program: Any, carol: Any, bob: Any, erin: Any, client_for: Any
+) -> None:
+    mentorship = circle.mentorship
+    goal = mentorship_services.create_goal(erin, mentorship, {"title": "Finish chapter two"})
+    mentorship_services.add_milestone(erin, goal, title="Draft", due_on=date(2027, 1, 15))
+    mentorship_services.comment_on_goal(carol, goal, "Good plan")
+    mentorship_services.log_session(
+        carol,
+        mentorship,
+        held_on=date(2026, 10, 1),
+        duration_minutes=45,
+        kind="video",
+        summary="Planning the chapter",
+    )
+    mentorship_services.add_note(erin, mentorship, body="Erin's own thought", is_private=True)
+    mentorship_services.add_note(carol, mentorship, body="Shared before", is_private=False)
+    mentorship_services.add_note(carol, mentorship, body="Carol's private", is_private=True)
+    leave_program(erin, program, "mentee")
+    mentorship_services.comment_on_goal(carol, goal, "Sad to see you go")
+    mentorship_services.add_note(carol, mentorship, body="Shared after", is_private=False)
+    mentorship_services.create_goal(bob, mentorship, {"title": "Bob's later goal"})
+
+    text = client_for(erin).get(f"/mentorships/{mentorship.pk}/").content.decode()
+    for kept in (
+        "You left this group on",
+        "Finish chapter two",
+        "Draft",
+        "Good plan",
+        "Planning the chapter",
+        "Erin&#x27;s own thought",
+        "Shared before",
+    ):
+        assert kept in text, kept
+    for hidden in ("Sad to see you go", "Shared after", "Carol&#x27;s private", "Bob&#x27;s later"):
+        assert hidden not in text, hidden
+    listed = client_for(erin).get("/mentorships/").content.decode()
+    assert "Groups you left" in listed and f"/mentorships/{mentorship.pk}/" in listed
+    # Pages that change the mentorship stay closed to her (Bob, still in it, opens them).
+    for url in (f"/mentorships/{mentorship.pk}/agreement/", f"/mentorships/goals/{goal.pk}/"):
+        assert client_for(bob).get(url).status_code == 200, url
+        assert client_for(erin).get(url).status_code == 404, url
+
+
+def test_matching_still_counts_the_group_as_a_past_pairing(
+    circle: Any, program: Any, carol: Any, erin: Any
+) -> None:
+    leave_program(erin, program, "mentee")
+    assert (erin.pk, carol.pk) in past_pairs(program)
