@@ -298,6 +298,16 @@ def test_messages_over_the_send_limit_wait_their_turn_and_then_go_out_in_order(
     expect(waiting).to_have_count(2)
     # Not "failed": nothing for the person to do but wait, and the page says how long.
     expect(waiting.first).to_contain_text("held back (many messages in the last minute)")
+    expect(waiting.first).to_contain_text(re.compile(r"goes out by itself in 0:[0-5]\d"))
+
+    def seconds_left() -> int:
+        minutes, seconds = re.findall(r"in (\d+):(\d\d)", waiting.first.inner_text())[0]
+        return int(minutes) * 60 + int(seconds)
+
+    before = seconds_left()
+    page.clock.fast_forward(10_000)
+    expect(waiting.first).not_to_contain_text(f"in 0:{before:02d}")
+    assert before - 12 <= seconds_left() <= before - 9
     expect(page.get_by_role("button", name="Retry")).to_have_count(0)
     assert Message.objects.filter(sender=carol).count() == 2
     # Not on its way yet: the last one can still be dropped.

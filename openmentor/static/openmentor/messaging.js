@@ -102,6 +102,7 @@
   // or a too long text never goes through, so the person must be able to change or drop it).
   // Edit only with a composer to edit in. A sent message has no badge, as the server
   // renders it after a reload.
+  var HELD = "held back"; // setState's detail for a message waiting for the send limit
   function setState(li, state, detail) {
     li.dataset.state = state;
     var old = li.querySelector(".delivery");
@@ -111,7 +112,8 @@
     box.className = "delivery";
     var badge = document.createElement("span");
     badge.className = "badge";
-    badge.textContent = t(state) + (detail ? ": " + detail : "");
+    if (detail === HELD) { badge.classList.add("held"); }
+    badge.textContent = t(state) + (detail === HELD ? ": " + heldFor() : detail ? ": " + detail : "");
     box.append(" ", badge);
     if (state === "failed") {
       box.append(" ", linkButton("retry", function () {
@@ -138,7 +140,7 @@
       }
     }
     // Held back by the send limit: not on its way, so it can still be dropped.
-    if (state === "failed" || detail === t("held")) {
+    if (state === "failed" || detail === HELD) {
       box.append(" ", linkButton("discard", function () {
         removeItem(li.dataset.clientId);
         li.remove();
@@ -341,7 +343,7 @@
       list.appendChild(li);
     }
     if (item.state === "failed") { setState(li, "failed", item.error); }
-    else { setState(li, "pending", Date.now() < pausedUntil ? t("held") : ""); }
+    else { setState(li, "pending", Date.now() < pausedUntil ? HELD : ""); }
   }
 
   // --- sending ----------------------------------------------------------------------------
@@ -401,16 +403,32 @@
   // The person sent many messages within a minute: this one and those after it wait (in
   // order) until the server says the next one is accepted, with its words beside it.
   var pausedUntil = 0;
+  var heldCountdown = null;
   function held(data) {
     pausedUntil = Date.now() + 1000 * (data.retry_after || 5);
     // Every message waiting on this page waits for the same reason (not the server's "send
     // again": this page does it), and each can still be dropped.
     if (list) {
       list.querySelectorAll('li[data-state="pending"]').forEach(function (li) {
-        setState(li, "pending", t("held"));
+        setState(li, "pending", HELD);
       });
     }
     setTimeout(flushOutbox, pausedUntil - Date.now());
+    // How long is left, counted down each second until they go out.
+    clearInterval(heldCountdown);
+    heldCountdown = setInterval(function () {
+      if (list) {
+        list.querySelectorAll(".badge.held").forEach(function (badge) {
+          badge.textContent = t("pending") + ": " + heldFor();
+        });
+      }
+      if (Date.now() >= pausedUntil) { clearInterval(heldCountdown); }
+    }, 1000);
+  }
+  // "held back …; it goes out by itself in 0:42"
+  function heldFor() {
+    var seconds = Math.max(0, Math.ceil((pausedUntil - Date.now()) / 1000));
+    return t("held").replace("%(time)s", Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0"));
   }
   var flushing = null;
   // Every queued message goes out by socket, or by HTTP when the socket is down, from
