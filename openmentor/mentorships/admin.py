@@ -14,22 +14,26 @@ from .models import (
 )
 
 
-class ParticipantInline(admin.TabularInline):
-    model = MentorshipParticipant
-    extra = 0
-    raw_id_fields = ["user"]
+class ShownNotChangedInline(admin.TabularInline):
+    """Who is and was in a mentorship, shown, not changed: someone added here would read
+    its conversation, unaudited and unannounced. People join through matching and the
+    coordinators' pages, and leave through the program."""
 
-
-class FormerParticipantInline(admin.TabularInline):
-    """Who left a group that went on (leaving the program): a record, not edited here."""
-
-    model = FormerParticipant
     extra = 0
     can_delete = False
-    readonly_fields = ["user", "role", "joined_at", "left_at"]
 
     def has_add_permission(self, request: HttpRequest, obj: Mentorship | None = None) -> bool:
         return False
+
+
+class ParticipantInline(ShownNotChangedInline):
+    model = MentorshipParticipant
+    readonly_fields = ["user", "role", "joined_at"]
+
+
+class FormerParticipantInline(ShownNotChangedInline):
+    model = FormerParticipant
+    readonly_fields = ["user", "role", "joined_at", "left_at"]
 
 
 @admin.register(Mentorship)

@@ -8,12 +8,27 @@ from django.contrib import admin
 from .models import AuditLog, Block, Conversation, Report
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows the product's services write (with their checks, events and audit): the admin
+    shows them and changes nothing."""
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(ViewOnlyAdmin):
+    """View only: turning a pair's conversation into one's own support thread (or pointing
+    it at another mentorship) let staff read its messages with no audit entry."""
+
     list_display = ["id", "kind", "program", "mentorship", "support_for", "message_count"]
     list_filter = ["kind"]
-    readonly_fields = ["last_message_at", "message_count"]
-    raw_id_fields = ["program", "mentorship", "support_for"]
 
 
 @admin.register(Report)
@@ -32,15 +47,6 @@ class BlockAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ViewOnlyAdmin):
     list_display = ["created_at", "actor", "action", "conversation_id", "message_id"]
     list_filter = ["action"]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
-
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: object, obj: object = None) -> bool:
-        return False
