@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from openmentor.accounts.api import router as accounts_router
 from openmentor.core.errors import DomainError, TooManyRequests
@@ -41,7 +42,7 @@ errors included, come in the person's language.
 
 **Errors** are always JSON: `{{"code": ..., "message": ..., "fields": {{name: message}}}}`
 (`fields` only for a refused value), with the status of the problem: 400 `invalid`
-(a body that is not JSON), 401 `unauthenticated` (with `WWW-Authenticate: Bearer`),
+(a body that is not JSON, or not a JSON object), 401 `unauthenticated` (with `WWW-Authenticate: Bearer`),
 403 `forbidden`, 404 `not_found` (also for an unknown address: addresses end without a
 slash), 405 `method_not_allowed` (with `Allow`), 409 `conflict`, 413 `too_large`,
 422 `validation_failed`. Some refusals have a code of their own, to act on without reading
@@ -89,12 +90,25 @@ class OpenMentorAPI(NinjaAPI):
         return schema
 
 
+class ObjectBodyParser(Parser):
+    """A JSON body is an object of named values. Anything else (a list, a string, null)
+    was read as an empty object: a "read" of ``["garbage"]`` marked a whole conversation
+    read."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        body = super().parse_body(request)
+        if not isinstance(body, dict):
+            raise DomainError(_('The request body must be a JSON object, like {"name": value}.'))
+        return body
+
+
 api = OpenMentorAPI(
     title="OpenMentor API",
     version="1",
     description=DESCRIPTION,
     auth=session_or_token,
     urls_namespace="api",
+    parser=ObjectBodyParser(),
 )
 
 
@@ -116,7 +130,7 @@ def _field_name(location: list[object]) -> str:
     # ("body", "payload", "send_at") → "send_at": where the value was, as the client sent it
     # (the schema's parameter name means nothing to a client).
     parts = [str(part) for part in location[1:]]
-    if len(parts) > 1 and parts[0] == "payload":
+    if parts and parts[0] == "payload":
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -137,6 +151,8 @@ def _field_problem(error: dict[str, object]) -> str:
         return _("This value is too long.")
     if kind == "json_invalid":
         return _("The request body is not valid JSON.")
+    if kind == "extra_forbidden":
+        return _("This field is not known here.")
     return _("This value is not valid.")
 
 
@@ -181,6 +197,8 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # the parser's own refusal (ObjectBodyParser)
+        return domain_error(request, exc.__cause__)
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         # ninja's own words for a body that is not JSON: in the person's language too.
         return _error(request, 400, "invalid", _("The request body is not valid JSON."))

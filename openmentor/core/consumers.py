@@ -16,7 +16,8 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from .socket_auth import TOKEN_RECHECK_SECONDS, sign_in_ends_at, token_is_active
 
@@ -148,8 +149,25 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        # A frame that is not a JSON object (binary, cut off, nested too deep) is answered
+        # with an error frame; it used to end the socket without a word (close 1006).
+        try:
+            content = await self.decode_json(text_data) if text_data is not None else None
+        except (ValueError, RecursionError):
+            content = None
+        if not isinstance(content, dict):
+            user = self.scope.get("user")
+            with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+                message = translation.gettext("A frame must be a JSON object with a type.")
+            await self.send_json({"type": "error", "code": "invalid", "message": message})
+            return
+        await self.receive_json(content, **kwargs)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        if content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
     async def session_ended(self, message: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, npgettext
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, ConfigDict
 
 from openmentor.api.openapi import RATE_LIMITED
 from openmentor.core.errors import ValidationFailed
@@ -93,6 +93,9 @@ class EditIn(Schema):
 
 
 class ReadIn(Schema):
+    # A misspelt key would leave message_id out, which means "all of it".
+    model_config = ConfigDict(extra="forbid")
+
     message_id: int | None = Field(
         None,
         description="Read up to this message of the conversation (none: all of it; 0 or "
@@ -105,7 +108,7 @@ class ReadOut(Schema):
 
 
 class ReportIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=2000)
+    reason: str = Field(..., max_length=2000)  # an empty one is refused, in words, by the service
 
 
 class ReportOut(Schema):

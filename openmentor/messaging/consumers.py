@@ -55,7 +55,10 @@ def _batches_in_flight() -> int:
 
 def _unreadable(user: Any) -> str:
     with services.in_their_language(user):
-        return translation.gettext("The message could not be read: no valid conversation.")
+        return translation.gettext(
+            "The message could not be read: it needs a conversation (its id), a body (text) "
+            "and a client_id (text)."
+        )
 
 
 def _send_batch(
@@ -115,16 +118,19 @@ def send_queue() -> SendQueue:
 
 
 class MessagingConsumer(EventsConsumer):
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
-            return
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
         if content.get("type") == "message.send":
             await self._handle_send(content)
             return
         await super().receive_json(content, **kwargs)
 
     async def _handle_send(self, content: dict[str, Any]) -> None:
-        client_id = str(content.get("client_id", ""))[:64]
+        # Not cut or turned into text: a long id cut to 64 characters answered a new message
+        # as a retry of another, and a body of null went out as "None". The service refuses
+        # a bad id as the API does.
+        client_id, body = content.get("client_id", ""), content.get("body", "")
+        if not isinstance(client_id, str):
+            client_id = ""
         try:
             # The batch loads the conversation with the others and checks, as of now, that
             # the sender may write to it (audience, open mentorship, blocks).
@@ -133,10 +139,10 @@ class MessagingConsumer(EventsConsumer):
             # turn into another conversation's id), nor one the batch's query would fail on.
             if type(conversation_id) is not int or not 0 < conversation_id < 2**63:
                 raise ValueError(conversation_id)
+            if not isinstance(body, str) or not isinstance(content.get("client_id"), str):
+                raise TypeError(body)
             result = await send_queue().send(
-                services.SendRequest(
-                    self.scope["user"], conversation_id, str(content.get("body", "")), client_id
-                )
+                services.SendRequest(self.scope["user"], conversation_id, body, client_id)
             )
             if isinstance(result, DomainError):
                 raise result

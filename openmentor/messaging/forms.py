@@ -4,14 +4,24 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from .services import MAX_BODY_CHARS, SEND_AT_THEIR_MORNING, SEND_NOW, too_long_message
+from .services import (
+    CLIENT_ID,
+    MAX_BODY_CHARS,
+    SEND_AT_THEIR_MORNING,
+    SEND_NOW,
+    too_long_message,
+)
 
 # The page's own words with the limit written as numbers are in the person's language
 # ("10,000"), instead of the validator's bare "10000".
 TOO_LONG = {"max_length": lazy(too_long_message, str)()}
+# A post without the page's hidden message id (a page from an older version, a hand-made
+# form): said, with the text kept, and the page shown again sends with a new id.
+PAGE_OUT_OF_DATE = _("This page was out of date and your message was not sent: send it again.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -74,7 +84,11 @@ class MessageForm(forms.Form):
     )
     # A new id per page load: submitting the same page twice (a reload, a double click)
     # sends the message once.
-    client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    client_id = forms.RegexField(
+        CLIENT_ID,
+        widget=forms.HiddenInput,
+        error_messages={"required": PAGE_OUT_OF_DATE, "invalid": PAGE_OUT_OF_DATE},
+    )
 
     def __init__(self, *args: object, scheduling: bool = True, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -82,6 +96,13 @@ class MessageForm(forms.Form):
             self.initial["client_id"] = uuid.uuid4().hex
         if not scheduling:  # a group or a support thread: no one person's morning
             del self.fields["when"]
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if "client_id" in self.errors:  # the page shown again sends with a good one
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            data["client_id"] = uuid.uuid4().hex
+            self.data = data
 
 
 class EditForm(forms.Form):

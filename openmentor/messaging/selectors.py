@@ -610,7 +610,9 @@ def has_sent_before(user: User, conversation: Conversation) -> bool:
     return Message.objects.filter(conversation=conversation, sender=user).exists()
 
 
-def message_for(user: User, message_id: int) -> Message:
+def message_for(user: User, message_id: int, *, even_if_blocked: bool = False) -> Message:
+    """A message the person may read. ``even_if_blocked``: also one from someone they
+    blocked, to report it (blocking first, in a hurry, must not take away the report)."""
     message = (
         Message.objects.select_related("conversation", "conversation__program", "sender")
         .filter(pk=message_id)
@@ -621,7 +623,11 @@ def message_for(user: User, message_id: int) -> Message:
     if message.status != MessageStatus.SENT and message.sender_id != user.pk:
         raise NotFound(_("Message not found."))
     # Hidden from whoever blocked its sender, as in the thread and search.
-    if message.sender_id != user.pk and has_blocked(user.pk, message.sender_id):
+    if (
+        not even_if_blocked
+        and message.sender_id != user.pk
+        and has_blocked(user.pk, message.sender_id)
+    ):
         raise NotFound(_("Message not found."))
     return message
 

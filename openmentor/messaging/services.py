@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -318,8 +319,21 @@ def too_long_message() -> str:
     }
 
 
+def _plain_text(text: str, field: str) -> str:
+    """Text as a person wrote it, trimmed; "" when nothing in it shows (only spaces or
+    zero-width characters, which went out as a blank message). A NUL is refused, as the
+    pages' forms refuse it (PostgreSQL cannot store one in a text column)."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        message = _("Null characters are not allowed.")
+        raise ValidationFailed(message, fields={field: message})
+    if all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text):
+        return ""
+    return text
+
+
 def _clean_body(body: str, *, allow_empty: bool = False) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
+    body = _plain_text(body, "body")
     if not body and not allow_empty:
         raise ValidationFailed(_("Write a message first."), fields={"body": _("Write a message.")})
     if len(body) > MAX_BODY_CHARS:
@@ -426,7 +440,7 @@ def send_message(
 ) -> SendResult:
     """Send (or schedule) a message. A retry with the same ``client_id`` returns the first
     message and changes nothing: the unique constraint makes this hold under races too."""
-    if not CLIENT_ID.match(client_id or ""):
+    if not CLIENT_ID.fullmatch(client_id or ""):
         raise ValidationFailed(_("The message has no valid client id."))
     audience = selectors.audience(conversation)
     if sender.pk not in audience.user_ids:
@@ -548,7 +562,7 @@ def send_messages(requests: list[SendRequest]) -> list[SendResult | DomainError]
         if conversation_ids[i] not in audiences:
             with in_their_language(r.sender):
                 results[i] = NotFound(_("Conversation not found."))
-        elif not CLIENT_ID.match(r.client_id or ""):
+        elif not CLIENT_ID.fullmatch(r.client_id or ""):
             with in_their_language(r.sender):
                 results[i] = ValidationFailed(_("The message has no valid client id."))
         else:
@@ -943,12 +957,12 @@ def mark_page_read(user: User, conversation: Conversation, page: selectors.Reade
 def report_message(user: User, message_id: int, reason: str) -> Report:
     """Carry a message to the program's coordinators (the only way content reaches them).
     Reporting again after the report was handled opens it again, with the new reason."""
-    message = selectors.message_for(user, message_id)
+    message = selectors.message_for(user, message_id, even_if_blocked=True)
     if message.sender_id == user.pk:
         raise ValidationFailed(_("You cannot report your own message."))
     if message.deleted_at is not None:
         raise Conflict(_("This message was deleted."), code="message_deleted")
-    reason = (reason or "").strip()
+    reason = _plain_text(reason, "reason")
     if not reason or len(reason) > 2000:
         text = _("Say briefly what is wrong (up to 2000 characters).")
         raise ValidationFailed(text, fields={"reason": text})

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -324,7 +325,7 @@ def delete_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    message = selectors.message_for(request.user, pk)
+    message = selectors.message_for(request.user, pk, even_if_blocked=True)
     if message.deleted_at:  # to the people in the conversation, it is gone
         flash.error(request, _("This message was deleted."))
         return redirect("messaging_thread", message.conversation_id)
@@ -488,6 +489,17 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 POLL_SECONDS = 25
 
 
+def poll_seconds(asked: str | None) -> float:
+    """How long a poll waits: what the client asked, within 0 to 25 s; 25 s for anything
+    that is not a number ("nan" parses as a float, passes min and max, and failed the
+    wait with a 500)."""
+    try:
+        seconds = float(asked) if asked is not None else POLL_SECONDS
+    except ValueError:
+        return POLL_SECONDS
+    return POLL_SECONDS if math.isnan(seconds) else min(max(seconds, 0), POLL_SECONDS)
+
+
 async def poll(request: HttpRequest) -> HttpResponse:
     """For clients whose WebSockets are blocked: wait up to 25 s for the next event.
 
@@ -497,10 +509,7 @@ async def poll(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return unauthenticated()
     after = max(_int_or_none(request.GET.get("after")) or 0, 0)
-    try:
-        wait = min(max(float(request.GET.get("timeout", POLL_SECONDS)), 0), POLL_SECONDS)
-    except ValueError:
-        wait = POLL_SECONDS
+    wait = poll_seconds(request.GET.get("timeout"))
     layer = get_channel_layer()
     channel = await layer.new_channel() if layer else None
     if layer and channel:

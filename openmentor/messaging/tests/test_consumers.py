@@ -154,13 +154,51 @@ async def test_an_id_beyond_the_database_is_refused_and_the_socket_stays(
     )
     refused = await socket.receive_json_from()
     assert (refused["type"], refused["code"]) == ("message.error", "invalid")
-    assert refused["message"] == "The message could not be read: no valid conversation."
+    assert refused["message"] == (
+        "The message could not be read: it needs a conversation (its id), a body (text) "
+        "and a client_id (text)."
+    )
     # Nor a number that would round to a conversation's id: no guessing where it goes.
     for not_an_id in (conversation.pk + 0.9, True, str(conversation.pk)):
         await socket.send_json_to(
             {"type": "message.send", "conversation": not_an_id, "client_id": "odd", "body": "hi"}
         )
         assert (await socket.receive_json_from())["code"] == "invalid"
+    assert not await database_sync_to_async(Message.objects.exists)()
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from() == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_bad_frames_and_values_are_answered_and_the_socket_stays(
+    conversation: Any, bob: Any
+) -> None:
+    socket = await connect(bob)
+    send = {"type": "message.send", "conversation": conversation.pk}
+    long_id = "x" * 64
+    refused = [
+        # Before, a long id was cut to 64 characters: the second was taken as a retry of
+        # the first and never stored, and a body of null went out as the text "None".
+        {**send, "client_id": long_id + "-1", "body": "first"},
+        {**send, "client_id": long_id + "-2", "body": "second"},
+        {**send, "client_id": "ok-1\n", "body": "a newline after the id"},
+        {**send, "client_id": "ok-2", "body": None},
+        {**send, "client_id": "ok-3", "body": {"a": 1}},
+        {**send, "client_id": 12345, "body": "an id that is a number"},
+    ]
+    for frame in refused:
+        await socket.send_json_to(frame)
+        answer = await socket.receive_json_from()
+        assert answer["type"] == "message.error", frame
+        assert answer["code"] in ("invalid", "validation_failed"), frame
+    # Frames that are not a JSON object are answered too; the socket used to end (1006).
+    for text in ('{"type": "message.send", ', "[" * 100_000, '["ping"]', "null"):
+        await socket.send_to(text_data=text)
+        answer = await socket.receive_json_from()
+        assert (answer["type"], answer["code"]) == ("error", "invalid")
+        assert answer["message"] == "A frame must be a JSON object with a type."
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.receive_json_from())["type"] == "error"
     assert not await database_sync_to_async(Message.objects.exists)()
     await socket.send_json_to({"type": "ping"})
     assert await socket.receive_json_from() == {"type": "pong"}
