@@ -388,12 +388,8 @@ def message_left_behind(user: User, message_id: int) -> Message:
     conversation_id = (
         Message.objects.filter(pk=message_id).values_list("conversation_id", flat=True).first()
     )
-    if conversation_id is None:
-        raise NotFound(_("Message not found."))
-    message = _messages_left_behind(user, left_behind_for(user, conversation_id)).filter(
-        pk=message_id
-    )
-    found = message.first()
+    left = left_behind_for(user, conversation_id or 0)
+    found = _messages_left_behind(user, left).filter(pk=message_id).first()
     if found is None:
         raise NotFound(_("Message not found."))
     return found
