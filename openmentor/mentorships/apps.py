@@ -6,4 +6,4 @@ class MentorshipsConfig(AppConfig):
     label = "mentorships"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import receivers  # noqa: F401 - connects them

@@ -80,6 +80,27 @@ def departures_of(user_id: int) -> QuerySet[FormerParticipant]:
     )
 
 
+def people_when_left(left: FormerParticipant) -> list[User]:
+    """Who else was in the group when the person left: those still in it who had joined by
+    then, and those who left after them."""
+    stayed = MentorshipParticipant.objects.filter(
+        mentorship_id=left.mentorship_id, joined_at__lte=left.left_at
+    ).values_list("user_id", flat=True)
+    went_later = FormerParticipant.objects.filter(
+        mentorship_id=left.mentorship_id, left_at__gt=left.left_at
+    ).values_list("user_id", flat=True)
+    return list(
+        User.objects.filter(Q(pk__in=stayed) | Q(pk__in=went_later))
+        .exclude(pk=left.user_id)
+        .order_by("display_name")
+    )
+
+
+def left_group_title(left: FormerParticipant) -> str:
+    """The group as the person knew it: the others' names, as its live thread is titled."""
+    return ", ".join(str(person) for person in people_when_left(left)) or str(left.mentorship)
+
+
 @dataclass(frozen=True)
 class KeptRecord:
     """What someone who left a group keeps reading: their own goals, and the sessions and

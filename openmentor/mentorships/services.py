@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -50,6 +51,7 @@ from .models import (
     SessionKind,
     SessionLog,
 )
+from .signals import left_mentorship
 
 # Which status may follow which. Completed and ended are final.
 TRANSITIONS: dict[str, set[str]] = {
@@ -281,7 +283,19 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
         remaining = [p for p in selectors.participants(mentorship) if p.user_id != user.pk]
         params = {"name": str(user)}
         url = reverse("mentorship_detail", args=[mentorship.pk])
+        # In the site's language, not the acting coordinator's: everyone in it reads it.
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("%(name)s is no longer in the program.") % params
+        left_mentorship.send(sender=Mentorship, mentorship=mentorship, user=user, reason=reason)
         if _still_a_mentorship(remaining):
+            # What others asked them to do goes back to whoever asked (the goal's owner).
+            ActionItem.objects.filter(
+                goal__mentorship=mentorship, assignee=user, done_at__isnull=True
+            ).exclude(goal__owner=user).update(
+                assignee_id=Subquery(
+                    Goal.objects.filter(pk=OuterRef("goal_id")).values("owner_id")[:1]
+                )
+            )
             FormerParticipant.objects.update_or_create(
                 mentorship=mentorship,
                 user=user,
@@ -301,9 +315,6 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
                 url=url,
             )
             continue
-        # In the site's language, not the acting coordinator's: everyone in it reads it.
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = _("%(name)s is no longer in the program.") % params
         _close(mentorship, MentorshipStatus.ENDED, reason)
         mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
         _tell_others(
@@ -514,7 +525,8 @@ def comment_on_goal(actor: User, goal: Goal, body: str) -> GoalComment:
     if len(body) > 4000:
         raise ValidationFailed(_("Please keep comments under 4000 characters."))
     comment = GoalComment.objects.create(goal=goal, author=actor, body=body)
-    if goal.owner_id != actor.pk:
+    # Not to an owner who has left the group since: the goal is theirs to read, not to follow.
+    if goal.owner_id != actor.pk and selectors.is_participant(goal.mentorship_id, goal.owner_id):
         notify(
             goal.owner,
             kind="goal_comment",
@@ -608,7 +620,8 @@ def add_note(
 
 
 def delete_note(actor: User, note: Note) -> None:
-    if note.author_id != actor.pk:
+    # Someone who left keeps their notes to read; a shared one belongs to the group too.
+    if note.author_id != actor.pk or not selectors.is_participant(note.mentorship_id, actor.pk):
         raise NotFound(_("No such note."))
     note.delete()
 

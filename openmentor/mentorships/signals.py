@@ -1,27 +1,10 @@
-"""A person who leaves a program leaves its mentorships too (``services.leave_with_program``)."""
+"""What other apps hear from mentorships (they build on it, so it cannot call them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.dispatch import Signal
 
-from django.dispatch import receiver
-
-from openmentor.programs.models import Membership, Role
-from openmentor.programs.signals import membership_left
-
-from . import services
-from .models import ParticipantRole
-
-# The role someone takes part in a mentorship with, by their role in the program.
-PARTICIPANT_ROLE = {
-    Role.MENTOR: ParticipantRole.MENTOR,
-    Role.MENTEE: ParticipantRole.MENTEE,
-    Role.PEER: ParticipantRole.PEER,
-}
-
-
-@receiver(membership_left)
-def leaving_the_program_leaves_its_mentorships(membership: Membership, **kwargs: Any) -> None:
-    role = PARTICIPANT_ROLE.get(Role(membership.role))
-    if role is not None:
-        services.leave_with_program(membership.user, membership.program_id, role)
+# Someone left a mentorship because they left its program (the mentorship may have ended
+# with them, or goes on without them): sent by ``services.leave_with_program`` inside its
+# transaction. Arguments: ``mentorship``, ``user``, ``reason`` (in the site's language).
+left_mentorship = Signal()

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -90,7 +91,10 @@ def mentorship_list(request: AuthenticatedRequest) -> HttpResponse:
         "mentorships/list.html",
         {
             "mentorships": selectors.mentorships_for_user(request.user.pk, open_only=False),
-            "departures": selectors.departures_of(request.user.pk),
+            "departures": [
+                (left, selectors.left_group_title(left))
+                for left in selectors.departures_of(request.user.pk)
+            ],
             "credentials": selectors.credentials_of(request.user),
             "surveys": open_invitations(request.user),
         },
@@ -110,7 +114,12 @@ def mentorship_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "mentorships/left.html",
-            {"mentorship": mentorship, "left": left, "kept": selectors.kept_record(left)},
+            {
+                "mentorship": mentorship,
+                "left": left,
+                "title": selectors.left_group_title(left),
+                "kept": selectors.kept_record(left),
+            },
         )
     from openmentor.resources import selectors as resource_selectors
 
@@ -354,6 +363,10 @@ def goal_new(
 
 @login_required
 def goal_detail(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
+    mentorship_id = Goal.objects.filter(pk=goal_id).values_list("mentorship_id", flat=True).first()
+    if mentorship_id is not None and selectors.departure(mentorship_id, request.user.pk):
+        # A link from before they left the group (a notification): to what they keep.
+        return redirect(reverse("mentorship_detail", args=[mentorship_id]) + f"#goal-{goal_id}")
     goal = _goal_for(request, goal_id)
     people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
     return render(

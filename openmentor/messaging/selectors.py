@@ -33,6 +33,7 @@ from openmentor.core.sql import fetch_rows, placeholders
 from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import (
     OPEN_STATUSES,
+    FormerParticipant,
     Mentorship,
     MentorshipParticipant,
     MentorshipStatus,
@@ -338,7 +339,15 @@ class LeftBehind:
     went on): theirs to read up to when they left, and no more."""
 
     conversation: Conversation
-    left_at: datetime
+    departure: FormerParticipant
+
+    @property
+    def left_at(self) -> datetime:
+        return self.departure.left_at
+
+    @property
+    def title(self) -> str:
+        return mentorship_selectors.left_group_title(self.departure)
 
 
 def left_behind_for(user: User, conversation_id: int) -> LeftBehind:
@@ -355,7 +364,17 @@ def left_behind_for(user: User, conversation_id: int) -> LeftBehind:
     )
     if conversation is None or left is None:
         raise NotFound(_("Conversation not found."))
-    return LeftBehind(conversation, left.left_at)
+    return LeftBehind(conversation, left)
+
+
+def conversations_left_behind(user: User) -> list[LeftBehind]:
+    """The conversations of the groups the person left, most recently left first."""
+    departures = {d.mentorship_id: d for d in mentorship_selectors.departures_of(user.pk)}
+    conversations = Conversation.objects.filter(
+        kind=ConversationKind.MENTORSHIP, mentorship_id__in=departures
+    ).select_related("program", "mentorship")
+    found = [LeftBehind(c, departures[_mentorship_id(c)]) for c in conversations]
+    return sorted(found, key=lambda left: left.left_at, reverse=True)
 
 
 def conversation_left_behind_in(user: User, mentorship_id: int) -> Conversation:
@@ -379,8 +398,29 @@ def _messages_left_behind(user: User, left: LeftBehind) -> QuerySet[Message]:
 
 
 def left_behind_page(user: User, left: LeftBehind, *, before: int | None = None) -> ThreadPage:
-    """The newest page of what the person may still read, or the one older than ``before``."""
-    return _page_of(_messages_left_behind(user, left), before, None, PAGE_SIZE)
+    """The newest page of what the person may still read, or the one older than ``before``,
+    each message as it read when they left."""
+    page = _page_of(_messages_left_behind(user, left), before, None, PAGE_SIZE)
+    _as_it_was(page.messages, left.left_at)
+    return page
+
+
+def _as_it_was(messages: list[Message], moment: datetime) -> None:
+    """Messages edited after ``moment`` read as they did then: the version the first later
+    edit replaced. "(edited)" stays only for an edit made before. (A message deleted since
+    has no text left to show: its sender took it back.)"""
+    edited_since = {
+        m.pk: m for m in messages if m.edited_at and m.edited_at > moment and not m.deleted_at
+    }
+    versions: dict[int, list[MessageRevision]] = {}
+    for revision in MessageRevision.objects.filter(message_id__in=edited_since).order_by("id"):
+        versions.setdefault(revision.message_id, []).append(revision)
+    for pk, message in edited_since.items():
+        earlier = [r for r in versions.get(pk, []) if r.replaced_at <= moment]
+        then = next((r for r in versions.get(pk, []) if r.replaced_at > moment), None)
+        if then is not None:
+            message.body_encrypted = then.body_encrypted
+        message.edited_at = earlier[-1].replaced_at if earlier else None
 
 
 def message_left_behind(user: User, message_id: int) -> Message:

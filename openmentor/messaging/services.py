@@ -319,6 +319,11 @@ def too_long_message() -> str:
     }
 
 
+# Characters that are letters or symbols to Unicode yet print as nothing (Hangul fillers,
+# the blank braille pattern): a message of only these reads as empty.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def _plain_text(text: str, field: str) -> str:
     """Text as a person wrote it, trimmed; "" when nothing in it shows (only spaces or
     zero-width characters, which went out as a blank message). A NUL is refused, as the
@@ -327,7 +332,10 @@ def _plain_text(text: str, field: str) -> str:
     if "\x00" in text:
         message = _("Null characters are not allowed.")
         raise ValidationFailed(message, fields={field: message})
-    if all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text):
+    if all(
+        ch.isspace() or ch in BLANK_LETTERS or unicodedata.category(ch) in ("Cf", "Cc")
+        for ch in text
+    ):
         return ""
     return text
 

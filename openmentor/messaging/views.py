@@ -65,6 +65,7 @@ def conversation_list(request: AuthenticatedRequest) -> HttpResponse:
         "messaging/list.html",
         {
             "conversations": conversations,
+            "left_behind": selectors.conversations_left_behind(request.user),
             "support_programs": selectors.programs_with_support_for(request.user),
             "coordinated": coordinated_programs(request.user),
             "search_form": SearchForm(),
@@ -228,6 +229,7 @@ def _left_behind(request: AuthenticatedRequest, left: selectors.LeftBehind) -> H
         "messaging/left_behind.html",
         {
             "conversation": left.conversation,
+            "title": left.title,
             "left_at": left.left_at,
             "messages_page": page.messages,
             "has_older": page.has_older,

@@ -31,6 +31,7 @@ EMAIL_CHOICES: list[tuple[str, Any, list[str]]] = [
         _("Your mentorships: agreement, goals, actions, sessions and thanks"),
         ["status", "agreement", "goal", "goal_comment", "action", "session", "thanks"],
     ),
+    ("membership", _("Your place in a program (a coordinator removed you)"), ["membership"]),
     ("resources", _("Resources shared with you"), ["resource"]),
     ("surveys", _("Surveys to answer"), ["survey"]),
 ]

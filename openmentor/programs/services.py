@@ -9,9 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openmentor.accounts import selectors as account_selectors
 from openmentor.accounts.models import User
@@ -23,6 +25,7 @@ from openmentor.core.errors import (
     conflict_if_duplicate,
 )
 from openmentor.core.mail import send_email_on_commit
+from openmentor.notifications.services import notify
 
 from . import selectors
 from .models import (
@@ -354,6 +357,13 @@ def remove_member(actor: User, program: Program, membership_id: int) -> Membersh
     if membership.user_id == actor.pk and membership.role == Role.COORDINATOR:
         raise Conflict(_("Use “leave program” to step down as coordinator."))
     _leave(membership)
+    notify(
+        membership.user,
+        kind="membership",
+        title=gettext_lazy("A coordinator removed you from %(program)s (%(role)s)"),
+        params={"program": program.name, "role": Role(membership.role).label},
+        url=reverse("program_detail", args=[program.slug]),
+    )
     return membership
 
 

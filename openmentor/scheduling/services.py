@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import secrets
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -555,6 +556,36 @@ def cancel_meeting(actor: User, meeting: Meeting, *, reason: str) -> Meeting:
     meeting.save(update_fields=["status", "status_reason", "ics_sequence", "updated_at"])
     _announce(meeting, "CANCEL", title=gettext_lazy("Meeting on %(when)s cancelled"), actor=actor)
     return meeting
+
+
+def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
+    """Someone left the mentorship with its program: they leave its upcoming meetings (no
+    more pushes, reminders, e-mails or live room), and their calendar gets a cancellation.
+    A meeting left with fewer than two people is cancelled for the one who stays."""
+    upcoming = Meeting.objects.select_for_update().filter(
+        mentorship=mentorship,
+        attendees__user=user,
+        status__in=ACTIVE_STATUSES,
+        ends_at__gt=timezone.now(),
+    )
+    for meeting in upcoming:
+        meeting.attendees.filter(user=user).delete()
+        SlotClaim.objects.filter(meeting=meeting, user=user).delete()
+        meeting.ics_sequence += 1
+        if meeting.attendees.count() < 2:
+            SlotClaim.objects.filter(meeting=meeting).delete()
+            meeting.status = MeetingStatus.CANCELLED
+            meeting.status_reason = reason
+            meeting.save(update_fields=["status", "status_reason", "ics_sequence", "updated_at"])
+            _announce(
+                meeting, "CANCEL", title=gettext_lazy("Meeting on %(when)s cancelled"), actor=None
+            )
+        else:  # the others' calendars drop them from the meeting
+            meeting.save(update_fields=["ics_sequence", "updated_at"])
+            _announce(meeting, "REQUEST", title="", actor=None, notify_people=False)
+        transaction.on_commit(
+            partial(send_meeting_invitation, meeting.pk, "CANCEL", only_to=[user.pk])
+        )
 
 
 @transaction.atomic

@@ -10,12 +10,16 @@ from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from openmentor.accounts.models import User
+
 from . import ics
 from .models import Meeting
 
 
 @db_task(retries=3, retry_delay=60)
-def send_meeting_invitation(meeting_id: int, method: str) -> None:
+def send_meeting_invitation(meeting_id: int, method: str, only_to: list[int] | None = None) -> None:
+    """The meeting's .ics to its attendees; ``only_to``: to these people only, attendees
+    or not (a CANCEL to someone taken off it, for their calendar)."""
     meeting = (
         Meeting.objects.select_related("mentorship__program", "created_by")
         .filter(pk=meeting_id)
@@ -24,8 +28,12 @@ def send_meeting_invitation(meeting_id: int, method: str) -> None:
     if meeting is None:
         return
     attachment = ics.invitation(meeting, method)
-    for attendee in meeting.attendees.select_related("user"):
-        person = attendee.user
+    people = (
+        User.objects.filter(pk__in=only_to)
+        if only_to is not None
+        else [attendee.user for attendee in meeting.attendees.select_related("user")]
+    )
+    for person in people:
         if not person.is_active or not person.email:
             continue
         with translation.override(person.language or settings.LANGUAGE_CODE):

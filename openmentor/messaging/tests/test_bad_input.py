@@ -19,8 +19,11 @@ def test_text_that_shows_nothing_or_holds_a_nul_is_refused_everywhere(
 ) -> None:
     api = client_for(bob)
     send = f"/api/v1/messaging/conversations/{conversation.pk}/messages"
-    blank = api.post(send, {"client_id": "z1", "body": "\u200b\u200b \ufeff"}, "application/json")
-    assert blank.status_code == 422 and blank.json()["message"] == "Write a message first."
+    # Zero-width characters, a Hangul filler, the blank braille pattern: nothing shows.
+    for n, shows_nothing in enumerate(("\u200b\u200b \ufeff", "\u3164", "\u2800\u2800")):
+        blank = api.post(send, {"client_id": f"z{n}", "body": shows_nothing}, "application/json")
+        assert blank.status_code == 422, repr(shows_nothing)
+        assert blank.json()["message"] == "Write a message first."
     nul = api.post(send, {"client_id": "n1", "body": "a\u0000b"}, "application/json")
     assert nul.status_code == 422
     assert nul.json()["fields"] == {"body": "Null characters are not allowed."}

@@ -270,11 +270,14 @@ def test_open_pages_of_someone_leaving_the_program_stop_offering_the_group(
     expect(
         conversations.locator(f'#conversations [data-conversation="{circle.pk}"]')
     ).to_have_count(1)
+    thread.get_by_label("Your message").fill("Half-written when it happened")
     try:
         send_from_another_thread(lambda: leave_program(erin, program, "mentee"))
-        # The thread turns into what she keeps: read-only, up to now.
-        expect(thread.locator("#left-behind")).to_contain_text("You left this group")
+        # The thread turns into what she keeps: read-only, up to now; what she was writing
+        # is shown back to copy.
+        expect(thread.locator("#left-behind")).to_contain_text("You have not been in this group")
         expect(thread.locator("#composer")).to_have_count(0)
+        expect(thread.locator("#unsent")).to_have_value("Half-written when it happened")
         expect(
             conversations.locator(f'#conversations [data-conversation="{circle.pk}"]')
         ).to_have_count(0)

@@ -13,10 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from openmentor.matching.adapter import past_pairs
 from openmentor.mentorships import services as mentorship_services
-from openmentor.mentorships.models import MentorshipParticipant
+from openmentor.mentorships.models import MentorshipParticipant, Note
 from openmentor.messaging import services
 from openmentor.messaging.models import Message
-from openmentor.notifications.models import UserEvent
+from openmentor.notifications.models import Notification, UserEvent
 from openmentor.programs.services import leave_program
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ def test_the_conversation_reads_until_they_left_and_takes_nothing_from_them(
         carol, circle, body="An answer", client_id="c1", attachments=[pdf("before.pdf")]
     ).message
     leave_program(erin, program, "mentee")
+    services.edit_message(carol, before.pk, "Rewritten after she left")
     after = services.send_message(
         carol, circle, body="Said after she left", client_id="c2", attachments=[pdf("after.pdf")]
     ).message
@@ -42,9 +43,14 @@ def test_the_conversation_reads_until_they_left_and_takes_nothing_from_them(
     page = erin_browser.get(f"/messages/{circle.pk}/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "You left this group on" in text
+    assert "You have not been in this group since" in text
+    assert "<h1>Bob Mentee, Carol Mentor</h1>" in text  # the others, as the live thread
+    # As it read when she left: a later edit does not show, nor do later messages.
     assert "My <strong>question</strong>" in text and "An answer" in text
+    assert "Rewritten after she left" not in text and "(edited)" not in text
     assert "Said after she left" not in text and "after.pdf" not in text
+    listed = erin_browser.get("/messages/").content.decode()
+    assert "Groups you are no longer in" in listed and f'href="/messages/{circle.pk}/"' in listed
     assert 'id="composer"' not in text and "/edit/" not in text and "/report/" not in text
     # The mentorship's "Messages" link leads there too.
     assert erin_browser.get(f"/mentorships/{circle.mentorship_id}/messages/").url == (
@@ -88,7 +94,7 @@ def test_nobody_else_reads_through_the_left_behind_page(
     MentorshipParticipant.objects.create(mentorship=circle.mentorship, user=erin, role="mentee")
     services.mentorship_conversation(circle.mentorship)
     back = client_for(erin).get(f"/messages/{circle.pk}/").content.decode()
-    assert 'id="composer"' in back and "You left this group" not in back
+    assert 'id="composer"' in back and "You have not been in this group" not in back
 
 
 def test_an_open_page_is_told_that_its_reader_left(
@@ -105,6 +111,10 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
     mentorship = circle.mentorship
     goal = mentorship_services.create_goal(erin, mentorship, {"title": "Finish chapter two"})
     mentorship_services.add_milestone(erin, goal, title="Draft", due_on=date(2027, 1, 15))
+    bobs = mentorship_services.create_goal(bob, mentorship, {"title": "Bob's reading"})
+    asked = mentorship_services.add_action_item(
+        bob, bobs, title="Send Bob a paper", assignee_id=erin.pk
+    )
     mentorship_services.comment_on_goal(carol, goal, "Good plan")
     mentorship_services.log_session(
         carol,
@@ -114,17 +124,21 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
         kind="video",
         summary="Planning the chapter",
     )
-    mentorship_services.add_note(erin, mentorship, body="Erin's own thought", is_private=True)
+    own = mentorship_services.add_note(erin, mentorship, body="Erin's own thought", is_private=True)
+    shared = mentorship_services.add_note(erin, mentorship, body="Erin shares", is_private=False)
     mentorship_services.add_note(carol, mentorship, body="Shared before", is_private=False)
     mentorship_services.add_note(carol, mentorship, body="Carol's private", is_private=True)
     leave_program(erin, program, "mentee")
+    told_before = Notification.objects.filter(user=erin).count()
     mentorship_services.comment_on_goal(carol, goal, "Sad to see you go")
+    assert Notification.objects.filter(user=erin).count() == told_before  # not hers to follow
     mentorship_services.add_note(carol, mentorship, body="Shared after", is_private=False)
     mentorship_services.create_goal(bob, mentorship, {"title": "Bob's later goal"})
 
     text = client_for(erin).get(f"/mentorships/{mentorship.pk}/").content.decode()
     for kept in (
-        "You left this group on",
+        "You have not been in this group since",
+        "Bob Mentee, Carol Mentor",
         "Finish chapter two",
         "Draft",
         "Good plan",
@@ -136,11 +150,22 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
     for hidden in ("Sad to see you go", "Shared after", "Carol&#x27;s private", "Bob&#x27;s later"):
         assert hidden not in text, hidden
     listed = client_for(erin).get("/mentorships/").content.decode()
-    assert "Groups you left" in listed and f"/mentorships/{mentorship.pk}/" in listed
+    assert "Groups you are no longer in" in listed and f"/mentorships/{mentorship.pk}/" in listed
+    # Her notes are hers to read, not to delete: a shared one is the group's too.
+    for note in (own, shared):
+        assert client_for(erin).delete(f"/api/v1/notes/{note.pk}").status_code == 404
+        client_for(erin).post(f"/mentorships/notes/{note.pk}/delete/", {"confirmed": "1"})
+    assert Note.objects.filter(pk__in=[own.pk, shared.pk]).count() == 2
+    # What Bob asked her to do goes back to him.
+    asked.refresh_from_db()
+    assert asked.assignee_id == bob.pk
+    # A link from before (a notification about her goal) leads to what she keeps.
+    followed = client_for(erin).get(f"/mentorships/goals/{goal.pk}/")
+    assert followed.url == f"/mentorships/{mentorship.pk}/#goal-{goal.pk}"
     # Pages that change the mentorship stay closed to her (Bob, still in it, opens them).
-    for url in (f"/mentorships/{mentorship.pk}/agreement/", f"/mentorships/goals/{goal.pk}/"):
-        assert client_for(bob).get(url).status_code == 200, url
-        assert client_for(erin).get(url).status_code == 404, url
+    agreement = f"/mentorships/{mentorship.pk}/agreement/"
+    assert client_for(bob).get(agreement).status_code == 200
+    assert client_for(erin).get(agreement).status_code == 404
 
 
 def test_matching_still_counts_the_group_as_a_past_pairing(

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
-from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed
+from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from openmentor.notifications.models import Notification
 from openmentor.scheduling import ics, selectors, services
 from openmentor.scheduling.models import Meeting, MeetingStatus, SlotClaim
@@ -323,3 +323,52 @@ def test_window_stays_at_18_local_across_dst(bob: Any) -> None:
     assert [lo.hour for lo, _hi in frees] == [17, 17, 18]
     with pytest.raises(ValidationFailed, match="after the start"):
         services.add_window(bob, weekday=5, start_time=time(19), end_time=time(18))
+
+
+def test_someone_who_leaves_the_program_leaves_the_groups_upcoming_meetings(
+    program: Any, carol_available: Any, bob: Any, erin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from openmentor.mentorships.services import create_mentorship
+    from openmentor.programs.services import leave_program
+
+    group = create_mentorship(program, mentors=[carol_available], mentees=[bob, erin], origin="t")
+    meeting = book(bob, group, next_weekday(2, 10))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_program(erin, program, "mentee")
+
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CONFIRMED  # Bob and Carol still meet
+    assert {a.user_id for a in meeting.attendees.all()} == {bob.pk, carol_available.pk}
+    assert not SlotClaim.objects.filter(meeting=meeting, user=erin).exists()
+    with pytest.raises(NotFound):  # nor its page, nor its live room
+        selectors.meeting_for_viewer(erin, meeting.pk)
+    # Erin's calendar drops it; Bob's and Carol's drop her from it.
+    sent = {m.to[0]: Calendar.from_ical(m.attachments[0][1]) for m in mail.outbox if m.attachments}
+    assert set(sent) == {erin.email, bob.email, carol_available.email}
+    assert sent[erin.email]["method"] == "CANCEL"
+    for person in (bob, carol_available):
+        event = next(iter(sent[person.email].walk("VEVENT")))
+        attendees = (
+            event["attendee"] if isinstance(event["attendee"], list) else [event["attendee"]]
+        )
+        assert sent[person.email]["method"] == "REQUEST" and int(event["sequence"]) == 1
+        assert f"mailto:{erin.email}" not in {str(a) for a in attendees}
+
+
+def test_a_pairs_upcoming_meetings_are_cancelled_when_one_of_them_is_removed(
+    mentorship: Any, program: Any, alice: Any, bob: Any, carol_available: Any
+) -> None:
+    from openmentor.programs.models import Membership
+    from openmentor.programs.services import remove_member
+
+    meeting = book(bob, mentorship, next_weekday(2, 10))
+    remove_member(alice, program, Membership.objects.get(program=program, user=bob).pk)
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED
+    assert meeting.status_reason == "Bob Mentee is no longer in the program."
+    assert not SlotClaim.objects.filter(meeting=meeting).exists()
+    told = Notification.objects.filter(user=carol_available, kind="meeting").latest("id")
+    assert told.title.startswith("Meeting on") and told.title.endswith("cancelled")
+    removed = Notification.objects.get(user=bob, kind="membership")
+    assert removed.title == "A coordinator removed you from Global Doctoral Mentoring (Mentee)"

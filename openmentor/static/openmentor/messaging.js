@@ -569,7 +569,13 @@
   // The person left the program, and with it this group: the server now shows the thread
   // read-only, up to when they left; the list no longer has it.
   function leftConversation(id) {
-    if (id === conversationId) { window.location.reload(); return; }
+    if (id === conversationId) {
+      // Text still in the box goes to the server as a form post, which refuses it and shows
+      // it back to copy; a plain reload would drop it.
+      var box = form && form.querySelector("textarea[name=body]");
+      if (box && box.value.trim()) { form.submit(); } else { window.location.reload(); }
+      return;
+    }
     var row = unreadRow(id);
     if (row) { addUnread(navLink, -Number(row.dataset.unread || 0)); row.remove(); }
   }
