@@ -25,6 +25,7 @@ def test_settings_choose_the_language_and_what_comes_by_email(bob: Any, client_f
         "matching": "email",
         "meetings": "in_app",
         "mentorship": "email",
+        "membership": "in_app",
         "resources": "email",
         "surveys": "email",
     }
@@ -35,6 +36,7 @@ def test_settings_choose_the_language_and_what_comes_by_email(bob: Any, client_f
     assert not services.wants_email(bob, "messaging.unread")
     assert not services.wants_email(bob, "meeting_reminder")
     assert services.wants_email(bob, "matching.request")
+    assert not services.wants_email(bob, "membership")
     # The pages follow at once, and the e-mails come in French with a way back here.
     assert "Paramètres des notifications" in client.get("/notifications/settings/").content.decode()
     services.notify(bob, kind="matching.request", title="Hello", url="/x/")
