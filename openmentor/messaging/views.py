@@ -360,7 +360,10 @@ def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     else:
         question = unless_confirmed(
             request,
-            _("Block this person? You will no longer see their messages."),
+            _(
+                "Block this person? You will no longer see their messages. To bring one of "
+                "them to the coordinators, report it first."
+            ),
             back,
         )
         if question:
