@@ -45,6 +45,11 @@ def push_to_users_on_commit(pushes: list[tuple[int, str]]) -> None:
     )
 
 
+def send_to_group_on_commit(group: str, message: dict[str, Any]) -> None:
+    """One channel-layer message to a group's sockets, in every process, after the commit."""
+    transaction.on_commit(lambda: _send_now("group_send", group, message))
+
+
 def close_sockets_of_sign_in(user_id: int, sign_in: str) -> None:
     """Every socket opened with this sign-in (a session's key, or a token's
     ``accounts.services.token_sign_in``) closes as signed out, in every process."""

@@ -40,6 +40,9 @@ class FormerParticipantInline(ShownNotChangedInline):
 class MentorshipAdmin(admin.ModelAdmin):
     list_display = ["__str__", "program", "status", "started_on"]
     list_filter = ["status", "program"]
+    # Moved to another program, its coordinators would oversee it; reopened, someone who
+    # left the program would write in it again. Both go through the product's pages.
+    readonly_fields = ["program", "status", "closed_at", "ended_reason"]
     inlines = [ParticipantInline, FormerParticipantInline]
 
 

@@ -66,6 +66,15 @@ def departure(mentorship_id: int, user_id: int) -> FormerParticipant | None:
     )
 
 
+def goal_left_behind(goal_id: int, user_id: int) -> int | None:
+    """The mentorship of this goal if the person left it (None otherwise): a link from
+    before they left leads to what they keep."""
+    mentorship_id = Goal.objects.filter(pk=goal_id).values_list("mentorship_id", flat=True).first()
+    if mentorship_id is None or departure(mentorship_id, user_id) is None:
+        return None
+    return mentorship_id
+
+
 def departures_of(user_id: int) -> QuerySet[FormerParticipant]:
     """The groups the person left, newest first (not those they were added back to)."""
     return (
@@ -87,7 +96,7 @@ def people_when_left(left: FormerParticipant) -> list[User]:
         mentorship_id=left.mentorship_id, joined_at__lte=left.left_at
     ).values_list("user_id", flat=True)
     went_later = FormerParticipant.objects.filter(
-        mentorship_id=left.mentorship_id, left_at__gt=left.left_at
+        mentorship_id=left.mentorship_id, joined_at__lte=left.left_at, left_at__gt=left.left_at
     ).values_list("user_id", flat=True)
     return list(
         User.objects.filter(Q(pk__in=stayed) | Q(pk__in=went_later))

@@ -286,7 +286,6 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
         # In the site's language, not the acting coordinator's: everyone in it reads it.
         with translation.override(settings.LANGUAGE_CODE):
             reason = _("%(name)s is no longer in the program.") % params
-        left_mentorship.send(sender=Mentorship, mentorship=mentorship, user=user, reason=reason)
         if _still_a_mentorship(remaining):
             # What others asked them to do goes back to whoever asked (the goal's owner).
             ActionItem.objects.filter(
@@ -306,6 +305,7 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
                 },
             )
             participation.delete()
+            left_mentorship.send(sender=Mentorship, mentorship=mentorship, user=user, reason=reason)
             _tell_others(
                 mentorship,
                 user,
@@ -317,6 +317,7 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
             continue
         _close(mentorship, MentorshipStatus.ENDED, reason)
         mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
+        left_mentorship.send(sender=Mentorship, mentorship=mentorship, user=user, reason=reason)
         _tell_others(
             mentorship,
             user,
@@ -430,7 +431,8 @@ def create_goal(actor: User, mentorship: Mentorship, data: dict[str, Any]) -> Go
 
 
 def _require_goal_owner(actor: User, goal: Goal) -> None:
-    if goal.owner_id != actor.pk:
+    # An owner who has left the group keeps the goal to read, not to change.
+    if goal.owner_id != actor.pk or not selectors.is_participant(goal.mentorship_id, actor.pk):
         raise NotAllowed(_("Only the person who owns this goal can change it."))
     require_open(goal.mentorship)
 
@@ -511,6 +513,7 @@ def add_action_item(
 def set_action_done(actor: User, item: ActionItem, done: bool = True) -> ActionItem:
     if actor.pk not in (item.assignee_id, item.goal.owner_id):
         raise NotAllowed(_("Only the goal's owner or the person assigned can tick this off."))
+    require_participant(actor, item.goal.mentorship)
     require_open(item.goal.mentorship)
     item.done_at = timezone.now() if done else None
     item.save(update_fields=["done_at"])
@@ -620,8 +623,11 @@ def add_note(
 
 
 def delete_note(actor: User, note: Note) -> None:
-    # Someone who left keeps their notes to read; a shared one belongs to the group too.
-    if note.author_id != actor.pk or not selectors.is_participant(note.mentorship_id, actor.pk):
+    # Someone who left may still delete a private note of theirs, not a shared one: that
+    # belongs to the group too.
+    if note.author_id != actor.pk or (
+        not note.is_private and not selectors.is_participant(note.mentorship_id, actor.pk)
+    ):
         raise NotFound(_("No such note."))
     note.delete()
 

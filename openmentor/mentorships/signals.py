@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Someone left a mentorship because they left its program (the mentorship may have ended
-# with them, or goes on without them): sent by ``services.leave_with_program`` inside its
-# transaction. Arguments: ``mentorship``, ``user``, ``reason`` (in the site's language).
+# Someone left a mentorship because they left its program: sent by
+# ``services.leave_with_program`` inside its transaction, once the mentorship has ended with
+# them or goes on without them (``mentorship.is_open`` says which). Arguments:
+# ``mentorship``, ``user``, ``reason`` (in the site's language).
 left_mentorship = Signal()

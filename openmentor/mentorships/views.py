@@ -106,10 +106,10 @@ def mentorship_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
     participant = selectors.participation(mentorship, request.user)
     if participant is None:
-        if selectors.can_oversee(request.user, mentorship):
-            return _coordinator_overview(request, mentorship)
         left = selectors.departure(mentorship.pk, request.user.pk)
         if left is None:
+            if selectors.can_oversee(request.user, mentorship):
+                return _coordinator_overview(request, mentorship)
             raise Http404
         return render(
             request,
@@ -363,10 +363,9 @@ def goal_new(
 
 @login_required
 def goal_detail(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
-    mentorship_id = Goal.objects.filter(pk=goal_id).values_list("mentorship_id", flat=True).first()
-    if mentorship_id is not None and selectors.departure(mentorship_id, request.user.pk):
-        # A link from before they left the group (a notification): to what they keep.
-        return redirect(reverse("mentorship_detail", args=[mentorship_id]) + f"#goal-{goal_id}")
+    left = selectors.goal_left_behind(goal_id, request.user.pk)
+    if left is not None:
+        return redirect(reverse("mentorship_detail", args=[left]) + f"#goal-{goal_id}")
     goal = _goal_for(request, goal_id)
     people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
     return render(

@@ -10,6 +10,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from openmentor.core.errors import DomainError, NotFound
 
@@ -63,15 +64,20 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
         self.name, self.mentorship_id = admitted
         self.group = room_group(self.meeting_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.in_room = True
         await self.accept()
         await self.send_json({"type": "welcome", "peer": self.peer_id})
         await self._broadcast({"type": "peer-joined", "peer": self.peer_id, "name": self.name})
 
     async def disconnect(self, code: int) -> None:
-        group = getattr(self, "group", None)
-        if group:
+        await self._leave_room()
+
+    async def _leave_room(self) -> None:
+        """Once: the others are told (their pages drop this peer), nothing more is relayed."""
+        if getattr(self, "in_room", False):
+            self.in_room = False
             await self._broadcast({"type": "peer-left", "peer": self.peer_id})
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _broadcast(self, message: dict[str, Any], to: str | None = None) -> None:
         await self.channel_layer.group_send(
@@ -95,8 +101,14 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
                 to=target,
             )
         elif kind == "chat":
-            text = str(content.get("text", "")).strip()[:MAX_CHAT_CHARS]
-            client_id = str(content.get("client_id") or uuid.uuid4().hex)[:64]
+            # Not turned into text or cut: a null went out as "None", and an id cut to 64
+            # characters answered a new line as a retry of another (send_message checks it).
+            text, client_id = content.get("text"), content.get("client_id") or uuid.uuid4().hex
+            if not isinstance(text, str) or not isinstance(client_id, str):
+                unreadable = _("The chat line could not be read: it needs a text.")
+                await self.send_json({"type": "chat-error", "message": unreadable})
+                return
+            text = text.strip()[:MAX_CHAT_CHARS]
             if not text:
                 return
             problem = await _save_chat(self.user, self.mentorship_id, text, client_id)
@@ -114,6 +126,12 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             )
         elif kind == "ping":
             await self.send_json({"type": "pong"})
+
+    async def room_evict(self, event: dict[str, Any]) -> None:
+        # The person left the mentorship (services.leave_meetings): the room closes for them.
+        if self.user is not None and event["user"] == self.user.pk:
+            await self._leave_room()
+            await self.close(code=4403)
 
     async def room_message(self, event: dict[str, Any]) -> None:
         message = event["message"]

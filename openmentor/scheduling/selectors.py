@@ -62,9 +62,9 @@ def mentorship_for_participant(user: User, mentorship_id: int) -> Mentorship:
 def meeting_access(user: User, meeting: Meeting) -> Access | None:
     if not user.is_authenticated:
         return None
-    if MeetingAttendee.objects.filter(meeting=meeting, user=user).exists() or is_participant(
-        user, meeting.mentorship
-    ):
+    # Not by attendance alone: someone who left the group has left its meetings too, past
+    # ones included (their notes go on being written).
+    if is_participant(user, meeting.mentorship):
         return "participant"
     if is_coordinator(user, meeting.mentorship.program):
         return "coordinator"
@@ -95,7 +95,10 @@ def attendees(meeting: Meeting) -> list[MeetingAttendee]:
 
 
 def meetings_for_user(user: User, *, upcoming: bool = True) -> QuerySet[Meeting]:
-    qs = Meeting.objects.filter(attendees__user=user).select_related("mentorship__program")
+    # Of the mentorships they are in: a group they left keeps their attendance, not them.
+    qs = Meeting.objects.filter(
+        attendees__user=user, mentorship__participants__user=user
+    ).select_related("mentorship__program")
     if upcoming:
         qs = qs.filter(ends_at__gte=timezone.now(), status__in=ACTIVE_STATUSES)
     return qs.order_by("starts_at").distinct()

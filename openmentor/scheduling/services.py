@@ -20,11 +20,13 @@ from django.utils.translation import gettext_lazy
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed, conflict_if_duplicate
+from openmentor.core.events import send_to_group_on_commit
 from openmentor.mentorships.models import Mentorship, MentorshipStatus, ParticipantRole
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Cadence, Delivery
 
 from . import selectors
+from .consumers import room_group
 from .models import (
     ACTIVE_STATUSES,
     LIVE_ROOM_KINDS,
@@ -558,10 +560,12 @@ def cancel_meeting(actor: User, meeting: Meeting, *, reason: str) -> Meeting:
     return meeting
 
 
+@transaction.atomic
 def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
     """Someone left the mentorship with its program: they leave its upcoming meetings (no
-    more pushes, reminders, e-mails or live room), and their calendar gets a cancellation.
-    A meeting left with fewer than two people is cancelled for the one who stays."""
+    more pushes, reminders, e-mails; a live room they are in closes for them), and their
+    calendar gets a cancellation. If the mentorship ended with them, or a meeting is left
+    with one person, the meeting is cancelled for the others too."""
     upcoming = Meeting.objects.select_for_update().filter(
         mentorship=mentorship,
         attendees__user=user,
@@ -571,8 +575,9 @@ def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
     for meeting in upcoming:
         meeting.attendees.filter(user=user).delete()
         SlotClaim.objects.filter(meeting=meeting, user=user).delete()
+        send_to_group_on_commit(room_group(meeting.pk), {"type": "room.evict", "user": user.pk})
         meeting.ics_sequence += 1
-        if meeting.attendees.count() < 2:
+        if not mentorship.is_open or meeting.attendees.count() < 2:
             SlotClaim.objects.filter(meeting=meeting).delete()
             meeting.status = MeetingStatus.CANCELLED
             meeting.status_reason = reason
@@ -581,7 +586,10 @@ def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
                 meeting, "CANCEL", title=gettext_lazy("Meeting on %(when)s cancelled"), actor=None
             )
         else:  # the others' calendars drop them from the meeting
-            meeting.save(update_fields=["ics_sequence", "updated_at"])
+            staying = meeting.attendees.select_related("user").order_by("pk").first()
+            if meeting.created_by_id == user.pk and staying is not None:
+                meeting.created_by = staying.user  # calendar replies go to someone still in it
+            meeting.save(update_fields=["created_by", "ics_sequence", "updated_at"])
             _announce(meeting, "REQUEST", title="", actor=None, notify_people=False)
         transaction.on_commit(
             partial(send_meeting_invitation, meeting.pk, "CANCEL", only_to=[user.pk])

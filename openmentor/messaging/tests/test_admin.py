@@ -64,5 +64,8 @@ def test_staff_cannot_add_themselves_to_a_mentorship(
             f"participants-{data['participants-INITIAL_FORMS']}-role": "mentor",
         }
     )
-    client_for(staff).post(url, data)
+    data["status"] = "ended"  # nor reopen or close it here (shown, not a field)
+    assert client_for(staff).post(url, data).status_code == 302  # the form itself saved
     assert not MentorshipParticipant.objects.filter(mentorship=mentorship, user=staff).exists()
+    mentorship.refresh_from_db()
+    assert mentorship.status == "active"

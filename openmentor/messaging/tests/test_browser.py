@@ -58,6 +58,14 @@ def send_from_another_thread(action: Any) -> None:
     thread.join()
 
 
+def go_offline(context: Any, *pages: Any) -> None:
+    """The signal drops, and the pages have noticed (as a person sees "Offline"): writing
+    before the page hears of it would still go over the socket it had open."""
+    context.set_offline(True)
+    for page in pages:
+        expect(page.locator("#connection")).to_contain_text("Offline")
+
+
 def write(page: Any, text: str) -> None:
     page.get_by_label("Your message").fill(text)
     page.get_by_role("button", name="Send", exact=True).click()
@@ -89,7 +97,7 @@ def test_two_people_chat_live_and_offline_messages_arrive_once_in_order(
     write(carol_page, "Hello Bob, how is the chapter going?")
     expect(bob_thread).to_have_text(["Hello Bob, how is the chapter going?"])
 
-    bob_context.set_offline(True)
+    go_offline(bob_context, bob_page)
     write(bob_page, "On a train, signal is bad.")
     write(bob_page, "Chapter two is drafted!")
     pending = bob_page.locator('#messages .message[data-state="pending"]')
@@ -297,7 +305,7 @@ def written_offline_then_closed(
     offline (only the outbox in localStorage remembers it), and the browser back online
     with a new blank tab."""
     context, page = open_thread(browser, server, client.cookies["sessionid"].value, conversation.pk)
-    context.set_offline(True)
+    go_offline(context, page)
     write(page, text)
     expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
     page.close()
@@ -360,7 +368,7 @@ def test_two_tabs_offline_each_keep_what_was_written_in_them(
     second = context.new_page()
     second.goto(first.url)
     expect(second.locator("#connection")).to_have_text("Live")
-    context.set_offline(True)
+    go_offline(context, first, second)
     write(first, "Written in the first tab")
     write(second, "Written in the second tab")
     write(first, "And the first again")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from openmentor.core.errors import NotAllowed
 from openmentor.matching.adapter import past_pairs
 from openmentor.mentorships import services as mentorship_services
 from openmentor.mentorships.models import MentorshipParticipant, Note
@@ -116,6 +117,9 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
         bob, bobs, title="Send Bob a paper", assignee_id=erin.pk
     )
     mentorship_services.comment_on_goal(carol, goal, "Good plan")
+    for_carol = mentorship_services.add_action_item(
+        erin, goal, title="Carol reads the draft", assignee_id=carol.pk
+    )
     mentorship_services.log_session(
         carol,
         mentorship,
@@ -133,6 +137,7 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
     mentorship_services.comment_on_goal(carol, goal, "Sad to see you go")
     assert Notification.objects.filter(user=erin).count() == told_before  # not hers to follow
     mentorship_services.add_note(carol, mentorship, body="Shared after", is_private=False)
+    mentorship_services.set_action_done(carol, for_carol)
     mentorship_services.create_goal(bob, mentorship, {"title": "Bob's later goal"})
 
     text = client_for(erin).get(f"/mentorships/{mentorship.pk}/").content.decode()
@@ -147,15 +152,19 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
         "Shared before",
     ):
         assert kept in text, kept
+    # As it stood when she left: Carol's later tick does not show.
+    assert "Carol reads the draft" in text
+    assert '<span class="badge ok">Done</span> Carol reads the draft' not in text
     for hidden in ("Sad to see you go", "Shared after", "Carol&#x27;s private", "Bob&#x27;s later"):
         assert hidden not in text, hidden
     listed = client_for(erin).get("/mentorships/").content.decode()
     assert "Groups you are no longer in" in listed and f"/mentorships/{mentorship.pk}/" in listed
-    # Her notes are hers to read, not to delete: a shared one is the group's too.
-    for note in (own, shared):
-        assert client_for(erin).delete(f"/api/v1/notes/{note.pk}").status_code == 404
-        client_for(erin).post(f"/mentorships/notes/{note.pk}/delete/", {"confirmed": "1"})
-    assert Note.objects.filter(pk__in=[own.pk, shared.pk]).count() == 2
+    # A shared note is the group's too: she cannot delete it. Her private one she can.
+    assert client_for(erin).delete(f"/api/v1/notes/{shared.pk}").status_code == 404
+    client_for(erin).post(f"/mentorships/notes/{shared.pk}/delete/", {"confirmed": "1"})
+    assert Note.objects.filter(pk=shared.pk).exists()
+    assert client_for(erin).delete(f"/api/v1/notes/{own.pk}").status_code == 204
+    assert not Note.objects.filter(pk=own.pk).exists()
     # What Bob asked her to do goes back to him.
     asked.refresh_from_db()
     assert asked.assignee_id == bob.pk
@@ -163,6 +172,18 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
     followed = client_for(erin).get(f"/mentorships/goals/{goal.pk}/")
     assert followed.url == f"/mentorships/{mentorship.pk}/#goal-{goal.pk}"
     # Pages that change the mentorship stay closed to her (Bob, still in it, opens them).
+    # Nor does any service let her change her goal (whatever page or endpoint calls it).
+    milestone = goal.milestones.get()
+    for change in (
+        lambda: mentorship_services.update_goal(erin, goal, {"title": "Changed"}),
+        lambda: mentorship_services.set_milestone_done(erin, milestone),
+        lambda: mentorship_services.set_action_done(erin, for_carol, done=False),
+        lambda: mentorship_services.add_milestone(
+            erin, goal, title="More", due_on=date(2027, 2, 1)
+        ),
+    ):
+        with pytest.raises(NotAllowed):
+            change()
     agreement = f"/mentorships/{mentorship.pk}/agreement/"
     assert client_for(bob).get(agreement).status_code == 200
     assert client_for(erin).get(agreement).status_code == 404

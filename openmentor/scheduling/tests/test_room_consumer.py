@@ -93,3 +93,64 @@ def test_a_cancelled_meeting_has_no_room(video_meeting: Any, bob: Any) -> None:
         return await communicator(bob, video_meeting.pk).connect()
 
     assert in_thread(lambda: asyncio.run(scenario())) == (False, 4403)
+
+
+def test_someone_who_leaves_the_program_is_put_out_of_the_room(
+    program: Any, carol_available: Any, bob: Any, erin: Any
+) -> None:
+    from channels.db import database_sync_to_async
+
+    from openmentor.mentorships.services import create_mentorship
+    from openmentor.programs.services import leave_program
+
+    def book_for_the_group() -> Any:
+        group = create_mentorship(
+            program, mentors=[carol_available], mentees=[bob, erin], origin="test"
+        )
+        return services.book_meeting(bob, group, starts_at=next_weekday(2, 10), duration_minutes=60)
+
+    meeting = in_thread(book_for_the_group)
+
+    async def scenario() -> None:
+        bob_socket, erin_socket = communicator(bob, meeting.pk), communicator(erin, meeting.pk)
+        for socket in (bob_socket, erin_socket):
+            assert (await socket.connect())[0]
+            await socket.receive_json_from()  # welcome
+        await bob_socket.receive_json_from()  # Erin joined
+        await database_sync_to_async(leave_program)(erin, program, "mentee")
+        assert await erin_socket.receive_output(timeout=2) == {
+            "type": "websocket.close",
+            "code": 4403,
+        }
+        assert (await bob_socket.receive_json_from())["type"] == "peer-left"
+        # What is said after she left does not reach her; she cannot come back in.
+        await bob_socket.send_json_to({"type": "chat", "text": "Just us now", "client_id": "b1"})
+        assert (await bob_socket.receive_json_from())["text"] == "Just us now"
+        assert await erin_socket.receive_nothing()
+        assert (await communicator(erin, meeting.pk).connect()) == (False, 4403)
+        await bob_socket.disconnect()
+
+    in_thread(lambda: asyncio.run(scenario()))
+
+
+def test_a_chat_line_of_the_wrong_shape_is_refused_and_nothing_is_kept(
+    video_meeting: Any, bob: Any
+) -> None:
+    async def scenario() -> list[str]:
+        socket = communicator(bob, video_meeting.pk)
+        assert (await socket.connect())[0]
+        await socket.receive_json_from()  # welcome
+        answers = []
+        for line in (
+            {"type": "chat", "text": None, "client_id": "c1"},
+            {"type": "chat", "text": {"a": 1}, "client_id": "c2"},
+            {"type": "chat", "text": "Hello", "client_id": 42},
+            {"type": "chat", "text": "Hello", "client_id": "x" * 65},
+        ):
+            await socket.send_json_to(line)
+            answers.append((await socket.receive_json_from())["type"])
+        await socket.disconnect()
+        return answers
+
+    assert in_thread(lambda: asyncio.run(scenario())) == ["chat-error"] * 4
+    assert not Message.objects.exists()

@@ -332,7 +332,15 @@ def test_someone_who_leaves_the_program_leaves_the_groups_upcoming_meetings(
     from openmentor.programs.services import leave_program
 
     group = create_mentorship(program, mentors=[carol_available], mentees=[bob, erin], origin="t")
-    meeting = book(bob, group, next_weekday(2, 10))
+    meeting = book(erin, group, next_weekday(2, 10))  # she booked it
+    last_week = Meeting.objects.create(
+        mentorship=group,
+        starts_at=timezone.now() - timedelta(days=7),
+        ends_at=timezone.now() - timedelta(days=7, minutes=-60),
+        status=MeetingStatus.CONFIRMED,
+    )
+    for person in (carol_available, bob, erin):
+        last_week.attendees.create(user=person)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         leave_program(erin, program, "mentee")
@@ -341,12 +349,20 @@ def test_someone_who_leaves_the_program_leaves_the_groups_upcoming_meetings(
     assert meeting.status == MeetingStatus.CONFIRMED  # Bob and Carol still meet
     assert {a.user_id for a in meeting.attendees.all()} == {bob.pk, carol_available.pk}
     assert not SlotClaim.objects.filter(meeting=meeting, user=erin).exists()
-    with pytest.raises(NotFound):  # nor its page, nor its live room
-        selectors.meeting_for_viewer(erin, meeting.pk)
+    assert meeting.created_by == bob  # calendar replies go to someone still in it
+    # Neither this meeting nor last week's, whose notes go on being written, opens for her.
+    for gone in (meeting, last_week):
+        with pytest.raises(NotFound):
+            selectors.meeting_for_viewer(erin, gone.pk)
+    assert not selectors.meetings_for_user(erin, upcoming=False).exists()
     # Erin's calendar drops it; Bob's and Carol's drop her from it.
-    sent = {m.to[0]: Calendar.from_ical(m.attachments[0][1]) for m in mail.outbox if m.attachments}
-    assert set(sent) == {erin.email, bob.email, carol_available.email}
-    assert sent[erin.email]["method"] == "CANCEL"
+    calendars = [
+        (m.to[0], Calendar.from_ical(m.attachments[0][1])) for m in mail.outbox if m.attachments
+    ]
+    assert sorted((to, str(c["method"])) for to, c in calendars) == sorted(
+        [(erin.email, "CANCEL"), (bob.email, "REQUEST"), (carol_available.email, "REQUEST")]
+    )
+    sent = dict(calendars)
     for person in (bob, carol_available):
         event = next(iter(sent[person.email].walk("VEVENT")))
         attendees = (
@@ -372,3 +388,18 @@ def test_a_pairs_upcoming_meetings_are_cancelled_when_one_of_them_is_removed(
     assert told.title.startswith("Meeting on") and told.title.endswith("cancelled")
     removed = Notification.objects.get(user=bob, kind="membership")
     assert removed.title == "A coordinator removed you from Global Doctoral Mentoring (Mentee)"
+
+
+def test_a_groups_upcoming_meetings_are_cancelled_when_it_ends_with_someone_leaving(
+    program: Any, carol_available: Any, bob: Any, erin: Any
+) -> None:
+    from openmentor.mentorships.services import create_mentorship
+    from openmentor.programs.services import leave_program
+
+    group = create_mentorship(program, mentors=[carol_available], mentees=[bob, erin], origin="t")
+    meeting = book(bob, group, next_weekday(2, 10))
+    leave_program(carol_available, program, "mentor")  # no mentor left: the group ends
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED
+    assert meeting.status_reason == "Carol Mentor is no longer in the program."
+    assert not SlotClaim.objects.filter(meeting=meeting).exists()

@@ -570,10 +570,16 @@
   // read-only, up to when they left; the list no longer has it.
   function leftConversation(id) {
     if (id === conversationId) {
-      // Text still in the box goes to the server as a form post, which refuses it and shows
-      // it back to copy; a plain reload would drop it.
+      // Text still in the box, and messages still waiting in the outbox, go to the server as
+      // a form post, which refuses them and shows them back to copy; a plain reload would
+      // drop them (the read-only page has no outbox to show them in).
       var box = form && form.querySelector("textarea[name=body]");
-      if (box && box.value.trim()) { form.submit(); } else { window.location.reload(); }
+      var texts = box && box.value.trim() ? [box.value.trim()] : [];
+      loadOutbox().forEach(function (item) {
+        if (item.conversation === id) { texts.push(item.body); removeItem(item.client_id); }
+      });
+      if (box && texts.length) { box.value = texts.join("\n\n"); form.submit(); }
+      else { window.location.reload(); }
       return;
     }
     var row = unreadRow(id);
@@ -990,7 +996,11 @@
     flushOutbox(); reconnectNow();
     if (owed.length) { fetchMessagesFrom([]); }
   });
-  window.addEventListener("offline", function () { say(t("offline")); if (socket) { socket.close(); } });
+  // Offline: the socket is being closed (its closing handshake can take long), so nothing
+  // more is handed to it; sends wait in the outbox for the way back.
+  window.addEventListener("offline", function () {
+    say(t("offline")); socketOpen = false; if (socket) { socket.close(); }
+  });
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { return; }
     if (list) { cameBack(); }
