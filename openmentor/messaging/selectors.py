@@ -614,6 +614,17 @@ def other_members(conversation: Conversation, viewer: User) -> list[User]:
     return list(User.objects.filter(pk__in=ids).order_by("display_name"))
 
 
+def support_thread_of(user: User, program: Program) -> Conversation | None:
+    """The person's own thread with the program's coordinators, once someone wrote in it."""
+    return (
+        Conversation.objects.filter(
+            kind=ConversationKind.SUPPORT, program=program, support_for=user
+        )
+        .exclude(_EMPTY_SUPPORT_THREAD)
+        .first()
+    )
+
+
 def programs_with_support_for(user: User) -> QuerySet[Program]:
     """The programs whose coordinators this person can write to: those they take part in
     (a coordinator answers support threads rather than opening one)."""
@@ -720,7 +731,7 @@ def search(user: User, query: str, limit: int = 50, before: int | None = None) -
     return SearchPage(found, older_than)
 
 
-def participant_ids(program: Program, user_ids: Iterable[int]) -> set[int]:
+def participant_ids(program: Program | int, user_ids: Iterable[int]) -> set[int]:
     """Those of ``user_ids`` who take part in the program (active, not as coordinators)."""
     return set(
         Membership.objects.filter(
@@ -768,6 +779,7 @@ class PairActivity:
     last_message_at: datetime | None
     quiet: bool  # running, and no message yet or none for QUIET_AFTER: it may need a nudge
     blocked: bool  # someone in it blocked someone else in it: messaging between them stopped
+    in_program: set[int]  # those still in the program, whom its coordinators can write to
 
 
 @dataclass(frozen=True)
@@ -813,6 +825,7 @@ def program_activity(
             "blocker_id", "blocked_id"
         )
     )
+    in_program = participant_ids(program_id, on_page)
     activity = []
     for mentorship in pairs:
         last = mentorship.conversation_last_message_at
@@ -826,6 +839,7 @@ def program_activity(
                 quiet=mentorship.status == MentorshipStatus.ACTIVE
                 and (last is None or last < quiet_before),
                 blocked=any((a, b) in blocks for a in ids for b in ids),
+                in_program=ids & in_program,
             )
         )
     support = list(

@@ -88,6 +88,10 @@ def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         # Reached by a link or after signing in (the button is a form): ask, change nothing
         # but the notifications that pointed here ("your report was looked at"): read.
         mark_read_at(request.user, request.path)
+        # Their thread already exists ("your report was looked at" links here): open it.
+        existing = selectors.support_thread_of(request.user, program)
+        if existing is not None:
+            return redirect("messaging_thread", existing.pk)
         return render(request, "messaging/start_support.html", {"program": program})
     try:
         conversation = services.support_conversation(request.user, program)

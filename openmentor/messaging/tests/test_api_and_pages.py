@@ -420,6 +420,9 @@ def test_a_support_thread_offers_no_blocking_and_no_their_morning(
     )
     assert sent.status_code == 302
     assert support.messages.get(client_id="sup-1").send_at is None
+    # Once written in, a link to the start page ("your report was looked at") opens it.
+    again = client_for(bob).get(f"/messages/support/{conversation.program.slug}/")
+    assert again["Location"] == f"/messages/{support.pk}/"
     # A mentorship conversation still offers both.
     page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
     assert "Block " in page and 'name="when"' in page

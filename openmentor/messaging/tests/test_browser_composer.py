@@ -319,3 +319,39 @@ def test_messages_over_the_send_limit_wait_their_turn_and_then_go_out_in_order(
     expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(3)
     assert [m.body for m in Message.objects.filter(sender=carol).order_by("id")] == lines[:3]
     context.close()
+
+
+def test_the_coordinators_wide_tables_scroll_in_their_box_on_a_phone(
+    browser: Any, asgi_server: str, conversation: Any, program: Any, alice: Any, client_for: Any
+) -> None:
+    from conftest import add_member, make_person
+    from openmentor.mentorships.services import create_mentorship
+
+    # A long name that cannot wrap, and a pair that has talked (a date in the last column).
+    long = make_person("maria@example.org", "Maria-Fernanda-de-los-Santos-Oliveira-Pereira")
+    add_member(program, long, "mentee")
+    mentor = make_person("rui@example.org", "Rui Mentor")
+    add_member(program, mentor, "mentor")
+    pair = create_mentorship(program, mentors=[mentor], mentees=[long], origin="test")
+    services.send_message(long, services.mentorship_conversation(pair), body="Hi", client_id="h")
+    context = browser.new_context(locale="en-GB", viewport={"width": 360, "height": 740})
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client_for(alice).cookies["sessionid"].value,
+                "url": asgi_server,
+            }
+        ]
+    )
+    page = context.new_page()
+    for path in (
+        f"/messages/program/{program.slug}/",
+        f"/programs/{program.slug}/console/members/",
+    ):
+        page.goto(f"{asgi_server}{path}")
+        expect(
+            page.get_by_text("Maria-Fernanda-de-los-Santos-Oliveira-Pereira").first
+        ).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    context.close()

@@ -123,6 +123,18 @@ def test_the_activity_page_says_who_cannot_be_written_to_and_where_a_block_is(
 
 
 @pytest.mark.django_db
+def test_the_activity_page_offers_no_write_to_someone_no_longer_in_the_program(
+    conversation: Any, program: Any, alice: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    membership = Membership.objects.get(program=program, user=bob, role="mentee")
+    remove_member(alice, program, membership.pk)  # the pair ends
+    page = client_for(alice).get(f"/messages/program/{program.slug}/").content.decode()
+    assert 'Bob Mentee <span class="muted">(no longer in the program)</span>' in page
+    assert f"/messages/program/{program.slug}/support/{bob.pk}/" not in page
+    assert f"/messages/program/{program.slug}/support/{carol.pk}/" in page
+
+
+@pytest.mark.django_db
 def test_seen_by_does_not_wait_for_a_closed_account(
     circle: Any, carol: Any, bob: Any, erin: Any
 ) -> None:
