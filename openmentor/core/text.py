@@ -1,9 +1,13 @@
-"""Text helpers shared by profiles, programs and matching."""
+"""Text helpers shared by profiles, programs, matching, mentorships and messaging."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from django.utils.translation import gettext as _
+
+from .errors import ValidationFailed
 
 _SPACES = re.compile(r"\s+")
 TAG_MAX_LENGTH = 60
@@ -24,3 +28,24 @@ def split_tags(raw: str) -> list[str]:
         if tag:
             seen.setdefault(tag, None)
     return list(seen)
+
+
+# Characters that are letters or symbols to Unicode yet print as nothing (Hangul fillers,
+# the blank braille pattern): a text of only these reads as empty.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def plain_text(text: str | None, field: str) -> str:
+    """Trimmed; "" when nothing in it shows (only spaces, zero-width or blank-looking
+    characters, which went out as a blank message, note or goal). A NUL is refused, as the
+    pages' forms refuse it (PostgreSQL cannot store one in a text column)."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        message = _("Null characters are not allowed.")
+        raise ValidationFailed(message, fields={field: message})
+    if all(
+        ch.isspace() or ch in BLANK_LETTERS or unicodedata.category(ch) in ("Cf", "Cc")
+        for ch in text
+    ):
+        return ""
+    return text

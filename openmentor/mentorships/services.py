@@ -24,6 +24,7 @@ from openmentor.core.errors import (
     ValidationFailed,
     conflict_if_duplicate,
 )
+from openmentor.core.text import plain_text
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
@@ -402,7 +403,7 @@ def _clean_goal(data: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {name: data.get(name) for name in GOAL_FIELDS if name in data}
     for name in ("title", "specific", "measurable", "achievable", "relevant"):
         if name in cleaned:
-            cleaned[name] = (cleaned[name] or "").strip()
+            cleaned[name] = plain_text(cleaned[name], name)
     if "title" in cleaned and not cleaned["title"]:
         raise ValidationFailed(_("Name your goal."), fields={"title": _("Required.")})
     if len(cleaned.get("title", "")) > 200:
@@ -522,7 +523,7 @@ def set_action_done(actor: User, item: ActionItem, done: bool = True) -> ActionI
 
 def comment_on_goal(actor: User, goal: Goal, body: str) -> GoalComment:
     require_participant(actor, goal.mentorship)
-    body = (body or "").strip()
+    body = plain_text(body, "body")
     if not body:
         raise ValidationFailed(_("Write a comment."), fields={"body": _("Required.")})
     if len(body) > 4000:
@@ -604,7 +605,7 @@ def add_note(
     session_id: int | None = None,
 ) -> Note:
     require_participant(actor, mentorship)
-    body = (body or "").strip()
+    body = plain_text(body, "body")
     if not body:
         raise ValidationFailed(_("The note is empty."), fields={"body": _("Required.")})
     if len(body) > 10000:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +31,7 @@ from openmentor.core.errors import (
     ValidationFailed,
 )
 from openmentor.core.sql import execute, placeholders
+from openmentor.core.text import plain_text
 from openmentor.core.timezones import json_time
 from openmentor.mentorships.models import Mentorship, MentorshipParticipant
 from openmentor.notifications.services import mark_read_at, notify, publish_event, publish_events
@@ -319,29 +319,8 @@ def too_long_message() -> str:
     }
 
 
-# Characters that are letters or symbols to Unicode yet print as nothing (Hangul fillers,
-# the blank braille pattern): a message of only these reads as empty.
-BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def _plain_text(text: str, field: str) -> str:
-    """Text as a person wrote it, trimmed; "" when nothing in it shows (only spaces or
-    zero-width characters, which went out as a blank message). A NUL is refused, as the
-    pages' forms refuse it (PostgreSQL cannot store one in a text column)."""
-    text = (text or "").replace("\r\n", "\n").strip()
-    if "\x00" in text:
-        message = _("Null characters are not allowed.")
-        raise ValidationFailed(message, fields={field: message})
-    if all(
-        ch.isspace() or ch in BLANK_LETTERS or unicodedata.category(ch) in ("Cf", "Cc")
-        for ch in text
-    ):
-        return ""
-    return text
-
-
 def _clean_body(body: str, *, allow_empty: bool = False) -> str:
-    body = _plain_text(body, "body")
+    body = plain_text(body, "body")
     if not body and not allow_empty:
         raise ValidationFailed(_("Write a message first."), fields={"body": _("Write a message.")})
     if len(body) > MAX_BODY_CHARS:
@@ -970,7 +949,7 @@ def report_message(user: User, message_id: int, reason: str) -> Report:
         raise ValidationFailed(_("You cannot report your own message."))
     if message.deleted_at is not None:
         raise Conflict(_("This message was deleted."), code="message_deleted")
-    reason = _plain_text(reason, "reason")
+    reason = plain_text(reason, "reason")
     if not reason or len(reason) > 2000:
         text = _("Say briefly what is wrong (up to 2000 characters).")
         raise ValidationFailed(text, fields={"reason": text})

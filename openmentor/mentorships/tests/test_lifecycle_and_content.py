@@ -4,6 +4,7 @@ closure, through the services: what people rely on, and bad input that changes n
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 import time_machine
@@ -320,3 +321,21 @@ def test_logging_a_session_asks_the_others_for_a_rating(mentorship, bob, carol):
     )
     assert bob.notifications.filter(kind="session").count() == 1
     assert not carol.notifications.filter(kind="session").exists()
+
+
+@pytest.mark.parametrize("shows_nothing", ["\u200b\u200b", "\u3164", "\u2800 \ufeff"])
+def test_a_goal_note_or_comment_that_shows_nothing_is_refused(
+    mentorship: Mentorship, bob: Any, carol: Any, shows_nothing: str
+) -> None:
+    """It went out to the others as "set a new goal: ㅤ" (and a blank note or comment)."""
+    with pytest.raises(ValidationFailed, match="Name your goal"):
+        services.create_goal(bob, mentorship, {"title": shows_nothing})
+    with pytest.raises(ValidationFailed, match="The note is empty"):
+        services.add_note(bob, mentorship, body=shows_nothing, is_private=False)
+    goal = services.create_goal(bob, mentorship, {"title": "Submit the paper"})
+    with pytest.raises(ValidationFailed, match="Write a comment"):
+        services.comment_on_goal(carol, goal, shows_nothing)
+    with pytest.raises(ValidationFailed, match="Null characters"):
+        services.add_note(bob, mentorship, body="a\x00b", is_private=True)
+    assert [g.title for g in mentorship.goals.all()] == ["Submit the paper"]
+    assert not mentorship.notes.exists() and not goal.comments.exists()
