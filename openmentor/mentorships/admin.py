@@ -45,6 +45,9 @@ class MentorshipAdmin(admin.ModelAdmin):
     readonly_fields = ["program", "status", "closed_at", "ended_reason"]
     inlines = [ParticipantInline, FormerParticipantInline]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # made by matching and the coordinators' pages, with their people
+
 
 @admin.register(AgreementTemplate)
 class AgreementTemplateAdmin(admin.ModelAdmin):

@@ -466,7 +466,7 @@ def update_goal(actor: User, goal: Goal, data: dict[str, Any]) -> Goal:
 
 def add_milestone(actor: User, goal: Goal, *, title: str, due_on: date | None) -> Milestone:
     _require_goal_owner(actor, goal)
-    title = (title or "").strip()
+    title = plain_text(title, "title")
     errors = {}
     if not title:
         errors["title"] = _("Required.")
@@ -489,7 +489,7 @@ def add_action_item(
     actor: User, goal: Goal, *, title: str, assignee_id: int, due_on: date | None = None
 ) -> ActionItem:
     _require_goal_owner(actor, goal)
-    title = (title or "").strip()
+    title = plain_text(title, "title")
     if not title:
         raise ValidationFailed(_("Describe the action."), fields={"title": _("Required.")})
     if not selectors.is_participant(goal.mentorship_id, assignee_id):
@@ -581,7 +581,7 @@ def log_session(
             held_on=held_on,
             duration_minutes=duration_minutes,
             kind=kind,
-            summary=(summary or "").strip()[:300],
+            summary=plain_text(summary, "summary")[:300],
             logged_by=actor,
             meeting_id=meeting_id,
         )
@@ -651,7 +651,7 @@ def submit_reflection(
     mentorship = Mentorship.objects.select_related("program").get(pk=mentorship.pk)
     if mentorship.is_open:
         raise Conflict(_("Reflections come once the mentorship has been closed."))
-    learned = (learned or "").strip()
+    learned = plain_text(learned, "learned")
     if not learned:
         raise ValidationFailed(
             _("Write a few words about what you take away."), fields={"learned": _("Required.")}
@@ -663,7 +663,7 @@ def submit_reflection(
             mentorship=mentorship,
             user=actor,
             learned=learned,
-            thank_you=(thank_you or "").strip(),
+            thank_you=plain_text(thank_you, "thank_you"),
             stay_in_touch=stay_in_touch,
         )
     if reflection.thank_you:

@@ -106,10 +106,10 @@ def mentorship_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
     participant = selectors.participation(mentorship, request.user)
     if participant is None:
+        if selectors.can_oversee(request.user, mentorship):  # their duty comes first
+            return _coordinator_overview(request, mentorship)
         left = selectors.departure(mentorship.pk, request.user.pk)
         if left is None:
-            if selectors.can_oversee(request.user, mentorship):
-                return _coordinator_overview(request, mentorship)
             raise Http404
         return render(
             request,

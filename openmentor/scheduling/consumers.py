@@ -86,7 +86,8 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
+        # Put out of the room (room_evict): frames still arriving while it closes go nowhere.
+        if not isinstance(content, dict) or not getattr(self, "in_room", False):
             return
         kind = content.get("type")
         if kind == "signal":

@@ -240,7 +240,9 @@ def active_feed(user: User) -> CalendarFeed | None:
 def feed_meetings(user: User) -> QuerySet[Meeting]:
     since = timezone.now() - timedelta(days=90)
     return (
-        Meeting.objects.filter(attendees__user=user, starts_at__gte=since)
+        Meeting.objects.filter(
+            attendees__user=user, mentorship__participants__user=user, starts_at__gte=since
+        )
         .exclude(status=MeetingStatus.PROPOSED)
         .select_related("mentorship__program")
         .order_by("starts_at")

@@ -572,10 +572,14 @@ def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
         status__in=ACTIVE_STATUSES,
         ends_at__gt=timezone.now(),
     )
+    # Out of every open room of the mentorship, also one running past its planned end.
+    for meeting_id in Meeting.objects.filter(
+        mentorship=mentorship, status__in=ACTIVE_STATUSES
+    ).values_list("pk", flat=True):
+        send_to_group_on_commit(room_group(meeting_id), {"type": "room.evict", "user": user.pk})
     for meeting in upcoming:
         meeting.attendees.filter(user=user).delete()
         SlotClaim.objects.filter(meeting=meeting, user=user).delete()
-        send_to_group_on_commit(room_group(meeting.pk), {"type": "room.evict", "user": user.pk})
         meeting.ics_sequence += 1
         if not mentorship.is_open or meeting.attendees.count() < 2:
             SlotClaim.objects.filter(meeting=meeting).delete()

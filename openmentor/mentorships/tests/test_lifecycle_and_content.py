@@ -335,6 +335,10 @@ def test_a_goal_note_or_comment_that_shows_nothing_is_refused(
     goal = services.create_goal(bob, mentorship, {"title": "Submit the paper"})
     with pytest.raises(ValidationFailed, match="Write a comment"):
         services.comment_on_goal(carol, goal, shows_nothing)
+    with pytest.raises(ValidationFailed):  # "X asked you to: ㅤ" went out for an action
+        services.add_action_item(bob, goal, title=shows_nothing, assignee_id=carol.pk)
+    with pytest.raises(ValidationFailed):
+        services.add_milestone(bob, goal, title=shows_nothing, due_on=date(2027, 1, 1))
     with pytest.raises(ValidationFailed, match="Null characters"):
         services.add_note(bob, mentorship, body="a\x00b", is_private=True)
     assert [g.title for g in mentorship.goals.all()] == ["Submit the paper"]

@@ -163,6 +163,8 @@ def test_the_mentorship_page_keeps_their_goals_and_the_record_until_they_left(
     assert client_for(erin).delete(f"/api/v1/notes/{shared.pk}").status_code == 404
     client_for(erin).post(f"/mentorships/notes/{shared.pk}/delete/", {"confirmed": "1"})
     assert Note.objects.filter(pk=shared.pk).exists()
+    assert f'action="/mentorships/notes/{own.pk}/delete/"' in text  # offered on her page
+    assert f'action="/mentorships/notes/{shared.pk}/delete/"' not in text
     assert client_for(erin).delete(f"/api/v1/notes/{own.pk}").status_code == 204
     assert not Note.objects.filter(pk=own.pk).exists()
     # What Bob asked her to do goes back to him.

@@ -5,14 +5,17 @@ the main thread, where neither asyncio.run nor async_to_sync may start another."
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.utils import timezone
 
 from openmentor.messaging.models import Message
 from openmentor.scheduling import services
+from openmentor.scheduling.models import Meeting
 from openmentor.scheduling.routing import websocket_urlpatterns
 
 from .conftest import in_thread, next_weekday
@@ -117,6 +120,13 @@ def test_someone_who_leaves_the_program_is_put_out_of_the_room(
             assert (await socket.connect())[0]
             await socket.receive_json_from()  # welcome
         await bob_socket.receive_json_from()  # Erin joined
+        # The call runs past its planned end: she is put out all the same.
+        await database_sync_to_async(
+            lambda: Meeting.objects.filter(pk=meeting.pk).update(
+                starts_at=timezone.now() - timedelta(hours=2),
+                ends_at=timezone.now() - timedelta(minutes=10),
+            )
+        )()
         await database_sync_to_async(leave_program)(erin, program, "mentee")
         assert await erin_socket.receive_output(timeout=2) == {
             "type": "websocket.close",

@@ -355,6 +355,7 @@ def test_someone_who_leaves_the_program_leaves_the_groups_upcoming_meetings(
         with pytest.raises(NotFound):
             selectors.meeting_for_viewer(erin, gone.pk)
     assert not selectors.meetings_for_user(erin, upcoming=False).exists()
+    assert not selectors.feed_meetings(erin).exists()  # nor in her calendar feed
     # Erin's calendar drops it; Bob's and Carol's drop her from it.
     calendars = [
         (m.to[0], Calendar.from_ical(m.attachments[0][1])) for m in mail.outbox if m.attachments

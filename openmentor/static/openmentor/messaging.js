@@ -574,12 +574,14 @@
       // a form post, which refuses them and shows them back to copy; a plain reload would
       // drop them (the read-only page has no outbox to show them in).
       var box = form && form.querySelector("textarea[name=body]");
-      var texts = box && box.value.trim() ? [box.value.trim()] : [];
-      loadOutbox().forEach(function (item) {
-        if (item.conversation === id) { texts.push(item.body); removeItem(item.client_id); }
-      });
-      if (box && texts.length) { box.value = texts.join("\n\n"); form.submit(); }
-      else { window.location.reload(); }
+      var queued = loadOutbox().filter(function (item) { return item.conversation === id; });
+      var texts = queued.map(function (item) { return item.body; });
+      if (box && box.value.trim()) { texts.push(box.value.trim()); } // written last
+      if (!box || !texts.length) { window.location.reload(); return; }
+      box.value = texts.join("\n\n");
+      keepDraft(box.value); // kept here too, should the post itself be lost
+      queued.forEach(function (item) { removeItem(item.client_id); });
+      form.submit();
       return;
     }
     var row = unreadRow(id);
@@ -766,7 +768,8 @@
       socket.send(JSON.stringify({ type: "ping" }));
       clearTimeout(pongTimer);
       // No pong: the connection is dead even if the browser has not noticed.
-      pongTimer = setTimeout(function () { socket.close(); }, PONG_TIMEOUT_MS);
+      var pinged = socket; // not a newer socket opened meanwhile
+      pongTimer = setTimeout(function () { pinged.close(); }, PONG_TIMEOUT_MS);
     }, HEARTBEAT_MS);
   }
   function stopHeartbeat() { clearInterval(heartbeat); clearTimeout(pongTimer); }
@@ -999,7 +1002,7 @@
   // Offline: the socket is being closed (its closing handshake can take long), so nothing
   // more is handed to it; sends wait in the outbox for the way back.
   window.addEventListener("offline", function () {
-    say(t("offline")); socketOpen = false; if (socket) { socket.close(); }
+    say(t("offline")); socketOpen = false; stopHeartbeat(); if (socket) { socket.close(); }
   });
   document.addEventListener("visibilitychange", function () {
     if (document.hidden) { return; }
