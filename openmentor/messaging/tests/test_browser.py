@@ -293,6 +293,29 @@ def test_open_pages_of_someone_leaving_the_program_stop_offering_the_group(
         context.close()
 
 
+def test_messages_queued_offline_when_someone_leaves_the_group_are_shown_back(
+    browser: Any, asgi_server: str, circle: Any, program: Any, erin: Any, client_for: Any
+) -> None:
+    from openmentor.programs.services import leave_program
+
+    context, thread = open_thread(
+        browser, asgi_server, client_for(erin).cookies["sessionid"].value, circle.pk
+    )
+    try:
+        go_offline(context, thread)
+        write(thread, "Written on the train")
+        thread.get_by_label("Your message").fill("Still typing this")
+        send_from_another_thread(lambda: leave_program(erin, program, "mentee"))
+        context.set_offline(False)
+        # Back online, the page learns she left: both texts come back to copy, in the
+        # order written; none was sent.
+        expect(thread.locator("#unsent")).to_have_value("Written on the train\n\nStill typing this")
+        assert not Message.objects.filter(sender=erin).exists()
+        assert thread.evaluate(f"({OUTBOX})({erin.pk})") == []
+    finally:
+        context.close()
+
+
 OUTBOX = """(user) => Object.keys(localStorage)
     .filter(key => key.startsWith('om.outbox.' + user + '.'))
     .map(key => JSON.parse(localStorage.getItem(key)).body)"""
