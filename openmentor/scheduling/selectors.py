@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotFound
-from openmentor.mentorships.models import Mentorship, MentorshipParticipant
+from openmentor.mentorships.models import Mentorship, MentorshipParticipant, ParticipantRole
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
 
@@ -211,6 +211,16 @@ def inconvenient_history(user: User, *, last: int = 20) -> int:
         for starts_at, zone in rows
         if slots.inconvenience(starts_at.astimezone(ZoneInfo(zone))) > 0
     )
+
+
+def hosts(mentorship: Mentorship, actor: User) -> list[User]:
+    """Whose availability a direct booking must fit: the mentors (or, among peers, the
+    other peers). Someone among them with no availability set can only be proposed a time."""
+    parts = participants(mentorship)
+    mentors = [p.user for p in parts if p.role == ParticipantRole.MENTOR]
+    if mentors:
+        return [m for m in mentors if m.pk != actor.pk]
+    return [p.user for p in parts if p.user.pk != actor.pk]
 
 
 def is_inside_availability(user: User, starts_at: datetime, ends_at: datetime) -> bool:

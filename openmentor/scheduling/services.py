@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed, conflict_if_duplicate
 from openmentor.core.events import send_to_group_on_commit
-from openmentor.mentorships.models import Mentorship, MentorshipStatus, ParticipantRole
+from openmentor.mentorships.models import Mentorship, MentorshipStatus
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Cadence, Delivery
 
@@ -187,16 +187,6 @@ def _validate_kind(
         )
 
 
-def _hosts(mentorship: Mentorship, actor: User) -> list[User]:
-    """Whose availability a direct booking must fit: the mentors (or, among peers, the
-    other peers)."""
-    parts = selectors.participants(mentorship)
-    mentors = [p.user for p in parts if p.role == ParticipantRole.MENTOR]
-    if mentors:
-        return [m for m in mentors if m.pk != actor.pk]
-    return [p.user for p in parts if p.user.pk != actor.pk]
-
-
 def _lock_people(user_ids: list[int]) -> list[User]:
     # Row locks in a fixed order serialise bookings that involve the same people.
     return list(User.objects.select_for_update().filter(pk__in=user_ids).order_by("pk"))
@@ -296,14 +286,14 @@ def _create_meeting(
     people = _lock_people([p.user_id for p in parts])
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     if not propose:
-        for host in _hosts(mentorship, actor):
+        for host in selectors.hosts(mentorship, actor):
             if not selectors.is_inside_availability(host, starts_at, ends_at):
                 raise ValidationFailed(
                     _(
                         "%(name)s is not available then. Choose a time inside their availability or propose a time."
                     )
                     % {"name": host},
-                    fields={"starts_at": _("Outside the mentor's availability.")},
+                    fields={"starts_at": _("Outside their availability.")},
                 )
     _check_weekly_limits(people, starts_at, None)
     meeting = Meeting.objects.create(

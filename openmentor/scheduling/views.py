@@ -217,13 +217,20 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     found = _varied(ranked, per_day=3, limit=30)
     users = [p.user for p in parts]
+    without_availability = [u for u in users if not selectors.windows(u).exists()]
+    # A time that counts as free only because someone set no availability can be proposed
+    # to them, not booked over their head (booking would be refused).
+    propose = any(
+        host in without_availability for host in selectors.hosts(mentorship, request.user)
+    )
     rows = [
         {
             "slot": slot,
             "times": _local_times(slot.starts_at, users),
             "book_url": reverse("scheduling:book", args=[mentorship.pk])
             + "?"
-            + f"starts_at={slot.starts_at.strftime('%Y-%m-%dT%H:%MZ')}&duration={duration}",
+            + f"starts_at={slot.starts_at.strftime('%Y-%m-%dT%H:%MZ')}&duration={duration}"
+            + ("&propose=1" if propose else ""),
         }
         for slot in found
     ]
@@ -242,7 +249,8 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "rows": rows,
             "participants": _local_times(timezone.now(), users),
-            "without_availability": [u for u in users if not selectors.windows(u).exists()],
+            "without_availability": without_availability,
+            "propose": propose,
             "heatmap": heatmap,
             "start": start,
             "end": end,
@@ -317,6 +325,8 @@ def book(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             initial["when"] = timezone.localtime(starts).strftime("%Y-%m-%dT%H:%M")
         if request.GET.get("duration", "").isdigit():
             initial["duration"] = int(request.GET["duration"])
+        if request.GET.get("propose") == "1":  # from "Find a time" (find_time)
+            initial["propose"] = True
         form = BookForm(initial=initial, with_repeat=with_repeat)
         status = 200
     parts = selectors.participants(mentorship)

@@ -323,3 +323,28 @@ def test_a_participant_changes_notes_time_and_attendance_through_the_pages(
     meeting.refresh_from_db()
     assert meeting.starts_at == starts_at + timedelta(days=1)
     assert meeting.status == MeetingStatus.PROPOSED
+
+
+def test_a_time_free_only_because_someone_set_no_availability_is_proposed_to_them(
+    client_for: Any, mentorship: Any, bob: Any, carol: Any
+) -> None:
+    """Carol, the mentor, set no availability: "Find a time" counts any time as free for
+    her. It offered "Book", and booking was then refused as outside her availability."""
+    client = client_for(bob)
+    page = client.get(reverse("scheduling:find_time", args=[mentorship.pk]), {"days": "2"})
+    rows = page.context["rows"]
+    assert rows and all(row["book_url"].endswith("&propose=1") for row in rows)
+    assert ">Propose<span" in page.content.decode()
+    book_page = client.get(rows[0]["book_url"])
+    form = book_page.context["form"]
+    assert form.initial["propose"] is True
+    data = {
+        "when": form.initial["when"],
+        "duration": "60",
+        "kind": "video",
+        "repeat": "1",
+        "propose": "on",
+        "client_key": form.initial["client_key"],
+    }
+    assert client.post(reverse("scheduling:book", args=[mentorship.pk]), data).status_code == 302
+    assert Meeting.objects.get().status == MeetingStatus.PROPOSED
