@@ -67,7 +67,7 @@ def test_the_conversation_reads_until_they_left_and_takes_nothing_from_them(
         f"/messages/{circle.pk}/", {"body": "Hello again?", "client_id": "e2"}
     )
     assert refused.status_code == 403
-    assert "Your message was not sent" in refused.content.decode()
+    assert '<h2 id="unsent-title">Not sent</h2>' in refused.content.decode()
     assert ">Hello again?</textarea>" in refused.content.decode()
     assert not Message.objects.filter(sender=erin, client_id="e2").exists()
     # Nor can she change what she wrote, report, or read it over the API.

@@ -185,3 +185,14 @@ def test_portuguese_seen_agrees_with_mensagem_and_months_are_lowercase(
         assert date_format(day, "DATE_FORMAT") == "29 novembre 2026"
     with translation.override("en"):
         assert date_format(day, "DATE_FORMAT") == "Nov. 29, 2026"
+
+
+def test_the_held_back_countdown_is_in_the_readers_language(
+    conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """Its %(time)s went through {% translate %}, which looked the text up with %% and
+    found nothing: it stayed English on a Spanish page."""
+    page = client_for(bob).get(f"/messages/{conversation.pk}/", HTTP_ACCEPT_LANGUAGE="es")
+    assert (
+        'data-t-held="retenido (muchos mensajes en el último minuto); sale solo en %(time)s"'
+    ) in page.content.decode()
