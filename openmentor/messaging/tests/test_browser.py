@@ -316,6 +316,30 @@ def test_messages_queued_offline_when_someone_leaves_the_group_are_shown_back(
         context.close()
 
 
+def test_a_message_queued_for_a_group_left_meanwhile_is_shown_back_on_the_list(
+    browser: Any, asgi_server: str, circle: Any, program: Any, erin: Any, client_for: Any
+) -> None:
+    """Written offline, its tab closed; she leaves the program before she is back: the list
+    that would send it shows it to copy (before, it failed unseen in the outbox)."""
+    from openmentor.programs.services import leave_program
+
+    context, page = written_offline_then_closed(
+        browser, asgi_server, client_for(erin), circle, "Written before I left"
+    )
+    try:
+        send_from_another_thread(lambda: leave_program(erin, program, "mentee"))
+        page.goto(f"{asgi_server}/messages/")
+        shown = page.locator(".unsent-elsewhere")
+        expect(shown.locator("textarea")).to_have_value("Written before I left")
+        expect(shown).to_contain_text("You are no longer in one of your groups")
+        wait_until(page, f"(user) => ({OUTBOX})(user).length === 0", erin.pk)
+        assert not Message.objects.filter(sender=erin).exists()
+        shown.get_by_role("button", name="Discard").click()
+        expect(shown).to_have_count(0)
+    finally:
+        context.close()
+
+
 OUTBOX = """(user) => Object.keys(localStorage)
     .filter(key => key.startsWith('om.outbox.' + user + '.'))
     .map(key => JSON.parse(localStorage.getItem(key)).body)"""

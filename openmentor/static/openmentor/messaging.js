@@ -378,7 +378,7 @@
         return response.json().then(function (data) {
           if (response.ok) { acknowledged(item.client_id, data); }
           else if (response.status === 429) { held(data); throw new Error("rate limited"); }
-          else if (response.status >= 400 && response.status < 500) { failed(item.client_id, data.message); }
+          else if (response.status >= 400 && response.status < 500) { failed(item.client_id, data.message, response.status === 404); }
           else { throw new Error("server error"); }
         });
       })
@@ -395,7 +395,11 @@
     }
     if (data && data.html !== undefined) { showMessage(data); }
   }
-  function failed(clientId, reason) {
+  function failed(clientId, reason, gone) {
+    // Its conversation is no longer this person's (they left the group since): its own
+    // thread no longer takes it, so it is shown here to copy instead of failing unseen.
+    var item = readItem(clientId);
+    if (gone && item && item.conversation !== conversationId) { showUnsentElsewhere([item]); return; }
     updateItem(clientId, { state: "failed", error: reason || "" });
     var li = findByClientId(clientId);
     if (li) { setState(li, "failed", reason); }
@@ -586,6 +590,27 @@
     }
     var row = unreadRow(id);
     if (row) { addUnread(navLink, -Number(row.dataset.unread || 0)); row.remove(); }
+    // Messages queued for it from this page (the list, another thread) would only fail,
+    // unseen: they are shown here to copy instead.
+    var queued = loadOutbox().filter(function (item) { return item.conversation === id; });
+    if (queued.length) { showUnsentElsewhere(queued); }
+  }
+  function showUnsentElsewhere(items) {
+    var box = document.querySelector(".unsent-elsewhere");
+    if (!box) {
+      box = document.createElement("section");
+      box.className = "card unsent-elsewhere"; box.setAttribute("role", "alert");
+      var title = document.createElement("h2"); title.textContent = t("failed");
+      var why = document.createElement("p"); why.textContent = t("unsentElsewhere");
+      var area = document.createElement("textarea");
+      area.readOnly = true; area.rows = 4; area.setAttribute("aria-label", t("unsentElsewhere"));
+      box.append(title, why, area, linkButton("discard", function () { box.remove(); }));
+      root.parentNode.insertBefore(box, root);
+    }
+    var text = box.querySelector("textarea");
+    var bodies = items.map(function (item) { return item.body; });
+    text.value = (text.value ? [text.value] : []).concat(bodies).join("\n\n");
+    items.forEach(function (item) { removeItem(item.client_id); }); // now on screen to copy
   }
   // While a batch of events is handled, the messages they name are fetched together
   // afterwards (handleEventsTogether).
@@ -729,7 +754,7 @@
       } else if (data.type === "message.error") {
         // Refusals that a resend would meet again (anything else is retried).
         if (["invalid", "validation_failed", "forbidden", "blocked", "conversation_closed", "not_found", "conflict", "client_id_reused"].indexOf(data.code) !== -1) {
-          failed(data.client_id, data.message);
+          failed(data.client_id, data.message, data.code === "not_found");
         } else if (data.code === "rate_limited") {
           held(data);
         }
