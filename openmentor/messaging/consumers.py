@@ -128,9 +128,8 @@ class MessagingConsumer(EventsConsumer):
         # Not cut or turned into text: a long id cut to 64 characters answered a new message
         # as a retry of another, and a body of null went out as "None". The service refuses
         # a bad id as the API does.
-        client_id, body = content.get("client_id", ""), content.get("body", "")
-        if not isinstance(client_id, str):
-            client_id = ""
+        raw_id, body = content.get("client_id", ""), content.get("body", "")
+        client_id = raw_id if isinstance(raw_id, str) else ""  # echoed in the answer
         try:
             # The batch loads the conversation with the others and checks, as of now, that
             # the sender may write to it (audience, open mentorship, blocks).
@@ -139,7 +138,7 @@ class MessagingConsumer(EventsConsumer):
             # turn into another conversation's id), nor one the batch's query would fail on.
             if type(conversation_id) is not int or not 0 < conversation_id < 2**63:
                 raise ValueError(conversation_id)
-            if not isinstance(body, str) or not isinstance(content.get("client_id"), str):
+            if not isinstance(body, str) or client_id is not raw_id:
                 raise TypeError(body)
             result = await send_queue().send(
                 services.SendRequest(self.scope["user"], conversation_id, body, client_id)
