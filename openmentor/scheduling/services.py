@@ -556,18 +556,19 @@ def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
     more pushes, reminders, e-mails; a live room they are in closes for them), and their
     calendar gets a cancellation. If the mentorship ended with them, or a meeting is left
     with one person, the meeting is cancelled for the others too."""
-    upcoming = Meeting.objects.select_for_update().filter(
-        mentorship=mentorship,
-        attendees__user=user,
-        status__in=ACTIVE_STATUSES,
-        ends_at__gt=timezone.now(),
+    now = timezone.now()
+    attending = set(
+        MeetingAttendee.objects.filter(meeting__mentorship=mentorship, user=user).values_list(
+            "meeting_id", flat=True
+        )
     )
-    # Out of every open room of the mentorship, also one running past its planned end.
-    for meeting_id in Meeting.objects.filter(
+    for meeting in Meeting.objects.select_for_update().filter(
         mentorship=mentorship, status__in=ACTIVE_STATUSES
-    ).values_list("pk", flat=True):
-        send_to_group_on_commit(room_group(meeting_id), {"type": "room.evict", "user": user.pk})
-    for meeting in upcoming:
+    ):
+        # Out of every open room of the mentorship, also one running past its planned end.
+        send_to_group_on_commit(room_group(meeting.pk), {"type": "room.evict", "user": user.pk})
+        if meeting.pk not in attending or meeting.ends_at <= now:
+            continue
         meeting.attendees.filter(user=user).delete()
         SlotClaim.objects.filter(meeting=meeting, user=user).delete()
         meeting.ics_sequence += 1
