@@ -352,9 +352,18 @@ class LeftBehind:
 
 def left_behind_for(user: User, conversation_id: int) -> LeftBehind:
     """NotFound unless the person left this conversation's group (no existence leak)."""
+    return _left_behind(user, Q(pk=conversation_id))
+
+
+def conversation_left_behind_in(user: User, mentorship_id: int) -> Conversation:
+    """The conversation of a group the person left (see ``left_behind_for``)."""
+    return _left_behind(user, Q(mentorship_id=mentorship_id)).conversation
+
+
+def _left_behind(user: User, which: Q) -> LeftBehind:
     conversation = (
         Conversation.objects.select_related("program", "mentorship")
-        .filter(pk=conversation_id, kind=ConversationKind.MENTORSHIP)
+        .filter(which, kind=ConversationKind.MENTORSHIP)
         .first()
     )
     left = (
@@ -375,14 +384,6 @@ def conversations_left_behind(user: User) -> list[LeftBehind]:
     ).select_related("program", "mentorship")
     found = [LeftBehind(c, departures[_mentorship_id(c)]) for c in conversations]
     return sorted(found, key=lambda left: left.left_at, reverse=True)
-
-
-def conversation_left_behind_in(user: User, mentorship_id: int) -> Conversation:
-    """The conversation of a group the person left (see ``left_behind_for``)."""
-    conversation = Conversation.objects.filter(
-        kind=ConversationKind.MENTORSHIP, mentorship_id=mentorship_id
-    ).first()
-    return left_behind_for(user, conversation.pk if conversation else 0).conversation
 
 
 def _messages_left_behind(user: User, left: LeftBehind) -> QuerySet[Message]:
