@@ -94,11 +94,16 @@ def attendees(meeting: Meeting) -> list[MeetingAttendee]:
     return list(meeting.attendees.select_related("user").order_by("user__display_name"))
 
 
-def meetings_for_user(user: User, *, upcoming: bool = True) -> QuerySet[Meeting]:
-    # Of the mentorships they are in: a group they left keeps their attendance, not them.
-    qs = Meeting.objects.filter(
+def _attended_by(user: User) -> QuerySet[Meeting]:
+    """Meetings the person attends in mentorships they are still in: a group they left
+    keeps their attendance (its record), not them."""
+    return Meeting.objects.filter(
         attendees__user=user, mentorship__participants__user=user
     ).select_related("mentorship__program")
+
+
+def meetings_for_user(user: User, *, upcoming: bool = True) -> QuerySet[Meeting]:
+    qs = _attended_by(user)
     if upcoming:
         qs = qs.filter(ends_at__gte=timezone.now(), status__in=ACTIVE_STATUSES)
     return qs.order_by("starts_at").distinct()
@@ -250,11 +255,9 @@ def active_feed(user: User) -> CalendarFeed | None:
 def feed_meetings(user: User) -> QuerySet[Meeting]:
     since = timezone.now() - timedelta(days=90)
     return (
-        Meeting.objects.filter(
-            attendees__user=user, mentorship__participants__user=user, starts_at__gte=since
-        )
+        _attended_by(user)
+        .filter(starts_at__gte=since)
         .exclude(status=MeetingStatus.PROPOSED)
-        .select_related("mentorship__program")
         .order_by("starts_at")
         .distinct()
     )
