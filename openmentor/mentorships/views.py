@@ -363,10 +363,14 @@ def goal_new(
 
 @login_required
 def goal_detail(request: AuthenticatedRequest, goal_id: int) -> HttpResponse:
-    left = selectors.goal_left_behind(goal_id, request.user.pk)
-    if left is not None:
+    try:
+        goal = _goal_for(request, goal_id)
+    except Http404:
+        left = selectors.goal_left_behind(goal_id, request.user.pk)
+        if left is None:
+            raise
+        # A link from before they left the group (a notification): to what they keep.
         return redirect(reverse("mentorship_detail", args=[left]) + f"#goal-{goal_id}")
-    goal = _goal_for(request, goal_id)
     people = [(p.user_id, p.user.name) for p in selectors.participants(goal.mentorship)]
     return render(
         request,
