@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -8,6 +7,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+
+from openmentor.core.timezones import zone_of
 
 from .errors import DomainError
 from .health import healthz
@@ -59,11 +60,7 @@ class UserTimezoneMiddleware:
 def use_persons_zone(user: Any) -> None:
     """Times in the person's zone (UTC for none, or a name no longer known); the API's
     token sign-in, which comes after the middleware, asks too."""
-    zone_name = getattr(user, "time_zone", "") if user is not None else ""
-    try:
-        timezone.activate(zoneinfo.ZoneInfo(zone_name)) if zone_name else timezone.deactivate()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        timezone.deactivate()
+    timezone.activate(zone_of(user))
 
 
 class UserLanguageMiddleware:

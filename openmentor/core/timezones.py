@@ -22,6 +22,15 @@ def is_valid_timezone(name: str) -> bool:
     return name in available_timezones()
 
 
+def zone_of(person: object) -> zoneinfo.ZoneInfo:
+    """The person's zone, or UTC for none or a name no longer known."""
+    name = getattr(person, "time_zone", "") or "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
 def validate_timezone(name: str) -> None:
     """For the stored field: every time shown to or about the person goes through it (a
     made-up name such as "GMT+6" typed in the admin made the coach and schedules fail)."""

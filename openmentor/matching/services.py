@@ -16,8 +16,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from openmentor.accounts.models import User
@@ -73,10 +74,6 @@ SETTINGS_FIELDS = (
 def _require_coordinator(user: User, program: Program) -> None:
     if not is_coordinator(user, program):
         raise NotAllowed(_("Only the program's coordinators can do that."))
-
-
-def _tell(user: User, *, kind: str, title: str, body: str = "", url: str = "") -> None:
-    notify(user, kind=kind, title=title, body=body, url=url)
 
 
 # -- capacity ------------------------------------------------------------------------------
@@ -507,27 +504,27 @@ def publish_round(user: User, round: MatchingRound) -> dict[str, int]:
 def _ask_consent(proposal: Proposal) -> None:
     program = proposal.round.program
     for person in (proposal.mentor, proposal.mentee):
-        with translation.override(person.language):
-            _tell(
-                person,
-                kind="matching.proposal",
-                title=_("You have a proposed match in %(program)s") % {"program": program.name},
-                body=_("Please accept or decline it."),
-                url=reverse("matching_my", args=[program.slug]),
-            )
+        notify(
+            person,
+            kind="matching.proposal",
+            title=gettext_lazy("You have a proposed match in %(program)s"),
+            params={"program": program.name},
+            body=gettext_lazy("Please accept or decline it."),
+            url=reverse("matching_my", args=[program.slug]),
+        )
 
 
 def _announce(proposal: Proposal) -> None:
     program = proposal.round.program
     for person, other in ((proposal.mentor, proposal.mentee), (proposal.mentee, proposal.mentor)):
-        with translation.override(person.language):
-            _tell(
-                person,
-                kind="matching.matched",
-                title=_("You are matched with %(name)s") % {"name": other},
-                body=program.name,
-                url=reverse("dashboard"),
-            )
+        notify(
+            person,
+            kind="matching.matched",
+            title=gettext_lazy("You are matched with %(name)s"),
+            params={"name": other},
+            body=program.name,
+            url=reverse("dashboard"),
+        )
 
 
 @transaction.atomic
@@ -653,14 +650,14 @@ def create_request(
             return earlier, False
         raise Conflict(_("You already asked this mentor; wait for the answer.")) from None
     mentor = created.mentor
-    with translation.override(mentor.language):
-        _tell(
-            mentor,
-            kind="matching.request",
-            title=_("%(name)s asks you to be their mentor") % {"name": user},
-            body=created.message[:300],
-            url=reverse("matching_my", args=[program.slug]),
-        )
+    notify(
+        mentor,
+        kind="matching.request",
+        title=gettext_lazy("%(name)s asks you to be their mentor"),
+        params={"name": user},
+        body=created.message[:300],
+        url=reverse("matching_my", args=[program.slug]),
+    )
     return created, True
 
 
@@ -754,14 +751,14 @@ def accept_request(user: User, request_id: int, message: str = "") -> MentorRequ
         MentorRequest.objects.filter(
             program=program, mentee=found.mentee, status=RequestStatus.PENDING
         ).update(status=RequestStatus.WITHDRAWN, decided_at=found.decided_at)
-    with translation.override(found.mentee.language):
-        _tell(
-            found.mentee,
-            kind="matching.request_accepted",
-            title=_("%(name)s accepted your request") % {"name": found.mentor},
-            body=found.response_message[:300],
-            url=reverse("dashboard"),
-        )
+    notify(
+        found.mentee,
+        kind="matching.request_accepted",
+        title=gettext_lazy("%(name)s accepted your request"),
+        params={"name": found.mentor},
+        body=found.response_message[:300],
+        url=reverse("dashboard"),
+    )
     return found
 
 
@@ -775,14 +772,14 @@ def decline_request(user: User, request_id: int, message: str = "") -> MentorReq
     found.decided_at = timezone.now()
     found.response_message = message.strip()[:2000]
     found.save()
-    with translation.override(found.mentee.language):
-        _tell(
-            found.mentee,
-            kind="matching.request_declined",
-            title=_("%(name)s cannot take your request") % {"name": found.mentor},
-            body=found.response_message[:300],
-            url=reverse("matching_my", args=[found.program.slug]),
-        )
+    notify(
+        found.mentee,
+        kind="matching.request_declined",
+        title=gettext_lazy("%(name)s cannot take your request"),
+        params={"name": found.mentor},
+        body=found.response_message[:300],
+        url=reverse("matching_my", args=[found.program.slug]),
+    )
     return found
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
 
+from .params import readable
+
 
 class UserEvent(models.Model):
     # No index of its own: the (user, id) cursor index starts with it, and every message
@@ -43,8 +45,9 @@ class Notification(TimeStampedModel):
     # source was kept).
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    # The untranslated words and their values, when known: the page shows them in the
-    # person's language of the moment, also after they change it.
+    # The untranslated words and their values (see ``params.py``), when known: the page
+    # shows them in the person's language and time zone of the moment, also after they
+    # change them.
     title_source = models.CharField(max_length=200, blank=True)
     # With a count (``params["n"]``): the plural of ``title_source``, chosen per language.
     title_plural_source = models.CharField(max_length=200, blank=True)
@@ -82,7 +85,7 @@ def _now_in_language(source: str, params: dict[str, Any], plural: str = "") -> s
     if not source:
         return ""
     text = ngettext(source, plural, params.get("n", 1)) if plural else gettext(source)
-    return text % params if params else text
+    return text % readable(params) if params else text
 
 
 class NotificationPreference(models.Model):

@@ -18,8 +18,10 @@ from openmentor.accounts.services import set_language
 from openmentor.core.bulk import insert_rows
 from openmentor.core.events import encode_event, encode_payload, push_to_users_on_commit
 from openmentor.core.mail import send_email_on_commit
+from openmentor.core.timezones import zone_of
 
 from .models import Notification, NotificationPreference, UserEvent
+from .params import readable, storable
 
 
 def publish_event(
@@ -69,15 +71,6 @@ def wants_email(user: User, kind: str) -> bool:
     return preference is None or preference.channel == NotificationPreference.Channel.EMAIL
 
 
-def _storable(params: dict[str, Any]) -> dict[str, Any]:
-    """The values as ``%`` writes them into the text (a date as its ISO form, a lazy word in
-    the language it was made in), numbers kept as numbers for ``%(n)d``."""
-    return {
-        name: value if isinstance(value, int | float) else str(value)
-        for name, value in params.items()
-    }
-
-
 def _sources_of(text: str | Promise) -> tuple[str, str]:
     """The untranslated words of a ``gettext_lazy`` text (rendered with no language
     active), so the page can show them in whatever language the person uses later, and
@@ -93,8 +86,9 @@ def _sources_of(text: str | Promise) -> tuple[str, str]:
 
 
 def _in_language(text: str | Promise, params: dict[str, Any] | None) -> str:
-    # A lazy plural picks its form from the count in ``params`` (``%`` does that).
-    return str(text % params) if params else str(text)
+    # A lazy plural picks its form from the count in ``params`` (``%`` does that). Text
+    # already written out (a person's own words) is never formatted: it may hold a "%".
+    return str(text % params) if params and isinstance(text, Promise) else str(text)
 
 
 TITLE_CHARS = Notification._meta.get_field("title").max_length or 200
@@ -117,12 +111,18 @@ def notify(
     Pass ``title``/``body`` as ``gettext_lazy`` strings with ``params`` to have them written
     in the recipient's language rather than in the language of whoever acted, and shown in
     their language of the moment later; a title with a count as ``ngettext_lazy(singular,
-    plural, "n")`` with the count in ``params["n"]``. A title too long for its column (a
+    plural, "n")`` with the count in ``params["n"]``; a time as a ``datetime``, written in
+    their zone of the moment; a word of the product (a role's name) lazy, so it follows
+    their language too. A title too long for its column (a
     long program name, many writers) is shortened, never refused."""
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        rendered_title = Truncator(_in_language(title, params)).chars(TITLE_CHARS)
-        rendered_body = _in_language(body, params)
-        stored_params = _storable(params or {})  # a lazy value in the person's language
+    stored_params = storable(params or {})
+    with (
+        translation.override(user.language or settings.LANGUAGE_CODE),
+        timezone.override(zone_of(user)),
+    ):
+        written = readable(stored_params) if params else None
+        rendered_title = Truncator(_in_language(title, written)).chars(TITLE_CHARS)
+        rendered_body = _in_language(body, written)
     title_source, title_plural_source = _sources_of(title)
     try:
         with transaction.atomic():

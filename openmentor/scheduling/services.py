@@ -8,13 +8,12 @@ import calendar
 import secrets
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -238,9 +237,15 @@ def _check_weekly_limits(people: list[User], starts_at: datetime, exclude: Meeti
 
 
 def _announce(
-    meeting: Meeting, method: str, *, title: Any, actor: User | None, notify_people: bool = True
+    meeting: Meeting,
+    method: str,
+    *,
+    title: Promise | str,
+    actor: User | None,
+    notify_people: bool = True,
 ) -> None:
-    """``title`` is lazy: each person reads it in their own language."""
+    """``title`` is lazy, with the time as ``%(when)s``: each person reads it in their own
+    language and time zone, also after they change them."""
     people = [a.user for a in meeting.attendees.select_related("user")]
     url = reverse("scheduling:meeting", args=[meeting.pk])
     publish_event(
@@ -255,15 +260,14 @@ def _announce(
     for person in people if notify_people else []:
         if actor is not None and person.pk == actor.pk:
             continue
-        with translation.override(person.language or "en"):
-            local = timezone.localtime(meeting.starts_at, ZoneInfo(person.time_zone or "UTC"))
-            notify(
-                person,
-                kind="meeting",
-                title=str(title) % {"when": date_format(local, "DATETIME_FORMAT")},
-                url=url,
-                email=False,  # the .ics e-mail below is the e-mail
-            )
+        notify(
+            person,
+            kind="meeting",
+            title=title,
+            params={"when": meeting.starts_at},
+            url=url,
+            email=False,  # the .ics e-mail below is the e-mail
+        )
     meeting_id = meeting.pk
     transaction.on_commit(lambda: send_meeting_invitation(meeting_id, method))
 
@@ -374,7 +378,7 @@ def book_meeting(
                 "REQUEST",
                 title=gettext_lazy("New meeting proposed for %(when)s")
                 if propose
-                else _("Meeting booked for %(when)s"),
+                else gettext_lazy("Meeting booked for %(when)s"),
                 actor=actor,
             )
     except IntegrityError:
@@ -672,16 +676,12 @@ def send_due_reminders(now: datetime | None = None) -> int:
                 continue
             minutes = min(due)
             key = f"meeting-reminder:{meeting.pk}:{meeting.starts_at:%Y%m%dT%H%M}:{minutes}"
-            with translation.override(person.language or "en"):
-                local = timezone.localtime(meeting.starts_at, ZoneInfo(person.time_zone or "UTC"))
-                title = _("Reminder: mentoring meeting at %(when)s") % {
-                    "when": date_format(local, "DATETIME_FORMAT")
-                }
             with transaction.atomic():
                 if notify(
                     person,
                     kind="meeting_reminder",
-                    title=title,
+                    title=gettext_lazy("Reminder: mentoring meeting at %(when)s"),
+                    params={"when": meeting.starts_at},
                     url=reverse("scheduling:meeting", args=[meeting.pk]),
                     dedupe_key=key,
                 ):

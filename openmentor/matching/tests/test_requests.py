@@ -68,6 +68,27 @@ def test_accepting_creates_the_mentorship_and_tells_the_mentee(
     assert Notification.objects.filter(user=bob, kind="matching.request_accepted").exists()
 
 
+def test_request_notices_are_written_in_the_readers_language_and_follow_it(
+    matching_program: Any, bob: Any, carol: Any, client_for: Any
+) -> None:
+    """Bob asks while reading English; Carol reads French, then switches to Spanish."""
+    carol.language = "fr"
+    carol.save(update_fields=["language"])
+    made, _ = ask(bob, matching_program, carol)
+    told = Notification.objects.get(user=carol, kind="matching.request")
+    assert told.title == f"{bob} vous demande d'être son mentor"
+    carol.language = "es"
+    carol.save(update_fields=["language"])
+    assert (
+        f"{bob} te pide que seas su mentor"
+        in client_for(carol).get("/notifications/").content.decode()
+    )
+    # The mentee's answer keeps the mentor's own words as written, a "%" included.
+    services.decline_request(carol, made.pk, "Lo siento, estoy al 100% este mes.")
+    answer = Notification.objects.get(user=bob, kind="matching.request_declined")
+    assert answer.shown_body == "Lo siento, estoy al 100% este mes."
+
+
 def test_a_full_mentor_cannot_accept_more_mentees(
     matching_program: Any, bob: Any, erin: Any, carol: Any
 ) -> None:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import recurring_ical_events
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from icalendar import Calendar
 
 from openmentor.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
@@ -42,6 +43,35 @@ def test_mentee_books_directly_inside_the_mentors_availability(
     calendar = Calendar.from_ical(attachment[1])
     assert calendar["method"] == "REQUEST"
     assert Notification.objects.filter(user=carol_available, kind="meeting").exists()
+
+
+def test_meeting_notices_follow_the_readers_language_and_time_zone_after_they_change_them(
+    mentorship: Any, bob: Any, carol_available: Any, client_for: Any
+) -> None:
+    """Bob books while reading Spanish; Carol reads English in Kolkata, then moves to
+    São Paulo and reads Portuguese."""
+    bob.language = "es"
+    bob.save(update_fields=["language"])
+    starts = next_weekday(2, 10)
+    with translation.override("es"):
+        book(bob, mentorship, starts)
+    services.send_due_reminders(starts - timedelta(minutes=30))
+    told = Notification.objects.get(user=carol_available, kind="meeting")
+    with translation.override("en"):
+        in_kolkata = date_format(starts.astimezone(ZoneInfo("Asia/Kolkata")), "DATETIME_FORMAT")
+    assert told.title == f"Meeting booked for {in_kolkata}"
+    carol_available.language = "pt"
+    carol_available.time_zone = "America/Sao_Paulo"
+    carol_available.save(update_fields=["language", "time_zone"])
+    with translation.override("pt"):
+        in_sao_paulo = date_format(
+            starts.astimezone(ZoneInfo("America/Sao_Paulo")), "DATETIME_FORMAT"
+        )
+    page = client_for(carol_available).get("/notifications/").content.decode()
+    assert f"Encontro agendado para {in_sao_paulo}" in page
+    assert f"Lembrete: encontro de mentoria em {in_sao_paulo}" in page
+    api = client_for(carol_available).get("/api/v1/notifications").json()
+    assert f"Encontro agendado para {in_sao_paulo}" in [n["title"] for n in api]
 
 
 def test_direct_booking_outside_availability_is_refused_and_saves_nothing(
@@ -389,6 +419,13 @@ def test_a_pairs_upcoming_meetings_are_cancelled_when_one_of_them_is_removed(
     assert told.title.startswith("Meeting on") and told.title.endswith("cancelled")
     removed = Notification.objects.get(user=bob, kind="membership")
     assert removed.title == "A coordinator removed you from Global Doctoral Mentoring (Mentee)"
+    bob.language = "es"
+    bob.save(update_fields=["language"])
+    with translation.override("es"):  # the role's name follows his language too
+        assert (
+            removed.shown_title
+            == "Un coordinador te retiró de Global Doctoral Mentoring (Mentorado)"
+        )
 
 
 def test_a_groups_upcoming_meetings_are_cancelled_when_it_ends_with_someone_leaving(
