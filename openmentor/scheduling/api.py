@@ -82,6 +82,10 @@ class CancelIn(Schema):
     reason: str = Field(..., min_length=1, max_length=1000)
 
 
+class ResponseIn(Schema):
+    coming: bool
+
+
 class NotesIn(Schema):
     agenda: str = Field("", max_length=5000)
     notes: str = Field("", max_length=20000)
@@ -214,6 +218,14 @@ def book(request: AuthenticatedRequest, mentorship_id: int, payload: BookIn) -> 
 def accept(request: AuthenticatedRequest, meeting_id: int) -> MeetingOut:
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
     return _meeting_out(services.accept_meeting(request.user, meeting), "participant")
+
+
+@router.post("/scheduling/meetings/{meeting_id}/response", response=MeetingOut)
+def respond(request: AuthenticatedRequest, meeting_id: int, payload: ResponseIn) -> MeetingOut:
+    """In a group's meeting: whether you will come (see ``services.respond_to_meeting``)."""
+    meeting = selectors.meeting_for_participant(request.user, meeting_id)
+    answered = services.respond_to_meeting(request.user, meeting, coming=payload.coming)
+    return _meeting_out(answered, "participant")
 
 
 @router.post("/scheduling/meetings/{meeting_id}/reschedule", response=MeetingOut)

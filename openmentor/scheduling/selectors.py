@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +23,7 @@ from . import slots
 from .models import (
     ACTIVE_STATUSES,
     DEFAULT_REMINDER_MINUTES,
+    AttendeeResponse,
     AvailabilityOverride,
     AvailabilityWindow,
     CalendarFeed,
@@ -103,7 +104,13 @@ def _attended_by(user: User) -> QuerySet[Meeting]:
 
 
 def meetings_for_user(user: User, *, upcoming: bool = True) -> QuerySet[Meeting]:
-    qs = _attended_by(user)
+    """With ``my_response``: whether they said they will come (a group's meeting they
+    cannot come to stays listed, so they can change their mind)."""
+    qs = _attended_by(user).annotate(
+        my_response=Subquery(
+            MeetingAttendee.objects.filter(meeting=OuterRef("pk"), user=user).values("response")[:1]
+        )
+    )
     if upcoming:
         qs = qs.filter(ends_at__gte=timezone.now(), status__in=ACTIVE_STATUSES)
     return qs.order_by("starts_at").distinct()
@@ -253,11 +260,14 @@ def active_feed(user: User) -> CalendarFeed | None:
 
 
 def feed_meetings(user: User) -> QuerySet[Meeting]:
+    """What their calendar shows: not proposals, nor meetings they said they cannot come to."""
     since = timezone.now() - timedelta(days=90)
+    declined = MeetingAttendee.objects.filter(user=user, response=AttendeeResponse.DECLINED)
     return (
         _attended_by(user)
         .filter(starts_at__gte=since)
         .exclude(status=MeetingStatus.PROPOSED)
+        .exclude(pk__in=declined.values("meeting_id"))
         .order_by("starts_at")
         .distinct()
     )

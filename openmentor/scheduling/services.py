@@ -8,6 +8,7 @@ import calendar
 import secrets
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -243,20 +244,16 @@ def _announce(
     title: Promise | str,
     actor: User | None,
     notify_people: bool = True,
+    params: dict[str, Any] | None = None,
+    calendar_to: list[int] | None = None,
 ) -> None:
     """``title`` is lazy, with the time as ``%(when)s``: each person reads it in their own
-    language and time zone, also after they change them."""
+    language and time zone, also after they change them. The .ics goes to every attendee,
+    or with ``calendar_to`` only to those: the others then hear by e-mail too (as their
+    preferences say), since no calendar file tells them."""
     people = [a.user for a in meeting.attendees.select_related("user")]
     url = reverse("scheduling:meeting", args=[meeting.pk])
-    publish_event(
-        [p.pk for p in people],
-        type="meeting.changed",
-        payload={
-            "id": meeting.pk,
-            "status": meeting.status,
-            "starts_at": meeting.starts_at.isoformat(),
-        },
-    )
+    _publish_changed(meeting, [p.pk for p in people])
     for person in people if notify_people else []:
         if actor is not None and person.pk == actor.pk:
             continue
@@ -264,12 +261,23 @@ def _announce(
             person,
             kind="meeting",
             title=title,
-            params={"when": meeting.starts_at},
+            params={"when": meeting.starts_at, **(params or {})},
             url=url,
-            email=False,  # the .ics e-mail below is the e-mail
+            email=calendar_to is not None and person.pk not in calendar_to,
         )
-    meeting_id = meeting.pk
-    transaction.on_commit(lambda: send_meeting_invitation(meeting_id, method))
+    transaction.on_commit(partial(send_meeting_invitation, meeting.pk, method, only_to=calendar_to))
+
+
+def _publish_changed(meeting: Meeting, user_ids: list[int]) -> None:
+    publish_event(
+        user_ids,
+        type="meeting.changed",
+        payload={
+            "id": meeting.pk,
+            "status": meeting.status,
+            "starts_at": meeting.starts_at.isoformat(),
+        },
+    )
 
 
 def _create_meeting(
@@ -491,6 +499,10 @@ def accept_meeting(actor: User, meeting: Meeting) -> Meeting:
         raise Conflict(_("Only a proposed meeting can be accepted."))
     if meeting.created_by_id == actor.pk:
         raise ValidationFailed(_("Someone else in the mentorship accepts your proposal."))
+    return _confirm(meeting, actor)
+
+
+def _confirm(meeting: Meeting, actor: User) -> Meeting:
     MeetingAttendee.objects.filter(meeting=meeting, user=actor).update(
         response=AttendeeResponse.ACCEPTED
     )
@@ -498,6 +510,61 @@ def accept_meeting(actor: User, meeting: Meeting) -> Meeting:
     meeting.ics_sequence += 1
     meeting.save(update_fields=["status", "ics_sequence", "updated_at"])
     _announce(meeting, "REQUEST", title=gettext_lazy("Meeting confirmed for %(when)s"), actor=actor)
+    return meeting
+
+
+@transaction.atomic
+def respond_to_meeting(actor: User, meeting: Meeting, *, coming: bool) -> Meeting:
+    """In a group, each person says whether they will come. Coming to a proposal accepts
+    it, as in a pair. Not coming frees their time, takes the meeting off their calendar
+    and tells the others; a meeting left with fewer than two people coming is cancelled.
+    Coming after all claims their time again, if it is still free."""
+    meeting = _participant_meeting(actor, meeting)
+    attendees = list(meeting.attendees.select_related("user").order_by("pk"))
+    mine = next((a for a in attendees if a.user_id == actor.pk), None)
+    if mine is None or meeting.status not in ACTIVE_STATUSES or meeting.starts_at <= timezone.now():
+        raise Conflict(_("You can answer only for a planned meeting still ahead of you."))
+    if len(attendees) < 3:
+        raise ValidationFailed(_("In a pair, accept, move or cancel the meeting instead."))
+    if meeting.created_by_id == actor.pk:
+        raise ValidationFailed(_("You set up this meeting: move or cancel it instead."))
+    answer = AttendeeResponse.ACCEPTED if coming else AttendeeResponse.DECLINED
+    if mine.response == answer:
+        return meeting  # a repeated click changes nothing and tells no one again
+    was_declined = mine.response == AttendeeResponse.DECLINED
+    if coming and was_declined:  # their time was freed: it must still be free
+        _check_weekly_limits(_lock_people([actor.pk]), meeting.starts_at, meeting)
+        try:
+            _claim(meeting, [actor.pk])
+        except Conflict:
+            raise Conflict(_("You have another meeting at that time now.")) from None
+    if coming and meeting.status == MeetingStatus.PROPOSED:
+        return _confirm(meeting, actor)
+    mine.response = answer
+    mine.save(update_fields=["response"])
+    if coming and not was_declined:  # a first yes to a confirmed meeting: nothing moves
+        _publish_changed(meeting, [a.user_id for a in attendees])
+        return meeting
+    meeting.ics_sequence += 1
+    if coming:
+        meeting.save(update_fields=["ics_sequence", "updated_at"])
+        title = gettext_lazy("%(name)s can come to the meeting on %(when)s after all")
+        method = "REQUEST"
+    else:
+        SlotClaim.objects.filter(meeting=meeting, user=actor).delete()
+        if sum(a.response != AttendeeResponse.DECLINED for a in attendees) < 2:
+            return _cancel(meeting, actor, _("No one else can come."))
+        meeting.save(update_fields=["ics_sequence", "updated_at"])
+        title = gettext_lazy("%(name)s cannot come to the meeting on %(when)s")
+        method = "CANCEL"  # off the calendar of the one who cannot come
+    _announce(
+        meeting,
+        method,
+        title=title,
+        params={"name": actor.name},
+        actor=actor,
+        calendar_to=[actor.pk],
+    )
     return meeting
 
 
@@ -545,10 +612,15 @@ def cancel_meeting(actor: User, meeting: Meeting, *, reason: str) -> Meeting:
     meeting = _participant_meeting(actor, meeting)
     if meeting.status not in ACTIVE_STATUSES:
         raise Conflict(_("This meeting is not planned any more."))
+    meeting.ics_sequence += 1
+    return _cancel(meeting, actor, reason)
+
+
+def _cancel(meeting: Meeting, actor: User | None, reason: str) -> Meeting:
+    """Cancel for everyone; the caller has counted the change in ``ics_sequence``."""
     SlotClaim.objects.filter(meeting=meeting).delete()
     meeting.status = MeetingStatus.CANCELLED
     meeting.status_reason = reason
-    meeting.ics_sequence += 1
     meeting.save(update_fields=["status", "status_reason", "ics_sequence", "updated_at"])
     _announce(meeting, "CANCEL", title=gettext_lazy("Meeting on %(when)s cancelled"), actor=actor)
     return meeting
@@ -576,16 +648,11 @@ def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
         meeting.attendees.filter(user=user).delete()
         SlotClaim.objects.filter(meeting=meeting, user=user).delete()
         meeting.ics_sequence += 1
-        if not mentorship.is_open or meeting.attendees.count() < 2:
-            SlotClaim.objects.filter(meeting=meeting).delete()
-            meeting.status = MeetingStatus.CANCELLED
-            meeting.status_reason = reason
-            meeting.save(update_fields=["status", "status_reason", "ics_sequence", "updated_at"])
-            _announce(
-                meeting, "CANCEL", title=gettext_lazy("Meeting on %(when)s cancelled"), actor=None
-            )
+        coming = meeting.attendees.exclude(response=AttendeeResponse.DECLINED)
+        if not mentorship.is_open or coming.count() < 2:
+            _cancel(meeting, None, reason)
         else:  # the others' calendars drop them from the meeting
-            staying = meeting.attendees.select_related("user").order_by("pk").first()
+            staying = coming.select_related("user").order_by("pk").first()
             if meeting.created_by_id == user.pk and staying is not None:
                 meeting.created_by = staying.user  # calendar replies go to someone still in it
             meeting.save(update_fields=["created_by", "ics_sequence", "updated_at"])

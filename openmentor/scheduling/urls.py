@@ -24,6 +24,7 @@ urlpatterns = [
     path("scheduling/mentorships/<int:pk>/book/", views.book, name="book"),
     path("scheduling/meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("scheduling/meetings/<int:pk>/accept/", views.accept, name="accept"),
+    path("scheduling/meetings/<int:pk>/respond/", views.respond, name="respond"),
     path("scheduling/meetings/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("scheduling/meetings/<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("scheduling/meetings/<int:pk>/notes/", views.save_notes, name="notes"),

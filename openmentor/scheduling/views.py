@@ -358,6 +358,8 @@ def _meeting_page(
         "has_room": meeting.kind in LIVE_ROOM_KINDS and meeting.is_active,
     }
     if access == "participant":
+        mine = next((a for a in people if a.user_id == request.user.pk), None)
+        in_group = len(people) > 2
         context.update(
             notes_form=forms.get("notes_form")
             or NotesForm(initial={"agenda": meeting.agenda, "notes": meeting.notes}),
@@ -371,8 +373,16 @@ def _meeting_page(
             ),
             attendance_form=forms.get("attendance_form")
             or AttendanceForm(people=[(a.user_id, str(a.user)) for a in people]),
-            can_accept=meeting.status == MeetingStatus.PROPOSED
+            can_accept=not in_group
+            and meeting.status == MeetingStatus.PROPOSED
             and meeting.created_by_id != request.user.pk,
+            # In a group each person answers for themselves (see respond_to_meeting).
+            can_answer=in_group
+            and mine is not None
+            and meeting.is_active
+            and meeting.starts_at > timezone.now()
+            and meeting.created_by_id != request.user.pk,
+            my_response=mine.response if mine else "",
             # A refused attendance form stays on the page with its reason, even where
             # the form would not be offered (a page left open from before the meeting).
             can_record="attendance_form" in forms
@@ -402,6 +412,31 @@ def accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Meeting confirmed."))
+    return redirect("scheduling:meeting", pk=pk)
+
+
+@login_required
+@require_POST
+def respond(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = _participant_meeting(request, pk)
+    answer = request.POST.get("coming")
+    if answer not in ("yes", "no"):
+        messages.error(request, _("Choose whether you will come."))
+        return redirect("scheduling:meeting", pk=pk)
+    try:
+        answered = services.respond_to_meeting(request.user, meeting, coming=answer == "yes")
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if answered.status == MeetingStatus.CANCELLED:
+            messages.success(
+                request,
+                _("No one else could come, so the meeting is cancelled. Everyone has been told."),
+            )
+        elif answer == "yes":
+            messages.success(request, _("The others can see you will come."))
+        else:
+            messages.success(request, _("The others have been told you cannot come."))
     return redirect("scheduling:meeting", pk=pk)
 
 
