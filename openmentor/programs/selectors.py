@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from openmentor.accounts.models import User
 from openmentor.core.types import AnyUser
@@ -83,25 +84,33 @@ def memberships_for_dashboard(user: User) -> QuerySet[Membership]:
 
 
 def coordinated_programs(user: User) -> QuerySet[Program]:
+    """With ``pending_count`` and ``active_count``: counted in subqueries, since a count
+    over the memberships the filter joins would see only the coordinator's own row."""
     return (
         Program.objects.filter(
-            memberships__user=user,
-            memberships__role=Role.COORDINATOR,
-            memberships__status=MembershipStatus.ACTIVE,
+            pk__in=Membership.objects.filter(
+                user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+            ).values("program_id")
         )
         .annotate(
-            pending_count=Count(
-                "memberships", filter=Q(memberships__status=MembershipStatus.PENDING), distinct=True
-            ),
-            active_count=Count(
-                "memberships",
-                filter=Q(memberships__status=MembershipStatus.ACTIVE)
-                & ~Q(memberships__role=Role.COORDINATOR),
-                distinct=True,
+            pending_count=_membership_count(Q(status=MembershipStatus.PENDING)),
+            active_count=_membership_count(
+                Q(status=MembershipStatus.ACTIVE) & ~Q(role=Role.COORDINATOR)
             ),
         )
         .order_by("name")
     )
+
+
+def _membership_count(condition: Q) -> Coalesce:
+    counted = (
+        Membership.objects.filter(condition, program=OuterRef("pk"))
+        .order_by()
+        .values("program")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def questions_for(program: Program, role: str) -> list[ApplicationQuestion]:

@@ -3,10 +3,12 @@ another program, coordinator of this program."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 CONSOLE_PAGES = [
     "/programs/global-doctoral/console/",
@@ -121,3 +123,21 @@ def test_page_links_are_in_the_coordinators_language(program: Any, alice: Any, c
     alice.save(update_fields=["language"])
     page = client_for(alice).get("/programs/global-doctoral/console/members/").content.decode()
     assert "Página 1 de 2" in page and "Siguiente" in page and "Páginas de miembros" in page
+
+
+@pytest.mark.django_db
+def test_the_coordinators_dashboard_counts_the_programs_people(
+    client_for: Any, program: Any, other_program: Any, alice: Any, charlie: Any
+) -> None:
+    """Bob and Erin (mentees) and Carol (mentor) are active, Charlie waits for approval;
+    another program's people are not counted."""
+    from conftest import add_member
+
+    add_member(program, charlie, "mentee", status="pending")
+    add_member(other_program, charlie, "mentee")
+    page = client_for(alice).get(reverse("dashboard")).content.decode()
+    row = page[page.index(program.name) :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert cells[0] == "3"  # the row from its name on: active, then waiting
+    assert ">1</a>" in cells[1]
