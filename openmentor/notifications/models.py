@@ -84,8 +84,11 @@ class Notification(TimeStampedModel):
 def _now_in_language(source: str, params: dict[str, Any], plural: str = "") -> str:
     if not source:
         return ""
-    text = ngettext(source, plural, params.get("n", 1)) if plural else gettext(source)
-    return text % readable(params) if params else text
+    try:
+        text = ngettext(source, plural, params.get("n", 1)) if plural else gettext(source)
+        return text % readable(params) if params else text
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ""  # a row changed by hand: shown as it was written when made
 
 
 class NotificationPreference(models.Model):

@@ -8,7 +8,7 @@ other value (a name, a program) is kept as its text."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.utils import timezone, translation
@@ -23,7 +23,8 @@ def storable(params: dict[str, Any]) -> dict[str, Any]:
 
 def _storable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return {"datetime": value.isoformat()}
+        aware = value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+        return {"datetime": aware.isoformat()}
     if isinstance(value, date):
         return {"date": value.isoformat()}
     if isinstance(value, Promise):
@@ -35,14 +36,21 @@ def _storable(value: Any) -> Any:
 
 
 def readable(stored: dict[str, Any]) -> dict[str, Any]:
-    """The stored values as the active language and time zone write them."""
-    return {name: _readable(value) for name, value in stored.items()}
+    """The stored values as the active language and time zone write them. Raises
+    ``ValueError`` for a value that is not what ``storable`` writes (a row changed by
+    hand): the caller then shows the text as it was written."""
+    try:
+        return {name: _readable(value) for name, value in stored.items()}
+    except (TypeError, AttributeError) as error:
+        raise ValueError(f"unreadable notification params: {error}") from error
 
 
 def _readable(value: Any) -> Any:
     if isinstance(value, dict):
         if "datetime" in value:
             moment = datetime.fromisoformat(value["datetime"])
+            if timezone.is_naive(moment):
+                moment = moment.replace(tzinfo=UTC)
             return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
         if "date" in value:
             return date_format(date.fromisoformat(value["date"]), "DATE_FORMAT")

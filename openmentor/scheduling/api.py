@@ -84,6 +84,8 @@ class CancelIn(Schema):
 
 class ResponseIn(Schema):
     coming: bool
+    # The meeting's start as the person saw it: if it has moved since, the answer is refused.
+    starts_at: datetime | None = None
 
 
 class NotesIn(Schema):
@@ -224,7 +226,10 @@ def accept(request: AuthenticatedRequest, meeting_id: int) -> MeetingOut:
 def respond(request: AuthenticatedRequest, meeting_id: int, payload: ResponseIn) -> MeetingOut:
     """In a group's meeting: whether you will come (see ``services.respond_to_meeting``)."""
     meeting = selectors.meeting_for_participant(request.user, meeting_id)
-    answered = services.respond_to_meeting(request.user, meeting, coming=payload.coming)
+    seen = _aware(payload.starts_at) if payload.starts_at else None
+    answered = services.respond_to_meeting(
+        request.user, meeting, coming=payload.coming, seen_starts_at=seen
+    )
     return _meeting_out(answered, "participant")
 
 

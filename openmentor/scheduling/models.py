@@ -212,6 +212,10 @@ class AttendeeResponse(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+# Whose time a meeting takes: everyone but those who said they cannot come.
+COMING = (AttendeeResponse.NEEDS_ACTION, AttendeeResponse.ACCEPTED)
+
+
 class Attendance(models.TextChoices):
     UNKNOWN = "unknown", _("Not recorded")
     PRESENT = "present", _("Attended")

@@ -22,6 +22,7 @@ from openmentor.programs.selectors import is_coordinator
 from . import slots
 from .models import (
     ACTIVE_STATUSES,
+    COMING,
     DEFAULT_REMINDER_MINUTES,
     AttendeeResponse,
     AvailabilityOverride,
@@ -184,6 +185,7 @@ def person(
     if with_busy:
         active = Meeting.objects.filter(
             attendees__user=user,
+            attendees__response__in=COMING,
             status__in=ACTIVE_STATUSES,
             starts_at__lt=end + timedelta(days=7),
             ends_at__gt=start - timedelta(days=7),
@@ -212,6 +214,7 @@ def inconvenient_history(user: User, *, last: int = 20) -> int:
     rows = (
         MeetingAttendee.objects.filter(
             user=user,
+            response__in=COMING,
             meeting__status__in=(MeetingStatus.CONFIRMED, MeetingStatus.HELD),
             meeting__starts_at__lt=timezone.now(),
         )

@@ -29,6 +29,7 @@ from . import selectors
 from .consumers import room_group
 from .models import (
     ACTIVE_STATUSES,
+    COMING,
     LIVE_ROOM_KINDS,
     SLOT,
     SLOT_MINUTES,
@@ -225,6 +226,7 @@ def _check_weekly_limits(people: list[User], starts_at: datetime, exclude: Meeti
         )
         booked = Meeting.objects.filter(
             attendees__user=person,
+            attendees__response__in=COMING,
             status__in=ACTIVE_STATUSES,
             starts_at__gte=week_start,
             starts_at__lt=week_start + timedelta(days=7),
@@ -248,13 +250,22 @@ def _announce(
     calendar_to: list[int] | None = None,
 ) -> None:
     """``title`` is lazy, with the time as ``%(when)s``: each person reads it in their own
-    language and time zone, also after they change them. The .ics goes to every attendee,
-    or with ``calendar_to`` only to those: the others then hear by e-mail too (as their
-    preferences say), since no calendar file tells them."""
-    people = [a.user for a in meeting.attendees.select_related("user")]
+    language and time zone, also after they change them. Those who said they cannot come
+    hear nothing more of it (no calendar file to put it back, no notice) unless it is
+    cancelled. The .ics goes to everyone told, or with ``calendar_to`` only to those: the
+    others then hear by e-mail too (as their preferences say), since no calendar file
+    tells them."""
+    attendees = list(meeting.attendees.select_related("user"))
+    _publish_changed(meeting, [a.user_id for a in attendees])
+    told = [
+        a.user
+        for a in attendees
+        if meeting.status == MeetingStatus.CANCELLED or a.response != AttendeeResponse.DECLINED
+    ]
+    if calendar_to is None:
+        calendar_to = [person.pk for person in told]
     url = reverse("scheduling:meeting", args=[meeting.pk])
-    _publish_changed(meeting, [p.pk for p in people])
-    for person in people if notify_people else []:
+    for person in told if notify_people else []:
         if actor is not None and person.pk == actor.pk:
             continue
         notify(
@@ -263,7 +274,7 @@ def _announce(
             title=title,
             params={"when": meeting.starts_at, **(params or {})},
             url=url,
-            email=calendar_to is not None and person.pk not in calendar_to,
+            email=person.pk not in calendar_to,
         )
     transaction.on_commit(partial(send_meeting_invitation, meeting.pk, method, only_to=calendar_to))
 
@@ -492,13 +503,34 @@ def _participant_meeting(actor: User, meeting: Meeting) -> Meeting:
     )
 
 
+def _check_seen(meeting: Meeting, seen_starts_at: datetime | None) -> None:
+    """An answer given on a page showing another time (moved meanwhile) is not an answer
+    to the new time."""
+    if seen_starts_at is not None and seen_starts_at != meeting.starts_at:
+        raise Conflict(_("The meeting has moved since you opened it. Look at the new time first."))
+
+
+def _claim_again(meeting: Meeting, actor: User) -> None:
+    """Someone who said they cannot come comes after all: their time must still be free."""
+    _check_weekly_limits(_lock_people([actor.pk]), meeting.starts_at, meeting)
+    try:
+        _claim(meeting, [actor.pk])
+    except Conflict:
+        raise Conflict(_("You have another meeting at that time now.")) from None
+
+
 @transaction.atomic
-def accept_meeting(actor: User, meeting: Meeting) -> Meeting:
+def accept_meeting(
+    actor: User, meeting: Meeting, *, seen_starts_at: datetime | None = None
+) -> Meeting:
     meeting = _participant_meeting(actor, meeting)
     if meeting.status != MeetingStatus.PROPOSED:
         raise Conflict(_("Only a proposed meeting can be accepted."))
     if meeting.created_by_id == actor.pk:
         raise ValidationFailed(_("Someone else in the mentorship accepts your proposal."))
+    _check_seen(meeting, seen_starts_at)
+    if meeting.attendees.filter(user=actor, response=AttendeeResponse.DECLINED).exists():
+        _claim_again(meeting, actor)
     return _confirm(meeting, actor)
 
 
@@ -514,7 +546,9 @@ def _confirm(meeting: Meeting, actor: User) -> Meeting:
 
 
 @transaction.atomic
-def respond_to_meeting(actor: User, meeting: Meeting, *, coming: bool) -> Meeting:
+def respond_to_meeting(
+    actor: User, meeting: Meeting, *, coming: bool, seen_starts_at: datetime | None = None
+) -> Meeting:
     """In a group, each person says whether they will come. Coming to a proposal accepts
     it, as in a pair. Not coming frees their time, takes the meeting off their calendar
     and tells the others; a meeting left with fewer than two people coming is cancelled.
@@ -528,16 +562,13 @@ def respond_to_meeting(actor: User, meeting: Meeting, *, coming: bool) -> Meetin
         raise ValidationFailed(_("In a pair, accept, move or cancel the meeting instead."))
     if meeting.created_by_id == actor.pk:
         raise ValidationFailed(_("You set up this meeting: move or cancel it instead."))
+    _check_seen(meeting, seen_starts_at)
     answer = AttendeeResponse.ACCEPTED if coming else AttendeeResponse.DECLINED
     if mine.response == answer:
         return meeting  # a repeated click changes nothing and tells no one again
     was_declined = mine.response == AttendeeResponse.DECLINED
-    if coming and was_declined:  # their time was freed: it must still be free
-        _check_weekly_limits(_lock_people([actor.pk]), meeting.starts_at, meeting)
-        try:
-            _claim(meeting, [actor.pk])
-        except Conflict:
-            raise Conflict(_("You have another meeting at that time now.")) from None
+    if coming and was_declined:
+        _claim_again(meeting, actor)
     if coming and meeting.status == MeetingStatus.PROPOSED:
         return _confirm(meeting, actor)
     mine.response = answer

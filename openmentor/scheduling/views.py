@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -383,6 +384,11 @@ def _meeting_page(
             and meeting.starts_at > timezone.now()
             and meeting.created_by_id != request.user.pk,
             my_response=mine.response if mine else "",
+            # The time the answer is about: a meeting moved meanwhile refuses it.
+            seen_starts_at=format_html(
+                '<input type="hidden" name="starts_at" value="{}">',
+                meeting.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ"),
+            ),
             # A refused attendance form stays on the page with its reason, even where
             # the form would not be offered (a page left open from before the meeting).
             can_record="attendance_form" in forms
@@ -407,7 +413,9 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = _participant_meeting(request, pk)
     try:
-        services.accept_meeting(request.user, meeting)
+        services.accept_meeting(
+            request.user, meeting, seen_starts_at=_parse_utc(request.POST.get("starts_at", ""))
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -424,7 +432,12 @@ def respond(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose whether you will come."))
         return redirect("scheduling:meeting", pk=pk)
     try:
-        answered = services.respond_to_meeting(request.user, meeting, coming=answer == "yes")
+        answered = services.respond_to_meeting(
+            request.user,
+            meeting,
+            coming=answer == "yes",
+            seen_starts_at=_parse_utc(request.POST.get("starts_at", "")),
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:

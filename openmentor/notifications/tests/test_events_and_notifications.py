@@ -112,3 +112,28 @@ def test_a_notification_follows_the_persons_language_after_they_change_it(
     assert "Uma mensagem foi denunciada em Data Skills" in page and "Written out once" in page
     titles = [n["title"] for n in client_for(bob).get("/api/v1/notifications").json()]
     assert titles == ["Written out once", "Uma mensagem foi denunciada em Data Skills"]
+
+
+@pytest.mark.django_db
+def test_a_notification_whose_values_were_changed_by_hand_is_shown_as_written(
+    bob: Any, client_for: Any
+) -> None:
+    from datetime import datetime
+
+    from django.utils.translation import gettext_lazy
+
+    made = services.notify(
+        bob,
+        kind="meeting",
+        title=gettext_lazy("Meeting booked for %(when)s"),
+        params={"when": datetime(2030, 1, 1, 10, 0)},  # no zone: taken as UTC
+        email=False,
+    )
+    # 10:00 UTC is 7 a.m. in Bob's São Paulo.
+    assert made is not None and made.title == "Meeting booked for Jan. 1, 2030, 7 a.m."
+    for broken in ({"when": {"datetime": "2024-13-01"}}, {"when": {"date": None}}, ["x"]):
+        made.params = broken
+        made.save(update_fields=["params"])
+        assert client_for(bob).get("/notifications/").status_code == 200
+        titles = [n["title"] for n in client_for(bob).get("/api/v1/notifications").json()]
+        assert titles == ["Meeting booked for Jan. 1, 2030, 7 a.m."]

@@ -3,6 +3,7 @@ cancel it for everyone."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -212,3 +213,91 @@ def test_the_api_takes_an_answer(client_for: Any, group_meeting: Meeting, erin: 
     assert answered.status_code == 200
     mine = [a for a in answered.json()["attendees"] if a["user_id"] == erin.pk]
     assert mine[0]["response"] == "declined" and answered.json()["status"] == "confirmed"
+
+
+def test_accepting_a_proposal_after_saying_no_claims_the_time_again(
+    program: Any, group: Any, bob: Any, erin: Any, charlie: Any, client_for: Any
+) -> None:
+    """The older "accept" button (a page left open) must not make a double booking."""
+    starts = next_weekday(2, 10)
+    proposal = services.book_meeting(
+        bob, group, starts_at=starts, duration_minutes=60, propose=True
+    )
+    services.respond_to_meeting(erin, proposal, coming=False)
+    add_member(program, charlie, "mentor")
+    pair = create_mentorship(program, mentors=[charlie], mentees=[erin], origin="t")
+    services.book_meeting(erin, pair, starts_at=starts, duration_minutes=60, propose=True)
+    page = client_for(erin).post(reverse("scheduling:accept", args=[proposal.pk]), follow=True)
+    assert "another meeting at that time" in page.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.status == MeetingStatus.PROPOSED
+    assert response_of(proposal, erin) == AttendeeResponse.DECLINED
+
+
+def test_one_who_said_no_hears_nothing_more_until_it_is_cancelled(
+    program: Any,
+    group: Any,
+    bob: Any,
+    erin: Any,
+    carol_available: Any,
+    charlie: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    proposal = services.book_meeting(
+        bob, group, starts_at=next_weekday(2, 10), duration_minutes=60, propose=True
+    )
+    services.respond_to_meeting(erin, proposal, coming=False)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.respond_to_meeting(carol_available, proposal, coming=True)  # confirmed
+    # No file puts it back on Erin's calendar.
+    assert calendar_methods() == {bob.email: "REQUEST", carol_available.email: "REQUEST"}
+    assert not Notification.objects.filter(user=erin, title__startswith="Meeting confirmed")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(bob, proposal, reason="Holiday")
+    assert calendar_methods() == {
+        erin.email: "CANCEL",
+        carol_available.email: "CANCEL",
+        bob.email: "CANCEL",
+    }
+
+
+def test_saying_no_frees_the_time_for_other_bookings_and_the_weekly_limit(
+    program: Any, group_meeting: Meeting, erin: Any, charlie: Any
+) -> None:
+    starts = group_meeting.starts_at
+    services.update_preferences(erin, max_sessions_per_week=1, reminder_minutes=[30])
+    services.respond_to_meeting(erin, group_meeting, coming=False)
+    seen = selectors.person(erin, starts - timedelta(hours=1), starts + timedelta(hours=2))
+    assert seen.booked_per_week == {}
+    add_member(program, charlie, "mentor")
+    pair = create_mentorship(program, mentors=[charlie], mentees=[erin], origin="t")
+    later = services.book_meeting(
+        erin, pair, starts_at=starts + timedelta(hours=3), duration_minutes=60, propose=True
+    )
+    assert later.status == MeetingStatus.PROPOSED
+
+
+def test_an_answer_from_a_page_showing_the_old_time_is_refused(
+    client_for: Any, group_meeting: Meeting, erin: Any, carol_available: Any
+) -> None:
+    page = client_for(erin).get(reverse("scheduling:meeting", args=[group_meeting.pk]))
+    seen = re.search(r'name="starts_at" value="([^"]+)"', page.content.decode())
+    assert seen is not None
+    services.reschedule_meeting(
+        carol_available,
+        group_meeting,
+        starts_at=group_meeting.starts_at + timedelta(hours=4),
+        duration_minutes=60,
+        reason="A clash",
+    )
+    answer = client_for(erin).post(
+        reverse("scheduling:respond", args=[group_meeting.pk]),
+        {"coming": "yes", "starts_at": seen.group(1)},
+        follow=True,
+    )
+    assert "The meeting has moved since you opened it." in answer.content.decode()
+    group_meeting.refresh_from_db()
+    assert group_meeting.status == MeetingStatus.PROPOSED
+    assert response_of(group_meeting, erin) == AttendeeResponse.NEEDS_ACTION
