@@ -83,3 +83,64 @@ def test_a_form_post_lost_on_the_way_leaves_the_draft_in_the_box(
     page.reload()
     expect(page.get_by_label("Your message")).to_have_value("")
     context.close()
+
+
+def test_a_link_that_dies_silently_is_noticed_and_the_message_goes_out_once_after(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """The browser still thinks it is online, but nothing gets through (a stalled mobile
+    link): the page said "Live" for over a minute and the message sat at "Sending…"."""
+    context, page = signed_in_page(browser, asgi_server, client_for(bob).cookies["sessionid"].value)
+    link = {"up": True}
+
+    def route(socket: Any) -> None:
+        if not link["up"]:
+            socket.close()  # a new connection fails while the link is down
+            return
+        server = socket.connect_to_server()
+        socket.on_message(lambda frame: server.send(frame) if link["up"] else None)
+        server.on_message(lambda frame: socket.send(frame) if link["up"] else None)
+
+    context.route_web_socket("**/ws/**", route)
+    page.clock.install()
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    link["up"] = False
+    page.get_by_label("Your message").fill("Written on the stalled link")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator('#messages .message[data-state="pending"]')).to_have_count(1)
+    page.clock.run_for(31_000)  # a heartbeat, and no pong within its 10 s
+    expect(page.locator("#connection")).to_have_text("Connecting…")
+    link["up"] = True
+    page.clock.run_for(5_000)  # the next try, after its short back-off
+    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator('#messages .message[data-state="sent"]')).to_have_count(1)
+    assert Message.objects.filter(sender=bob).count() == 1
+    context.close()
+
+
+def test_slow_mode_does_not_say_connected_while_no_poll_gets_through(
+    browser: Any, asgi_server: str, conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    context, page = signed_in_page(browser, asgi_server, client_for(bob).cookies["sessionid"].value)
+    block_websockets(context)
+    server = {"reachable": True}
+
+    def poll(route: Any) -> None:
+        if server["reachable"]:
+            route.continue_()
+        else:
+            route.abort("connectionreset")
+
+    page.route("**/messages/poll**", poll)
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
+    server["reachable"] = False
+    # The poll held open by the server ends with news; the next one fails.
+    send_from_another_thread(
+        lambda: services.send_message(carol, conversation, body="News", client_id="poll-1")
+    )
+    expect(page.locator("#connection")).to_have_text("Connecting…")
+    server["reachable"] = True
+    expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
+    context.close()

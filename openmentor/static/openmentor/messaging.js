@@ -726,15 +726,18 @@
     if (isSignedOut) { return; }
     if (socket && socket.readyState <= WebSocket.OPEN) { return; } // connecting or open
     if (!("WebSocket" in window) || failures >= 3) { startPolling(); return; }
+    if (!polling) { say(navigator.onLine === false ? t("offline") : t("connecting")); }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var ws = socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
     // A socket that opens but never says hello (a proxy that accepts the upgrade, then
     // passes nothing on) counts as blocked: the long poll takes over, as after failures.
+    // One that never even opens (a dead link) is one failed try.
     clearTimeout(helloTimer);
     helloTimer = setTimeout(function () {
       if (ws !== socket || socketOpen) { return; }
+      var upgraded = ws.readyState === WebSocket.OPEN;
       ws.onclose = null; ws.onmessage = null; ws.close();
-      socket = null; failures = 3; startPolling();
+      if (upgraded) { socket = null; failures = 3; startPolling(); } else { socketClosed(ws, 0); }
     }, HELLO_TIMEOUT_MS);
     socket.onmessage = function (message) {
       var data;
@@ -763,22 +766,23 @@
         handleEvent(data);
       }
     };
-    socket.onclose = function (event) {
-      if (ws !== socket) { return; } // an older socket, closed after a newer one opened
-      if (event.code === SIGNED_OUT) { confirmSignedOut(); return; }
-      var wasOpen = socketOpen;
-      socketOpen = false; stopHeartbeat(); inFlight = {};
-      if (!wasOpen && navigator.onLine !== false) { failures += 1; }
-      clearTimeout(helloTimer);
-      say(navigator.onLine === false ? t("offline") : polling ? t("polling") : "");
-      if (failures >= 3) { startPolling(); return; }
-      // Back off (1 s, 2 s, 4 s … 30 s, each somewhere in its upper half so that many
-      // clients cut off together do not come back together): offline, every attempt
-      // only fails. Coming back online or to the tab tries at once (reconnectNow).
-      var delay = Math.min(RECONNECT_MIN_MS * Math.pow(2, attempts), RECONNECT_MAX_MS);
-      attempts += 1;
-      reconnectTimer = setTimeout(connect, delay / 2 + Math.random() * delay / 2);
-    };
+    socket.onclose = function (event) { socketClosed(ws, event.code); };
+  }
+  function socketClosed(ws, code) {
+    if (ws !== socket) { return; } // an older socket, closed after a newer one opened
+    if (code === SIGNED_OUT) { confirmSignedOut(); return; }
+    var wasOpen = socketOpen;
+    socketOpen = false; stopHeartbeat(); inFlight = {};
+    if (!wasOpen && navigator.onLine !== false) { failures += 1; }
+    clearTimeout(helloTimer);
+    say(navigator.onLine === false ? t("offline") : polling ? t("polling") : t("connecting"));
+    if (failures >= 3) { startPolling(); return; }
+    // Back off (1 s, 2 s, 4 s … 30 s, each somewhere in its upper half so that many
+    // clients cut off together do not come back together): offline, every attempt
+    // only fails. Coming back online or to the tab tries at once (reconnectNow).
+    var delay = Math.min(RECONNECT_MIN_MS * Math.pow(2, attempts), RECONNECT_MAX_MS);
+    attempts += 1;
+    reconnectTimer = setTimeout(connect, delay / 2 + Math.random() * delay / 2);
   }
   function probeSocket() {
     if (polling && !socketOpen) { failures = 2; connect(); } // one more failure: back to polling
@@ -792,9 +796,14 @@
       if (!socketOpen) { return; }
       socket.send(JSON.stringify({ type: "ping" }));
       clearTimeout(pongTimer);
-      // No pong: the connection is dead even if the browser has not noticed.
+      // No pong: the connection is dead even if the browser has not noticed. Its closing
+      // handshake can take a minute on a dead link, so it is given up on now: the page
+      // says so and connects again, and sends wait in the outbox meanwhile.
       var pinged = socket; // not a newer socket opened meanwhile
-      pongTimer = setTimeout(function () { pinged.close(); }, PONG_TIMEOUT_MS);
+      pongTimer = setTimeout(function () {
+        pinged.onclose = null; pinged.onmessage = null; pinged.close();
+        socketClosed(pinged, 0);
+      }, PONG_TIMEOUT_MS);
     }, HEARTBEAT_MS);
   }
   function stopHeartbeat() { clearInterval(heartbeat); clearTimeout(pongTimer); }
@@ -822,7 +831,12 @@
           flushOutbox();
           setTimeout(loop, 100); // the server held the request until there was news
         })
-        .catch(function () { if (!isSignedOut) { setTimeout(loop, 3000); } });
+        .catch(function () {
+          if (isSignedOut) { return; }
+          // Not "connected" while no poll gets through.
+          say(navigator.onLine === false ? t("offline") : t("connecting"));
+          setTimeout(loop, 3000);
+        });
     })();
   }
 
