@@ -62,6 +62,10 @@ class AgreementOut(Schema):
     confirmed_by: list[int]
 
     @staticmethod
+    def resolve_text(obj: Any) -> str:
+        return str(obj.shown_text)  # the standard wording in the reader's language
+
+    @staticmethod
     def resolve_confirmed_by(obj: Any) -> list[int]:
         return [c.user_id for c in obj.confirmations.all()]
 

@@ -45,7 +45,7 @@ class Mentorship(TimeStampedModel):
         indexes = [models.Index(fields=["program", "status"])]
 
     def __str__(self) -> str:
-        return self.title or f"Mentorship #{self.pk}"
+        return self.title or _("Mentorship %(number)s") % {"number": self.pk}
 
     @property
     def is_open(self) -> bool:
@@ -54,6 +54,14 @@ class Mentorship(TimeStampedModel):
     @property
     def is_closed(self) -> bool:
         return not self.is_open
+
+
+def title_from_names(names: list[str]) -> str:
+    """A mentorship's name when none was given: its people, mentors first ("Bruno Lima &
+    Letícia Nova"), the same in every language."""
+    joined = " & ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " & " + names[-1]
+    limit = Mentorship._meta.get_field("title").max_length or 160
+    return joined if len(joined) <= limit else joined[: limit - 1].rstrip(", &") + "…"
 
 
 class ParticipantRole(models.TextChoices):
@@ -143,7 +151,13 @@ class AgreementVersion(models.Model):
         Mentorship, on_delete=models.CASCADE, related_name="agreement_versions"
     )
     number = models.PositiveIntegerField()
+    # As written; for the platform's standard wording, in the language of whoever made
+    # the mentorship (see ``standard``).
     text = models.TextField(max_length=10000)
+    # The platform's standard wording, kept as what it says (the program's cadence and
+    # delivery, its guidelines as they were) so each person reads it in their own
+    # language; null for a wording people wrote (a program's template, a change).
+    standard = models.JSONField(null=True, blank=True)
     change_note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -160,6 +174,31 @@ class AgreementVersion(models.Model):
 
     def __str__(self) -> str:
         return f"Agreement v{self.number} of {self.mentorship}"
+
+    @property
+    def shown_text(self) -> str:
+        """In the reader's language of the moment when it is the standard wording."""
+        return standard_agreement_text(self.standard) if self.standard else self.text
+
+
+def standard_agreement_text(standard: dict[str, str]) -> str:
+    from openmentor.programs.models import Cadence, Delivery
+
+    cadence, delivery = standard.get("cadence", ""), standard.get("delivery", "")
+    parts = [
+        _("Expectations: we each say what we hope to get from this mentorship."),
+        _("Meetings: %(cadence)s, %(delivery)s; whoever cannot make it says so a day ahead.")
+        % {
+            "cadence": Cadence(cadence).label if cadence in Cadence.values else cadence,
+            "delivery": Delivery(delivery).label if delivery in Delivery.values else delivery,
+        },
+        _("Response times: we answer messages within three working days."),
+        _("Confidentiality: what we share stays between us unless we agree otherwise."),
+        _("Etiquette: we are patient with time zones, connections and languages."),
+    ]
+    if standard.get("guidelines"):
+        parts.append(str(_("Program guidelines:")) + "\n" + standard["guidelines"])
+    return "\n\n".join(str(part) for part in parts)
 
 
 class AgreementConfirmation(models.Model):

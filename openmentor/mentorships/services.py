@@ -51,6 +51,8 @@ from .models import (
     Reflection,
     SessionKind,
     SessionLog,
+    standard_agreement_text,
+    title_from_names,
 )
 from .signals import left_mentorship
 
@@ -80,24 +82,22 @@ def _dates_for(program: Program, today: date) -> tuple[date, date | None]:
     return today, None
 
 
-def default_agreement_text(program: Program) -> str:
+def default_agreement(program: Program) -> tuple[str, dict[str, str] | None]:
+    """The wording a new mentorship starts with: the program's own template, or the
+    platform's standard one (with what it says, so everyone reads it in their language)."""
     template = AgreementTemplate.objects.filter(program=program).first()
     if template:
-        return template.text
-    parts = [
-        _("Expectations: we each say what we hope to get from this mentorship."),
-        _("Meetings: %(cadence)s, %(delivery)s; whoever cannot make it says so a day ahead.")
-        % {
-            "cadence": program.get_meeting_cadence_display(),
-            "delivery": program.get_delivery_display(),
-        },
-        _("Response times: we answer messages within three working days."),
-        _("Confidentiality: what we share stays between us unless we agree otherwise."),
-        _("Etiquette: we are patient with time zones, connections and languages."),
-    ]
-    if program.guidelines.strip():
-        parts.append(_("Program guidelines:") + "\n" + program.guidelines.strip())
-    return "\n\n".join(parts)
+        return template.text, None
+    standard = {
+        "cadence": program.meeting_cadence,
+        "delivery": program.delivery,
+        "guidelines": program.guidelines.strip(),
+    }
+    return standard_agreement_text(standard), standard
+
+
+def default_agreement_text(program: Program) -> str:
+    return default_agreement(program)[0]
 
 
 @transaction.atomic
@@ -125,7 +125,7 @@ def create_mentorship(
         program=program,
         status=status,
         origin=origin,
-        title=title,
+        title=title.strip() or title_from_names([str(person) for person in people]),
         started_on=started_on if status == MentorshipStatus.ACTIVE else None,
         ends_on=ends_on,
     )
@@ -145,9 +145,8 @@ def create_mentorship(
             ),
         ]
     )
-    AgreementVersion.objects.create(
-        mentorship=mentorship, number=1, text=default_agreement_text(program)
-    )
+    text, standard = default_agreement(program)
+    AgreementVersion.objects.create(mentorship=mentorship, number=1, text=text, standard=standard)
     return mentorship
 
 
@@ -155,10 +154,9 @@ def ensure_agreement(mentorship: Mentorship) -> AgreementVersion:
     """Mentorships made before agreements existed get theirs from the template."""
     version = selectors.current_agreement(mentorship)
     if version is None:
+        text, standard = default_agreement(mentorship.program)
         version, _created = AgreementVersion.objects.get_or_create(
-            mentorship=mentorship,
-            number=1,
-            defaults={"text": default_agreement_text(mentorship.program)},
+            mentorship=mentorship, number=1, defaults={"text": text, "standard": standard}
         )
     return version
 

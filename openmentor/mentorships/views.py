@@ -266,7 +266,7 @@ def mentorship_agreement(
 ) -> HttpResponse:
     current = services.ensure_agreement(mentorship)
     form = AgreementChangeForm(
-        request.POST if request.method == "POST" else None, initial={"text": current.text}
+        request.POST if request.method == "POST" else None, initial={"text": current.shown_text}
     )
     if request.method == "POST":
         if "confirm" in request.POST:

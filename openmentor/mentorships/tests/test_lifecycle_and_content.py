@@ -343,3 +343,22 @@ def test_a_goal_note_or_comment_that_shows_nothing_is_refused(
         services.add_note(bob, mentorship, body="a\x00b", is_private=True)
     assert [g.title for g in mentorship.goals.all()] == ["Submit the paper"]
     assert not mentorship.notes.exists() and not goal.comments.exists()
+
+
+def test_the_standard_agreement_and_the_name_are_read_in_each_persons_language(
+    program, alice, carol, bob, client_for
+):
+    """Made while the coordinator read French: the Portuguese-reading mentee read a French
+    agreement, and everyone read "Mentorship #12"."""
+    from django.utils import translation
+
+    bob.language = "pt"
+    bob.save(update_fields=["language"])
+    with translation.override("fr"):
+        made = services.create_mentorship(program, mentors=[carol], mentees=[bob], origin="t")
+    assert made.title == "Carol Mentor & Bob Mentee"
+    page = client_for(bob).get(f"/mentorships/{made.pk}/agreement/").content.decode()
+    assert "Confidencialidade" in page and "Confidentialité" not in page
+    english = client_for(carol).get(f"/api/v1/mentorships/{made.pk}/agreement").json()
+    assert english[0]["text"].startswith("Expectations: we each say")
+    assert "Carol Mentor &amp; Bob Mentee" in client_for(bob).get("/mentorships/").content.decode()
