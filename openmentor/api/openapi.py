@@ -87,6 +87,8 @@ EVENT_TYPES: dict[str, str] = {
     "Payload as `message.new`.",
     "message.edited": "A message was edited. Payload as `message.new`.",
     "message.deleted": "A message was deleted. Payload as `message.new`.",
+    "message.reacted": "Someone added or took back a reaction to a message (no unread "
+    "count, no notification). Payload as `message.new`, and `user`: who reacted (id).",
     "message.not_sent": "To its sender: a scheduled message could not go out (a "
     "notification says why). Payload as `message.new`.",
     "conversation.read": "Someone read a conversation up to a message. Payload: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from openmentor.notifications.selectors import unread_count as unread_notificati
 
 from . import coach, selectors, services
 from .formatting import render_markdown
+from .models import REACTION_EMOJI
 
 router = Router(tags=["messaging"])
 
@@ -54,6 +56,11 @@ class AttachmentOut(Schema):
     )
 
 
+class ReactionOut(Schema):
+    emoji: str
+    people: list[SenderOut]
+
+
 class MessageOut(Schema):
     id: int
     conversation: int
@@ -68,6 +75,11 @@ class MessageOut(Schema):
     edited: bool
     deleted: bool
     attachments: list[AttachmentOut]
+    reactions: list[ReactionOut] = Field(
+        ...,
+        description="By emoji, in a fixed order; who reacted, first first. None on a "
+        "deleted or unsent message.",
+    )
 
 
 class MessagePageOut(Schema):
@@ -86,6 +98,13 @@ class SendIn(Schema):
     # With its offset ("2026-11-30T08:00:00+07:00"): a bare time has no one meaning
     # between people in different zones.
     send_at: AwareDatetime | None = None
+
+
+class ReactionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    emoji: str = Field(..., max_length=16, description="One of: " + " ".join(REACTION_EMOJI))
+    on: bool = Field(True, description="true: add one's reaction; false: take it back.")
 
 
 class EditIn(Schema):
@@ -248,7 +267,9 @@ def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -
         client_id=payload.client_id,
         send_at=payload.send_at,
     )
-    return Status(201 if result.created else 200, services.serialize(result.message))
+    # A new message has no reactions: no query for them on the send path.
+    data = services.serialize(result.message, reactions=[] if result.created else None)
+    return Status(201 if result.created else 200, data)
 
 
 @router.get(
@@ -256,7 +277,10 @@ def send(request: AuthenticatedRequest, conversation_id: int, payload: SendIn) -
 )
 def message(request: AuthenticatedRequest, message_id: int) -> dict[str, Any]:
     """One message (e.g. the one an event names); 404 when the person may not read it."""
-    return services.serialize(selectors.message_for(request.user, message_id))
+    return services.serialize(
+        selectors.message_for(request.user, message_id),
+        hidden=selectors.blocked_by(request.user.pk),
+    )
 
 
 @router.patch(
@@ -264,6 +288,20 @@ def message(request: AuthenticatedRequest, message_id: int) -> dict[str, Any]:
 )
 def edit(request: AuthenticatedRequest, message_id: int, payload: EditIn) -> dict[str, Any]:
     return services.serialize(services.edit_message(request.user, message_id, payload.body))
+
+
+@router.post(
+    "/messaging/messages/{message_id}/reactions",
+    response=MessageOut,
+    summary="React to a message, or take one's reaction back",
+    url_name="messaging_react_api",
+)
+def react(request: AuthenticatedRequest, message_id: int, payload: ReactionIn) -> dict[str, Any]:
+    """Add (``on``: true) or remove (false) one's reaction; repeating it changes nothing.
+    Answers with the message as it is now. The others in the conversation hear
+    ``message.reacted`` (no unread count, no notification)."""
+    message = services.set_reaction(request.user, message_id, payload.emoji, payload.on)
+    return services.serialize(message, hidden=selectors.blocked_by(request.user.pk))
 
 
 class RevisionOut(Schema):
@@ -394,4 +432,7 @@ def search(
     page = selectors.search(request.user, q, before=before)
     if page.older_than is not None:
         response["X-Search-Older-Than"] = str(page.older_than)
+    hidden = selectors.blocked_by(request.user.pk)
+    # The matches' reactions in one query, not one each.
+    prefetch_related_objects(page.messages, selectors.reactions_seen_by(hidden))
     return [services.serialize(m) for m in page.messages]

@@ -220,6 +220,34 @@ class MessageRevision(models.Model):
         return readable(self.body_encrypted)
 
 
+# The reactions a message can get, in the order they are shown. A short fixed set: a nod
+# without writing one (a poor connection, a group), not a second way to talk.
+REACTION_EMOJI: tuple[str, ...] = ("👍", "❤️", "🎉", "🙏", "😂", "🤔")
+
+
+class Reaction(models.Model):
+    """One person's reaction to a sent message (not secret text: stored as it is)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_reactions"
+    )
+    emoji = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Its index (message first) also serves reading a page's reactions.
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="one_reaction_per_message_person_emoji"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} by {self.user_id} on message {self.message_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name says nothing about the content; the real name is in the row.
     return f"messaging/{instance.message.conversation_id}/{instance.token}.bin"

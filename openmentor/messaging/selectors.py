@@ -16,6 +16,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -43,6 +44,7 @@ from openmentor.programs.selectors import is_coordinator
 
 from . import textsearch
 from .models import (
+    REACTION_EMOJI,
     Block,
     Conversation,
     ConversationKind,
@@ -50,6 +52,7 @@ from .models import (
     Message,
     MessageRevision,
     MessageStatus,
+    Reaction,
     Report,
 )
 
@@ -291,13 +294,75 @@ def messages_by_client_id(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, st
 
 
 def visible_messages(user: User, conversation: Conversation) -> QuerySet[Message]:
+    hidden = blocked_by(user.pk)
     return (
         Message.objects.filter(conversation=conversation)
         .filter(Q(status=MessageStatus.SENT) | Q(sender=user))
-        .exclude(sender_id__in=blocked_by(user.pk))
+        .exclude(sender_id__in=hidden)
         .select_related("sender")
-        .prefetch_related("attachments")
+        .prefetch_related("attachments", reactions_seen_by(hidden))
     )
+
+
+def reactions_seen_by(hidden: set[int]) -> Prefetch:
+    """A page's reactions in one query (with who reacted), without those of the people the
+    reader blocked: as their messages, their reactions no longer reach the reader."""
+    reactions = Reaction.objects.select_related("user").order_by("id")
+    if hidden:
+        reactions = reactions.exclude(user_id__in=hidden)
+    return Prefetch("reactions", queryset=reactions)
+
+
+def reactions_of(message: Message) -> list[Reaction]:
+    """The message's reactions, oldest first: prefetched with its page, or read now (one
+    query, with who reacted)."""
+    cache = getattr(message, "_prefetched_objects_cache", {})
+    if "reactions" in cache:
+        return list(cache["reactions"])
+    return list(Reaction.objects.filter(message=message).select_related("user").order_by("id"))
+
+
+@dataclass(frozen=True)
+class ReactionGroup:
+    """One emoji under a message: who reacted with it, first first."""
+
+    emoji: str
+    people: list[tuple[int, str]]  # (user id, name)
+
+    @property
+    def count(self) -> int:
+        return len(self.people)
+
+    @property
+    def names(self) -> str:
+        return ", ".join(name for _pk, name in self.people)
+
+    def includes(self, user_id: int) -> bool:
+        return any(pk == user_id for pk, _name in self.people)
+
+
+def reaction_groups(
+    reactions: Iterable[Reaction], hidden: Iterable[int] = ()
+) -> list[ReactionGroup]:
+    """Reactions by emoji, in the order of ``REACTION_EMOJI`` (stable: a chip does not move
+    when someone reacts); ``hidden``: people whose reactions to leave out."""
+    left_out = set(hidden)
+    people: dict[str, list[tuple[int, str]]] = {}
+    for reaction in reactions:
+        if reaction.user_id not in left_out:
+            people.setdefault(reaction.emoji, []).append((reaction.user_id, str(reaction.user)))
+    return [ReactionGroup(emoji, people[emoji]) for emoji in REACTION_EMOJI if emoji in people]
+
+
+def hidden_reactors(recipient_ids: list[int], reactor_ids: set[int]) -> dict[int, frozenset[int]]:
+    """For each recipient, the reactors they blocked (whose reactions they do not see)."""
+    found: dict[int, set[int]] = {}
+    if recipient_ids and reactor_ids:
+        for blocker_id, blocked_id in Block.objects.filter(
+            blocker_id__in=recipient_ids, blocked_id__in=reactor_ids
+        ).values_list("blocker_id", "blocked_id"):
+            found.setdefault(blocker_id, set()).add(blocked_id)
+    return {uid: frozenset(found.get(uid, ())) for uid in recipient_ids}
 
 
 class ThreadPage(NamedTuple):

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -42,6 +43,7 @@ from . import selectors
 from .crypto import encrypt_bytes
 from .formatting import render_markdown
 from .models import (
+    REACTION_EMOJI,
     Attachment,
     AuditLog,
     Block,
@@ -52,6 +54,7 @@ from .models import (
     MessageRevision,
     MessageStatus,
     MessagingPreference,
+    Reaction,
     Report,
 )
 
@@ -250,11 +253,20 @@ def _support_thread(program: Program, person_id: int) -> Conversation:
 # --- messages ---------------------------------------------------------------------------
 
 
-def serialize(message: Message, attachments: list[Attachment] | None = None) -> dict[str, Any]:
-    """What clients see of a message (API, pushes). Pass ``attachments`` when already known."""
+def serialize(
+    message: Message,
+    attachments: list[Attachment] | None = None,
+    reactions: list[Reaction] | None = None,
+    hidden: Iterable[int] = (),
+) -> dict[str, Any]:
+    """What clients see of a message (API, pushes). Pass ``attachments`` and ``reactions``
+    when already known (a new message has none of either: no query for them on the send
+    path); ``hidden``: people whose reactions the reader does not see (they blocked them)."""
     deleted = message.deleted_at is not None
     if attachments is None:
         attachments = [] if deleted else list(message.attachments.all())
+    if reactions is None:
+        reactions = [] if deleted or message.status != MessageStatus.SENT else None
     body = "" if deleted else message.body
     return {
         "id": message.pk,
@@ -279,6 +291,15 @@ def serialize(message: Message, attachments: list[Attachment] | None = None) -> 
             }
             for a in attachments
         ],
+        "reactions": [
+            {
+                "emoji": group.emoji,
+                "people": [{"id": pk, "name": name} for pk, name in group.people],
+            }
+            for group in selectors.reaction_groups(
+                selectors.reactions_of(message) if reactions is None else reactions, hidden
+            )
+        ],
     }
 
 
@@ -292,17 +313,28 @@ def _event_payload(message: Message) -> dict[str, Any]:
     }
 
 
-def _publish_message_event(message: Message, type: str) -> None:
-    """A changed message (edited, deleted) to everyone who may read it, as ``_deliver``
-    sends a new one."""
+def _publish_message_event(message: Message, type: str, *, reactor_id: int | None = None) -> None:
+    """A changed message (edited, deleted, reacted to) to everyone who may read it, as
+    ``_deliver`` sends a new one: not to those who blocked its sender, nor (a reaction) to
+    those who blocked the person reacting. Each recipient's copy leaves out the reactions
+    of people they blocked (one push per such group of readers; nearly always one)."""
     conversation = message.conversation
     hidden_from = selectors.blockers_of(message.sender_id)
+    if reactor_id is not None:
+        hidden_from |= selectors.blockers_of(reactor_id)
     recipients = [uid for uid in selectors.audience_ids(conversation) if uid not in hidden_from]
-    publish_event(
-        recipients,
-        type=type,
-        payload=_event_payload(message),
-        push_extra={"data": serialize(message)},
+    reactions = [] if message.deleted_at is not None else selectors.reactions_of(message)
+    readers: dict[frozenset[int], list[int]] = {}
+    for uid, hidden in selectors.hidden_reactors(
+        recipients, {r.user_id for r in reactions}
+    ).items():
+        readers.setdefault(hidden, []).append(uid)
+    payload = _event_payload(message)
+    if reactor_id is not None:
+        payload["user"] = reactor_id
+    publish_events(
+        (uids, type, payload, {"data": serialize(message, reactions=reactions, hidden=hidden)})
+        for hidden, uids in readers.items()
     )
 
 
@@ -692,7 +724,8 @@ def _deliver(
             ],
             "message.new",
             _event_payload(message),
-            {"data": serialize(message, (attachments or {}).get(message.pk, []))},
+            # A new message has no reactions yet: no query for them on the hottest path.
+            {"data": serialize(message, (attachments or {}).get(message.pk, []), reactions=[])},
         )
         for message in messages
     )
@@ -799,7 +832,8 @@ def _tell_sender(message: Message, type: str, attachments: list[Attachment] | No
         [message.sender_id],
         type=type,
         payload=_event_payload(message),
-        push_extra={"data": serialize(message, attachments)},
+        # Told to its sender alone: a message that is not (or not yet) sent has no reactions.
+        push_extra={"data": serialize(message, attachments, reactions=[])},
     )
 
 
@@ -881,8 +915,48 @@ def delete_message(user: User, message_id: int) -> Message:
     if not reported:
         message.revisions.all().delete()
         message.body = ""
+    message.reactions.all().delete()  # no nods left under a tombstone
     message.save(update_fields=["body_encrypted", "deleted_at"])
     _publish_message_event(message, "message.deleted")
+    return message
+
+
+def unknown_reaction_message() -> str:
+    return _("Choose one of these reactions: %(emoji)s") % {"emoji": " ".join(REACTION_EMOJI)}
+
+
+@transaction.atomic
+def set_reaction(user: User, message_id: int, emoji: str, on: bool) -> Message:
+    """Add (``on``) or take back one's reaction to a message; doing it twice is doing it
+    once. Only someone who may read the conversation now (not someone who left the group),
+    only on a sent message that is still there, and only where they may still write (an
+    ended mentorship's conversation is a record; a block stops it as it stops messages).
+    The others hear ``message.reacted``: no unread count, no notification, no e-mail."""
+    message = selectors.message_for(user, message_id)  # NotFound: not theirs to see
+    if emoji not in REACTION_EMOJI:
+        text = unknown_reaction_message()
+        raise ValidationFailed(text, fields={"emoji": text})
+    if message.deleted_at is not None:
+        raise Conflict(_("This message was deleted."), code="message_deleted")
+    if message.status != MessageStatus.SENT:
+        raise Conflict(_("Only a sent message can get reactions."), code="message_not_sent")
+    audience = selectors.audience(message.conversation)
+    if user.pk not in audience.user_ids:
+        raise NotFound(_("Message not found."))
+    refusal = selectors.send_refusal(
+        audience, user.pk, selectors.blocks_of_many([user.pk])[user.pk]
+    )
+    if refusal:
+        raise NotAllowed(refusal.message, code=refusal.code)
+    if on:
+        _reaction, changed = Reaction.objects.get_or_create(message=message, user=user, emoji=emoji)
+    else:
+        deleted, _details = Reaction.objects.filter(
+            message=message, user=user, emoji=emoji
+        ).delete()
+        changed = deleted > 0
+    if changed:
+        _publish_message_event(message, "message.reacted", reactor_id=user.pk)
     return message
 
 

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("messages/message/<int:pk>/delete/", views.delete_message, name="messaging_delete"),
     path("messages/message/<int:pk>/history/", views.message_history, name="messaging_history"),
     path("messages/message/<int:pk>/report/", views.report_message, name="messaging_report_new"),
+    path("messages/message/<int:pk>/react/", views.react, name="messaging_react"),
     path("messages/attachments/<int:pk>/", views.attachment, name="messaging_attachment"),
     path("messages/people/<int:user_id>/block/", views.block_person, name="messaging_block"),
     path("messages/support/<slug:slug>/", views.start_support, name="messaging_support"),

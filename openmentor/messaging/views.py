@@ -350,6 +350,25 @@ def report_message(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def react(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A reaction chip or the "React" picker without JavaScript: ``on`` adds the emoji it
+    names, ``off`` takes it back (so a form sent twice does what it did once); back to
+    the message. A message the person may not see is not found (404)."""
+    on = "on" in request.POST
+    emoji = request.POST.get("on" if on else "off", "")
+    try:
+        message = services.set_reaction(request.user, pk, emoji, on)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise  # not theirs to see: a 404 page, not a way back to it
+        flash.error(request, error.message)
+        return redirect(selectors.message_for(request.user, pk).get_absolute_url())
+    flash.success(request, _("Your reaction was added.") if on else _("Your reaction was removed."))
+    return redirect(message.get_absolute_url())
+
+
+@login_required
 @require_http_methods(["GET", "POST"])  # GET: as delete_message, the question
 def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
     conversation = _int_or_none(request.POST.get("next_conversation"))

@@ -10,8 +10,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from openmentor.messaging import coach, services, textsearch
+from openmentor.messaging import coach, selectors, services, textsearch
 from openmentor.messaging.formatting import render_markdown
+from openmentor.messaging.models import REACTION_EMOJI
 from openmentor.notifications.selectors import latest_event_id
 
 register = template.Library()
@@ -172,3 +173,31 @@ def to_the_second(value: datetime | None) -> str:
     if not value:
         return ""
     return dateformat.format(value, format_with_seconds())
+
+
+@register.simple_tag
+def reactions_for(message: Any, viewer_id: int) -> list[dict[str, Any]]:
+    """The message's chips, as ``messaging.js`` (``reactionsBox``) draws them from
+    ``services.serialize``: by emoji in a fixed order, with the count, whether the reader
+    is among those who reacted, and who did (prefetched with the page, without those of
+    people the reader blocked)."""
+    return [
+        {
+            "emoji": group.emoji,
+            "count": group.count,
+            "mine": group.includes(viewer_id),
+            "title": reacted_by(group.emoji, group.names),
+            "label": f"{group.emoji} {group.count}: {group.names}",
+        }
+        for group in selectors.reaction_groups(selectors.reactions_of(message))
+    ]
+
+
+def reacted_by(emoji: str, names: str) -> str:
+    return gettext("Reacted with %(emoji)s: %(people)s") % {"emoji": emoji, "people": names}
+
+
+@register.simple_tag
+def reaction_emoji() -> tuple[str, ...]:
+    """The reactions the "React" picker offers, in their order."""
+    return REACTION_EMOJI

@@ -246,7 +246,7 @@
       body.textContent = t("deleted");
       body.classList.add("muted");
       li.dataset.deleted = "1";
-      ["actions", "edited"].forEach(function (name) {
+      ["actions", "edited", "reactions"].forEach(function (name) {
         var element = li.querySelector("." + name);
         if (element) { element.remove(); }
       });
@@ -277,7 +277,64 @@
       });
       body.after(files);
     }
+    if (data.reactions !== undefined) {
+      var oldReactions = li.querySelector(".reactions");
+      if (oldReactions) { oldReactions.remove(); }
+      var reactions = data.id && data.status === "sent" ? reactionsBox(data) : null;
+      if (reactions) { (li.querySelector(".attachments") || body).after(reactions); }
+    }
     ensureActions(li);
+  }
+  // A message's reactions as the server's _message.html draws them: a form whose chips
+  // (one's own pressed) take one's reaction back or add it, and the "React" picker; the
+  // chips alone, not buttons, where the person can no longer write. Sent by fetch when
+  // this script runs (reactOnSubmit), as a plain form post without it.
+  var reactionChoices = (root.dataset.reactionEmoji || "").split(" ").filter(Boolean);
+  var canReact = root.hasAttribute("data-can-react");
+  function filled(pattern, values) {
+    // A function, not a string: a "$&" in someone's name stays as it is.
+    return Object.keys(values).reduce(function (text, key) {
+      return text.replace("%(" + key + ")s", function () { return values[key]; });
+    }, pattern);
+  }
+  function reactionsBox(data) {
+    var groups = data.reactions || [];
+    if (!groups.length && !canReact) { return null; }
+    var box = document.createElement("form");
+    box.method = "post"; box.action = urlFor("reactUrl", data.id); box.className = "reactions";
+    var token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrfmiddlewaretoken"; token.value = csrf;
+    box.append(token);
+    groups.forEach(function (group) {
+      var names = group.people.map(function (person) { return person.name; }).join(", ");
+      var mine = group.people.some(function (person) { return String(person.id) === userId; });
+      var chip = document.createElement(canReact ? "button" : "span");
+      if (canReact) { chip.type = "submit"; }
+      chip.className = "chip";
+      if (canReact) {
+        chip.name = mine ? "off" : "on"; chip.value = group.emoji;
+        chip.setAttribute("aria-pressed", mine ? "true" : "false");
+      }
+      chip.title = filled(t("reactedBy"), { emoji: group.emoji, people: names });
+      chip.setAttribute("aria-label", group.emoji + " " + group.people.length + ": " + names);
+      chip.textContent = group.emoji + " " + group.people.length;
+      box.append(chip, " ");
+    });
+    if (canReact) {
+      var picker = document.createElement("details");
+      picker.className = "react-picker";
+      var summary = document.createElement("summary");
+      summary.textContent = t("react");
+      picker.append(summary);
+      reactionChoices.forEach(function (emoji) {
+        var choice = document.createElement("button");
+        choice.type = "submit"; choice.name = "on"; choice.value = emoji; choice.textContent = emoji;
+        choice.setAttribute("aria-label", filled(t("reactWith"), { emoji: emoji }));
+        picker.append(choice);
+      });
+      box.append(picker);
+    }
+    return box;
   }
   // A page of older messages shows those: changes to them arrive live, new messages wait
   // on the newest page (one link away) instead of being added below.
@@ -931,6 +988,46 @@
     return Array.from(text.replace(/\r\n/g, "\n").trim()).length > Number(root.dataset.maxChars);
   }
 
+  // --- reacting ---------------------------------------------------------------------------
+  // A chip or a picker button: the API call, and the message drawn again from its answer,
+  // without leaving the page. Offline or refused, the reason is said beside the message.
+  function noteOn(li, text) {
+    var note = li.querySelector(".offline-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error offline-note"; note.setAttribute("role", "alert");
+      li.appendChild(note);
+    }
+    note.textContent = text;
+  }
+  function reactOnSubmit(event) {
+    var box = event.target;
+    var button = event.submitter;
+    if (!box.classList || !box.classList.contains("reactions") || !button || !button.value) { return; }
+    event.preventDefault();
+    var li = box.closest("li.message");
+    if (!li || !li.dataset.id) { return; }
+    var emoji = button.value, wasChip = button.classList.contains("chip");
+    if (navigator.onLine === false) { noteOn(li, t("offlineAction")); return; }
+    button.disabled = true; // one answer at a time for this button
+    post(urlFor("reactApi", li.dataset.id), { emoji: emoji, on: button.name === "on" })
+      .then(checkSignedIn)
+      .then(function (response) {
+        return response.json().then(function (data) {
+          if (!response.ok) { noteOn(li, data.message || t("offlineAction")); button.disabled = false; return; }
+          var note = li.querySelector(".offline-note");
+          if (note) { note.remove(); }
+          pushed(data); // newer than any fetch on its way
+          showMessage(data);
+          // Focus stays where the person was: the chip they pressed (or the one just made).
+          var again = li.querySelector('.reactions .chip[value="' + CSS.escape(emoji) + '"]');
+          if (!again && !wasChip) { again = li.querySelector(".reactions summary"); }
+          if (again) { again.focus(); }
+        });
+      })
+      .catch(function () { button.disabled = false; if (!isSignedOut) { noteOn(li, t("offlineAction")); } });
+  }
+
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
     // A page brought back by Back (from the browser's memory, not the server) would post
@@ -1025,6 +1122,7 @@
     window.addEventListener("online", function () {
       list.querySelectorAll(".offline-note").forEach(function (note) { note.remove(); });
     });
+    list.addEventListener("submit", reactOnSubmit);
     list.querySelectorAll(".meta time[datetime]").forEach(function (element) {
       setTime(element, element.getAttribute("datetime"));
     });
