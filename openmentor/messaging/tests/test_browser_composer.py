@@ -344,14 +344,20 @@ def test_the_coordinators_wide_tables_scroll_in_their_box_on_a_phone(
             }
         ]
     )
+    long.time_zone = "America/Argentina/Buenos_Aires"  # a zone name that cannot wrap
+    long.save(update_fields=["time_zone"])
     page = context.new_page()
-    for path in (
-        f"/messages/program/{program.slug}/",
-        f"/programs/{program.slug}/console/members/",
+    name = "Maria-Fernanda-de-los-Santos-Oliveira-Pereira"
+    for path, shown in (
+        (f"/messages/program/{program.slug}/", name),
+        (f"/programs/{program.slug}/console/members/", name),
+        ("/dashboard/", program.name),  # the programs table
+        (f"/people/{long.pk}/", "America/Argentina/Buenos_Aires"),  # facts side by side
     ):
         page.goto(f"{asgi_server}{path}")
-        expect(
-            page.get_by_text("Maria-Fernanda-de-los-Santos-Oliveira-Pereira").first
-        ).to_be_visible()
+        expect(page.get_by_text(shown).first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        # The menu is one line, not half the screen before any content.
+        header = page.locator(".site-header").bounding_box()
+        assert header is not None and header["height"] < 60, path
     context.close()
