@@ -633,7 +633,12 @@ def reschedule_meeting(
         response=AttendeeResponse.ACCEPTED
     )
     _claim(meeting, [p.pk for p in people])
-    _announce(meeting, "REQUEST", title=gettext_lazy("Meeting moved to %(when)s"), actor=actor)
+    _announce(
+        meeting,
+        "REQUEST",
+        title=gettext_lazy("New time proposed for the meeting: %(when)s"),
+        actor=actor,
+    )
     return meeting
 
 

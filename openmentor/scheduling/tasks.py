@@ -3,17 +3,21 @@ and are enqueued after the transaction commits."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.formats import date_format, time_format
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from openmentor.accounts.models import User
+from openmentor.core.mail import render_email
+from openmentor.core.timezones import zone_of
 
 from . import ics
-from .models import Meeting
+from .models import AttendeeResponse, Meeting, MeetingAttendee, MeetingStatus
 
 
 @db_task(retries=3, retry_delay=60)
@@ -27,25 +31,53 @@ def send_meeting_invitation(meeting_id: int, method: str, only_to: list[int] | N
     )
     if meeting is None:
         return
-    attachment = ics.invitation(meeting, method)
+    attendees = list(meeting.attendees.select_related("user"))
     people = (
         User.objects.filter(pk__in=only_to)
         if only_to is not None
-        else [attendee.user for attendee in meeting.attendees.select_related("user")]
+        else [attendee.user for attendee in attendees]
     )
     for person in people:
         if not person.is_active or not person.email:
             continue
         with translation.override(person.language or settings.LANGUAGE_CODE):
-            subject = (
-                _("Cancelled: mentoring meeting") if method == "CANCEL" else _("Mentoring meeting")
-            )
-            body = _("The calendar file is attached. Details: %(url)s") % {
-                "url": ics.meeting_url(meeting)
-            }
+            # The calendar file's words (the kind of meeting) in their language too.
+            attachment = ics.invitation(meeting, method)
+        subject, body = render_email(
+            "scheduling/email/meeting",
+            _email_context(meeting, attendees, person, method),
+            person.language,
+        )
         message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [person.email])
         message.attach("invite.ics", attachment, f"text/calendar; method={method}")
         message.send(fail_silently=False)
+
+
+def _email_context(
+    meeting: Meeting, attendees: list[MeetingAttendee], person: User, method: str
+) -> dict[str, Any]:
+    """What the e-mail says beside the file: when in the person's own zone and language,
+    with whom, and what is asked of them."""
+    zone = zone_of(person)
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        when = date_format(timezone.localtime(meeting.starts_at, zone), "DATETIME_FORMAT")
+        until = time_format(timezone.localtime(meeting.ends_at, zone), "TIME_FORMAT")
+    others = [
+        str(a.user)
+        for a in attendees
+        if a.user_id != person.pk and a.response != AttendeeResponse.DECLINED
+    ]
+    return {
+        "meeting": meeting,
+        "when": when,
+        "until": until,
+        "zone": str(zone),
+        "others": ", ".join(others),
+        "url": ics.meeting_url(meeting),
+        # A CANCEL of a meeting that goes on: taken off their calendar (they left, or
+        # cannot come).
+        "kept": method != "CANCEL" or meeting.status == MeetingStatus.CANCELLED,
+    }
 
 
 @db_periodic_task(crontab(minute="*"))

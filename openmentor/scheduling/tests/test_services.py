@@ -441,3 +441,29 @@ def test_a_groups_upcoming_meetings_are_cancelled_when_it_ends_with_someone_leav
     assert meeting.status == MeetingStatus.CANCELLED
     assert meeting.status_reason == "Carol Mentor is no longer in the program."
     assert not SlotClaim.objects.filter(meeting=meeting).exists()
+
+
+def test_meeting_emails_say_when_with_whom_and_what_is_asked_in_the_readers_words(
+    mentorship: Any, bob: Any, carol_available: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Every meeting e-mail read "The calendar file is attached", whatever had happened."""
+    carol_available.language = "pt"
+    carol_available.save(update_fields=["language"])
+    starts = next_weekday(2, 10)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = book(bob, mentorship, starts, propose=True)
+    to_carol = next(m for m in mail.outbox if m.to == [carol_available.email])
+    with translation.override("pt"):
+        in_kolkata = date_format(starts.astimezone(ZoneInfo("Asia/Kolkata")), "DATETIME_FORMAT")
+    assert to_carol.subject == f"Proposto: encontro de mentoria em {in_kolkata}. Você pode ir?"
+    assert "Com: Bob Mentee" in to_carol.body and "(seu horário, Asia/Kolkata)" in to_carol.body
+    assert "Abra o encontro para aceitá-lo" in to_carol.body
+    calendar = Calendar.from_ical(to_carol.attachments[0][1])
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["description"]).startswith("Chamada de vídeo")  # the file's words too
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(carol_available, meeting, reason="Estou doente")
+    to_bob = next(m for m in mail.outbox if m.to == [bob.email])
+    assert to_bob.subject.startswith("Cancelled: mentoring meeting on")
+    assert "This meeting is cancelled. Reason: Estou doente" in to_bob.body
