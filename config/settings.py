@@ -293,10 +293,13 @@ MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # collectstatic writes gzip copies that WhiteNoise serves as they are.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
-        else "whitenoise.storage.CompressedStaticFilesStorage"
+        # collectstatic writes gzip copies that WhiteNoise serves as they are, under names
+        # with their content's hash, so a browser keeps them for a year and asks again
+        # only when they change (on a slow link every page revalidated its CSS and JS
+        # each minute). DEBUG serves the files as they are edited.
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 # `make run` collects static files first, so only DEBUG needs to look them up in the apps.
