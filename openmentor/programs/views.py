@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -401,6 +403,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         raise Http404 from error
     if not request.user.is_authenticated:
+        if invitation.accepted_at is None and invitation.expires_at > timezone.now():
+            # The link reached its address: signing up with it needs no second check.
+            get_account_adapter(request).stash_verified_email(request, invitation.email)
         return render(request, "programs/invitation_signin.html", {"invitation": invitation})
     person = request.user  # signed in from here on
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None)

@@ -37,6 +37,9 @@ def test_sign_up_requires_verifying_the_email_address() -> None:
     assert not EmailAddress.objects.get(user=user).verified
     assert client.get("/dashboard/").status_code == 302
 
+    # Signed by the platform, not by the host the request came in on.
+    assert mail.outbox[-1].subject.startswith("[OpenMentor] ")
+    assert mail.outbox[-1].body.startswith("Hello from OpenMentor!")
     link = re.search(r"http://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body)
     assert link is not None
     path = link.group(0).split("testserver", 1)[-1]

@@ -268,3 +268,51 @@ def test_an_invitation_to_someone_with_an_account_is_in_their_language(
     to_charlie, to_newcomer = mail.outbox[-2:]
     assert to_charlie.subject == f"Você foi convidado para {program.name}"
     assert to_newcomer.subject == f"You are invited to {program.name}"  # Alice's language
+
+
+def test_signing_up_from_an_invitation_link_needs_no_second_email_check(
+    program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alice).post(
+            "/programs/global-doctoral/console/invite/",
+            {"email": "Nova@Example.org", "role": "mentee"},
+        )
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
+    path = link[link.index("/invitations/") :].strip()
+    mail.outbox.clear()
+    visitor = Client()
+    assert visitor.get(path).status_code == 200
+    visitor.post(
+        "/accounts/signup/",
+        {
+            "email": "nova@example.org",
+            "password1": "a long and private passphrase",
+            "password2": "a long and private passphrase",
+            "display_name": "Letícia Nova",
+            "time_zone": "America/Recife",
+        },
+    )
+    assert EmailAddress.objects.get(email="nova@example.org").verified
+    assert mail.outbox == []  # no "confirm your address" e-mail
+    # Someone else with the link, signing up with another address, still checks it.
+    other = Client()
+    other.get(path)
+    other.post(
+        "/accounts/signup/",
+        {
+            "email": "someone.else@example.org",
+            "password1": "a long and private passphrase",
+            "password2": "a long and private passphrase",
+            "display_name": "Someone Else",
+            "time_zone": "UTC",
+        },
+    )
+    assert not EmailAddress.objects.get(email="someone.else@example.org").verified
+    visitor.post(path, {"accept_guidelines": "on"})
+    assert Membership.objects.get(program=program, user__email="nova@example.org").status == (
+        "active"
+    )
