@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotAllowed, NotFound
+from openmentor.mentorships.models import OPEN_STATUSES, MentorshipParticipant
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
 
@@ -268,3 +269,17 @@ def preferences_in(
         user_id: pref
         for user_id, pref in ((p.membership.user_id, p) for p in qs.select_related("membership"))
     }
+
+
+def one_mentor_each(program: Program) -> bool:
+    """One-to-one hierarchical programs: a mentee has one mentor at a time."""
+    return not program.is_peer and program.group_format == "one_to_one"
+
+
+def has_open_mentor(program: Program, mentee: User) -> bool:
+    return MentorshipParticipant.objects.filter(
+        mentorship__program=program,
+        mentorship__status__in=OPEN_STATUSES,
+        user=mentee,
+        role="mentee",
+    ).exists()

@@ -446,7 +446,7 @@ def _create_for(program: Program, proposals: list[Proposal]) -> Mentorship:
     """One mentorship for a pair, or for a mentor's whole circle."""
     if len(proposals) == 1:
         only = proposals[0]
-        if _one_mentor_each(program):
+        if selectors.one_mentor_each(program):
             _claim_mentee(program, only.mentee)
         return _create_pair(program, only.mentor, only.mentee, origin="round")
     mentor = proposals[0].mentor
@@ -621,7 +621,7 @@ def create_request(
         raise NotAllowed(_("You cannot ask this mentor."))
     if adapter.open_load(program, [mentor_id]).get(mentor_id, 0) >= giver.effective_capacity:
         raise Conflict(_("This mentor has no room right now."), code="capacity_full")
-    if _one_mentor_each(program) and _has_open_mentor(program, user):
+    if selectors.one_mentor_each(program) and selectors.has_open_mentor(program, user):
         raise Conflict(_("You already have a mentor in this program."), code="already_matched")
     settings_ = adapter.settings_for(program)
     if selectors.pending_count(user, program) >= settings_.max_pending_requests:
@@ -661,11 +661,6 @@ def create_request(
     return created, True
 
 
-def _one_mentor_each(program: Program) -> bool:
-    """One-to-one hierarchical programs: a mentee has one mentor at a time."""
-    return not program.is_peer and program.group_format == "one_to_one"
-
-
 def _claim_mentee(program: Program, mentee: User) -> None:
     """Lock the mentee's membership and fail if they found a mentor meanwhile."""
     list(
@@ -673,17 +668,8 @@ def _claim_mentee(program: Program, mentee: User) -> None:
             program=program, user=mentee, role__in=selectors.seeker_roles(program)
         )
     )
-    if _has_open_mentor(program, mentee):
+    if selectors.has_open_mentor(program, mentee):
         raise Conflict(_("%(name)s already has a mentor.") % {"name": mentee})
-
-
-def _has_open_mentor(program: Program, mentee: User) -> bool:
-    return MentorshipParticipant.objects.filter(
-        mentorship__program=program,
-        mentorship__status__in=OPEN_STATUSES,
-        user=mentee,
-        role="mentee",
-    ).exists()
 
 
 def _request_facts(
@@ -730,7 +716,7 @@ def accept_request(user: User, request_id: int, message: str = "") -> MentorRequ
     if peek is None or peek.mentor_id != user.pk:
         raise NotFound(_("Not found."))
     program = peek.program
-    one_mentor = _one_mentor_each(program)
+    one_mentor = selectors.one_mentor_each(program)
     if one_mentor:
         list(
             Membership.objects.select_for_update(of=("self",)).filter(
@@ -739,7 +725,7 @@ def accept_request(user: User, request_id: int, message: str = "") -> MentorRequ
         )
     found = _pending_for_update(request_id)
     _still_pending(found)
-    if one_mentor and _has_open_mentor(program, found.mentee):
+    if one_mentor and selectors.has_open_mentor(program, found.mentee):
         raise Conflict(_("%(name)s already has a mentor.") % {"name": found.mentee})
     found.mentorship = _create_pair(program, found.mentor, found.mentee, origin="request")
     found.status = RequestStatus.ACCEPTED

@@ -291,7 +291,13 @@ def my_matching(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     is_giver = selectors.active_membership(request.user, program, selectors.giver_roles(program))
     recommendations: list[dict[str, Any]] = []
     self_service = selectors.self_service_open(program)
-    if is_seeker and self_service:
+    # One mentor each, and they have theirs: no list of others to ask (asking is refused).
+    matched = bool(
+        is_seeker
+        and selectors.one_mentor_each(program)
+        and selectors.has_open_mentor(program, request.user)
+    )
+    if is_seeker and self_service and not matched:
         snap = adapter.snapshot(adapter.settings_for(program))
         recommendations = adapter.recommend_for(program, request.user, snap, k=10)
         for rec in recommendations:
@@ -304,6 +310,7 @@ def my_matching(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             "is_seeker": bool(is_seeker),
             "is_giver": bool(is_giver),
             "self_service": self_service,
+            "matched": matched,
             "recommendations": recommendations,
             "sent": selectors.requests_sent(request.user, program)[:50],
             "received": selectors.requests_received(request.user, program)[:50],

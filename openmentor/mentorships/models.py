@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -341,7 +342,10 @@ class SessionLog(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.held_on}"
+        return _("%(kind)s on %(date)s") % {
+            "kind": self.get_kind_display(),
+            "date": date_format(self.held_on, "DATE_FORMAT"),
+        }
 
 
 class Note(TimeStampedModel):

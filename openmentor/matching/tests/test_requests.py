@@ -56,6 +56,9 @@ def test_accepting_creates_the_mentorship_and_tells_the_mentee(
     matching_program: Any, bob: Any, carol: Any, client_for: Any
 ) -> None:
     made, _ = ask(bob, matching_program, carol)
+    # Carol can look at who asks before she answers.
+    asked = client_for(carol).get(reverse("matching_my", args=[matching_program.slug]))
+    assert f'href="/people/{bob.pk}/"' in asked.content.decode()
     response = client_for(carol).post(
         reverse("matching_request_action", args=[made.pk, "accept"]), {"message": "Welcome!"}
     )
@@ -66,6 +69,10 @@ def test_accepting_creates_the_mentorship_and_tells_the_mentee(
     assert people == {(carol.pk, "mentor"), (bob.pk, "mentee")}
     assert made.mentorship.origin == "request"
     assert Notification.objects.filter(user=bob, kind="matching.request_accepted").exists()
+    # Bob has his one mentor: no more mentors offered to ask (asking would be refused).
+    page = client_for(bob).get(reverse("matching_my", args=[matching_program.slug]))
+    assert "You have your mentor in this program." in page.content.decode()
+    assert "Ask Carol Mentor" not in page.content.decode()
 
 
 def test_request_notices_are_written_in_the_readers_language_and_follow_it(
