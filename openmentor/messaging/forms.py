@@ -13,6 +13,7 @@ from .services import (
     MAX_BODY_CHARS,
     SEND_AT_THEIR_MORNING,
     SEND_NOW,
+    attachment_suffixes,
     too_long_message,
 )
 
@@ -76,8 +77,10 @@ class MessageForm(forms.Form):
     )
     attachments = MultipleFileField(
         label=_("Attach files"),
+        # The picker offers only files that can go (a slow link spent 20 s on an .exe).
+        widget=MultipleFileInput(attrs={"accept": ",".join(attachment_suffixes())}),
         required=False,
-        help_text=_("PDF, PNG, JPEG, text, CSV or Word; up to 10 MB each, 5 files."),
+        help_text=_("PDF, PNG, JPEG, text (.txt), CSV or Word (.docx); up to 10 MB each, 5 files."),
     )
     when = forms.ChoiceField(
         label=_("When"), choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect

@@ -387,11 +387,20 @@ def _check_attachment(upload: UploadedFile) -> bytes:
         or (signature and not data.startswith(signature))
         or len(data) > MAX_ATTACHMENT_BYTES
     ):
-        message = _("%(name)s: only PDF, PNG, JPEG, text, CSV and Word files can be attached.") % {
-            "name": name
-        }
+        message = wrong_type_message(name)
         raise ValidationFailed(message, fields={"attachments": message})
     return data
+
+
+def wrong_type_message(name: str) -> str:
+    return _(
+        "%(name)s: only PDF, PNG, JPEG, text (.txt), CSV and Word (.docx) files can be attached."
+    ) % {"name": name}
+
+
+def attachment_suffixes() -> list[str]:
+    """What the file picker offers and the page checks before a slow upload."""
+    return [suffix for suffixes in ALLOWED_ATTACHMENT_TYPES.values() for suffix in suffixes]
 
 
 def _sendable_body(

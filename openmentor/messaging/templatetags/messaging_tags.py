@@ -128,6 +128,8 @@ def composer_limits() -> dict[str, Any]:
         "max_files": services.MAX_ATTACHMENTS,
         "too_large": services.too_large_message("%(name)s"),
         "too_many": services.too_many_files_message(),
+        "suffixes": " ".join(services.attachment_suffixes()),
+        "wrong_type": services.wrong_type_message("%(name)s"),
     }
 
 

@@ -376,7 +376,8 @@ def test_the_page_form_sends_several_attachments_and_refuses_a_wrong_type(
     )
     assert refused.status_code == 400
     assert (
-        "only PDF, PNG, JPEG, text, CSV and Word files can be attached" in refused.content.decode()
+        "only PDF, PNG, JPEG, text (.txt), CSV and Word (.docx) files can be attached"
+        in refused.content.decode()
     )
     assert not conversation.messages.filter(client_id="files-3").exists()
 

@@ -527,6 +527,13 @@ def test_files_too_large_or_sent_offline_are_refused_before_uploading(
     files.set_input_files([small] * 6)
     page.get_by_role("button", name="Send", exact=True).click()
     expect(error).to_have_text("Attach at most 5 files.")
+    # A type that cannot go is said as it is chosen too (on a slow link an .exe took 20 s
+    # to upload before the server refused it); the picker offers only those that can.
+    assert files.get_attribute("accept") == ".pdf,.png,.jpg,.jpeg,.txt,.csv,.docx"
+    files.set_input_files([{"name": "old.doc", "mimeType": "application/msword", "buffer": b"x"}])
+    expect(error).to_have_text(
+        "old.doc: only PDF, PNG, JPEG, text (.txt), CSV and Word (.docx) files can be attached."
+    )
 
     files.set_input_files([small])
     carol_context.set_offline(True)

@@ -961,8 +961,13 @@
 
   function filesRefusal(files) {
     if (files.length > Number(root.dataset.maxFiles)) { return t("tooMany"); }
+    var suffixes = (root.dataset.suffixes || "").split(" ").filter(Boolean);
     for (var i = 0; i < files.length; i++) {
       if (files[i].size > Number(root.dataset.maxBytes)) { return t("tooLarge").replace("%(name)s", files[i].name); }
+      var name = files[i].name.toLowerCase();
+      if (suffixes.length && !suffixes.some(function (suffix) { return name.slice(-suffix.length) === suffix; })) {
+        return t("wrongType").replace("%(name)s", files[i].name);
+      }
     }
     return "";
   }
