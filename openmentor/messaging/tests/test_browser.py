@@ -403,6 +403,22 @@ def test_a_message_written_offline_goes_out_from_the_list_once_back_online(
     context.close()
 
 
+def test_a_message_written_offline_goes_out_from_any_page_once_back_online(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """Back online, the person opened their dashboard: the message waited until a
+    Messages page was opened."""
+    context, page = written_offline_then_closed(
+        browser, asgi_server, client_for(bob), conversation, "Written on the train"
+    )
+    page.goto(f"{asgi_server}/dashboard/")
+    wait_until(page, f"(user) => ({OUTBOX})(user).length === 0", bob.pk)
+    assert [m.body for m in Message.objects.filter(sender=bob)] == ["Written on the train"]
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")  # shown once, as sent
+    expect(page.locator("#messages .message .body")).to_have_text(["Written on the train"])
+    context.close()
+
+
 def test_two_tabs_offline_each_keep_what_was_written_in_them(
     browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
 ) -> None:

@@ -59,6 +59,42 @@
       form.append(confirmed);
     }
   }
+  // Messages written offline wait in this browser's outbox (messaging.js) until a messaging
+  // page sends them; any other page sends them too once online (they waited for a
+  // Messages page to be opened). The same send as the messaging page's, with the same
+  // client id, so a messaging tab sending them at the same moment stores each once.
+  // Anything but an answer that it is stored (a refusal, the send limit, no network)
+  // leaves the rest, in order, to the messaging pages, which say what happened.
+  function sendOutbox() {
+    var link = document.getElementById("nav-messages");
+    if (messagingPage || !link || !link.dataset.sendUrl || navigator.onLine === false) { return; }
+    var prefix = "om.outbox." + link.dataset.user + ".";
+    var items = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(prefix) === 0) {
+          var item = JSON.parse(localStorage.getItem(key));
+          if (item && item.state !== "failed") { items.push(item); }
+        }
+      }
+    } catch (e) { return; }
+    items.sort(function (a, b) { return a.created < b.created ? -1 : a.created > b.created ? 1 : 0; });
+    items.reduce(function (chain, item) {
+      return chain.then(function () {
+        return fetch(link.dataset.sendUrl.replace("/0/", "/" + item.conversation + "/"), {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": link.dataset.csrf, "X-OpenMentor-User": link.dataset.user },
+          body: JSON.stringify({ client_id: item.client_id, body: item.body })
+        }).then(function (response) {
+          if (!response.ok) { throw new Error("left for the messaging pages"); }
+          localStorage.removeItem(prefix + item.client_id);
+        });
+      });
+    }, Promise.resolve()).catch(function () {});
+  }
   document.addEventListener("DOMContentLoaded", prefillTimeZone);
+  document.addEventListener("DOMContentLoaded", sendOutbox);
+  window.addEventListener("online", sendOutbox);
   document.addEventListener("submit", confirmDestructive, true);
 })();
