@@ -52,11 +52,15 @@ format: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-# Portuguese for allauth and django-countries, which ship only pt_BR and pt_PT.
+# Brazilian Portuguese for allauth and django-countries, which ship only pt_BR and pt_PT,
+# and for Django's own forms and password rules, whose "pt" is Portugal's ("palavra-passe"
+# beside the rest of the site's "senha").
 vendor-locale: venv
 	msgcat --use-first -o openmentor/locale_vendor/pt/LC_MESSAGES/django.po \
 	  $$($(PY) -c "import allauth, os; print(os.path.dirname(allauth.__file__))")/locale/pt_BR/LC_MESSAGES/django.po \
-	  $$($(PY) -c "import django_countries, os; print(os.path.dirname(django_countries.__file__))")/locale/pt_BR/LC_MESSAGES/django.po
+	  $$($(PY) -c "import django_countries, os; print(os.path.dirname(django_countries.__file__))")/locale/pt_BR/LC_MESSAGES/django.po \
+	  $$($(PY) -c "import django, os; print(os.path.dirname(django.__file__))")/conf/locale/pt_BR/LC_MESSAGES/django.po \
+	  $$($(PY) -c "import django, os; print(os.path.dirname(django.__file__))")/contrib/auth/locale/pt_BR/LC_MESSAGES/django.po
 	$(PY) manage.py compilemessages --ignore ".venv"
 
 messages: venv

@@ -164,3 +164,16 @@ def test_password_reset_by_email_link(bob: Any) -> None:
     assert response.status_code == 302
     bob.refresh_from_db()
     assert bob.check_password("a brand new long passphrase")
+
+
+def test_the_portuguese_sign_up_page_is_brazilian_throughout() -> None:
+    """Django's own "pt" is Portugal's ("palavra-passe") beside the site's "senha", and
+    allauth left "sign in" in English."""
+    page = Client(HTTP_ACCEPT_LANGUAGE="pt").get("/accounts/signup/").content.decode()
+    assert "Senha" in page and "palavra-passe" not in page
+    assert "sign in" not in page
+    refused = Client(HTTP_ACCEPT_LANGUAGE="pt").post(
+        "/accounts/signup/",
+        {"email": "a@example.org", "password1": "short", "password2": "short"},
+    )
+    assert "Esta senha é muito curta" in refused.content.decode()
