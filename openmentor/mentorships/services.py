@@ -239,8 +239,13 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
         mentorship,
         actor,
         kind="status",
-        title=gettext_lazy("Your mentorship is now: %(status)s"),
-        params={"status": MentorshipStatus(mentorship.status).label},
+        # Who did it and which mentorship: "Your mentorship is now: Paused" said neither.
+        title=gettext_lazy("%(name)s set %(mentorship)s to: %(status)s"),
+        params={
+            "name": actor.name,
+            "mentorship": str(mentorship),
+            "status": MentorshipStatus(mentorship.status).label,
+        },
         url=reverse("mentorship_detail", args=[mentorship.pk]),
     )
     return mentorship

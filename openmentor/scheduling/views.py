@@ -351,16 +351,18 @@ def _meeting_page(
     request: AuthenticatedRequest, meeting: Meeting, access: str, status: int = 200, **forms: Any
 ) -> HttpResponse:
     people = selectors.attendees(meeting)
+    # In a pair, booking, accepting and moving say it all: no answers to show or give.
+    in_group = len(people) > 2
     context: dict[str, Any] = {
         "meeting": meeting,
         "access": access,
         "attendees": people,
         "times": _local_times(meeting.starts_at, [a.user for a in people]),
         "has_room": meeting.kind in LIVE_ROOM_KINDS and meeting.is_active,
+        "in_group": in_group,
     }
     if access == "participant":
         mine = next((a for a in people if a.user_id == request.user.pk), None)
-        in_group = len(people) > 2
         context.update(
             notes_form=forms.get("notes_form")
             or NotesForm(initial={"agenda": meeting.agenda, "notes": meeting.notes}),

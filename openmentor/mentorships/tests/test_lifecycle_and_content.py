@@ -362,3 +362,13 @@ def test_the_standard_agreement_and_the_name_are_read_in_each_persons_language(
     english = client_for(carol).get(f"/api/v1/mentorships/{made.pk}/agreement").json()
     assert english[0]["text"].startswith("Expectations: we each say")
     assert "Carol Mentor &amp; Bob Mentee" in client_for(bob).get("/mentorships/").content.decode()
+
+
+def test_the_others_are_told_who_changed_which_mentorship(program, carol, bob):
+    from openmentor.notifications.models import Notification
+
+    made = services.create_mentorship(program, mentors=[carol], mentees=[bob], origin="t")
+    services.change_status(bob, made, "paused")
+    told = Notification.objects.get(user=carol, kind="status")
+    assert told.title == "Bob Mentee set Carol Mentor & Bob Mentee to: Paused"
+    assert not Notification.objects.filter(user=bob, kind="status").exists()

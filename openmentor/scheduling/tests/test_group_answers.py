@@ -172,6 +172,7 @@ def test_the_meeting_page_asks_each_person_in_a_group(
     answer_url = reverse("scheduling:respond", args=[group_meeting.pk])
     page = client_for(erin).get(page_url).content.decode()
     assert "Will you come?" in page and "You have not answered yet." in page
+    assert "Carol Mentor — Not answered" in page  # who has answered, in a group
     assert "Will you come?" not in client_for(bob).get(page_url).content.decode()  # his own
 
     nonsense = client_for(erin).post(answer_url, {"coming": "maybe"}, follow=True)
@@ -189,6 +190,19 @@ def test_the_meeting_page_asks_each_person_in_a_group(
     erin.save(update_fields=["language"])
     spanish = client_for(erin).get(page_url).content.decode()
     assert "¿Vendrás?" in spanish and "Dijiste que no puedes venir." in spanish
+
+
+def test_a_pairs_meeting_shows_no_answers_to_give(
+    client_for: Any, mentorship: Any, bob: Any, carol_available: Any
+) -> None:
+    """Booked inside her hours, it is confirmed: "Carol — Not answered" beside it, with no
+    way to answer, read as if something were missing."""
+    pair_meeting = services.book_meeting(
+        bob, mentorship, starts_at=next_weekday(3, 10), duration_minutes=60
+    )
+    page = client_for(carol_available).get(reverse("scheduling:meeting", args=[pair_meeting.pk]))
+    text = page.content.decode()
+    assert "Not answered" not in text and "Will you come?" not in text
 
 
 def test_outsiders_cannot_answer_for_a_groups_meeting(
