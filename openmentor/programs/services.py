@@ -372,7 +372,10 @@ def _token_hash(raw: str) -> str:
 
 
 @transaction.atomic
-def invite(actor: User, program: Program, *, email: str, role: str) -> Invitation:
+def invite(
+    actor: User, program: Program, *, email: str, role: str, language: str = ""
+) -> Invitation:
+    """``language``: the one the coordinator chose for a newcomer (default: their own)."""
     require_coordinator(actor, program)
     email = email.strip().lower()
     if role not in [*selectors.applicable_roles(program), Role.COORDINATOR]:
@@ -396,9 +399,9 @@ def invite(actor: User, program: Program, *, email: str, role: str) -> Invitatio
         email,
         "programs/email/invitation",
         {"program": program, "invitation": invitation, "token": raw, "inviter": actor},
-        # Someone with an account reads it in their own language; a newcomer in the
-        # inviting coordinator's, the best guess there is.
-        account_selectors.language_of_address(email) or actor.language,
+        # Someone with an account reads it in their own language; a newcomer in the one
+        # the coordinator chose, or theirs.
+        account_selectors.language_of_address(email) or language or actor.language,
     )
     return invitation
 

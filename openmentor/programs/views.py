@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -338,7 +339,10 @@ def console_member_remove(
 
 @coordinator_view
 def console_invite(request: AuthenticatedRequest, program: Program) -> HttpResponse:
-    form = InvitationForm(request.POST if request.method == "POST" else None)
+    form = InvitationForm(
+        request.POST if request.method == "POST" else None,
+        initial={"language": request.user.language or settings.LANGUAGE_CODE},
+    )
     role_field = form.fields["role"]
     assert isinstance(role_field, forms.ChoiceField)
     role_field.choices = [
@@ -351,6 +355,7 @@ def console_invite(request: AuthenticatedRequest, program: Program) -> HttpRespo
                 program,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
+                language=form.cleaned_data["language"],
             )
         except DomainError as error:
             apply_domain_error(form, error)

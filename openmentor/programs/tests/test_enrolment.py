@@ -270,6 +270,25 @@ def test_an_invitation_to_someone_with_an_account_is_in_their_language(
     assert to_newcomer.subject == f"You are invited to {program.name}"  # Alice's language
 
 
+def test_a_coordinator_chooses_the_language_of_a_newcomers_invitation(
+    program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    form = client_for(alice).get("/programs/global-doctoral/console/invite/").content.decode()
+    assert "Language of the invitation" in form
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alice).post(
+            "/programs/global-doctoral/console/invite/",
+            {"email": "leticia@example.org", "role": "mentee", "language": "pt"},
+        )
+    assert mail.outbox[-1].subject == f"Você foi convidado para {program.name}"
+    refused = client_for(alice).post(
+        "/programs/global-doctoral/console/invite/",
+        {"email": "other@example.org", "role": "mentee", "language": "xx"},
+    )
+    assert refused.status_code == 400
+    assert not Invitation.objects.filter(email="other@example.org").exists()
+
+
 def test_signing_up_from_an_invitation_link_needs_no_second_email_check(
     program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
 ) -> None:
