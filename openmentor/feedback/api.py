@@ -37,6 +37,10 @@ class SurveyOut(Schema):
     send_on: date
     sent_at: datetime | None
 
+    @staticmethod
+    def resolve_title(obj: Any) -> str:
+        return str(obj.shown_title)
+
 
 class SurveyQuestionIn(Schema):
     prompt: str = Field(..., min_length=1, max_length=300)
@@ -53,6 +57,10 @@ class SurveyQuestionOut(Schema):
     kind: str
     choices: list[str]
     required: bool
+
+    @staticmethod
+    def resolve_prompt(obj: Any) -> str:
+        return obj.shown_prompt
 
 
 class RatingIn(Schema):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -47,7 +49,8 @@ class Survey(TimeStampedModel):
         "programs.Program", on_delete=models.CASCADE, related_name="surveys"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=SurveyKind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    # Blank: the kind's name ("Mid-point survey"), read in each person's language.
+    title = models.CharField(_("title"), max_length=200, blank=True)
     send_on = models.DateField(_("send on"))
     reminder_after_days = models.PositiveSmallIntegerField(
         _("remind after (days)"), default=7, validators=[MinValueValidator(1)]
@@ -62,7 +65,12 @@ class Survey(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return str(self.shown_title)
+
+    @property
+    def shown_title(self) -> str | Promise:
+        """As the coordinator named it, or the kind's name in the reader's language."""
+        return self.title or SurveyKind(self.kind).label
 
 
 class SurveyQuestion(models.Model):
@@ -71,6 +79,9 @@ class SurveyQuestion(models.Model):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     prompt = models.CharField(_("question"), max_length=300)
+    # One of the platform's questions, kept in English and read in each person's language
+    # (they were written in the language of the coordinator who made the survey).
+    standard = models.BooleanField(default=False)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=QuestionKind.choices)
     choices = models.JSONField(default=list, blank=True)
@@ -86,7 +97,11 @@ class SurveyQuestion(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.prompt
+        return self.shown_prompt
+
+    @property
+    def shown_prompt(self) -> str:
+        return gettext(self.prompt) if self.standard else self.prompt
 
     Audience = ApplicationQuestion.Audience
 

@@ -72,7 +72,7 @@ def survey_aggregate(survey: Survey) -> tuple[int, list[QuestionAggregate]]:
     for question in survey.questions.all():
         values: list[Any] = [r[str(question.pk)] for r in responses if str(question.pk) in r]
         row = QuestionAggregate(
-            prompt=question.prompt,
+            prompt=question.shown_prompt,
             kind=question.kind,
             answers=len(values),
             hidden=len(values) < MIN_GROUP_SIZE,

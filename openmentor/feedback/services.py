@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import (
@@ -96,7 +96,7 @@ def create_survey(
     survey = Survey.objects.create(
         program=program,
         kind=kind,
-        title=(title or "").strip()[:200] or str(SurveyKind(kind).label),
+        title=(title or "").strip()[:200],
         send_on=send_on,
     )
     if standard_questions:
@@ -107,14 +107,18 @@ def create_survey(
 def _add_standard_questions(survey: Survey) -> None:
     """A starting point coordinators can add to; the survey is never empty by mistake."""
     standard = [
-        (_("How useful has your mentoring been so far?"), QuestionKind.SCALE),
-        (_("How well do you and your mentoring partner(s) communicate?"), QuestionKind.SCALE),
-        (_("What would make the mentoring better?"), QuestionKind.LONG_TEXT),
+        (gettext_noop("How useful has your mentoring been so far?"), QuestionKind.SCALE),
+        (
+            gettext_noop("How well do you and your mentoring partner(s) communicate?"),
+            QuestionKind.SCALE,
+        ),
+        (gettext_noop("What would make the mentoring better?"), QuestionKind.LONG_TEXT),
     ]
     SurveyQuestion.objects.bulk_create(
         SurveyQuestion(
             survey=survey,
             prompt=prompt,
+            standard=True,
             kind=kind,
             required=kind == QuestionKind.SCALE,
             position=position,
@@ -183,7 +187,7 @@ def send_due_surveys(now: datetime | None = None) -> dict[str, int]:
                         participant.user,
                         kind="survey",
                         title=gettext_lazy("Please answer: %(title)s"),
-                        params={"title": survey.title},
+                        params={"title": survey.shown_title},
                         url=_survey_url(survey),
                         dedupe_key=f"survey:{survey.pk}:{participant.user_id}:0",
                     )
@@ -207,7 +211,7 @@ def send_due_surveys(now: datetime | None = None) -> dict[str, int]:
             invitation.user,
             kind="survey",
             title=gettext_lazy("Reminder: %(title)s is waiting for your answers"),
-            params={"title": survey.title},
+            params={"title": survey.shown_title},
             url=_survey_url(survey),
             dedupe_key=f"survey:{survey.pk}:{invitation.user_id}:{invitation.reminders_sent}",
         )

@@ -49,7 +49,8 @@ def question_fields(questions: Sequence[Any]) -> dict[str, forms.Field]:
     for question in questions:
         name = f"q_{question.pk}"
         common = {
-            "label": question.prompt,
+            # A survey's standard question in the reader's language.
+            "label": getattr(question, "shown_prompt", question.prompt),
             "help_text": question.help_text,
             "required": question.required,
         }

@@ -72,3 +72,31 @@ def test_coordinator_creates_a_survey_on_the_page_and_adds_a_question(program, a
     assert survey.questions.count() == 4
     page = client.get(reverse("survey_manage", args=[program.slug, survey.pk])).content.decode()
     assert "Hidden until 5 people have answered." in page
+
+
+def test_the_standard_survey_is_read_in_each_persons_language(
+    program, mentorship, alice, bob, client_for
+):
+    """Made by a coordinator reading French: the questions were stored, and asked, in
+    French."""
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    bob.language = "pt"
+    bob.save(update_fields=["language"])
+    with translation.override("fr"):
+        survey = services.create_survey(
+            alice,
+            program,
+            kind="midpoint",
+            standard_questions=True,
+            send_on=timezone.localdate() - timedelta(days=1),
+        )
+    services.send_due_surveys()
+    page = client_for(bob).get(reverse("survey_answer", args=[survey.pk])).content.decode()
+    assert "Quão útil sua mentoria tem sido até agora?" in page
+    assert "Dans quelle mesure" not in page
+    manage = client_for(alice).get(reverse("survey_manage", args=[program.slug, survey.pk]))
+    assert "How useful has your mentoring been so far?" in manage.content.decode()
+    assert "Mid-point survey" in manage.content.decode()
