@@ -20,10 +20,6 @@ def known_language_codes() -> frozenset[str]:
     return frozenset(LANGUAGES)
 
 
-def language_name(code: str) -> str:
-    return _(LANGUAGES[code]) if code in LANGUAGES else code
-
-
 def language_of_address(email: str) -> str | None:
     """The language of the person with this e-mail address, if they have an account."""
     return User.objects.filter(email__iexact=email).values_list("language", flat=True).first()

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error
+from openmentor.core.languages import language_name
 from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
@@ -30,7 +31,7 @@ def profile_detail(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
             "subject": subject,
             "profile": profile,
             "languages": [
-                (selectors.language_name(lang.code), lang.get_proficiency_display())
+                (language_name(lang.code), lang.get_proficiency_display())
                 for lang in profile.languages.all()
             ],
             "show_private": selectors.can_view_private_needs(request.user, subject),

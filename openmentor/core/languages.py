@@ -2,7 +2,7 @@
 
 Names are shown through gettext so they can be translated."""
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 LANGUAGES: dict[str, str] = {
     "aa": gettext_noop("Afar"),
@@ -190,3 +190,16 @@ LANGUAGES: dict[str, str] = {
     "zh": gettext_noop("Chinese"),
     "zu": gettext_noop("Zulu"),
 }
+
+# Spanish, French and Portuguese write a language's name in lowercase inside a sentence
+# ("Os dois falam inglês"); English (and a list of choices) capitalises it.
+LOWERCASE_IN_SENTENCES = frozenset({"es", "fr", "pt"})
+
+
+def language_name(code: str, *, in_sentence: bool = False) -> str:
+    """The language's name in the active language; ``in_sentence``: as written inside a
+    sentence of that language."""
+    name = gettext(LANGUAGES[code]) if code in LANGUAGES else code
+    if in_sentence and (get_language() or "en").split("-")[0] in LOWERCASE_IN_SENTENCES:
+        return name.lower()
+    return name

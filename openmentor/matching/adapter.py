@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
-from openmentor.core.languages import LANGUAGES
+from openmentor.core.languages import language_name
 from openmentor.mentorships.models import OPEN_STATUSES, FormerParticipant, MentorshipParticipant
 from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
 
@@ -597,14 +597,10 @@ def recommend_for(
 # -- words ----------------------------------------------------------------------------------
 
 
-def language_name(code: str) -> str:
-    return _(LANGUAGES[code]) if code in LANGUAGES else code
-
-
 def describe_factor(factor: dict[str, Any]) -> str:
     code = factor.get("code")
     if code == "shared_language":
-        names = ", ".join(language_name(c) for c in factor.get("languages", []))
+        names = ", ".join(language_name(c, in_sentence=True) for c in factor.get("languages", []))
         return _("Both speak %(languages)s.") % {"languages": names}
     if code == "availability_overlap":
         return _("About %(hours)s hours a week of shared free time.") % {
@@ -647,7 +643,7 @@ def describe_trait(trait: str) -> str:
     """``lang:pt`` → "speaks Portuguese", ``country:BR`` → "lives in Brazil"."""
     family, _sep, value = trait.partition(":")
     if family == "lang":
-        return _("speaks %(language)s") % {"language": language_name(value)}
+        return _("speaks %(language)s") % {"language": language_name(value, in_sentence=True)}
     if family == "country":
         return _("lives in %(country)s") % {"country": country_name(value)}
     if trait == "mode:in_person":
@@ -660,7 +656,7 @@ def describe_musts(
 ) -> list[str]:
     """A person's must-haves in words, e.g. ["speaks Portuguese or Spanish"]."""
     out: list[str] = []
-    languages = [language_name(c) for c in must_speak]
+    languages = [language_name(c, in_sentence=True) for c in must_speak]
     if languages:
         out.append(_("speaks %(languages)s") % {"languages": _(" or ").join(languages)})
     places = [country_name(c) for c in must_country]

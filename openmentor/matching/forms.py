@@ -7,9 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from openmentor.core.languages import LANGUAGES
+from openmentor.core.languages import LANGUAGES, language_name
 
-from .adapter import language_name
 from .models import MAX_RANKED_MENTORS, MatchingSettings, ProposalStatus
 
 MAX_ID = 2**63 - 1

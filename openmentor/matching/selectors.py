@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import NotAllowed, NotFound
+from openmentor.core.languages import language_name
 from openmentor.mentorships.models import OPEN_STATUSES, MentorshipParticipant
 from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
@@ -192,7 +193,7 @@ def fairness(round: MatchingRound) -> dict[str, Any]:
         profile = user.profile
         country = profile.country.name if profile.country else "—"
         region = user.time_zone.split("/")[0] if "/" in user.time_zone else user.time_zone
-        languages = [adapter.language_name(lang.code) for lang in profile.languages.all()] or ["—"]
+        languages = [language_name(lang.code) for lang in profile.languages.all()] or ["—"]
         is_matched = user.pk in matched_ids
         by_country[str(country)] += 1
         by_region[region] += 1

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feedback', '0001_ratings_and_surveys'),
+        ("feedback", "0001_ratings_and_surveys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='surveyquestion',
-            name='standard',
+            model_name="surveyquestion",
+            name="standard",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='survey',
-            name='title',
-            field=models.CharField(blank=True, max_length=200, verbose_name='title'),
+            model_name="survey",
+            name="title",
+            field=models.CharField(blank=True, max_length=200, verbose_name="title"),
         ),
     ]

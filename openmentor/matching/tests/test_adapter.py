@@ -66,3 +66,17 @@ def test_people_without_shared_time_are_not_proposed_and_the_reason_says_so(
     assert not done.proposals.filter(mentee=bob).exists()
     assert done.unmatched.get(user=bob).reasons == ["no_availability_overlap"]
     assert done.proposals.filter(mentee=erin).exists()
+
+
+def test_language_names_inside_a_reason_are_written_as_each_language_writes_them() -> None:
+    """French, Spanish and Portuguese write them in lowercase mid-sentence ("Os dois falam
+    Inglês" read as a typo); English capitalises them."""
+    from django.utils import translation
+
+    from openmentor.matching.adapter import describe_factor
+
+    shared = {"code": "shared_language", "languages": ["en", "pt"]}
+    with translation.override("pt"):
+        assert describe_factor(shared) == "Os dois falam inglês, português."
+    with translation.override("en"):
+        assert describe_factor(shared) == "Both speak English, Portuguese."
