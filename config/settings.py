@@ -274,6 +274,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# The meeting formats with a weekday, per language (openmentor/formats/<language>/).
+FORMAT_MODULE_PATH = ["openmentor.formats"]
 LANGUAGES = [
     ("en", _("English")),
     ("es", _("Spanish")),

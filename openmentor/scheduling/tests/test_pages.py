@@ -85,6 +85,22 @@ def test_participant_sees_times_in_own_zone_with_the_others_alongside(
     assert "Asia/Kolkata" in body and "Join the live room" in body
 
 
+def test_meeting_times_are_written_as_the_readers_language_writes_dates(
+    client_for: Any, meeting: Meeting, bob: Any
+) -> None:
+    """A fixed English pattern read "Ter 1 Dez 2026" in Portuguese."""
+    from django.utils import formats, translation
+
+    bob.language = "pt"
+    bob.save(update_fields=["language"])
+    local = timezone.localtime(meeting.starts_at, ZoneInfo("America/Sao_Paulo"))
+    with translation.override("pt"):
+        written = formats.date_format(local, "MEETING_DATETIME_FORMAT")
+    assert " de " in written  # "Ter, 1 de dez de 2026, 07:00"
+    listed = client_for(bob).get(reverse("scheduling:my_meetings")).content.decode()
+    assert written in listed
+
+
 def test_availability_editor_adds_and_rejects(client_for: Any, bob: Any) -> None:
     client = client_for(bob)
     assert client.get(reverse("scheduling:availability")).status_code == 200
