@@ -238,6 +238,11 @@ def hosts(mentorship: Mentorship, actor: User) -> list[User]:
     return [p.user for p in parts if p.user.pk != actor.pk]
 
 
+def hosts_without_availability(mentorship: Mentorship, actor: User) -> list[User]:
+    """Hosts who set no availability: a time can be proposed to them, not booked."""
+    return [host for host in hosts(mentorship, actor) if not windows(host).exists()]
+
+
 def is_inside_availability(user: User, starts_at: datetime, ends_at: datetime) -> bool:
     free = slots.free_intervals(
         person(user, starts_at, ends_at, with_busy=False, open_if_unset=False), starts_at, ends_at

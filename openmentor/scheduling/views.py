@@ -221,9 +221,7 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     without_availability = [u for u in users if not selectors.windows(u).exists()]
     # A time that counts as free only because someone set no availability can be proposed
     # to them, not booked over their head (booking would be refused).
-    propose = any(
-        host in without_availability for host in selectors.hosts(mentorship, request.user)
-    )
+    propose = bool(selectors.hosts_without_availability(mentorship, request.user))
     rows = [
         {
             "slot": slot,
@@ -286,6 +284,7 @@ def _parse_utc(value: str) -> datetime | None:
 @login_required
 def book(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     mentorship = _mentorship(request, pk)
+    unset_hosts = selectors.hosts_without_availability(mentorship, request.user)
     with_repeat = mentorship.program.meeting_cadence != Cadence.FLEXIBLE
     if request.method == "POST":
         form = BookForm(request.POST, with_repeat=with_repeat)
@@ -326,7 +325,9 @@ def book(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             initial["when"] = timezone.localtime(starts).strftime("%Y-%m-%dT%H:%M")
         if request.GET.get("duration", "").isdigit():
             initial["duration"] = int(request.GET["duration"])
-        if request.GET.get("propose") == "1":  # from "Find a time" (find_time)
+        # From "Find a time" (find_time), or a host who set no availability: booking over
+        # their head would be refused, so the time is proposed to them.
+        if request.GET.get("propose") == "1" or unset_hosts:
             initial["propose"] = True
         form = BookForm(initial=initial, with_repeat=with_repeat)
         status = 200
@@ -339,6 +340,7 @@ def book(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "participants": _local_times(timezone.now(), [p.user for p in parts]),
             "cadence": mentorship.program.get_meeting_cadence_display(),
+            "unset_hosts": unset_hosts,
         },
         status=status,
     )

@@ -346,6 +346,10 @@ def test_a_time_free_only_because_someone_set_no_availability_is_proposed_to_the
 ) -> None:
     """Carol, the mentor, set no availability: "Find a time" counts any time as free for
     her. It offered "Book", and booking was then refused as outside her availability."""
+    from datetime import time
+
+    for weekday in range(7):  # Bob has set his
+        services.add_window(bob, weekday=weekday, start_time=time(0), end_time=time(23, 45))
     client = client_for(bob)
     page = client.get(reverse("scheduling:find_time", args=[mentorship.pk]), {"days": "2"})
     rows = page.context["rows"]
@@ -364,3 +368,8 @@ def test_a_time_free_only_because_someone_set_no_availability_is_proposed_to_the
     }
     assert client.post(reverse("scheduling:book", args=[mentorship.pk]), data).status_code == 302
     assert Meeting.objects.get().status == MeetingStatus.PROPOSED
+    assert "Set my availability" not in page.content.decode()  # offered only to Carol
+    # Opened directly, the booking page proposes too, and says why.
+    direct = client.get(reverse("scheduling:book", args=[mentorship.pk]))
+    assert direct.context["form"].initial["propose"] is True
+    assert "Carol Mentor has not set a weekly availability yet" in direct.content.decode()
