@@ -195,7 +195,7 @@ class BaseLanguageFormSet(forms.BaseFormSet):
 
 
 LanguageFormSet = forms.formset_factory(
-    LanguageForm, formset=BaseLanguageFormSet, extra=2, max_num=12, validate_max=True
+    LanguageForm, formset=BaseLanguageFormSet, extra=3, max_num=12, validate_max=True
 )
 
 
