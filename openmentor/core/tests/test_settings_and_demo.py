@@ -197,6 +197,10 @@ def test_demo_data_spans_the_world_and_its_sign_ins_work(
             assert f'href="/messages/{conversation.pk}/' in listed  # "#unread" when it is
             assert conversation.members.count() == (2 if email.startswith("yasmin") else 4)
 
+    # Every running relationship is named after its people, not "Mentorship 3".
+    from openmentor.mentorships.models import Mentorship
+
+    assert Mentorship.objects.exists() and not Mentorship.objects.filter(title="").exists()
     # Made-up messages never turn into "unread" e-mails to the demo's people.
     assert email_unread(timezone.now() + timedelta(hours=2)) == 0
     call_command("seed_demo", "--if-empty")  # a second run leaves the data alone

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from openmentor.accounts.models import User
 from openmentor.accounts.services import ProfileInput, update_profile
-from openmentor.mentorships.models import Mentorship, MentorshipParticipant
+from openmentor.mentorships.models import Mentorship, MentorshipParticipant, title_from_names
 from openmentor.messaging.models import Conversation, Message
 from openmentor.messaging.services import mark_read, mentorship_conversation, send_message
 from openmentor.programs.models import ApplicationQuestion, Membership, Program
@@ -311,7 +311,11 @@ class Command(BaseCommand):
         running = []
         for mentor, mentee in [(mentors[0], mentees[1]), (mentors[2], mentees[3])]:
             mentorship = Mentorship.objects.create(
-                program=doctoral, status="active", started_on=date(2026, 10, 6), origin="demo"
+                program=doctoral,
+                status="active",
+                started_on=date(2026, 10, 6),
+                origin="demo",
+                title=title_from_names([str(mentor), str(mentee)]),
             )
             MentorshipParticipant.objects.create(mentorship=mentorship, user=mentor, role="mentor")
             MentorshipParticipant.objects.create(mentorship=mentorship, user=mentee, role="mentee")
@@ -333,7 +337,11 @@ class Command(BaseCommand):
 
         # A running circle of four peers (not the demo peer, who tries finding peers).
         circle = Mentorship.objects.create(
-            program=circles, status="active", started_on=date(2026, 10, 13), origin="demo"
+            program=circles,
+            status="active",
+            started_on=date(2026, 10, 13),
+            origin="demo",
+            title=title_from_names([str(peer) for peer in peers[1:5]]),
         )
         for peer in peers[1:5]:
             MentorshipParticipant.objects.create(mentorship=circle, user=peer, role="peer")
