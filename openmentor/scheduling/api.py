@@ -120,7 +120,7 @@ def _meeting_out(meeting: Meeting, access: str) -> MeetingOut:
         external_url=meeting.external_url if private else None,
         agenda=meeting.agenda if private else None,
         notes=meeting.notes if private else None,
-        status_reason=meeting.status_reason if private else None,
+        status_reason=meeting.shown_reason if private else None,
         ics_uid=meeting.ics_uid,
         ics_sequence=meeting.ics_sequence,
         attendees=[

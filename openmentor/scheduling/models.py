@@ -15,6 +15,7 @@ from datetime import time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -204,6 +205,13 @@ class Meeting(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason as the reader's language writes it when it is one of the platform's
+        own (kept untranslated, see ``services.NO_ONE_ELSE_CAN_COME``); a person's words
+        are found in no catalogue and stay as they are."""
+        return gettext(self.status_reason) if self.status_reason else ""
 
 
 class AttendeeResponse(models.TextChoices):

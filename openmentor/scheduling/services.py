@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed, conflict_if_duplicate
@@ -50,6 +50,8 @@ from .models import (
 from .tasks import send_meeting_invitation
 
 MAX_DURATION_MINUTES = 8 * 60
+# Kept untranslated: each reader sees it in their language (``Meeting.shown_reason``).
+NO_ONE_ELSE_CAN_COME = gettext_noop("No one else can come.")
 MAX_LIVE_ROOM_PEOPLE = 4  # the browser mesh: every person sends to every other
 MAX_SERIES = 52
 REMINDER_HORIZON = timedelta(days=8)
@@ -248,6 +250,7 @@ def _announce(
     notify_people: bool = True,
     params: dict[str, Any] | None = None,
     calendar_to: list[int] | None = None,
+    body: Promise | str = "",
 ) -> None:
     """``title`` is lazy, with the time as ``%(when)s``: each person reads it in their own
     language and time zone, also after they change them. Those who said they cannot come
@@ -272,6 +275,7 @@ def _announce(
             person,
             kind="meeting",
             title=title,
+            body=body,
             params={"when": meeting.starts_at, **(params or {})},
             url=url,
             email=person.pk not in calendar_to,
@@ -539,8 +543,9 @@ def _confirm(meeting: Meeting, actor: User) -> Meeting:
         response=AttendeeResponse.ACCEPTED
     )
     meeting.status = MeetingStatus.CONFIRMED
+    meeting.status_reason = ""  # why it was moved: said with the proposal, not kept after
     meeting.ics_sequence += 1
-    meeting.save(update_fields=["status", "ics_sequence", "updated_at"])
+    meeting.save(update_fields=["status", "status_reason", "ics_sequence", "updated_at"])
     _announce(meeting, "REQUEST", title=gettext_lazy("Meeting confirmed for %(when)s"), actor=actor)
     return meeting
 
@@ -577,6 +582,7 @@ def respond_to_meeting(
         _publish_changed(meeting, [a.user_id for a in attendees])
         return meeting
     meeting.ics_sequence += 1
+    body: Promise | str = ""
     if coming:
         meeting.save(update_fields=["ics_sequence", "updated_at"])
         title = gettext_lazy("%(name)s can come to the meeting on %(when)s after all")
@@ -584,15 +590,17 @@ def respond_to_meeting(
     else:
         SlotClaim.objects.filter(meeting=meeting, user=actor).delete()
         if sum(a.response != AttendeeResponse.DECLINED for a in attendees) < 2:
-            return _cancel(meeting, actor, _("No one else can come."))
+            return _cancel(meeting, actor, NO_ONE_ELSE_CAN_COME)
         meeting.save(update_fields=["ics_sequence", "updated_at"])
         title = gettext_lazy("%(name)s cannot come to the meeting on %(when)s")
+        body = gettext_lazy("The meeting still takes place with the others.")
         method = "CANCEL"  # off the calendar of the one who cannot come
     _announce(
         meeting,
         method,
         title=title,
         params={"name": actor.name},
+        body=body,
         actor=actor,
         calendar_to=[actor.pk],
     )
@@ -608,6 +616,20 @@ def _require_reason(reason: str) -> str:
     return reason[:1000]
 
 
+def _require_still_coming(actor: User, meeting: Meeting) -> None:
+    """In a group, one who said they cannot come leaves the meeting to the others: it is
+    theirs to move or cancel (one person could cancel it for everyone)."""
+    if (
+        meeting.attendees.count() > 2
+        and meeting.attendees.filter(user=actor, response=AttendeeResponse.DECLINED).exists()
+    ):
+        raise NotAllowed(
+            _(
+                "You said you cannot come, so the others decide about this meeting. Say you will come to change it."
+            )
+        )
+
+
 @transaction.atomic
 def reschedule_meeting(
     actor: User, meeting: Meeting, *, starts_at: datetime, duration_minutes: int, reason: str
@@ -618,6 +640,7 @@ def reschedule_meeting(
     meeting = _participant_meeting(actor, meeting)
     if meeting.status not in ACTIVE_STATUSES:
         raise Conflict(_("Only a planned meeting can be moved."))
+    _require_still_coming(actor, meeting)
     people = _lock_people(list(meeting.attendees.values_list("user_id", flat=True)))
     _check_weekly_limits(people, starts_at, meeting)
     SlotClaim.objects.filter(meeting=meeting).delete()
@@ -648,6 +671,7 @@ def cancel_meeting(actor: User, meeting: Meeting, *, reason: str) -> Meeting:
     meeting = _participant_meeting(actor, meeting)
     if meeting.status not in ACTIVE_STATUSES:
         raise Conflict(_("This meeting is not planned any more."))
+    _require_still_coming(actor, meeting)
     meeting.ics_sequence += 1
     return _cancel(meeting, actor, reason)
 

@@ -77,6 +77,7 @@ def _email_context(
         # A CANCEL of a meeting that goes on: taken off their calendar (they left, or
         # cannot come).
         "kept": method != "CANCEL" or meeting.status == MeetingStatus.CANCELLED,
+        "yours": meeting.created_by_id == person.pk,
     }
 
 

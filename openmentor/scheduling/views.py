@@ -388,6 +388,7 @@ def _meeting_page(
             and meeting.starts_at > timezone.now()
             and meeting.created_by_id != request.user.pk,
             my_response=mine.response if mine else "",
+            declined_in_group=in_group and mine is not None and mine.response == "declined",
             # The time the answer is about: a meeting moved meanwhile refuses it.
             seen_starts_at=format_html(
                 '<input type="hidden" name="starts_at" value="{}">',

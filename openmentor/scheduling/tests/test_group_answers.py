@@ -13,7 +13,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from conftest import add_member
-from openmentor.core.errors import Conflict, ValidationFailed
+from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed
 from openmentor.mentorships.services import create_mentorship
 from openmentor.notifications.models import Notification
 from openmentor.scheduling import selectors, services
@@ -315,3 +315,42 @@ def test_an_answer_from_a_page_showing_the_old_time_is_refused(
     group_meeting.refresh_from_db()
     assert group_meeting.status == MeetingStatus.PROPOSED
     assert response_of(group_meeting, erin) == AttendeeResponse.NEEDS_ACTION
+
+
+def test_one_who_cannot_come_leaves_the_meeting_to_the_others(
+    client_for: Any, group_meeting: Meeting, erin: Any
+) -> None:
+    """They could still cancel it for everyone, or move it."""
+    services.respond_to_meeting(erin, group_meeting, coming=False)
+    page = client_for(erin).get(reverse("scheduling:meeting", args=[group_meeting.pk]))
+    assert "Cancel the meeting" not in page.content.decode()
+    with pytest.raises(NotAllowed, match="the others decide"):
+        services.cancel_meeting(erin, group_meeting, reason="Not for me")
+    with pytest.raises(NotAllowed, match="the others decide"):
+        services.reschedule_meeting(
+            erin,
+            group_meeting,
+            starts_at=group_meeting.starts_at + timedelta(hours=2),
+            duration_minutes=60,
+            reason="Later",
+        )
+    group_meeting.refresh_from_db()
+    assert group_meeting.status == MeetingStatus.CONFIRMED
+
+
+def test_the_platforms_reason_is_read_in_each_persons_language(
+    client_for: Any, group_meeting: Meeting, bob: Any, erin: Any, carol_available: Any
+) -> None:
+    """Cancelled because no one else could come, by Carol reading French: Bob read the
+    reason in French."""
+    from django.utils import translation
+
+    services.respond_to_meeting(erin, group_meeting, coming=False)
+    with translation.override("fr"):
+        services.respond_to_meeting(carol_available, group_meeting, coming=False)
+    page = client_for(bob).get(reverse("scheduling:meeting", args=[group_meeting.pk]))
+    assert "Cancelled — No one else can come." in page.content.decode()
+    bob.language = "es"
+    bob.save(update_fields=["language"])
+    page = client_for(bob).get(reverse("scheduling:meeting", args=[group_meeting.pk]))
+    assert "Nadie más puede venir." in page.content.decode()

@@ -455,7 +455,9 @@ def test_meeting_emails_say_when_with_whom_and_what_is_asked_in_the_readers_word
     to_carol = next(m for m in mail.outbox if m.to == [carol_available.email])
     with translation.override("pt"):
         in_kolkata = date_format(starts.astimezone(ZoneInfo("Asia/Kolkata")), "DATETIME_FORMAT")
-    assert to_carol.subject == f"Proposto: encontro de mentoria em {in_kolkata}. Você pode ir?"
+    assert to_carol.subject == f"Proposto: encontro de mentoria em {in_kolkata} — você pode ir?"
+    to_bob = next(m for m in mail.outbox if m.to == [bob.email])
+    assert to_bob.subject.startswith("You proposed: mentoring meeting on")  # not "can you?"
     assert "Com: Bob Mentee" in to_carol.body and "(seu horário, Asia/Kolkata)" in to_carol.body
     assert "Abra o encontro para aceitá-lo" in to_carol.body
     calendar = Calendar.from_ical(to_carol.attachments[0][1])
