@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from openmentor.core.languages import LANGUAGES
+from openmentor.core.languages import LANGUAGES, sort_key
 from openmentor.core.types import AnyUser
 
 from .models import PersonalAccessToken, Profile, ProfileVisibility, User
@@ -13,7 +13,9 @@ from .models import PersonalAccessToken, Profile, ProfileVisibility, User
 
 def language_choices() -> list[tuple[str, str]]:
     """ISO 639-1 codes with names in the current language, sorted by name."""
-    return sorted(((code, _(name)) for code, name in LANGUAGES.items()), key=lambda item: item[1])
+    return sorted(
+        ((code, _(name)) for code, name in LANGUAGES.items()), key=lambda item: sort_key(item[1])
+    )
 
 
 def known_language_codes() -> frozenset[str]:

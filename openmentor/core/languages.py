@@ -2,6 +2,8 @@
 
 Names are shown through gettext so they can be translated."""
 
+import unicodedata
+
 from django.utils.translation import get_language, gettext, gettext_noop
 
 LANGUAGES: dict[str, str] = {
@@ -194,6 +196,14 @@ LANGUAGES: dict[str, str] = {
 # Spanish, French and Portuguese write a language's name in lowercase inside a sentence
 # ("Os dois falam inglês"); English (and a list of choices) capitalises it.
 LOWERCASE_IN_SENTENCES = frozenset({"es", "fr", "pt"})
+
+
+def sort_key(name: str) -> str:
+    """Names in alphabetical order as people read them: "Éwé" among the E, "Árabe" among
+    the A (a plain sort puts accented letters after Z)."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c)
+    )
 
 
 def language_name(code: str, *, in_sentence: bool = False) -> str:

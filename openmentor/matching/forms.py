@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from openmentor.core.languages import LANGUAGES, language_name
+from openmentor.core.languages import LANGUAGES, language_name, sort_key
 
 from .models import MAX_RANKED_MENTORS, MatchingSettings, ProposalStatus
 
@@ -146,7 +146,9 @@ class PreferencesForm(forms.Form):
         codes = [c for c in own_languages if c in LANGUAGES]
         codes += [c for c in initial if c in LANGUAGES and c not in codes]
         self.fields["must_speak"].choices = [(c, language_name(c)) for c in codes]  # type: ignore[attr-defined]
-        everything = sorted(((c, language_name(c)) for c in LANGUAGES), key=lambda kv: kv[1])
+        everything = sorted(
+            ((c, language_name(c)) for c in LANGUAGES), key=lambda kv: sort_key(kv[1])
+        )
         self.fields["also_speak"].choices = [("", _("No other language")), *everything]  # type: ignore[attr-defined]
         self.fields["must_country"].choices = list(countries)  # type: ignore[attr-defined]
         if not hybrid:

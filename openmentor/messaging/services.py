@@ -942,6 +942,10 @@ def set_reaction(user: User, message_id: int, emoji: str, on: bool) -> Message:
     ended mentorship's conversation is a record; a block stops it as it stops messages).
     The others hear ``message.reacted``: no unread count, no notification, no e-mail."""
     message = selectors.message_for(user, message_id)  # NotFound: not theirs to see
+    # "❤" typed without its emoji variation selector is the same heart.
+    emoji = {e.replace("\ufe0f", ""): e for e in REACTION_EMOJI}.get(
+        emoji.replace("\ufe0f", ""), emoji
+    )
     if emoji not in REACTION_EMOJI:
         text = unknown_reaction_message()
         raise ValidationFailed(text, fields={"emoji": text})

@@ -5,6 +5,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -49,7 +50,8 @@ def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
         response = redirect("notification_settings")
         # The pages follow at once, as when the language is picked at the foot of a page.
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"])
-        flash.success(request, _("Your settings are saved."))
+        with translation.override(form.cleaned_data["language"]):  # the language just chosen
+            flash.success(request, _("Your settings are saved."))
         return response
     return render(
         request,

@@ -333,6 +333,10 @@ def test_the_api_reacts_and_answers_with_the_message(
         assert refused.status_code == 422, body
     assert api_react(bob_api, message.pk, "{not json").status_code == 400
     assert not Reaction.objects.exists()
+    # A heart typed without its variation selector ("❤", as many keyboards send it).
+    heart = api_react(bob_api, message.pk, {"emoji": "\u2764", "on": True})
+    assert heart.status_code == 200
+    assert [r["emoji"] for r in heart.json()["reactions"]] == ["\u2764\ufe0f"]
 
 
 # --- cost ---------------------------------------------------------------------------------

@@ -37,8 +37,10 @@ def test_settings_choose_the_language_and_what_comes_by_email(bob: Any, client_f
     assert not services.wants_email(bob, "meeting_reminder")
     assert services.wants_email(bob, "matching.request")
     assert not services.wants_email(bob, "membership")
-    # The pages follow at once, and the e-mails come in French with a way back here.
-    assert "Paramètres des notifications" in client.get("/notifications/settings/").content.decode()
+    # The pages follow at once (the "saved" too), and the e-mails come in French with a way
+    # back here.
+    after = client.get("/notifications/settings/").content.decode()
+    assert "Paramètres des notifications" in after and "Vos paramètres sont enregistrés." in after
     services.notify(bob, kind="matching.request", title="Hello", url="/x/")
     [email] = mail.outbox
     assert "/notifications/settings/" in email.body
