@@ -145,3 +145,14 @@ def test_the_admin_cannot_store_a_time_zone_that_does_not_exist(bob: Any) -> Non
     bob.time_zone = "GMT+6"
     with pytest.raises(ValidationError, match="is not a time zone we know"):
         bob.full_clean()
+
+
+def test_language_names_are_listed_as_people_read_them() -> None:
+    """A plain sort put "Árabe" and "Éwé" after "Zulu"."""
+    from django.utils import translation
+
+    from openmentor.accounts.selectors import language_choices
+
+    with translation.override("pt"):
+        names = [name for _code, name in language_choices()]
+    assert names.index("Árabe") < names.index("Bengali") < names.index("Zulu")
