@@ -422,6 +422,10 @@ def create_goal(actor: User, mentorship: Mentorship, data: dict[str, Any]) -> Go
     require_open(mentorship)
     if not participant.owns_goals:
         raise NotAllowed(_("Mentees set their own goals; mentors comment on them."))
+    target = data.get("target_date")
+    if target and target < timezone.localdate():
+        message = _("A new goal's target date is today or later.")
+        raise ValidationFailed(message, fields={"target_date": message})
     goal = Goal.objects.create(mentorship=mentorship, owner=actor, **_clean_goal(data))
     _tell_others(
         mentorship,

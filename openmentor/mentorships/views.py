@@ -341,10 +341,15 @@ def goal_new(
         raise PermissionDenied
     templates = templates_for(mentorship.program.focus)
     chosen = templates.get(request.GET.get("template", ""), {})
+    # A template names the goal and asks its questions beside the fields: its prompts
+    # ("Which skill, and to what level?") were filled in as answers and saved as the goal.
     form = GoalForm(
         request.POST if request.method == "POST" else None,
-        initial={k: str(v) for k, v in chosen.items()},
+        initial={"title": str(chosen["title"])} if chosen else {},
     )
+    for name, prompt in chosen.items():
+        if name != "title":
+            form.fields[name].help_text = str(prompt)
     if request.method == "POST" and form.is_valid():
         try:
             goal = services.create_goal(request.user, mentorship, form.cleaned_data)

@@ -232,6 +232,9 @@ def test_mentor_progress_view(mentorship, bob, carol, client_for, program):
 def test_goal_templates_follow_the_program_focus(mentorship, bob, client_for, program):
     page = client_for(bob).get(reverse("goal_new", args=[mentorship.pk]) + "?template=skill")
     assert "Learn a new skill" in page.content.decode()
+    # Its questions are asked beside the fields, not filled in as if they were answers.
+    assert page.context["form"].initial == {"title": "Learn a new skill"}
+    assert "Which skill, and to what level?" in page.content.decode()
     program.focus = "process"
     program.save()
     page = client_for(bob).get(reverse("goal_new", args=[mentorship.pk]))
@@ -372,3 +375,11 @@ def test_the_others_are_told_who_changed_which_mentorship(program, carol, bob):
     told = Notification.objects.get(user=carol, kind="status")
     assert told.title == "Bob Mentee set Carol Mentor & Bob Mentee to: Paused"
     assert not Notification.objects.filter(user=bob, kind="status").exists()
+
+
+def test_a_new_goal_cannot_be_due_in_the_past(mentorship, bob):
+    with pytest.raises(ValidationFailed, match="today or later"):
+        services.create_goal(
+            bob, mentorship, {"title": "Old news", "target_date": date(2020, 1, 1)}
+        )
+    assert not Goal.objects.exists()
