@@ -32,6 +32,7 @@ from openmentor.core.errors import (
 from openmentor.core.languages import LANGUAGES
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
 from openmentor.mentorships.services import create_mentorship
+from openmentor.messaging.services import mark_read, mentorship_conversation, send_message
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
@@ -732,6 +733,7 @@ def accept_request(user: User, request_id: int, message: str = "") -> MentorRequ
     found.decided_at = timezone.now()
     found.response_message = message.strip()[:2000]
     found.save()
+    _open_conversation_with(found)
     if one_mentor:
         # One mentor each: the mentee's other open requests in this program are closed.
         MentorRequest.objects.filter(
@@ -746,6 +748,22 @@ def accept_request(user: User, request_id: int, message: str = "") -> MentorRequ
         url=reverse("dashboard"),
     )
     return found
+
+
+def _open_conversation_with(accepted: MentorRequest) -> None:
+    """The pair's conversation starts with what they said: the request's words and the
+    mentor's answer ("no messages yet" under a welcome they had just written). The
+    mentor has read the request; the mentee hears of the answer as of any message."""
+    assert accepted.mentorship is not None
+    conversation = mentorship_conversation(accepted.mentorship)
+    key = f"request-{accepted.pk}"
+    if accepted.message.strip():
+        send_message(accepted.mentee, conversation, body=accepted.message, client_id=key)
+        mark_read(accepted.mentor, conversation)
+    if accepted.response_message:
+        send_message(
+            accepted.mentor, conversation, body=accepted.response_message, client_id=f"{key}-answer"
+        )
 
 
 @transaction.atomic

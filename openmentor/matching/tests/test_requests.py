@@ -69,6 +69,13 @@ def test_accepting_creates_the_mentorship_and_tells_the_mentee(
     assert people == {(carol.pk, "mentor"), (bob.pk, "mentee")}
     assert made.mentorship.origin == "request"
     assert Notification.objects.filter(user=bob, kind="matching.request_accepted").exists()
+    # Their conversation opens with what they said, read by Carol up to Bob's request.
+    from openmentor.messaging.models import Message
+    from openmentor.messaging.selectors import unread_total
+
+    said = Message.objects.filter(conversation__mentorship=made.mentorship).order_by("id")
+    assert [(m.sender, m.body) for m in said] == [(bob, made.message), (carol, "Welcome!")]
+    assert unread_total(carol) == 0 and unread_total(bob) == 1
     # Bob has his one mentor: no more mentors offered to ask (asking would be refused).
     page = client_for(bob).get(reverse("matching_my", args=[matching_program.slug]))
     assert "You have your mentor in this program." in page.content.decode()
