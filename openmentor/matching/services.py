@@ -24,6 +24,7 @@ from django_countries import countries
 from openmentor.accounts.models import User
 from openmentor.core.errors import (
     Conflict,
+    DomainError,
     NotAllowed,
     NotFound,
     ValidationFailed,
@@ -757,13 +758,21 @@ def _open_conversation_with(accepted: MentorRequest) -> None:
     assert accepted.mentorship is not None
     conversation = mentorship_conversation(accepted.mentorship)
     key = f"request-{accepted.pk}"
-    if accepted.message.strip():
-        send_message(accepted.mentee, conversation, body=accepted.message, client_id=key)
-        mark_read(accepted.mentor, conversation)
-    if accepted.response_message:
-        send_message(
-            accepted.mentor, conversation, body=accepted.response_message, client_id=f"{key}-answer"
-        )
+    try:
+        if accepted.message.strip():
+            send_message(accepted.mentee, conversation, body=accepted.message, client_id=key)
+            mark_read(accepted.mentor, conversation)
+        if accepted.response_message:
+            send_message(
+                accepted.mentor,
+                conversation,
+                body=accepted.response_message,
+                client_id=f"{key}-answer",
+            )
+    except DomainError:
+        # A send refused (the send limit of someone who just wrote a lot): the match
+        # stands; the words are in the request and its notification.
+        log.info("request %s: its words did not open the conversation", accepted.pk)
 
 
 @transaction.atomic

@@ -362,7 +362,8 @@ def change_agreement(
     if len(text) > 10000:
         raise ValidationFailed(_("Please keep the agreement under 10,000 characters."))
     current = ensure_agreement(mentorship)
-    if current.text == text:
+    # The standard wording comes back as the reader read it, in their language.
+    if text.replace("\r\n", "\n") in (current.text, current.shown_text):
         raise ValidationFailed(_("Nothing changed."), fields={"text": _("Nothing changed.")})
     version = AgreementVersion.objects.create(
         mentorship=mentorship,

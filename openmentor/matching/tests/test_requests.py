@@ -245,3 +245,19 @@ def test_a_mentee_who_leaves_the_program_cannot_be_accepted_later(
     with pytest.raises(Conflict):
         services.accept_request(carol, made.pk)
     assert not Mentorship.objects.exists()
+
+
+def test_a_mentor_at_the_send_limit_still_accepts(
+    matching_program: Any, bob: Any, erin: Any, carol: Any, settings: Any
+) -> None:
+    """Accepting writes the opening words into the conversation; the send limit of someone
+    who had just written a lot refused the whole acceptance."""
+    settings.MESSAGES_PER_MINUTE = 1
+    carol_membership = matching_program.memberships.get(user=carol)
+    carol_membership.capacity = 2
+    carol_membership.save()
+    first, _ = ask(bob, matching_program, carol)
+    second, _ = ask(erin, matching_program, carol, key="b" * 16)
+    services.accept_request(carol, first.pk, "Welcome Bob")
+    accepted = services.accept_request(carol, second.pk, "Welcome Erin")
+    assert accepted.status == RequestStatus.ACCEPTED and accepted.mentorship is not None

@@ -383,3 +383,19 @@ def test_a_new_goal_cannot_be_due_in_the_past(mentorship, bob):
             bob, mentorship, {"title": "Old news", "target_date": date(2020, 1, 1)}
         )
     assert not Goal.objects.exists()
+
+
+def test_the_standard_agreement_sent_back_unchanged_in_another_language_is_no_change(
+    program, carol, bob, client_for
+):
+    from openmentor.mentorships.models import AgreementVersion
+
+    made = services.create_mentorship(program, mentors=[carol], mentees=[bob], origin="t")
+    bob.language = "fr"
+    bob.save(update_fields=["language"])
+    url = f"/mentorships/{made.pk}/agreement/"
+    shown = client_for(bob).get(url).context["form"].initial["text"]
+    assert shown.startswith("Attentes")
+    answer = client_for(bob).post(url, {"text": shown.replace("\n", "\r\n"), "change_note": ""})
+    assert answer.status_code == 400
+    assert AgreementVersion.objects.filter(mentorship=made).count() == 1

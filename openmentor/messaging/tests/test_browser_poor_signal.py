@@ -49,8 +49,9 @@ def test_in_slow_mode_a_message_whose_fetch_failed_is_fetched_again(
 def test_a_form_post_lost_on_the_way_leaves_the_draft_in_the_box(
     browser: Any, asgi_server: str, conversation: Any, carol: Any, client_for: Any
 ) -> None:
-    """A file (or "their morning") goes with a plain form post; the draft was dropped as it
-    left, so a post lost to a dropped signal lost the text too."""
+    """ "Their morning" goes with a plain form post; the draft was dropped as it left, so a
+    post lost to a dropped signal lost the text too. (Files go up from the page itself:
+    see the cut-off upload below.)"""
     context, page = signed_in_page(
         browser, asgi_server, client_for(carol).cookies["sessionid"].value
     )
@@ -66,19 +67,18 @@ def test_a_form_post_lost_on_the_way_leaves_the_draft_in_the_box(
     page.route(thread, maybe_lose)
     page.goto(thread)
     box = page.get_by_label("Your message")
-    box.fill("The plan, attached")
-    plan = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 plan"}
-    page.get_by_label("Attach files").set_input_files([plan])
+    box.fill("The plan, for your morning")
+    page.check("input[name=when][value=morning]")
     page.get_by_role("button", name="Send", exact=True).click()
     page.wait_for_url(lambda url: url.startswith("chrome-error:"))  # the browser's error page
     page.goto(thread)  # back to the thread once the signal returns
-    expect(page.get_by_label("Your message")).to_have_value("The plan, attached")
+    expect(page.get_by_label("Your message")).to_have_value("The plan, for your morning")
     assert not Message.objects.exists()
 
     lose_posts["on"] = False
-    page.get_by_label("Attach files").set_input_files([plan])
+    page.check("input[name=when][value=morning]")
     page.get_by_role("button", name="Send", exact=True).click()
-    expect(page.locator("#messages .attachments li")).to_have_text(["plan.pdf (13 B)"])
+    expect(page.locator("#messages .message[data-scheduled]")).to_have_count(1)
     # Sent: the draft is gone, also after a reload.
     page.reload()
     expect(page.get_by_label("Your message")).to_have_value("")
@@ -143,4 +143,35 @@ def test_slow_mode_does_not_say_connected_while_no_poll_gets_through(
     expect(page.locator("#connection")).to_have_text("Connecting…")
     server["reachable"] = True
     expect(page.locator("#connection")).to_have_text("Connected (slow mode)")
+    context.close()
+
+
+def test_a_file_upload_cut_off_keeps_the_message_and_its_files_to_send_again(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """The browser's error page took the place of the thread, and Back found the file gone."""
+    context, page = signed_in_page(browser, asgi_server, client_for(bob).cookies["sessionid"].value)
+    page.goto(f"{asgi_server}/messages/{conversation.pk}/")
+    expect(page.locator("#connection")).to_have_text("Live")
+    cut = {"left": 1}
+
+    def post(route: Any) -> None:
+        if route.request.method == "POST" and cut["left"]:
+            cut["left"] -= 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(f"**/messages/{conversation.pk}/", post)
+    page.get_by_label("Your message").fill("The chapter, attached")
+    plan = {"name": "chapter.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 ch2"}
+    page.get_by_label("Attach files").set_input_files([plan])
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#composer-error")).to_contain_text("The connection was cut")
+    expect(page.get_by_label("Your message")).to_have_value("The chapter, attached")
+    assert page.get_by_label("Attach files").evaluate("input => input.files.length") == 1
+    assert not Message.objects.exists()
+    page.get_by_role("button", name="Send", exact=True).click()  # the same page, again
+    expect(page.locator("#messages .attachments li")).to_have_text(["chapter.pdf (12 B)"])
+    assert Message.objects.get().attachments.count() == 1
     context.close()

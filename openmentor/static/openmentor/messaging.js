@@ -890,6 +890,7 @@
         })
         .catch(function () {
           if (isSignedOut) { return; }
+          if (!polling) { return; } // the socket took over meanwhile: its status stands
           // Not "connected" while no poll gets through.
           say(navigator.onLine === false ? t("offline") : t("connecting"));
           setTimeout(loop, 3000);
@@ -1033,6 +1034,44 @@
       .catch(function () { button.disabled = false; if (!isSignedOut) { noteOn(li, t("offlineAction")); } });
   }
 
+  // Files go up with a progress bar (on a slow link a 400 KB file took ten silent
+  // seconds), and a cut connection leaves the page, the text and the chosen files where
+  // they are, to send again: the same client id, so it is stored once.
+  function upload(submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+    var bar = document.getElementById("upload-progress");
+    if (!bar) {
+      bar = document.createElement("progress");
+      bar.id = "upload-progress"; bar.max = 100;
+      bar.setAttribute("aria-label", t("uploading"));
+      document.getElementById("composer-error").before(bar);
+    }
+    bar.hidden = false; bar.value = 0;
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (button) { button.disabled = true; });
+    showComposerError("");
+    function done() {
+      bar.hidden = true;
+      buttons.forEach(function (button) { button.disabled = false; });
+    }
+    var request = new XMLHttpRequest();
+    request.open("POST", location.pathname + location.search);
+    request.upload.onprogress = function (event) {
+      if (event.lengthComputable) { bar.value = Math.round(100 * event.loaded / event.total); }
+    };
+    request.onload = function () {
+      if (request.status < 400) { location.assign(request.responseURL); return; } // the thread, with it
+      done();
+      // Refused (the send limit, a block): the page says why, as it would have said it.
+      var page = new DOMParser().parseFromString(request.responseText, "text/html");
+      var why = page.querySelector("#composer .error:not([hidden]), .messages .error");
+      showComposerError(why ? why.textContent.trim() : t("failed"));
+    };
+    request.onerror = function () { done(); showComposerError(t("uploadCut")); };
+    request.send(data);
+  }
+
   // --- wiring -----------------------------------------------------------------------------
   if (form) {
     // A page brought back by Back (from the browser's memory, not the server) would post
@@ -1089,6 +1128,7 @@
         // The draft stays until the next page shows this message: if the signal drops
         // on the way, the browser's error page and Back would otherwise find an empty box.
         try { sessionStorage.setItem(POSTED_KEY, form.querySelector("input[name=client_id]").value); } catch (e) { /* kept in the box only */ }
+        if (files && files.files.length && window.FormData) { event.preventDefault(); upload(submitter); }
         return;
       }
       // So does "check" when there is no hint area to answer in.

@@ -82,6 +82,9 @@
     items.sort(function (a, b) { return a.created < b.created ? -1 : a.created > b.created ? 1 : 0; });
     items.reduce(function (chain, item) {
       return chain.then(function () {
+        // As it is now: a messaging tab may have sent, discarded or failed it meanwhile.
+        var now = JSON.parse(localStorage.getItem(prefix + item.client_id));
+        if (!now || now.state === "failed") { return; }
         return fetch(link.dataset.sendUrl.replace("/0/", "/" + item.conversation + "/"), {
           method: "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", "X-CSRFToken": link.dataset.csrf, "X-OpenMentor-User": link.dataset.user },
