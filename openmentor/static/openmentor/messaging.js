@@ -782,6 +782,9 @@
     clearTimeout(reconnectTimer);
     if (isSignedOut) { return; }
     if (socket && socket.readyState <= WebSocket.OPEN) { return; } // connecting or open
+    // Offline, a try only fails (or, where the browser lets a socket through its offline
+    // mode, hands over what was written offline early); coming back online connects.
+    if (navigator.onLine === false) { say(t("offline")); return; }
     if (!("WebSocket" in window) || failures >= 3) { startPolling(); return; }
     if (!polling) { say(navigator.onLine === false ? t("offline") : t("connecting")); }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
