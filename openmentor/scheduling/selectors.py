@@ -238,9 +238,17 @@ def hosts(mentorship: Mentorship, actor: User) -> list[User]:
     return [p.user for p in parts if p.user.pk != actor.pk]
 
 
+def without_availability(people: list[User]) -> list[User]:
+    """Those among ``people`` who set no weekly availability (one query for all)."""
+    have = set(
+        AvailabilityWindow.objects.filter(user__in=people).values_list("user_id", flat=True)
+    )
+    return [person for person in people if person.pk not in have]
+
+
 def hosts_without_availability(mentorship: Mentorship, actor: User) -> list[User]:
     """Hosts who set no availability: a time can be proposed to them, not booked."""
-    return [host for host in hosts(mentorship, actor) if not windows(host).exists()]
+    return without_availability(hosts(mentorship, actor))
 
 
 def is_inside_availability(user: User, starts_at: datetime, ends_at: datetime) -> bool:

@@ -218,10 +218,12 @@ def find_time(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     found = _varied(ranked, per_day=3, limit=30)
     users = [p.user for p in parts]
-    without_availability = [u for u in users if not selectors.windows(u).exists()]
+    without_availability = selectors.without_availability(users)
     # A time that counts as free only because someone set no availability can be proposed
     # to them, not booked over their head (booking would be refused).
-    propose = bool(selectors.hosts_without_availability(mentorship, request.user))
+    propose = any(
+        host in without_availability for host in selectors.hosts(mentorship, request.user)
+    )
     rows = [
         {
             "slot": slot,
