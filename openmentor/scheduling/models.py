@@ -220,6 +220,12 @@ class AttendeeResponse(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+def is_group(attendee_count: int) -> bool:
+    """Three or more people: each answers for themselves whether they will come. In a pair
+    booking, accepting, moving and cancelling say it all."""
+    return attendee_count > 2
+
+
 # Whose time a meeting takes: everyone but those who said they cannot come.
 COMING = (AttendeeResponse.NEEDS_ACTION, AttendeeResponse.ACCEPTED)
 

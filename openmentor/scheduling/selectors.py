@@ -240,9 +240,7 @@ def hosts(mentorship: Mentorship, actor: User) -> list[User]:
 
 def without_availability(people: list[User]) -> list[User]:
     """Those among ``people`` who set no weekly availability (one query for all)."""
-    have = set(
-        AvailabilityWindow.objects.filter(user__in=people).values_list("user_id", flat=True)
-    )
+    have = set(AvailabilityWindow.objects.filter(user__in=people).values_list("user_id", flat=True))
     return [person for person in people if person.pk not in have]
 
 

@@ -46,6 +46,7 @@ from .models import (
     OverrideKind,
     SchedulingPreference,
     SlotClaim,
+    is_group,
 )
 from .tasks import send_meeting_invitation
 
@@ -563,7 +564,7 @@ def respond_to_meeting(
     mine = next((a for a in attendees if a.user_id == actor.pk), None)
     if mine is None or meeting.status not in ACTIVE_STATUSES or meeting.starts_at <= timezone.now():
         raise Conflict(_("You can answer only for a planned meeting still ahead of you."))
-    if len(attendees) < 3:
+    if not is_group(len(attendees)):
         raise ValidationFailed(_("In a pair, accept, move or cancel the meeting instead."))
     if meeting.created_by_id == actor.pk:
         raise ValidationFailed(_("You set up this meeting: move or cancel it instead."))
@@ -619,10 +620,9 @@ def _require_reason(reason: str) -> str:
 def _require_still_coming(actor: User, meeting: Meeting) -> None:
     """In a group, one who said they cannot come leaves the meeting to the others: it is
     theirs to move or cancel (one person could cancel it for everyone)."""
-    if (
-        meeting.attendees.count() > 2
-        and meeting.attendees.filter(user=actor, response=AttendeeResponse.DECLINED).exists()
-    ):
+    if meeting.attendees.filter(
+        user=actor, response=AttendeeResponse.DECLINED
+    ).exists() and is_group(meeting.attendees.count()):
         raise NotAllowed(
             _(
                 "You said you cannot come, so the others decide about this meeting. Say you will come to change it."

@@ -41,7 +41,7 @@ from .forms import (
     WindowForm,
     in_viewer_zone,
 )
-from .models import LIVE_ROOM_KINDS, Meeting, MeetingStatus, Weekday
+from .models import LIVE_ROOM_KINDS, Meeting, MeetingStatus, Weekday, is_group
 
 
 def _mentorship(request: AuthenticatedRequest, pk: int) -> Mentorship:
@@ -355,8 +355,8 @@ def _meeting_page(
     request: AuthenticatedRequest, meeting: Meeting, access: str, status: int = 200, **forms: Any
 ) -> HttpResponse:
     people = selectors.attendees(meeting)
-    # In a pair, booking, accepting and moving say it all: no answers to show or give.
-    in_group = len(people) > 2
+    # In a pair there are no answers to show or give (see is_group).
+    in_group = is_group(len(people))
     context: dict[str, Any] = {
         "meeting": meeting,
         "access": access,
