@@ -54,18 +54,7 @@
     try { return JSON.parse(localStorage.getItem(itemKey(clientId))); } catch (e) { return null; }
   }
   function saveItem(item) { localStorage.setItem(itemKey(item.client_id), JSON.stringify(item)); }
-  function loadOutbox() {
-    var items = [];
-    for (var i = 0; i < localStorage.length; i++) {
-      var key = localStorage.key(i);
-      if (key && key.indexOf(OUTBOX_PREFIX) === 0) {
-        var item = readItem(key.slice(OUTBOX_PREFIX.length));
-        if (item) { items.push(item); }
-      }
-    }
-    // In the order they were written.
-    return items.sort(function (a, b) { return a.created < b.created ? -1 : a.created > b.created ? 1 : 0; });
-  }
+  function loadOutbox() { return window.openMentorOutbox(userId); } // site.js, in the order written
   function updateItem(clientId, changes) {
     var item = readItem(clientId);
     if (item) { saveItem(Object.assign(item, changes)); } // never brings back a sent one

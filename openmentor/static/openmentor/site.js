@@ -65,22 +65,29 @@
   // client id, so a messaging tab sending them at the same moment stores each once.
   // Anything but an answer that it is stored (a refusal, the send limit, no network)
   // leaves the rest, in order, to the messaging pages, which say what happened.
+  // The person's outbox, one localStorage key per message, in the order written: read by
+  // this file and by messaging.js (window.openMentorOutbox), which writes it.
+  function outbox(userId) {
+    var prefix = "om.outbox." + userId + ".";
+    var items = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf(prefix) === 0) {
+        var item = null;
+        try { item = JSON.parse(localStorage.getItem(key)); } catch (e) { item = null; }
+        if (item) { items.push(item); }
+      }
+    }
+    return items.sort(function (a, b) { return a.created < b.created ? -1 : a.created > b.created ? 1 : 0; });
+  }
+  window.openMentorOutbox = outbox;
   function sendOutbox() {
     var link = document.getElementById("nav-messages");
     if (messagingPage || !link || !link.dataset.sendUrl || navigator.onLine === false) { return; }
     var prefix = "om.outbox." + link.dataset.user + ".";
-    var items = [];
-    try {
-      for (var i = 0; i < localStorage.length; i++) {
-        var key = localStorage.key(i);
-        if (key && key.indexOf(prefix) === 0) {
-          var item = JSON.parse(localStorage.getItem(key));
-          if (item && item.state !== "failed") { items.push(item); }
-        }
-      }
-    } catch (e) { return; }
-    items.sort(function (a, b) { return a.created < b.created ? -1 : a.created > b.created ? 1 : 0; });
-    items.reduce(function (chain, item) {
+    var items;
+    try { items = outbox(link.dataset.user); } catch (e) { return; } // storage refused
+    items.filter(function (item) { return item.state !== "failed"; }).reduce(function (chain, item) {
       return chain.then(function () {
         // As it is now: a messaging tab may have sent, discarded or failed it meanwhile.
         var now = JSON.parse(localStorage.getItem(prefix + item.client_id));
