@@ -105,7 +105,10 @@ class BookForm(forms.Form):
         label=_("Agenda"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     propose = forms.BooleanField(
-        label=_("Propose this time (the others accept it) instead of booking it directly"),
+        label=_(
+            "Propose this time instead of booking it directly: the meeting is confirmed "
+            "once someone else accepts it"
+        ),
         required=False,
     )
     repeat = forms.IntegerField(
