@@ -31,6 +31,7 @@ from .models import (
     User,
 )
 from .selectors import known_language_codes
+from .signals import name_changed
 
 TOKEN_PREFIX = "om_"  # noqa: S105 - a public marker, not a secret
 PHOTO_MAX_SIDE = 512
@@ -132,6 +133,7 @@ def update_profile(user: User, data: ProfileInput) -> Profile:
     _validate_profile_input(data)
     profile = get_or_create_profile(user)
     user_fields = []
+    old_name = str(user)
     if data.display_name is not None:
         user.display_name = data.display_name.strip()
         user_fields.append("display_name")
@@ -140,6 +142,8 @@ def update_profile(user: User, data: ProfileInput) -> Profile:
         user_fields.append("time_zone")
     if user_fields:
         user.save(update_fields=user_fields)
+    if str(user) != old_name:
+        name_changed.send(sender=User, user=user, old_name=old_name)
 
     for name in (
         "pronouns",

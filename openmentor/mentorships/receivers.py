@@ -1,4 +1,5 @@
-"""A person who leaves a program leaves its mentorships too (``services.leave_with_program``)."""
+"""A person who leaves a program leaves its mentorships too (``services.leave_with_program``);
+a mentorship named after its people follows a change of name."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from openmentor.accounts.models import User
+from openmentor.accounts.signals import name_changed
 from openmentor.programs.models import Membership, Role
 from openmentor.programs.signals import membership_left
 
@@ -25,3 +28,8 @@ def leaving_the_program_leaves_its_mentorships(membership: Membership, **kwargs:
     role = PARTICIPANT_ROLE.get(Role(membership.role))
     if role is not None:
         services.leave_with_program(membership.user, membership.program_id, role)
+
+
+@receiver(name_changed)
+def mentorships_named_after_them_follow(user: User, old_name: str, **kwargs: Any) -> None:
+    services.rename_after_name_change(user, old_name)

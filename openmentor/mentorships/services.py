@@ -267,6 +267,32 @@ def _still_a_mentorship(remaining: list[MentorshipParticipant]) -> bool:
     )
 
 
+def _people_in_order(mentorship: Mentorship) -> list[tuple[int, str]]:
+    """(id, name) of its people in the order its name was made from them."""
+    return [
+        (p.user_id, str(p.user))
+        for p in mentorship.participants.select_related("user").order_by("pk")
+    ]
+
+
+def _rename_without(mentorship: Mentorship, leaver: User) -> None:
+    """A name made from the group's people drops whoever left; a name someone chose stays."""
+    people = _people_in_order(mentorship)
+    if mentorship.title == title_from_names([name for _pk, name in people]):
+        mentorship.title = title_from_names([name for pk, name in people if pk != leaver.pk])
+        mentorship.save(update_fields=["title", "updated_at"])
+
+
+def rename_after_name_change(user: User, old_name: str) -> None:
+    """Names made from people follow a person's new name; a name someone chose stays."""
+    for mentorship in Mentorship.objects.filter(participants__user=user):
+        people = _people_in_order(mentorship)
+        as_made = [old_name if pk == user.pk else name for pk, name in people]
+        if mentorship.title == title_from_names(as_made):
+            mentorship.title = title_from_names([name for _pk, name in people])
+            mentorship.save(update_fields=["title", "updated_at"])
+
+
 @transaction.atomic
 def leave_with_program(user: User, program_id: int, role: str) -> None:
     """Someone left the program in ``role`` (or a coordinator removed them): they leave its
@@ -308,6 +334,7 @@ def leave_with_program(user: User, program_id: int, role: str) -> None:
                     "left_at": timezone.now(),
                 },
             )
+            _rename_without(mentorship, user)
             participation.delete()
             left_mentorship.send(sender=Mentorship, mentorship=mentorship, user=user, reason=reason)
             _tell_others(

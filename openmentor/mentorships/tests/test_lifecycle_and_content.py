@@ -399,3 +399,25 @@ def test_the_standard_agreement_sent_back_unchanged_in_another_language_is_no_ch
     answer = client_for(bob).post(url, {"text": shown.replace("\n", "\r\n"), "change_note": ""})
     assert answer.status_code == 400
     assert AgreementVersion.objects.filter(mentorship=made).count() == 1
+
+
+def test_a_name_made_from_people_follows_a_new_display_name_and_a_chosen_name_stays(
+    program, carol, bob, client_for
+):
+    """Matched before she finished her profile, a mentee stayed "ana.souza" in the name of
+    her mentorship for good."""
+    made = services.create_mentorship(program, mentors=[carol], mentees=[bob], origin="t")
+    chosen = services.create_mentorship(
+        program, mentors=[carol], mentees=[bob], origin="t", title="Grant writing"
+    )
+    assert made.title == "Carol Mentor & Bob Mentee"
+    from openmentor.accounts.services import ProfileInput, update_profile
+
+    update_profile(bob, ProfileInput(display_name="Roberto Silva"))
+    made.refresh_from_db()
+    chosen.refresh_from_db()
+    assert made.title == "Carol Mentor & Roberto Silva"
+    assert chosen.title == "Grant writing"
+    update_profile(bob, ProfileInput(time_zone="Europe/Lisbon"))  # the name stays as it is
+    made.refresh_from_db()
+    assert made.title == "Carol Mentor & Roberto Silva"

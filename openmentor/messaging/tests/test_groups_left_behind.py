@@ -196,3 +196,19 @@ def test_matching_still_counts_the_group_as_a_past_pairing(
 ) -> None:
     leave_program(erin, program, "mentee")
     assert (erin.pk, carol.pk) in past_pairs(program)
+
+
+def test_a_group_named_after_its_people_drops_whoever_left_and_a_chosen_name_stays(
+    circle: Any, program: Any, carol: Any, bob: Any, erin: Any
+) -> None:
+    from openmentor.mentorships.services import create_mentorship
+
+    named = create_mentorship(
+        program, mentors=[carol], mentees=[bob, erin], origin="test", title="Thesis circle"
+    )
+    assert circle.mentorship.title == "Carol Mentor, Bob Mentee & Erin Mentee"
+    leave_program(erin, program, "mentee")
+    circle.mentorship.refresh_from_db()
+    named.refresh_from_db()
+    assert circle.mentorship.title == "Carol Mentor & Bob Mentee"
+    assert named.title == "Thesis circle"
