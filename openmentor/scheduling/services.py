@@ -281,7 +281,15 @@ def _announce(
             url=url,
             email=person.pk not in calendar_to,
         )
-    transaction.on_commit(partial(send_meeting_invitation, meeting.pk, method, only_to=calendar_to))
+    transaction.on_commit(
+        partial(
+            send_meeting_invitation,
+            meeting.pk,
+            method,
+            only_to=calendar_to,
+            sequence=meeting.ics_sequence,
+        )
+    )
 
 
 def _publish_changed(meeting: Meeting, user_ids: list[int]) -> None:
@@ -718,7 +726,13 @@ def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
             meeting.save(update_fields=["created_by", "ics_sequence", "updated_at"])
             _announce(meeting, "REQUEST", title="", actor=None, notify_people=False)
         transaction.on_commit(
-            partial(send_meeting_invitation, meeting.pk, "CANCEL", only_to=[user.pk])
+            partial(
+                send_meeting_invitation,
+                meeting.pk,
+                "CANCEL",
+                only_to=[user.pk],
+                sequence=meeting.ics_sequence,
+            )
         )
 
 

@@ -21,9 +21,14 @@ from .models import AttendeeResponse, Meeting, MeetingAttendee, MeetingStatus
 
 
 @db_task(retries=3, retry_delay=60)
-def send_meeting_invitation(meeting_id: int, method: str, only_to: list[int] | None = None) -> None:
+def send_meeting_invitation(
+    meeting_id: int, method: str, only_to: list[int] | None = None, sequence: int | None = None
+) -> None:
     """The meeting's .ics to its attendees; ``only_to``: to these people only, attendees
-    or not (a CANCEL to someone taken off it, for their calendar)."""
+    or not (a CANCEL to someone taken off it, for their calendar). ``sequence``: the
+    change this file is for. Two changes sent after both were made (a quick "cannot come"
+    then "will come") carried the same number, and calendars ignore a file that is not
+    newer than the one they have."""
     meeting = (
         Meeting.objects.select_related("mentorship__program", "created_by")
         .filter(pk=meeting_id)
@@ -31,6 +36,8 @@ def send_meeting_invitation(meeting_id: int, method: str, only_to: list[int] | N
     )
     if meeting is None:
         return
+    if sequence is not None:
+        meeting.ics_sequence = sequence
     attendees = list(meeting.attendees.select_related("user"))
     people = (
         User.objects.filter(pk__in=only_to)

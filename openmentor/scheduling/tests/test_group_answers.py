@@ -354,3 +354,28 @@ def test_the_platforms_reason_is_read_in_each_persons_language(
     bob.save(update_fields=["language"])
     page = client_for(bob).get(reverse("scheduling:meeting", args=[group_meeting.pk]))
     assert "Nadie más puede venir." in page.content.decode()
+
+
+def test_a_quick_no_then_yes_sends_two_calendar_files_each_newer(
+    group_meeting: Meeting, erin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Both files are sent after both answers (the worker was busy): the second must still
+    be newer than the first, or her calendar keeps the meeting cancelled."""
+    group_meeting.refresh_from_db()
+    before = group_meeting.ics_sequence
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        services.respond_to_meeting(erin, group_meeting, coming=False)
+        services.respond_to_meeting(erin, group_meeting, coming=True)
+    mail.outbox.clear()
+    for send in queued:
+        send()
+    files = [
+        Calendar.from_ical(content)
+        for message in mail.outbox
+        if message.to == [erin.email]
+        for _name, content, _type in message.attachments
+    ]
+    assert [(str(f["method"]), f.walk("VEVENT")[0]["sequence"]) for f in files] == [
+        ("CANCEL", before + 1),
+        ("REQUEST", before + 2),
+    ]
