@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "openmentor.core.middleware.UserTimezoneMiddleware",
     "openmentor.core.middleware.UserLanguageMiddleware",
     "openmentor.api.middleware.ApiErrorsMiddleware",
+    "openmentor.api.middleware.ApiCachingMiddleware",
     "openmentor.core.middleware.SamePersonMiddleware",
     "openmentor.core.middleware.DomainErrorPageMiddleware",
 ]

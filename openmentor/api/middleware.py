@@ -6,11 +6,29 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.token_auth import token_holder
 
 API_PREFIX = "/api/"
+
+
+class ApiCachingMiddleware:
+    """Every API answer is one person's: no shared cache (a proxy, a CDN in front of the
+    site) may keep it, and a browser asks again each time; the ETag then makes the answer
+    a bodiless 304 (``no-store`` would cost that: Django gives such answers no ETag).
+    Before, API answers said nothing about caching, decrypted messages included."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX) or response.has_header("Cache-Control"):
+            return response
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
 
 
 class ApiErrorsMiddleware:

@@ -155,6 +155,8 @@ def test_a_repeated_get_with_its_etag_is_answered_304(
         headers = {"HTTP_ACCEPT_ENCODING": "gzip"} if compressed else {}
         first = client.get(url, **headers)
         assert first.status_code == 200 and first["ETag"]
+        # One person's answer: no proxy keeps it, and the browser asks again each time.
+        assert set(first["Cache-Control"].split(", ")) == {"private", "no-cache"}
         again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"], **headers)
         assert again.status_code == 304
         assert again.content == b""
