@@ -28,7 +28,7 @@ from openmentor.core.timezones import is_valid_timezone
 
 from . import selectors
 from .models import Membership, MembershipStatus, Program, Role
-from .services import require_coordinator
+from .services import require_coordinator, send_invitation
 
 REQUIRED_COLUMNS = ("email", "name", "role")
 OPTIONAL_COLUMNS = (
@@ -70,8 +70,8 @@ class RowError:
 class ImportReport:
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    created_people: int = 0
     added_memberships: int = 0
+    invited: int = 0
     already_members: int = 0
     imported: bool = False
 
@@ -208,7 +208,10 @@ def import_participants(
     actor: User, program: Program, data: bytes, *, good_rows_only: bool = False
 ) -> ImportReport:
     """All or nothing by default; with ``good_rows_only`` the valid rows go in and the
-    report still lists every bad row with its reason."""
+    report still lists every bad row with its reason. A new address gets an account and
+    joins at once (the organisation enrols its people); someone who already has an account
+    is invited and joins only if they accept: a coordinator of any program could otherwise
+    enrol anyone whose address they knew, and read their profile and private needs."""
     require_coordinator(actor, program)
     rows, report = parse_csv(data, program)
     if report.errors and not good_rows_only:
@@ -216,37 +219,40 @@ def import_participants(
     now = timezone.now()
     for row in rows:
         user = User.objects.filter(email__iexact=row.email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=row.email,
-                display_name=row.name,
-                time_zone=row.time_zone or "UTC",
-            )
-            EmailAddress.objects.create(user=user, email=row.email, verified=True, primary=True)
-            update_profile(
-                user,
-                ProfileInput(
-                    country=row.country,
-                    languages=row.languages or None,
-                    expertise=row.expertise,
-                    interests=row.interests,
-                    organisation_unit=row.organisation_unit,
-                ),
-            )
-            report.created_people += 1
-            template = "programs/email/imported_new_account"
-        else:
-            template = "programs/email/imported_existing_account"
-        membership, created = Membership.objects.get_or_create(
-            program=program, user=user, role=row.role
-        )
-        if not created and membership.status == MembershipStatus.ACTIVE:
-            report.already_members += 1
+        if user is not None:
+            if Membership.objects.filter(
+                program=program, user=user, role=row.role, status=MembershipStatus.ACTIVE
+            ).exists():
+                report.already_members += 1
+            else:
+                send_invitation(actor, program, email=user.email, role=row.role)
+                report.invited += 1
             continue
-        membership.status = MembershipStatus.ACTIVE
-        membership.source = "import"
-        membership.decided_by = actor
-        membership.decided_at = now
+        user = User.objects.create_user(
+            email=row.email,
+            display_name=row.name,
+            time_zone=row.time_zone or "UTC",
+        )
+        EmailAddress.objects.create(user=user, email=row.email, verified=True, primary=True)
+        update_profile(
+            user,
+            ProfileInput(
+                country=row.country,
+                languages=row.languages or None,
+                expertise=row.expertise,
+                interests=row.interests,
+                organisation_unit=row.organisation_unit,
+            ),
+        )
+        membership = Membership(
+            program=program,
+            user=user,
+            role=row.role,
+            status=MembershipStatus.ACTIVE,
+            source="import",
+            decided_by=actor,
+            decided_at=now,
+        )
         if row.role in (Role.MENTOR, Role.PEER):
             membership.capacity = (
                 row.capacity if row.capacity is not None else program.default_mentor_capacity
@@ -255,7 +261,7 @@ def import_participants(
         report.added_memberships += 1
         send_email_on_commit(
             user.email,
-            template,
+            "programs/email/imported_new_account",
             {"program": program, "person": user, "role": membership.get_role_display()},
             user.language,
         )

@@ -386,6 +386,13 @@ def invite(
         program=program, user__email__iexact=email, role=role, status=MembershipStatus.ACTIVE
     ).exists():
         raise Conflict(_("%(email)s is already a member in that role.") % {"email": email})
+    return send_invitation(actor, program, email=email, role=role, language=language)
+
+
+def send_invitation(
+    actor: User, program: Program, *, email: str, role: str, language: str = ""
+) -> Invitation:
+    """A link to join in ``role``, by e-mail; the person joins when they accept it."""
     raw = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         program=program,

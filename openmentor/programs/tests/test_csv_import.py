@@ -74,21 +74,38 @@ def test_good_rows_only_imports_the_good_ones_and_still_reports(
     assert not User.objects.filter(email="zed@example.org").exists()
 
 
-def test_existing_people_keep_their_profile_and_members_are_counted(
-    program: Any, alice: Any, bob: Any, charlie: Any, client_for
+def test_someone_with_an_account_is_invited_not_enrolled(
+    program: Any, alice: Any, bob: Any, charlie: Any, client_for, django_capture_on_commit_callbacks
 ) -> None:
+    """Any coordinator could enrol anyone whose address they knew, and then read their
+    profile and private needs: an existing account now gets an invitation to accept."""
+    from openmentor.programs.models import Invitation
+
+    charlie.profile.accessibility_needs = "Captions, please"
+    charlie.profile.save()
     text = (
         "email,name,role,time_zone\n"
         f"{charlie.email},Someone Else,mentor,Asia/Tokyo\n"
         f"{bob.email},Bob,mentee,\n"
     )
-    response = client_for(alice).post(URL, {"file": upload(text)})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(alice).post(URL, {"file": upload(text)})
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "0 added to the program with a new account · 1 invited" in page
+    assert "1 already members" in page
     charlie.refresh_from_db()
-    assert charlie.display_name == "Charlie Outsider"
-    assert charlie.time_zone == "UTC"
-    assert Membership.objects.get(user=charlie, program=program).role == "mentor"
-    assert "1 already members" in response.content.decode()
+    assert charlie.display_name == "Charlie Outsider" and charlie.time_zone == "UTC"
+    assert not Membership.objects.filter(user=charlie, program=program).exists()
+    assert client_for(alice).get(f"/people/{charlie.pk}/").status_code == 404
+    invitation = Invitation.objects.get(program=program, email=charlie.email)
+    assert (invitation.role, invitation.accepted_at) == ("mentor", None)
+    assert [m.to for m in mail.outbox] == [[charlie.email]]
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/invitations/" in line)
+    path = link.strip()[link.index("/invitations/") :]
+    joined = client_for(charlie).post(path, {"accept_guidelines": "on"})
+    assert joined.status_code == 302
+    assert Membership.objects.get(user=charlie, program=program).status == "active"
 
 
 def test_files_that_are_not_csv_or_lack_columns_are_refused(
