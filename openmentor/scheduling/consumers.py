@@ -52,6 +52,13 @@ def _save_chat(user: Any, mentorship_id: int, text: str, client_id: str) -> str:
     return ""
 
 
+@database_sync_to_async
+def _has_blocked(user_id: int, other_id: int) -> bool:
+    from openmentor.messaging import selectors as messaging
+
+    return messaging.has_blocked(user_id, other_id)
+
+
 class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
@@ -82,7 +89,13 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
     async def _broadcast(self, message: dict[str, Any], to: str | None = None) -> None:
         await self.channel_layer.group_send(
             self.group,
-            {"type": "room.message", "message": message, "sender": self.peer_id, "to": to},
+            {
+                "type": "room.message",
+                "message": message,
+                "sender": self.peer_id,
+                "sender_user": self.user.pk,
+                "to": to,
+            },
         )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -140,5 +153,9 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             return
         # Nobody needs their own join/leave echoed; chat is echoed so the sender sees it.
         if event["sender"] == self.peer_id and message["type"] != "chat":
+            return
+        # A chat line is a message: as in the thread, one from someone this person blocked
+        # does not reach them (they share the group's call, as they share its thread).
+        if message["type"] == "chat" and await _has_blocked(self.user.pk, event["sender_user"]):
             return
         await self.send_json(message)

@@ -164,3 +164,40 @@ def test_a_chat_line_of_the_wrong_shape_is_refused_and_nothing_is_kept(
 
     assert in_thread(lambda: asyncio.run(scenario())) == ["chat-error"] * 4
     assert not Message.objects.exists()
+
+
+def test_a_chat_line_from_someone_blocked_does_not_reach_the_one_who_blocked_them(
+    program: Any, carol_available: Any, bob: Any, erin: Any
+) -> None:
+    from openmentor.mentorships.services import create_mentorship
+    from openmentor.messaging import services as messaging
+
+    def book_for_the_group() -> Any:
+        group = create_mentorship(
+            program, mentors=[carol_available], mentees=[bob, erin], origin="test"
+        )
+        messaging.mentorship_conversation(group)
+        messaging.block(erin, bob.pk)
+        return services.book_meeting(bob, group, starts_at=next_weekday(2, 10), duration_minutes=60)
+
+    meeting = in_thread(book_for_the_group)
+
+    async def scenario() -> None:
+        sockets = [communicator(person, meeting.pk) for person in (bob, erin, carol_available)]
+        for socket in sockets:
+            assert (await socket.connect())[0]
+            await socket.receive_json_from()  # welcome
+        bob_socket, erin_socket, carol_socket = sockets
+        for _joined in range(2):
+            await bob_socket.receive_json_from()
+        await erin_socket.receive_json_from()  # Carol joined
+        await bob_socket.send_json_to({"type": "chat", "text": "Erin?", "client_id": "b1"})
+        assert (await carol_socket.receive_json_from())["text"] == "Erin?"
+        assert (await bob_socket.receive_json_from())["text"] == "Erin?"
+        assert await erin_socket.receive_nothing()
+        await carol_socket.send_json_to({"type": "chat", "text": "Hello all", "client_id": "c1"})
+        assert (await erin_socket.receive_json_from())["text"] == "Hello all"
+        for socket in sockets:
+            await socket.disconnect()
+
+    in_thread(lambda: asyncio.run(scenario()))
