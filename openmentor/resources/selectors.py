@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from openmentor.accounts.models import User
 from openmentor.mentorships.models import Mentorship
+from openmentor.messaging.models import Block
 from openmentor.programs.models import Membership, MembershipStatus, Role
 from openmentor.programs.selectors import is_coordinator
 
@@ -71,10 +72,12 @@ def done_ids(user: User) -> set[int]:
 
 def shared_in(mentorship: Mentorship, user: User) -> QuerySet[ResourceShare]:
     """What was shared in this mentorship that this person should see: shares to the
-    whole circle, to them, and the ones they made."""
+    whole circle, to them, and the ones they made; none from someone they blocked (as
+    their messages)."""
     return (
         ResourceShare.objects.filter(mentorship=mentorship)
         .filter(Q(recipient__isnull=True) | Q(recipient=user) | Q(shared_by=user))
+        .exclude(shared_by_id__in=Block.objects.filter(blocker=user).values("blocked_id"))
         .select_related("resource", "recipient", "shared_by")
     )
 

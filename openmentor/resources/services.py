@@ -18,6 +18,7 @@ from openmentor.accounts.models import User
 from openmentor.core.errors import NotAllowed, NotFound, ValidationFailed
 from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import Mentorship
+from openmentor.messaging import selectors as messaging_selectors
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Program
 
@@ -187,6 +188,10 @@ def share(
             _("Share with someone else in this mentorship."),
             fields={"recipient": _("Choose a person in this mentorship.")},
         )
+    # A block works both ways, as for messages: nothing from one reaches the other.
+    blocks = messaging_selectors.blocks_of_many([actor.pk])[actor.pk]
+    if recipient_id is not None and recipient_id in blocks.of_me | blocks.by_me:
+        raise NotAllowed(_("You cannot share with this person."))
     shared = ResourceShare.objects.create(
         resource=resource,
         mentorship=mentorship,
@@ -195,7 +200,11 @@ def share(
         message=(message or "").strip()[:500],
     )
     people = (
-        [p.user for p in mentorship_selectors.participants(mentorship) if p.user_id != actor.pk]
+        [
+            p.user
+            for p in mentorship_selectors.participants(mentorship)
+            if p.user_id != actor.pk and p.user_id not in blocks.of_me
+        ]
         if recipient_id is None
         else [User.objects.get(pk=recipient_id)]
     )

@@ -135,6 +135,27 @@ def test_share_with_one_mentee_or_the_whole_circle(pdf, program, carol, bob, eri
     assert ResourceShare.objects.count() == 2
 
 
+def test_nothing_shared_by_someone_blocked_reaches_the_one_who_blocked_them(
+    pdf, program, carol, bob, erin
+):
+    """A blocked person could still send a notice and an e-mail, with a title of their
+    choosing, to the one who blocked them."""
+    from openmentor.messaging import services as messaging
+
+    circle = mentorship_services.create_mentorship(program, mentors=[carol], mentees=[bob, erin])
+    messaging.mentorship_conversation(circle)
+    messaging.block(erin, carol.pk)
+    with pytest.raises(NotAllowed, match="cannot share with this person"):
+        services.share(carol, pdf, circle, recipient_id=erin.pk)
+    with pytest.raises(NotAllowed):  # both ways
+        services.share(erin, pdf, circle, recipient_id=carol.pk)
+    services.share(carol, pdf, circle)  # to the whole circle: Bob hears of it, Erin does not
+    assert bob.notifications.filter(kind="resource").count() == 1
+    assert not erin.notifications.filter(kind="resource").exists()
+    assert list(selectors.shared_in(circle, erin)) == []
+    assert selectors.shared_in(circle, bob).count() == 1
+
+
 def test_mark_done_is_idempotent_and_private_to_the_person(pdf, bob, erin, charlie):
     services.mark_done(bob, pdf)
     services.mark_done(bob, pdf)
