@@ -3,7 +3,7 @@ from django.urls import path
 from . import views
 
 P = "programs/<slug:slug>/matching/"
-R = P + "rounds/<int:round_id>/"
+R = P + "rounds/<id:round_id>/"
 
 urlpatterns = [
     path(P, views.console, name="matching_console"),
@@ -16,7 +16,7 @@ urlpatterns = [
     path(R + "swap/", views.round_swap, name="matching_round_swap"),
     path(R + "pair/", views.round_pair, name="matching_round_pair"),
     path(
-        R + "proposals/<int:proposal_id>/<str:action>/",
+        R + "proposals/<id:proposal_id>/<str:action>/",
         views.proposal_action,
         name="matching_proposal_action",
     ),
@@ -32,12 +32,12 @@ urlpatterns = [
         name="matching_request_create",
     ),
     path(
-        "matching/requests/<int:request_id>/<str:action>/",
+        "matching/requests/<id:request_id>/<str:action>/",
         views.request_action,
         name="matching_request_action",
     ),
     path(
-        "matching/proposals/<int:proposal_id>/respond/",
+        "matching/proposals/<id:proposal_id>/respond/",
         views.proposal_respond,
         name="matching_proposal_respond",
     ),

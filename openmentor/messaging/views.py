@@ -31,6 +31,7 @@ from openmentor.accounts.models import User
 from openmentor.accounts.token_auth import person_of, token_or_session_required, unauthenticated
 from openmentor.core.confirm import unless_confirmed
 from openmentor.core.consumers import user_group_name
+from openmentor.core.converters import as_id
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.timezones import json_time
@@ -38,7 +39,7 @@ from openmentor.core.types import AuthenticatedRequest
 from openmentor.notifications import selectors as event_selectors
 from openmentor.notifications.services import mark_read_at
 from openmentor.programs.models import Program
-from openmentor.programs.selectors import coordinated_programs, is_coordinator
+from openmentor.programs.selectors import can_view_program, coordinated_programs, is_coordinator
 
 from . import coach, selectors, services
 from .crypto import InvalidToken, decrypt_bytes
@@ -84,6 +85,8 @@ def support_with(request: AuthenticatedRequest, slug: str, user_id: int) -> Http
 @login_required
 def start_support(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=slug)
+    if not can_view_program(request.user, program):  # an unlisted one's name stays unknown
+        raise Http404
     if request.method != "POST":
         # Reached by a link or after signing in (the button is a form): ask, change nothing
         # but the notifications that pointed here ("your report was looked at"): read.
@@ -110,11 +113,8 @@ def mentorship_messages(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("messaging_thread", conversation.pk)
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+def _id_or_none(value: str | None) -> int | None:
+    return as_id(value) if value else None
 
 
 def _send_at(others: list[User], when: str) -> Any:
@@ -186,9 +186,9 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page = selectors.reader_page(
         request.user,
         conversation,
-        before=_int_or_none(request.GET.get("before")),
-        after=_int_or_none(request.GET.get("after")),
-        at=_int_or_none(request.GET.get("at")),
+        before=_id_or_none(request.GET.get("before")),
+        after=_id_or_none(request.GET.get("after")),
+        at=_id_or_none(request.GET.get("at")),
         newest="newest" in request.GET,
     )
     # Without the script, seeing the page is reading it. With it (messaging.js's cookie, set
@@ -226,7 +226,7 @@ def _left_behind(request: AuthenticatedRequest, left: selectors.LeftBehind) -> H
     (an open page, a form post after a lost signal) is not sent: its text is shown back."""
     unsent = request.POST.get("body", "").strip() if request.method == "POST" else ""
     page = selectors.left_behind_page(
-        request.user, left, before=_int_or_none(request.GET.get("before"))
+        request.user, left, before=_id_or_none(request.GET.get("before"))
     )
     return render(
         request,
@@ -371,7 +371,7 @@ def react(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])  # GET: as delete_message, the question
 def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
-    conversation = _int_or_none(request.POST.get("next_conversation"))
+    conversation = _id_or_none(request.POST.get("next_conversation"))
     back = (
         reverse("messaging_thread", args=[conversation])
         if conversation
@@ -406,7 +406,7 @@ def coach_setting(request: AuthenticatedRequest) -> HttpResponse:
     enabled = request.POST.get("enabled") == "1"
     services.set_coach(request.user, enabled)
     flash.success(request, _("Writing hints are on.") if enabled else _("Writing hints are off."))
-    conversation = _int_or_none(request.POST.get("conversation"))
+    conversation = _id_or_none(request.POST.get("conversation"))
     if conversation:
         return redirect("messaging_thread", conversation)
     return redirect("messaging_list")
@@ -461,7 +461,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         # "Search older messages" carries where the last stretch ended; a new search
         # (the form has no such field) starts from the newest again.
-        before = _int_or_none(request.GET.get("before"))
+        before = _id_or_none(request.GET.get("before"))
         page = selectors.search(
             request.user, form.cleaned_data["q"], before=before if before and before > 0 else None
         )
@@ -536,7 +536,7 @@ async def poll(request: HttpRequest) -> HttpResponse:
     user = await person_of(request)  # the page's session, or an app's token
     if not user.is_authenticated:
         return unauthenticated()
-    after = max(_int_or_none(request.GET.get("after")) or 0, 0)
+    after = max(_id_or_none(request.GET.get("after")) or 0, 0)
     wait = poll_seconds(request.GET.get("timeout"))
     layer = get_channel_layer()
     channel = await layer.new_channel() if layer else None

@@ -18,7 +18,7 @@ urlpatterns = [
         "programs/<slug:slug>/console/questions/", views.console_questions, name="program_questions"
     ),
     path(
-        "programs/<slug:slug>/console/questions/<int:question_id>/delete/",
+        "programs/<slug:slug>/console/questions/<id:question_id>/delete/",
         views.console_question_delete,
         name="program_question_delete",
     ),
@@ -28,13 +28,13 @@ urlpatterns = [
         name="program_applications",
     ),
     path(
-        "programs/<slug:slug>/console/applications/<int:membership_id>/decide/",
+        "programs/<slug:slug>/console/applications/<id:membership_id>/decide/",
         views.console_decide,
         name="program_decide",
     ),
     path("programs/<slug:slug>/console/members/", views.console_members, name="program_members"),
     path(
-        "programs/<slug:slug>/console/members/<int:membership_id>/remove/",
+        "programs/<slug:slug>/console/members/<id:membership_id>/remove/",
         views.console_member_remove,
         name="program_member_remove",
     ),

@@ -5,11 +5,11 @@ from . import views
 urlpatterns = [
     path("resources/", views.library, name="resource_library"),
     path("resources/new/", views.resource_new, name="resource_new"),
-    path("resources/<int:pk>/", views.resource_detail, name="resource_detail"),
-    path("resources/<int:pk>/file/", views.resource_file, name="resource_file"),
-    path("resources/<int:pk>/done/", views.resource_done, name="resource_done"),
-    path("resources/<int:pk>/share/", views.resource_share, name="resource_share"),
-    path("resources/<int:pk>/delete/", views.resource_delete, name="resource_delete"),
+    path("resources/<id:pk>/", views.resource_detail, name="resource_detail"),
+    path("resources/<id:pk>/file/", views.resource_file, name="resource_file"),
+    path("resources/<id:pk>/done/", views.resource_done, name="resource_done"),
+    path("resources/<id:pk>/share/", views.resource_share, name="resource_share"),
+    path("resources/<id:pk>/delete/", views.resource_delete, name="resource_delete"),
     path("resources/paths/new/", views.path_new, name="path_new"),
-    path("resources/paths/<int:pk>/", views.path_detail, name="path_detail"),
+    path("resources/paths/<id:pk>/", views.path_detail, name="path_detail"),
 ]

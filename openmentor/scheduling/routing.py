@@ -3,5 +3,5 @@ from django.urls import URLPattern, path
 from .consumers import MeetingRoomConsumer
 
 websocket_urlpatterns: list[URLPattern] = [
-    path("ws/meetings/<int:meeting_id>/", MeetingRoomConsumer.as_asgi()),
+    path("ws/meetings/<id:meeting_id>/", MeetingRoomConsumer.as_asgi()),
 ]

@@ -105,3 +105,36 @@ def test_a_long_poll_waits_what_was_asked_within_its_bounds(
     asked: str | None, seconds: float
 ) -> None:
     assert poll_seconds(asked) == seconds
+
+
+def test_ids_beyond_the_database_or_below_one_find_nothing_and_change_nothing(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """Each of these was a 500; the coach switch was even turned off before it."""
+    from openmentor.messaging.models import MessagingPreference
+
+    browser = client_for(bob)
+    for too_big in ("99999999999999999999999", str(2**63)):
+        for page in (f"/mentorships/{too_big}/messages/", f"/feedback/surveys/{too_big}/"):
+            assert browser.get(page).status_code == 404, page
+            assert browser.post(page).status_code == 404, page
+    assert browser.get(f"/mentorships/{2**63 - 1}/messages/").status_code == 404
+    switched = browser.post("/messages/coach/", {"enabled": "0", "conversation": "-1"})
+    assert switched.status_code == 302 and switched.url == "/messages/"
+    assert not MessagingPreference.objects.get(user=bob).coach_enabled  # what was asked
+    block = f"/messages/people/{carol.pk}/block/"
+    asked = browser.post(block, {"next_conversation": "-1"})
+    assert asked.status_code == 200 and 'href="/messages/"' in asked.content.decode()
+    undone = browser.post(block, {"next_conversation": "-1", "undo": "1"})
+    assert undone.status_code == 302 and undone.url == "/messages/"
+
+
+def test_the_support_page_of_an_unlisted_program_is_not_found_for_outsiders(
+    program: Any, charlie: Any, bob: Any, client_for: Any
+) -> None:
+    program.is_listed = False
+    program.save(update_fields=["is_listed"])
+    outsider = client_for(charlie).get(f"/messages/support/{program.slug}/")
+    assert outsider.status_code == 404
+    assert program.name not in outsider.content.decode()
+    assert client_for(bob).get(f"/messages/support/{program.slug}/").status_code == 200
