@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -51,6 +52,12 @@ class WindowForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
+    """Shown beside ``WindowForm``: its own ids, so each "From" label names its own field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_dates_%s")
+        super().__init__(*args, **kwargs)
+
     day = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Change"), choices=OverrideKind.choices)
     start_time = forms.TimeField(label=_("From"), widget=TimeInput(), required=False)
@@ -143,6 +150,12 @@ class RescheduleForm(forms.Form):
 
 
 class CancelForm(forms.Form):
+    """Shown beside ``RescheduleForm``: its own ids, so each "Reason" label names its field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_cancel_%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(label=_("Reason"), max_length=1000)
 
 

@@ -373,3 +373,26 @@ def test_a_time_free_only_because_someone_set_no_availability_is_proposed_to_the
     direct = client.get(reverse("scheduling:book", args=[mentorship.pk]))
     assert direct.context["form"].initial["propose"] is True
     assert "Carol Mentor has not set a weekly availability yet" in direct.content.decode()
+
+
+def test_each_label_names_its_own_field_where_two_forms_share_field_names(
+    client_for: Any, meeting: Meeting, carol: Any
+) -> None:
+    """Move and cancel both ask a reason, weekly hours and date changes both a "From": the
+    second field of each had no name for a screen reader (both labels pointed at the
+    first)."""
+    import re
+    from collections import Counter
+
+    client = client_for(carol)
+    for url in (
+        reverse("scheduling:meeting", args=[meeting.pk]),
+        reverse("scheduling:availability"),
+    ):
+        page = client.get(url).content.decode()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', page))
+        assert [name for name, count in ids.items() if count > 1] == [], url
+        for target in re.findall(r'<label for="([^"]+)"', page):
+            assert ids[target] == 1, (url, target)
+    answered = client.post(reverse("scheduling:cancel", args=[meeting.pk]), {"reason": ""})
+    assert 'id="id_cancel_reason_error"' in answered.content.decode()

@@ -205,8 +205,10 @@
   }
 
   // --- controls --------------------------------------------------------------------------
+  // The label says what a press does now ("Unmute microphone"); aria-pressed as well made
+  // a screen reader say "Unmute microphone, pressed". data-on only styles the button.
   function press(button, pressed, label) {
-    button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    button.dataset.on = pressed ? "true" : "false";
     button.textContent = label;
   }
 
