@@ -361,3 +361,46 @@ def test_the_coordinators_wide_tables_scroll_in_their_box_on_a_phone(
         header = page.locator(".site-header").bounding_box()
         assert header is not None and header["height"] < 60, path
     context.close()
+
+
+def test_at_400_percent_zoom_long_words_wrap_and_a_focused_menu_link_is_in_full_view(
+    browser: Any, asgi_server: str, conversation: Any, bob: Any, client_for: Any
+) -> None:
+    """320 CSS px (a 1280 px screen at 400 %): an e-mail address pushed the page sideways,
+    and Tab reached menu links that stayed under the menu's fade, their focus ring cut."""
+    bob.email = "bartholomew.wolfeschlegelsteinhausen@long-university-name.example.org"
+    bob.display_name = "Bartholomew-Wolfeschlegelsteinhausenbergerdorff"
+    bob.save(update_fields=["email", "display_name"])
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=bob, primary=True, defaults={"email": bob.email, "verified": True}
+    )
+    context = browser.new_context(locale="en-GB", viewport={"width": 320, "height": 640})
+    session = client_for(bob).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": asgi_server}])
+    page = context.new_page()
+    for path in ("/accounts/email/", f"/people/{bob.pk}/"):
+        page.goto(f"{asgi_server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    page.goto(f"{asgi_server}/dashboard/")
+    menu = page.locator(".site-header ul")
+    links = menu.locator("a")
+    page.locator(".brand").focus()
+    for index in range(links.count()):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.closest('.site-header ul') !== null")
+        assert focused, index
+        box = page.evaluate(
+            """() => {
+                const link = document.activeElement.getBoundingClientRect();
+                const menu = document.activeElement.closest('ul').getBoundingClientRect();
+                return {left: link.left - menu.left, right: menu.right - link.right,
+                        top: link.top - menu.top, bottom: menu.bottom - link.bottom,
+                        fade: menu.width * 0.15};
+            }"""
+        )
+        # The 3 px ring and its 2 px offset fit inside; the link is clear of the fade.
+        assert box["left"] >= 5 and box["top"] >= 5 and box["bottom"] >= 5, (index, box)
+        assert box["right"] >= box["fade"] - 1, (index, box)
+    context.close()
