@@ -177,3 +177,27 @@ def test_the_portuguese_sign_up_page_is_brazilian_throughout() -> None:
         {"email": "a@example.org", "password1": "short", "password2": "short"},
     )
     assert "Esta senha é muito curta" in refused.content.decode()
+
+
+@pytest.mark.browser
+def test_a_failed_sign_in_is_said_and_focused_and_the_fields_keep_their_labels(
+    browser: Any, live_server: Any, transactional_db: None, bob: Any
+) -> None:
+    """allauth's own field rendering gave the refusal no role and left focus on the page:
+    a screen reader did not learn that the sign-in failed."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(locale="en-GB")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(bob.email)
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    refusal = page.get_by_role("alert")
+    expect(refusal).to_contain_text("not correct")
+    expect(refusal).to_be_focused()
+    expect(page.get_by_label("Email")).to_have_value(bob.email)
+    page.screenshot(path="/tmp/prof/signin-failed.png")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+    page.context.close()

@@ -144,3 +144,26 @@ def test_the_mentorship_journey_in_a_browser(
 
     mentee.context.close()
     mentor.context.close()
+
+
+def test_a_form_sent_back_with_errors_puts_focus_on_the_first_field_to_correct(
+    live_server: Any,
+    browser: Any,
+    transactional_db: None,
+    client_for: Any,
+    mentorship: Any,
+    bob: Any,
+) -> None:
+    """After the reload focus sat on the page itself: a screen reader said nothing of the
+    refusal. On the field, its error is read with it (aria-describedby)."""
+    page = signed_in(browser, live_server.url, client_for(bob))
+    page.goto(live_server.url + reverse("goal_new", args=[mentorship.pk]))
+    page.get_by_role("button", name="Save goal").click()
+    page.wait_for_load_state()
+    focused = page.evaluate(
+        "[document.activeElement.name, document.activeElement.getAttribute('aria-invalid')]"
+    )
+    assert focused == ["title", "true"]
+    described = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
+    assert "id_title_error" in described.split()
+    page.context.close()

@@ -48,10 +48,9 @@ def test_mentee_and_mentor_walk_the_journey(mentorship, bob, carol, client_for, 
     mentor.post(
         reverse("goal_comment", args=[goal.pk]), {"comment-body": "Start with the methods."}
     )
-    assert (
-        "Start with the methods."
-        in mentee.get(reverse("goal_detail", args=[goal.pk])).content.decode()
-    )
+    goal_page = mentee.get(reverse("goal_detail", args=[goal.pk])).content.decode()
+    assert "Start with the methods." in goal_page
+    assert 'value="0" aria-label="Progress">' in goal_page  # the bar has a name
 
     resource = Resource.objects.create(
         program=program,

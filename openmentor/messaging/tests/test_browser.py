@@ -1047,8 +1047,15 @@ def test_the_script_words_hints_and_refusals_as_the_page_does(
         page.get_by_role("button", name="Send", exact=True).click()
         expect(page.locator("#composer-error")).to_have_text("Write a message.")
         expect(page.get_by_label("Your message")).to_have_attribute("aria-invalid", "true")
+        # Read with the box whenever the person comes back to it, not only once.
+        expect(page.get_by_label("Your message")).to_have_accessible_description(
+            re.compile("Write a message.")
+        )
         page.get_by_label("Your message").fill("Hello Bob, a question about chapter two")
         expect(page.locator("#composer-error")).to_be_hidden()
+        expect(page.get_by_label("Your message")).not_to_have_accessible_description(
+            re.compile("Write a message.")
+        )
         # Night for Bob: the hint gives his morning on both clocks, as without the script.
         page.get_by_role("button", name="Check my message").click()
         hints = page.locator("#coach-hints .coach")

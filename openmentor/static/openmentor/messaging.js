@@ -969,7 +969,13 @@
     if (!box) { return; }
     box.textContent = text; box.hidden = !text;
     var textarea = form && form.querySelector("textarea[name=body]");
-    if (textarea) { if (text) { textarea.setAttribute("aria-invalid", "true"); } else { textarea.removeAttribute("aria-invalid"); } }
+    if (!textarea) { return; }
+    // Tied to the box while shown, so it is read again when the person comes back to it.
+    var described = (textarea.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== "composer-error";
+    });
+    if (text) { described.push("composer-error"); textarea.setAttribute("aria-invalid", "true"); } else { textarea.removeAttribute("aria-invalid"); }
+    if (described.length) { textarea.setAttribute("aria-describedby", described.join(" ")); } else { textarea.removeAttribute("aria-describedby"); }
   }
 
   // The draft is kept for this tab (sessionStorage: gone with the tab, so not left on a

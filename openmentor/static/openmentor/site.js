@@ -103,6 +103,22 @@
       });
     }, Promise.resolve()).catch(function () {});
   }
+  // On a phone the menu scrolls sideways under a fade: a link reached by Tab is brought
+  // clear of it (the browser's own scrolling left it under the fade, hardly visible).
+  function revealFocusedMenuLink(event) {
+    if (event.target.closest && event.target.closest(".site-header ul")) {
+      event.target.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  }
+  // After a page comes back with errors, focus goes to the first of them: a field to
+  // correct (its error is read with it), or the form's own error ("the e-mail address
+  // and/or password are not correct"). A screen reader said nothing of the refusal.
+  function focusFirstError() {
+    var first = document.querySelector("main [aria-invalid=true], main .form-errors[tabindex]");
+    if (first && document.activeElement === document.body) { first.focus(); }
+  }
+  document.addEventListener("focusin", revealFocusedMenuLink);
+  document.addEventListener("DOMContentLoaded", focusFirstError);
   document.addEventListener("DOMContentLoaded", prefillTimeZone);
   document.addEventListener("DOMContentLoaded", sendOutbox);
   window.addEventListener("online", sendOutbox);
