@@ -27,6 +27,16 @@ def language_of_address(email: str) -> str | None:
     return User.objects.filter(email__iexact=email).values_list("language", flat=True).first()
 
 
+def has_verified_address(user: User, email: str) -> bool:
+    """Whether this address is the person's: their account's own (checked at sign-up) or
+    another one they confirmed."""
+    if user.email.lower() == email.lower():
+        return True
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
 def profile_for(user: User) -> Profile:
     return (
         Profile.objects.select_related("user")

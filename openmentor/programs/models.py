@@ -241,6 +241,8 @@ class Invitation(TimeStampedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=12, choices=Role.choices)
+    # The language it was written in: its page and a newcomer's sign-up follow it.
+    language = models.CharField(max_length=10, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

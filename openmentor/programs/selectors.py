@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
+from openmentor.accounts.selectors import has_verified_address
+from openmentor.core.errors import Conflict, DomainError, NotAllowed
 from openmentor.core.types import AnyUser
 
 from .models import (
     ApplicationQuestion,
+    Invitation,
     Membership,
     MembershipStatus,
     Program,
@@ -146,3 +151,18 @@ def role_counts(program: Program) -> dict[str, int]:
 
 def applicable_roles(program: Program) -> list[str]:
     return [str(role) for role in program.participant_roles()]
+
+
+def refusal_to_accept(user: User, invitation: Invitation) -> DomainError | None:
+    """Why this person cannot accept this invitation now (``None``: they can)."""
+    if invitation.accepted_at is not None:
+        return Conflict(_("This invitation has already been used."), code="invitation_used")
+    if invitation.expires_at < timezone.now():
+        return Conflict(_("This invitation has expired; ask for a new one."), code="expired")
+    if not has_verified_address(user, invitation.email):
+        # A forwarded or leaked link made anyone who held it a member, even a coordinator.
+        return NotAllowed(
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    return None

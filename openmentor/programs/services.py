@@ -398,6 +398,9 @@ def send_invitation(
         program=program,
         email=email,
         role=role,
+        # Someone with an account reads it in their own language; a newcomer in the one
+        # the coordinator chose, or theirs.
+        language=account_selectors.language_of_address(email) or language or actor.language,
         token_hash=_token_hash(raw),
         invited_by=actor,
         expires_at=timezone.now() + INVITATION_LIFETIME,
@@ -406,9 +409,7 @@ def send_invitation(
         email,
         "programs/email/invitation",
         {"program": program, "invitation": invitation, "token": raw, "inviter": actor},
-        # Someone with an account reads it in their own language; a newcomer in the one
-        # the coordinator chose, or theirs.
-        account_selectors.language_of_address(email) or language or actor.language,
+        invitation.language,
     )
     return invitation
 
@@ -426,10 +427,9 @@ def invitation_for_token(raw: str) -> Invitation:
 def accept_invitation(user: User, raw_token: str, *, accept_guidelines: bool) -> Membership:
     invitation = invitation_for_token(raw_token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at is not None:
-        raise Conflict(_("This invitation has already been used."), code="invitation_used")
-    if invitation.expires_at < timezone.now():
-        raise Conflict(_("This invitation has expired; ask for a new one."), code="expired")
+    refusal = selectors.refusal_to_accept(user, invitation)
+    if refusal is not None:
+        raise refusal
     program = invitation.program
     if program.guidelines.strip() and not accept_guidelines:
         raise ValidationFailed(

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,7 +36,7 @@ from .forms import (
     answers_from,
     application_form_class,
 )
-from .models import Program, Role
+from .models import Invitation, Program, Role
 
 View = Callable[..., HttpResponse]
 MEMBERS_PER_PAGE = 50
@@ -402,6 +402,26 @@ def console_import(request: AuthenticatedRequest, program: Program) -> HttpRespo
     )
 
 
+def _in_the_invitations_language(
+    request: HttpRequest, invitation: Invitation, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A visitor who has not chosen a language reads the invitation's page, and signs up,
+    in the language the coordinator wrote it in (their browser's said English to a
+    Spanish speaker on a borrowed computer)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen or not invitation.language:
+        return render(request, template, context)
+    with translation.override(invitation.language):
+        response = render(request, template, context)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        invitation.language,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_for_token(token)
@@ -411,8 +431,18 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         if invitation.accepted_at is None and invitation.expires_at > timezone.now():
             # The link reached its address: signing up with it needs no second check.
             get_account_adapter(request).stash_verified_email(request, invitation.email)
-        return render(request, "programs/invitation_signin.html", {"invitation": invitation})
+        return _in_the_invitations_language(
+            request, invitation, "programs/invitation_signin.html", {"invitation": invitation}
+        )
     person = request.user  # signed in from here on
+    refusal = selectors.refusal_to_accept(person, invitation)
+    if refusal is not None:  # said at once, not after the guidelines were read and accepted
+        return render(
+            request,
+            "programs/invitation_accept.html",
+            {"invitation": invitation, "refusal": refusal.message},
+            status=refusal.status if request.method == "POST" else 200,
+        )
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and submit(
         form,

@@ -186,7 +186,12 @@ def test_invitation_by_email_link_admits_without_approval(
         "active",
         "invitation",
     )
-    assert client_for(charlie).post(path, {"accept_guidelines": "on"}).status_code == 400
+    again = client_for(charlie).post(path, {"accept_guidelines": "on"})
+    assert again.status_code == 409
+    assert "This invitation has already been used." in again.content.decode()
+    # Said as the link is opened again, with no form to fill in for nothing.
+    reopened = client_for(charlie).get(path).content.decode()
+    assert "already been used" in reopened and "Accept invitation" not in reopened
 
 
 def test_invitation_form_rejects_bad_email(program: Any, alice: Any, client_for) -> None:
@@ -210,8 +215,9 @@ def test_unknown_or_expired_invitation_is_refused(
     raw = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
     path = raw[raw.index("/invitations/") :].strip()
     response = client_for(charlie).post(path, {"accept_guidelines": "on"})
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "expired" in response.content.decode()
+    assert not Membership.objects.filter(user=charlie, program=program).exists()
 
 
 def test_question_builder_validates_choice_questions(program: Any, alice: Any, client_for) -> None:
@@ -335,3 +341,59 @@ def test_signing_up_from_an_invitation_link_needs_no_second_email_check(
     assert Membership.objects.get(program=program, user__email="nova@example.org").status == (
         "active"
     )
+
+
+def test_an_invitation_is_accepted_only_by_the_address_it_was_sent_to(
+    program: Any, alice: Any, bob: Any, charlie: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """A forwarded or leaked link made whoever held it a member, even a coordinator."""
+    from allauth.account.models import EmailAddress
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(alice, program, email="charlie.work@example.org", role="coordinator")
+    raw = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
+    path = raw[raw.index("/invitations/") :].strip()
+    page = client_for(bob).get(path).content.decode()
+    assert "This invitation was sent to charlie.work@example.org" in page
+    assert "Accept invitation" not in page
+    taken = client_for(bob).post(path, {"accept_guidelines": "on"})
+    assert taken.status_code == 403
+    assert not Membership.objects.filter(user=bob, role="coordinator").exists()
+    # The invited address, confirmed on another account of theirs: it is theirs.
+    EmailAddress.objects.create(user=charlie, email="Charlie.Work@example.org", verified=True)
+    assert client_for(charlie).post(path, {"accept_guidelines": "on"}).status_code == 302
+    assert Membership.objects.get(user=charlie, program=program).role == "coordinator"
+
+
+def test_a_newcomer_reads_the_invitation_and_signs_up_in_its_language(
+    program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    from django.test import Client
+
+    from openmentor.accounts.models import User
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alice).post(
+            "/programs/global-doctoral/console/invite/",
+            {"email": "maria@example.org", "role": "mentee", "language": "es"},
+        )
+    raw = next(line for line in mail.outbox[-1].body.splitlines() if "/invitations/" in line)
+    path = raw[raw.index("/invitations/") :].strip()
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="en-US")  # a borrowed computer's browser
+    landing = visitor.get(path)
+    assert "Crear una cuenta" in landing.content.decode()
+    visitor.post(
+        "/accounts/signup/",
+        {
+            "email": "maria@example.org",
+            "password1": "a long and private passphrase",
+            "password2": "a long and private passphrase",
+            "display_name": "María",
+            "time_zone": "America/Lima",
+        },
+    )
+    assert User.objects.get(email="maria@example.org").language == "es"
+    # Someone who chose a language keeps it.
+    chooser = Client(HTTP_ACCEPT_LANGUAGE="en-US")
+    chooser.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert "Créer un compte" in chooser.get(path).content.decode()
