@@ -141,3 +141,20 @@ def test_the_coordinators_dashboard_counts_the_programs_people(
     cells = re.findall(r"<td>(.*?)</td>", row, re.S)
     assert cells[0] == "3"  # the row from its name on: active, then waiting
     assert ">1</a>" in cells[1]
+
+
+def test_the_console_leads_to_each_mentorship_to_step_in(
+    client_for: Any, program: Any, alice: Any, bob: Any, carol: Any
+) -> None:
+    """The mentorship page (pause, complete, end) was linked from nowhere in the console."""
+    from openmentor.mentorships.services import create_mentorship
+
+    made = create_mentorship(program, mentors=[carol], mentees=[bob], origin="t")
+    coordinator = client_for(alice)
+    overview = coordinator.get("/programs/global-doctoral/console/").content.decode()
+    assert "1 active</p>" in overview and "2 active</p>" in overview  # one mentor, two mentees
+    activity = f'href="/messages/program/{program.slug}/"'
+    assert activity in overview
+    listed = coordinator.get(f"/messages/program/{program.slug}/").content.decode()
+    assert f'<a href="/mentorships/{made.pk}/">Carol Mentor &amp; Bob Mentee</a>' in listed
+    assert coordinator.get(f"/mentorships/{made.pk}/").status_code == 200
