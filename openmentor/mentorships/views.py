@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from openmentor.core.confirm import unless_confirmed
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
@@ -42,6 +43,7 @@ from .forms import (
 )
 from .goal_templates import templates_for
 from .models import (
+    OPEN_STATUSES,
     ActionItem,
     Credential,
     Goal,
@@ -193,6 +195,14 @@ def mentorship_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         raise Http404
     form = StatusForm(request.POST)
     if form.is_valid():
+        if form.cleaned_data["to"] not in OPEN_STATUSES:
+            question = unless_confirmed(
+                request,
+                _("Close this mentorship? It cannot be reopened, and everyone in it is told."),
+                reverse("mentorship_detail", args=[pk]),
+            )
+            if question:
+                return question
         try:
             services.change_status(
                 request.user,

@@ -276,6 +276,14 @@ def console_decide(
         return redirect("program_applications", slug=program.slug)
     if not selectors.pending_applications(program).filter(pk=membership_id).exists():
         raise Http404
+    if form.cleaned_data["decision"] == "decline":
+        question = unless_confirmed(
+            request,
+            _("Decline this application? The person is told by e-mail, and it cannot be undone."),
+            reverse("program_applications", args=[program.slug]),
+        )
+        if question:
+            return question
     try:
         membership = services.decide_application(
             request.user,

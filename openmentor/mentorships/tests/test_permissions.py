@@ -145,6 +145,15 @@ def test_coordinator_sees_status_not_content(mentorship, goal, alice, client_for
     client_for(alice).post(reverse("mentorship_status", args=[mentorship.pk]), {"to": "paused"})
     mentorship.refresh_from_db()
     assert mentorship.status == "paused"
+    # Closing cannot be undone: asked first (a pause was not), nothing changed meanwhile.
+    url = reverse("mentorship_status", args=[mentorship.pk])
+    asked = client_for(alice).post(url, {"to": "completed"}).content.decode()
+    assert "Close this mentorship? It cannot be reopened" in asked
+    mentorship.refresh_from_db()
+    assert mentorship.status == "paused"
+    client_for(alice).post(url, {"to": "completed", "confirmed": "1"})
+    mentorship.refresh_from_db()
+    assert mentorship.status == "completed"
 
 
 def test_only_the_owner_changes_a_goal(mentorship, goal, carol, client_for):

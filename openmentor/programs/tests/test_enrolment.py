@@ -109,10 +109,14 @@ def test_declined_applicant_sees_the_message_and_may_apply_again(
     payload = {"role": "mentee", f"q_{question.pk}": "x", "accept_guidelines": "on"}
     client_for(charlie).post("/programs/global-doctoral/apply/", payload)
     membership = Membership.objects.get(user=charlie)
-    client_for(alice).post(
-        f"/programs/global-doctoral/console/applications/{membership.pk}/decide/",
-        {"decision": "decline", "message": "Full this term"},
-    )
+    decide = f"/programs/global-doctoral/console/applications/{membership.pk}/decide/"
+    decline = {"decision": "decline", "message": "Full this term"}
+    # It cannot be undone, and the person is told: asked first, nothing done meanwhile.
+    asked = client_for(alice).post(decide, decline).content.decode()
+    assert "Decline this application?" in asked and 'value="Full this term"' in asked
+    membership.refresh_from_db()
+    assert membership.status == "pending"
+    client_for(alice).post(decide, {**decline, "confirmed": "1"})
     page = client_for(charlie).get("/programs/global-doctoral/").content.decode()
     assert "Full this term" in page
     client_for(charlie).post("/programs/global-doctoral/apply/", payload)
@@ -397,3 +401,35 @@ def test_a_newcomer_reads_the_invitation_and_signs_up_in_its_language(
     chooser = Client(HTTP_ACCEPT_LANGUAGE="en-US")
     chooser.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert "Créer un compte" in chooser.get(path).content.decode()
+
+
+@pytest.mark.browser
+def test_the_decline_button_asks_first_in_the_browser(
+    browser: Any,
+    live_server: Any,
+    transactional_db: None,
+    program: Any,
+    charlie: Any,
+    alice: Any,
+    client_for: Any,
+) -> None:
+    """Approve and decline share a form: the question is the decline button's own."""
+    membership = Membership.objects.create(program=program, user=charlie, role="mentee")
+    context = browser.new_context(locale="en-GB")
+    session = client_for(alice).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/programs/global-doctoral/console/applications/")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=f"Decline {charlie.name}").click()
+    assert asked == [f"Decline {charlie.name}? They are told by e-mail, and it cannot be undone."]
+    membership.refresh_from_db()
+    assert membership.status == "pending"
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Decline {charlie.name}").click()
+    assert "declined" in page.content()
+    membership.refresh_from_db()
+    assert membership.status == "declined"  # no second question from the server
+    context.close()

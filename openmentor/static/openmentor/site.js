@@ -47,9 +47,16 @@
     });
   }
   // Ask before destructive actions marked with data-confirm.
+  // The question is the form's, or its button's (approve and decline share a form), or
+  // the form's for a choice that closes something (data-confirm-closing: completed, ended).
   function confirmDestructive(event) {
     var form = event.target;
-    var message = form.getAttribute && form.getAttribute("data-confirm");
+    if (!form.getAttribute) { return; }
+    var button = event.submitter;
+    var closing = form.getAttribute("data-confirm-closing");
+    var status = form.querySelector("select[name=to]");
+    var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm") ||
+      (closing && status && (status.value === "completed" || status.value === "ended") ? closing : null);
     if (!message) { return; }
     if (!window.confirm(message)) { event.preventDefault(); return; }
     // Asked here: the server asks again only a browser without this script.
