@@ -7,8 +7,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from openmentor.core.errors import ValidationFailed
+from openmentor.core.forms import apply_domain_error
+
 from .models import ApplicationQuestion, Program, QuestionKind, Role
-from .services import PROGRAM_FIELDS
+from .services import PROGRAM_FIELDS, check_program_settings
 
 
 class ProgramForm(forms.ModelForm):
@@ -22,6 +25,16 @@ class ProgramForm(forms.ModelForm):
             "starts_on": forms.DateInput(attrs={"type": "date"}),
             "ends_on": forms.DateInput(attrs={"type": "date"}),
         }
+
+    def clean(self) -> dict[str, Any]:
+        # The service's rules, on their fields, before the model's constraints: an end
+        # before the start showed the database constraint's name.
+        cleaned = super().clean() or {}
+        try:
+            check_program_settings(cleaned)
+        except ValidationFailed as error:
+            apply_domain_error(self, error)
+        return cleaned
 
 
 class QuestionForm(forms.Form):

@@ -70,7 +70,7 @@ def require_coordinator(actor: User, program: Program) -> None:
         raise NotAllowed(_("Only this program's coordinators can do that."))
 
 
-def _validate_program(data: dict[str, Any]) -> None:
+def check_program_settings(data: dict[str, Any]) -> None:
     errors: dict[str, str] = {}
     if data.get("formality") == "formal" and not (data.get("starts_on") and data.get("ends_on")):
         errors["ends_on"] = _("A formal program needs a start and an end date.")
@@ -93,7 +93,7 @@ def _unique_slug(name: str) -> str:
 def create_program(actor: User, data: dict[str, Any]) -> Program:
     if not selectors.can_create_programs(actor):
         raise NotAllowed(_("Your account cannot create programs; ask a site administrator."))
-    _validate_program(data)
+    check_program_settings(data)
     program = Program(created_by=actor, slug=_unique_slug(data["name"]))
     for name in PROGRAM_FIELDS:
         if name in data:
@@ -114,7 +114,7 @@ def create_program(actor: User, data: dict[str, Any]) -> Program:
 def update_program(actor: User, program: Program, data: dict[str, Any]) -> Program:
     require_coordinator(actor, program)
     merged = {name: data.get(name, getattr(program, name)) for name in PROGRAM_FIELDS}
-    _validate_program(merged)
+    check_program_settings(merged)
     for name, value in merged.items():
         setattr(program, name, value)
     program.save()

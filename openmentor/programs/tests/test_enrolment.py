@@ -263,6 +263,15 @@ def test_program_settings_reject_a_formal_program_without_dates(
     assert "A formal program needs a start and an end date." in response.content.decode()
     program.refresh_from_db()
     assert program.name == "Global Doctoral Mentoring"
+    # An end before the start: said on the end date, not as the database's constraint.
+    data.update({"starts_on": "2027-05-01", "ends_on": "2027-04-01"})
+    backwards = client_for(alice).post("/programs/global-doctoral/console/settings/", data)
+    assert backwards.status_code == 400
+    page = backwards.content.decode()
+    assert 'id="id_ends_on_error">The end date must come after the start date.' in page
+    assert "program_ends_after_it_starts" not in page
+    program.refresh_from_db()
+    assert program.name == "Global Doctoral Mentoring"
 
 
 def test_an_invitation_to_someone_with_an_account_is_in_their_language(
