@@ -157,6 +157,13 @@ def _parse_row(line: int, raw: dict[str, str], program: Program) -> ParsedRow:
     )
 
 
+def _delimiter_of(text: str) -> str:
+    """What separates the header's names: a comma, or the semicolon (Excel's CSV where a
+    comma is the decimal sign: Spanish, French, Portuguese...) or a tab."""
+    header = text.split("\n", 1)[0]
+    return max((",", ";", "\t"), key=header.count)
+
+
 def parse_csv(data: bytes, program: Program) -> tuple[list[ParsedRow], ImportReport]:
     report = ImportReport()
     if len(data) > MAX_BYTES:
@@ -165,7 +172,7 @@ def parse_csv(data: bytes, program: Program) -> tuple[list[ParsedRow], ImportRep
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationFailed(_("Save the file as UTF-8 CSV and upload it again.")) from exc
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter_of(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -232,6 +239,9 @@ def import_participants(
             email=row.email,
             display_name=row.name,
             time_zone=row.time_zone or "UTC",
+            # Until they choose: the coordinator's, as an invitation to a newcomer (English
+            # e-mails went to a Spanish program's people).
+            language=actor.language,
         )
         EmailAddress.objects.create(user=user, email=row.email, verified=True, primary=True)
         update_profile(
@@ -262,7 +272,8 @@ def import_participants(
         send_email_on_commit(
             user.email,
             "programs/email/imported_new_account",
-            {"program": program, "person": user, "role": membership.get_role_display()},
+            # The role's name in the reader's language, not the coordinator's.
+            {"program": program, "person": user, "role": Role(membership.role).label},
             user.language,
         )
     report.imported = True

@@ -119,3 +119,40 @@ def test_files_that_are_not_csv_or_lack_columns_are_refused(
     assert response.status_code == 400
     assert "Save the file as UTF-8 CSV" in response.content.decode()
     assert Membership.objects.filter(program=program).count() == 4
+
+
+def test_a_file_from_a_spreadsheet_that_separates_with_semicolons_is_read(
+    program: Any, alice: Any, client_for
+) -> None:
+    """Excel writes CSV with semicolons where a comma is the decimal sign; the header was
+    reported missing."""
+    semicolons = (
+        "email;name;role;languages;expertise\n"
+        'ines@example.org;Inés Güemes;mentee;"es:5; en:3";\n'
+        "jose@example.org;José Álvarez;mentor;es:5;Liderazgo\n"
+    )
+    response = client_for(alice).post(URL, {"file": upload(semicolons)})
+    assert response.status_code == 200
+    ines = User.objects.get(email="ines@example.org")
+    assert ines.display_name == "Inés Güemes"
+    assert {lang.code for lang in ines.profile.languages.all()} == {"es", "en"}
+    assert Membership.objects.get(user__email="jose@example.org").role == "mentor"
+    tabs = "email\tname\trole\nana@example.org\tAna\tmentee\n"
+    assert client_for(alice).post(URL, {"file": upload(tabs)}).status_code == 200
+    assert User.objects.filter(email="ana@example.org").exists()
+
+
+def test_newcomers_get_the_coordinators_language_and_one_language_per_e_mail(
+    program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """A Spanish-speaking coordinator's import made English accounts, whose e-mail named
+    the role in Spanish ("added you as Mentorado")."""
+    alice.language = "es"
+    alice.save(update_fields=["language"])
+    browser = client_for(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(URL, {"file": upload("email,name,role\nines@example.org,Inés,mentee\n")})
+    assert User.objects.get(email="ines@example.org").language == "es"
+    (sent,) = mail.outbox
+    assert "Mentorado" in sent.body or "mentorado" in sent.body
+    assert "added you as" not in sent.body
