@@ -11,7 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import selectors, signing
 from .models import Credential, CredentialKind, ParticipantRole
@@ -65,24 +67,32 @@ def build_credential(credential: Credential) -> dict[str, Any]:
     hours = selectors.hours_held(mentorship)
     if credential.kind == CredentialKind.COMPLETION:
         name = _("Mentoring completed: %(program)s") % {"program": program.name}
-        narrative = _(
-            "%(name)s completed a mentorship in %(program)s: %(sessions)d sessions, "
-            "%(hours)s hours of mentoring, %(goals)d goals achieved."
-        ) % {
-            "name": person.name,
-            "program": program.name,
-            "sessions": mentorship.sessions.count(),
-            "hours": hours,
-            "goals": mentorship.goals.filter(owner=person, status="achieved").count(),
-        }
+        sessions = mentorship.sessions.count()
+        goals = mentorship.goals.filter(owner=person, status="achieved").count()
+        narrative = " ".join(
+            [
+                _("%(name)s completed a mentorship in %(program)s:")
+                % {"name": person.name, "program": program.name},
+                ngettext("%(n)d session,", "%(n)d sessions,", sessions) % {"n": sessions},
+                _("%(hours)s hours of mentoring,") % {"hours": number_format(hours, 1)},
+                ngettext("%(n)d goal achieved.", "%(n)d goals achieved.", goals) % {"n": goals},
+            ]
+        )
         criteria = _(
             "Took part as a mentee until the mentorship was completed and reflected on it."
         )
     else:
         name = _("Mentoring service: %(program)s") % {"program": program.name}
-        narrative = _(
-            "%(name)s mentored %(mentees)d people in %(program)s for %(hours)s hours."
-        ) % {"name": person.name, "mentees": mentees, "program": program.name, "hours": hours}
+        narrative = ngettext(
+            "%(name)s mentored %(mentees)d person in %(program)s for %(hours)s hours.",
+            "%(name)s mentored %(mentees)d people in %(program)s for %(hours)s hours.",
+            mentees,
+        ) % {
+            "name": person.name,
+            "mentees": mentees,
+            "program": program.name,
+            "hours": number_format(hours, 1),
+        }
         criteria = _("Mentored until the mentorship was completed and reflected on it.")
     salt = hashlib.sha256(str(credential.pk).encode()).hexdigest()[:16]
     document: dict[str, Any] = {
@@ -113,7 +123,7 @@ def build_credential(credential: Credential) -> dict[str, Any]:
             "role": str(ParticipantRole.MENTOR.label)
             if credential.kind == CredentialKind.SERVICE
             else str(ParticipantRole.MENTEE.label),
-            "activityStartDate": _iso_date(mentorship.started_on),
+            "activityStartDate": _iso_date(_started(mentorship)),
             "activityEndDate": _iso_date(mentorship.closed_at),
             "achievement": {
                 "id": f"{settings.SITE_URL}/credentials/achievements/{program.slug}/{credential.kind}",
@@ -129,6 +139,17 @@ def build_credential(credential: Credential) -> dict[str, Any]:
         k: v for k, v in document["credentialSubject"].items() if v is not None
     }
     return sign(document)
+
+
+def _started(mentorship: Any) -> Any:
+    """When it began: the program's start date, unless it was closed before that (matched
+    early, completed before the program's term) and so began when it was made. A signed
+    credential ended before it started."""
+    closed = mentorship.closed_at
+    started = mentorship.started_on
+    if started is None or (closed is not None and started > timezone.localdate(closed)):
+        return timezone.localdate(mentorship.created_at)
+    return started
 
 
 def _iso_date(value: Any) -> str | None:

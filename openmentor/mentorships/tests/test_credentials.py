@@ -42,8 +42,45 @@ def test_credential_is_an_open_badge_signed_by_the_site(issued):
 
 def test_mentor_service_credential_counts_hours_and_mentees(issued):
     narrative = issued["mentor"].document["credentialSubject"]["narrative"]
-    assert "mentored 1 people" in narrative and "1.5 hours" in narrative
+    assert "mentored 1 person in" in narrative and "1.5 hours" in narrative
     assert credentials.verify(issued["mentor"].document).valid
+
+
+def test_the_narrative_counts_and_writes_numbers_in_the_readers_language(mentorship, bob, carol):
+    """It read "fue mentor de 1 personas ... durante 0.0 horas"."""
+    from datetime import date
+
+    from django.utils import translation
+
+    services.log_session(
+        carol, mentorship, held_on=date(2026, 11, 3), duration_minutes=90, kind="video"
+    )
+    services.change_status(bob, mentorship, "completed")
+    with translation.override("es"):
+        services.submit_reflection(carol, mentorship, learned="Mucho")
+        services.submit_reflection(bob, mentorship, learned="Mucho")
+    mentor = carol.credentials.get().document["credentialSubject"]["narrative"]
+    assert "1 persona " in mentor and "1,5 horas" in mentor
+    mentee = bob.credentials.get().document["credentialSubject"]["narrative"]
+    assert "1 sesión," in mentee and "0 metas" in mentee
+
+
+def test_a_mentorship_closed_before_the_programs_start_date_ends_after_it_began(
+    mentorship, bob, carol
+):
+    """Matched before the program's term and completed early: the signed credential ended
+    before it started."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    mentorship.started_on = timezone.localdate() + timedelta(days=45)
+    mentorship.save(update_fields=["started_on"])
+    services.change_status(bob, mentorship, "completed")
+    services.submit_reflection(bob, mentorship, learned="Plenty")
+    subject = bob.credentials.get().document["credentialSubject"]
+    assert subject["activityStartDate"] <= subject["activityEndDate"]
+    assert subject["activityStartDate"].startswith(str(timezone.localdate(mentorship.created_at)))
 
 
 @pytest.mark.parametrize(
