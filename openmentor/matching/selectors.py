@@ -168,6 +168,13 @@ def _rate_rows(total: Counter[str], matched: Counter[str]) -> list[dict[str, Any
     ]
 
 
+def zone_region(zone: str) -> str:
+    """The region of a time zone for the fairness view: "Europe/Lisbon" is Europe; UTC
+    and its aliases (Etc/UTC, Etc/GMT+3, which a browser may report) are one "UTC"."""
+    region = zone.split("/")[0]
+    return "UTC" if region in ("Etc", "UTC", "GMT", "Universal", "Zulu") else region
+
+
 def fairness(round: MatchingRound) -> dict[str, Any]:
     """Match rate by country, language and time-zone region; mentor load distribution."""
     program = round.program
@@ -192,7 +199,7 @@ def fairness(round: MatchingRound) -> dict[str, Any]:
         user = membership.user
         profile = user.profile
         country = profile.country.name if profile.country else "—"
-        region = user.time_zone.split("/")[0] if "/" in user.time_zone else user.time_zone
+        region = zone_region(user.time_zone)
         languages = [language_name(lang.code) for lang in profile.languages.all()] or ["—"]
         is_matched = user.pk in matched_ids
         by_country[str(country)] += 1

@@ -365,3 +365,12 @@ def test_someone_who_leaves_while_a_proposal_waits_for_consent_counts_as_a_no(
     with pytest.raises(Conflict):
         services.respond_to_proposal(erins.mentor, erins.pk, accept=True)
     assert not Mentorship.objects.exists()
+
+
+def test_the_fairness_view_counts_utc_and_its_aliases_as_one_region() -> None:
+    """A browser reporting Etc/UTC gave a meaningless "Etc" row beside "UTC"."""
+    from openmentor.matching.selectors import zone_region
+
+    assert {zone_region(zone) for zone in ("UTC", "Etc/UTC", "Etc/GMT+3", "GMT")} == {"UTC"}
+    assert zone_region("America/Argentina/Buenos_Aires") == "America"
+    assert zone_region("Asia/Kathmandu") == "Asia"
