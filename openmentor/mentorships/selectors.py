@@ -149,6 +149,14 @@ def can_oversee(user: User, mentorship: Mentorship) -> bool:
     return user.is_authenticated and is_coordinator(user, mentorship.program)
 
 
+def guides(user_id: int, mentorship: Mentorship) -> bool:
+    """Whether this person mentors in it (a mentor, or a peer), from its prefetched people."""
+    return any(
+        p.user_id == user_id and p.role in (ParticipantRole.MENTOR, ParticipantRole.PEER)
+        for p in mentorship.participants.all()
+    )
+
+
 def participants(mentorship: Mentorship) -> list[MentorshipParticipant]:
     return list(mentorship.participants.select_related("user", "user__profile").order_by("role"))
 

@@ -88,11 +88,14 @@ def _fail(request: AuthenticatedRequest, error: DomainError) -> None:
 
 @login_required
 def mentorship_list(request: AuthenticatedRequest) -> HttpResponse:
+    mentorships = selectors.mentorships_for_user(request.user.pk, open_only=False)
     return render(
         request,
         "mentorships/list.html",
         {
-            "mentorships": selectors.mentorships_for_user(request.user.pk, open_only=False),
+            "mentorships": mentorships,
+            # The mentors' overview is offered to those who mentor (a mentee saw it too).
+            "guides_anyone": any(selectors.guides(request.user.pk, m) for m in mentorships),
             "departures": [
                 (left, selectors.left_group_title(left))
                 for left in selectors.departures_of(request.user.pk)
@@ -596,10 +599,7 @@ def my_mentees_progress(request: AuthenticatedRequest) -> HttpResponse:
     groups = [
         (mentorship, selectors.mentee_progress(mentorship))
         for mentorship in selectors.mentorships_for_user(request.user.pk)
-        if any(
-            p.user_id == request.user.pk and p.role in ("mentor", "peer")
-            for p in mentorship.participants.all()
-        )
+        if selectors.guides(request.user.pk, mentorship)
     ]
     return render(request, "mentorships/my_mentees.html", {"groups": groups})
 

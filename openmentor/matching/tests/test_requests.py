@@ -261,3 +261,21 @@ def test_a_mentor_at_the_send_limit_still_accepts(
     services.accept_request(carol, first.pk, "Welcome Bob")
     accepted = services.accept_request(carol, second.pk, "Welcome Erin")
     assert accepted.status == RequestStatus.ACCEPTED and accepted.mentorship is not None
+
+
+def test_each_person_finds_the_words_and_links_of_their_own_role(
+    matching_program: Any, bob: Any, carol: Any, client_for: Any
+) -> None:
+    """A mentor answering requests read "find a mentor"; a mentee was offered "progress of
+    the people you mentor"; a member was still told to find a program and apply."""
+    made, _ = ask(bob, matching_program, carol)
+    mentor_page = client_for(carol).get(reverse("matching_my", args=[matching_program.slug]))
+    assert f"<h1>{matching_program.name}: Requests to you</h1>" in mentor_page.content.decode()
+    mentee_page = client_for(bob).get(reverse("matching_my", args=[matching_program.slug]))
+    assert f"<h1>{matching_program.name}: find a mentor</h1>" in mentee_page.content.decode()
+    client_for(carol).post(reverse("matching_request_action", args=[made.pk, "accept"]))
+    progress = reverse("my_mentees_progress")
+    assert progress not in client_for(bob).get(reverse("mentorship_list")).content.decode()
+    assert progress in client_for(carol).get(reverse("mentorship_list")).content.decode()
+    dashboard = client_for(bob).get(reverse("dashboard")).content.decode()
+    assert "Find a program and apply" not in dashboard
