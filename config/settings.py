@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "openmentor.resources",
     "openmentor.feedback",
     "openmentor.notifications",
+    "openmentor.reports",
     "openmentor.api",
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("openmentor.resources.urls")),
     path("", include("openmentor.feedback.urls")),
     path("", include("openmentor.notifications.urls")),
+    path("", include("openmentor.reports.urls")),
 ]

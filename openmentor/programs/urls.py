@@ -40,11 +40,5 @@ urlpatterns = [
     ),
     path("programs/<slug:slug>/console/invite/", views.console_invite, name="program_invite"),
     path("programs/<slug:slug>/console/import/", views.console_import, name="program_import"),
-    path("programs/<slug:slug>/console/export/", views.console_export, name="program_export"),
-    path(
-        "programs/<slug:slug>/console/export/<slug:kind>.csv",
-        views.console_export_file,
-        name="program_export_file",
-    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -15,18 +15,17 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import content_disposition_header, urlencode
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from openmentor.core.confirm import unless_confirmed
 from openmentor.core.errors import DomainError
 from openmentor.core.forms import apply_domain_error, submit
-from openmentor.core.streaming import SyncStreamingResponse
 from openmentor.core.types import AuthenticatedRequest
 
-from . import csv_import, exports, selectors, services
+from . import csv_import, selectors, services
 from .forms import (
     AcceptInvitationForm,
     DecisionForm,
@@ -409,33 +408,6 @@ def console_import(request: AuthenticatedRequest, program: Program) -> HttpRespo
         {"program": program, "form": form, "report": report, "section": "import"},
         status=400 if form.errors or (report and not report.imported) else 200,
     )
-
-
-@coordinator_view
-def console_export(request: AuthenticatedRequest, program: Program) -> HttpResponse:
-    return render(
-        request,
-        "programs/console/export.html",
-        {"program": program, "exports": exports.EXPORTS, "section": "export"},
-    )
-
-
-@coordinator_view
-@require_safe
-def console_export_file(
-    request: AuthenticatedRequest, program: Program, kind: str
-) -> HttpResponseBase:
-    export = exports.EXPORTS_BY_KIND.get(kind)
-    if export is None:
-        raise Http404
-    response = SyncStreamingResponse(
-        exports.csv_bytes(export, program, get_language() or settings.LANGUAGE_CODE),
-        content_type="text/csv; charset=utf-8",
-    )
-    name = exports.filename(export, program, timezone.localdate())
-    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
-    response["Cache-Control"] = "private, no-store"  # personal data: no cache keeps it
-    return response
 
 
 def _in_the_invitations_language(

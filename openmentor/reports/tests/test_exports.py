@@ -367,8 +367,8 @@ def test_a_real_asgi_server_streams_a_large_program_whole(asgi_server, program, 
     import urllib.request
 
     from openmentor.accounts.models import User
-    from openmentor.programs.exports import CHUNK_SIZE
     from openmentor.programs.models import Membership
+    from openmentor.reports.exports import CHUNK_SIZE
 
     count = CHUNK_SIZE + 500
     people = User.objects.bulk_create(

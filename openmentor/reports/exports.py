@@ -40,9 +40,8 @@ from openmentor.mentorships.models import (
     SessionLog,
 )
 from openmentor.messaging.models import Conversation, ConversationKind
+from openmentor.programs.models import Membership, MembershipStatus, Program, Role
 from openmentor.scheduling.models import Meeting, MeetingStatus
-
-from .models import Membership, MembershipStatus, Program, Role
 
 CHUNK_SIZE = 2000
 BOM = "\ufeff"
