@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -51,7 +52,39 @@ def coordinated_proposal(user: User, proposal_id: int) -> Proposal:
 
 
 def rounds_of(program: Program) -> QuerySet[MatchingRound]:
-    return MatchingRound.objects.filter(program=program).select_related("created_by")
+    """With ``pair_count``: its pairs as they stand (not rejected; pairs made by hand and
+    published count too, which the algorithm's own figures did not)."""
+    return (
+        MatchingRound.objects.filter(program=program)
+        .select_related("created_by")
+        .annotate(
+            pair_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.REJECTED))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RoundCounts:
+    """A round as it stands now, after any hand edits and publishing."""
+
+    to_publish: int  # proposed or locked
+    published: int
+    without_pair: int
+
+
+def round_counts(round: MatchingRound) -> RoundCounts:
+    by_status = dict(
+        Proposal.objects.filter(round=round)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return RoundCounts(
+        to_publish=by_status.get(ProposalStatus.PROPOSED, 0)
+        + by_status.get(ProposalStatus.LOCKED, 0),
+        published=by_status.get(ProposalStatus.PUBLISHED, 0),
+        without_pair=round.unmatched.count(),
+    )
 
 
 def proposals_of(

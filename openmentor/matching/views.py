@@ -119,6 +119,7 @@ def _review_context(
     return {
         "program": program,
         "round": found,
+        "counts": selectors.round_counts(found),
         "proposals": proposals,
         "filters": filters,
         "pair_choices": pair_choices,

@@ -374,3 +374,21 @@ def test_the_fairness_view_counts_utc_and_its_aliases_as_one_region() -> None:
     assert {zone_region(zone) for zone in ("UTC", "Etc/UTC", "Etc/GMT+3", "GMT")} == {"UTC"}
     assert zone_region("America/Argentina/Buenos_Aires") == "America"
     assert zone_region("Asia/Kathmandu") == "Asia"
+
+
+def test_the_round_page_and_list_show_the_pairs_as_they_stand_after_publishing(
+    done: MatchingRound, alice: Any, matching_program: Any, client_for: Any
+) -> None:
+    """After publishing, the page still gave the algorithm's figures from before the
+    edits, the list said "—" pairs, and "Publish pairs" was still offered."""
+    from django.urls import reverse
+
+    page_url = reverse("matching_round", args=[matching_program.slug, done.pk])
+    before = client_for(alice).get(page_url).content.decode()
+    assert "Pairs to publish: 2 · Published: 0" in before and "Publish pairs" in before
+    services.publish_round(alice, done)
+    after = client_for(alice).get(page_url).content.decode()
+    assert "Pairs to publish: 0 · Published: 2" in after
+    assert "Publish pairs" not in after
+    listed = client_for(alice).get(reverse("matching_console", args=[matching_program.slug]))
+    assert "<td>2</td>" in listed.content.decode()  # the round's pairs in the list
