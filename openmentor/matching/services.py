@@ -31,8 +31,9 @@ from openmentor.core.errors import (
     conflict_if_duplicate,
 )
 from openmentor.core.languages import LANGUAGES
+from openmentor.mentorships import selectors as mentorship_selectors
 from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipParticipant
-from openmentor.mentorships.services import create_mentorship
+from openmentor.mentorships.services import add_mentees, create_mentorship
 from openmentor.messaging.services import mark_read, mentorship_conversation, send_message
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
@@ -444,14 +445,21 @@ def _circles_on(round: MatchingRound) -> bool:
     return bool((round.settings_snapshot.get("groups") or {}).get("enabled"))
 
 
-def _create_for(program: Program, proposals: list[Proposal]) -> Mentorship:
-    """One mentorship for a pair, or for a mentor's whole circle."""
+def _create_for(program: Program, proposals: list[Proposal], *, circles: bool) -> Mentorship:
+    """One mentorship for a pair, or for a mentor's whole circle. With circles, the
+    mentees join the circle their mentor already leads when it has room: a later round
+    (or a pair made by hand) made the mentor a second circle instead."""
+    mentor = proposals[0].mentor
+    if circles:
+        circle = mentorship_selectors.open_circle_led_by(program.pk, mentor.pk, len(proposals))
+        if circle is not None:
+            _lock_capacity(program, [mentor], needed=len(proposals))
+            return add_mentees(circle, [p.mentee for p in proposals])
     if len(proposals) == 1:
         only = proposals[0]
         if selectors.one_mentor_each(program):
             _claim_mentee(program, only.mentee)
         return _create_pair(program, only.mentor, only.mentee, origin="round")
-    mentor = proposals[0].mentor
     _lock_capacity(program, [mentor], needed=len(proposals))
     return create_mentorship(
         program, mentors=[mentor], mentees=[p.mentee for p in proposals], origin="round"
@@ -486,7 +494,9 @@ def publish_round(user: User, round: MatchingRound) -> dict[str, int]:
                 )
                 if not proposals:
                     continue
-                mentorship = None if consent else _create_for(program, proposals)
+                mentorship = (
+                    None if consent else _create_for(program, proposals, circles=_circles_on(round))
+                )
                 for proposal in proposals:
                     proposal.status = ProposalStatus.PUBLISHED
                     if consent:
@@ -573,7 +583,9 @@ def respond_to_proposal(user: User, proposal_id: int, *, accept: bool) -> Propos
         if p.mentor_consent == Consent.ACCEPTED and p.mentee_consent == Consent.ACCEPTED
     ]
     if agreed and not waiting:
-        mentorship = _create_for(round.program, sorted(agreed, key=lambda p: p.pk))
+        mentorship = _create_for(
+            round.program, sorted(agreed, key=lambda p: p.pk), circles=_circles_on(round)
+        )
         for p in agreed:
             p.mentorship = mentorship
             p.save(update_fields=["mentorship", "updated_at"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet, Sum
 
 from openmentor.accounts.models import User
 from openmentor.programs.selectors import is_coordinator
@@ -147,6 +147,23 @@ def kept_record(left: FormerParticipant) -> KeptRecord:
 def can_oversee(user: User, mentorship: Mentorship) -> bool:
     """Coordinators of the program see the relationship's metadata, never its content."""
     return user.is_authenticated and is_coordinator(user, mentorship.program)
+
+
+def open_circle_led_by(program_id: int, mentor_id: int, room_for: int) -> Mentorship | None:
+    """The mentor's open mentorship in this program with room for ``room_for`` more
+    mentees within the program's largest circle (the latest, if several), or None."""
+    led = MentorshipParticipant.objects.filter(
+        user_id=mentor_id, role=ParticipantRole.MENTOR
+    ).values("mentorship_id")
+    return (
+        Mentorship.objects.filter(program_id=program_id, status__in=OPEN_STATUSES, pk__in=led)
+        .annotate(
+            mentees=Count("participants", filter=Q(participants__role=ParticipantRole.MENTEE))
+        )
+        .filter(mentees__lte=F("program__max_group_size") - room_for)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def guides(user_id: int, mentorship: Mentorship) -> bool:

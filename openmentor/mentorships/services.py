@@ -150,6 +150,33 @@ def create_mentorship(
     return mentorship
 
 
+def add_mentees(mentorship: Mentorship, mentees: Sequence[User]) -> Mentorship:
+    """Mentees join an open circle: each joins its conversation (a participant's signal),
+    a name made from its people takes them in, and the others are told."""
+    people = _people_in_order(mentorship)
+    named_after_them = mentorship.title == title_from_names([name for _pk, name in people])
+    for mentee in mentees:
+        MentorshipParticipant.objects.create(
+            mentorship=mentorship, user=mentee, role=ParticipantRole.MENTEE
+        )
+    if named_after_them:
+        mentorship.title = title_from_names(
+            [name for _pk, name in people] + [str(mentee) for mentee in mentees]
+        )
+        mentorship.save(update_fields=["title", "updated_at"])
+    url = reverse("mentorship_detail", args=[mentorship.pk])
+    for mentee in mentees:
+        _tell_others(
+            mentorship,
+            mentee,
+            kind="status",
+            title=gettext_lazy("%(name)s joined %(mentorship)s"),
+            params={"name": str(mentee), "mentorship": mentorship.title},
+            url=url,
+        )
+    return mentorship
+
+
 def ensure_agreement(mentorship: Mentorship) -> AgreementVersion:
     """Mentorships made before agreements existed get theirs from the template."""
     version = selectors.current_agreement(mentorship)

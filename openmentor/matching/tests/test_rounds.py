@@ -392,3 +392,44 @@ def test_the_round_page_and_list_show_the_pairs_as_they_stand_after_publishing(
     assert "Publish pairs" not in after
     listed = client_for(alice).get(reverse("matching_console", args=[matching_program.slug]))
     assert "<td>2</td>" in listed.content.decode()  # the round's pairs in the list
+
+
+def test_a_circle_with_room_takes_in_a_later_mentee_and_a_full_one_does_not(
+    circle_program: Any,
+    alice: Any,
+    bob: Any,
+    erin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A mentee paired later with a mentor who leads a circle got a second "circle" of
+    two beside it."""
+    from openmentor.messaging import services as messaging
+    from openmentor.messaging.models import ConversationMember
+    from openmentor.programs.models import Membership
+
+    done = run(alice, circle_program, django_capture_on_commit_callbacks)
+    services.publish_round(alice, done)
+    circle = Mentorship.objects.get()
+    conversation = messaging.mentorship_conversation(circle)
+    mentor = circle.participants.get(role="mentor").user
+    Membership.objects.filter(user=mentor, program=circle_program).update(capacity=5)
+    late, later = (make_person(f"{n}@example.org", f"{n.title()} Late") for n in ("gina", "hugo"))
+    for person in (late, later):
+        add_member(circle_program, person, "mentee")
+        give_profile(person, languages={"en": 5, "pt": 5}, country="PT")
+    services.manual_pair(alice, done, late.pk, mentor.pk)
+    services.publish_round(alice, done)
+    assert Mentorship.objects.count() == 1
+    circle.refresh_from_db()
+    assert sorted(p.user.name for p in circle.participants.filter(role="mentee")) == sorted(
+        [bob.name, erin.name, late.name]
+    )
+    assert circle.title.endswith("& Gina Late")
+    assert ConversationMember.objects.filter(conversation=conversation, user=late).exists()
+    assert bob.notifications.filter(title__contains="Gina Late joined").exists()
+    # Three mentees is the program's largest circle: no room for a fourth in it.
+    from openmentor.mentorships.selectors import open_circle_led_by
+
+    assert open_circle_led_by(circle_program.pk, mentor.pk, 1) is None
+    with pytest.raises(Conflict, match="as large as the program allows"):
+        services.manual_pair(alice, done, later.pk, mentor.pk)
