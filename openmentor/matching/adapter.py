@@ -460,6 +460,32 @@ class Solution:
     stats: dict[str, Any]
 
 
+NO_LANGUAGES_SET = "no_languages_set"
+
+
+def with_missing_languages_named(
+    unmatched: dict[int, tuple[str, ...]],
+) -> dict[int, tuple[str, ...]]:
+    """Someone who set no language shares none with anyone: say that, not that no mentor
+    speaks their languages well enough (a coordinator went looking for such a mentor)."""
+    from openmentor.accounts.models import ProfileLanguage
+
+    with_languages = set(
+        ProfileLanguage.objects.filter(profile__user_id__in=list(unmatched)).values_list(
+            "profile__user_id", flat=True
+        )
+    )
+    return {
+        user_id: tuple(
+            NO_LANGUAGES_SET
+            if code == "no_shared_language" and user_id not in with_languages
+            else code
+            for code in reasons
+        )
+        for user_id, reasons in unmatched.items()
+    }
+
+
 def solve(pp: ProgramProblem, snap: dict[str, Any]) -> Solution:
     if pp.is_peer:
         if getattr(engine, "pair_peers", None) is not None:
@@ -676,6 +702,7 @@ def describe_reason(code: str) -> str:
     texts = {
         "no_mentors": _("The program has no mentors with room yet."),
         "no_shared_language": _("No mentor speaks one of their languages well enough."),
+        NO_LANGUAGES_SET: _("Their profile names no language, so they share none with anyone."),
         "no_availability_overlap": _("No mentor who shares a language is free at the same times."),
         "requirements_not_met": _(
             "No mentor meets every must-have they set (language, country or meeting in person)."

@@ -245,15 +245,16 @@ def _solve_round(round: MatchingRound) -> None:
             role__in=selectors.seeker_roles(program),
         )
     }
-    if not program.is_peer:
-        # A mentee who already has an open mentorship here is not matched again by a round.
-        seekers -= set(
-            MentorshipParticipant.objects.filter(
-                mentorship__program=program,
-                mentorship__status__in=OPEN_STATUSES,
-                role="mentee",
-            ).values_list("user_id", flat=True)
-        )
+    # A mentee, or a peer, who already has an open mentorship here is not matched again by
+    # a round ("every active participant who is not matched yet"; peers in a running
+    # circle were paired anew).
+    seekers -= set(
+        MentorshipParticipant.objects.filter(
+            mentorship__program=program,
+            mentorship__status__in=OPEN_STATUSES,
+            role="peer" if program.is_peer else "mentee",
+        ).values_list("user_id", flat=True)
+    )
     _progress(round.pk, 20)
     pp = adapter.build_program_problem(
         program,
@@ -280,7 +281,7 @@ def _solve_round(round: MatchingRound) -> None:
         )
         UnmatchedReason.objects.bulk_create(
             UnmatchedReason(round=round, user_id=user_id, reasons=list(reasons))
-            for user_id, reasons in solution.unmatched.items()
+            for user_id, reasons in adapter.with_missing_languages_named(solution.unmatched).items()
             if user_id not in taken
         )
         finished = timezone.now()

@@ -433,3 +433,33 @@ def test_a_circle_with_room_takes_in_a_later_mentee_and_a_full_one_does_not(
     assert open_circle_led_by(circle_program.pk, mentor.pk, 1) is None
     with pytest.raises(Conflict, match="as large as the program allows"):
         services.manual_pair(alice, done, later.pk, mentor.pk)
+
+
+def test_someone_who_set_no_language_is_told_so_not_that_no_mentor_speaks_theirs(
+    matching_program: Any, alice: Any, client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.urls import reverse
+
+    quiet = make_person("ivo@example.org", "Ivo Quiet")
+    add_member(matching_program, quiet, "mentee")
+    done = run(alice, matching_program, django_capture_on_commit_callbacks)
+    assert list(done.unmatched.get(user=quiet).reasons) == ["no_languages_set"]
+    page = client_for(alice).get(reverse("matching_round", args=[matching_program.slug, done.pk]))
+    assert "Their profile names no language" in page.content.decode()
+
+
+def test_a_peer_round_leaves_out_peers_already_in_a_running_mentorship(
+    peer_program: Any, dave: Any, client_for: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Peers of a running circle were paired anew, against "every active participant who
+    is not matched yet"; the review table named the two peers "Mentee" and "Mentor"."""
+    from django.urls import reverse
+
+    first = run(dave, peer_program, django_capture_on_commit_callbacks)
+    services.publish_round(dave, first)
+    paired = {p.user_id for p in Mentorship.objects.get().participants.all()}
+    second = run(dave, peer_program, django_capture_on_commit_callbacks)
+    assert not second.proposals.exists()
+    assert not second.unmatched.filter(user_id__in=paired).exists()
+    page = client_for(dave).get(reverse("matching_round", args=[peer_program.slug, first.pk]))
+    assert '<th scope="col">Peer</th><th scope="col">Peer</th>' in page.content.decode()
