@@ -27,5 +27,5 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "program", "role", "expires_at", "accepted_at"]
+    list_display = ["email", "program", "role", "expires_at", "accepted_at", "revoked_at"]
     readonly_fields = ["token_hash"]

@@ -55,6 +55,12 @@ class QuestionForm(forms.Form):
         return data
 
 
+class QuestionEditForm(QuestionForm):
+    """Everything but the kind: the answers already given are of that kind."""
+
+    kind = None  # type: ignore[assignment]
+
+
 def question_fields(questions: Sequence[Any]) -> dict[str, forms.Field]:
     """One form field per question (``q_<id>``). Application and survey questions share
     this builder: anything with prompt, help_text, kind, choices and required."""

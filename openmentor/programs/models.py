@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -252,9 +254,33 @@ class Invitation(TimeStampedModel):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Withdrawn by a coordinator: its link then says so and admits no one.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One live invitation (neither accepted nor revoked) per address and role:
+            # inviting again sends that one a fresh link instead of a second valid one.
+            models.UniqueConstraint(
+                "program",
+                Lower("email"),
+                "role",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_live_invitation_per_address_and_role",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.program}"
+
+    @property
+    def state(self) -> str:
+        """open, expired, revoked or accepted."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"

@@ -153,12 +153,27 @@ def applicable_roles(program: Program) -> list[str]:
     return [str(role) for role in program.participant_roles()]
 
 
-def refusal_to_accept(user: User, invitation: Invitation) -> DomainError | None:
-    """Why this person cannot accept this invitation now (``None``: they can)."""
+def invitations(program: Program) -> QuerySet[Invitation]:
+    """The console's list: newest first, with who accepted each."""
+    return program.invitations.select_related("accepted_by").order_by("-created_at", "-id")
+
+
+def refusal_of_link(invitation: Invitation) -> DomainError | None:
+    """Why this invitation's link admits no one now, whoever opens it (``None``: it may)."""
     if invitation.accepted_at is not None:
         return Conflict(_("This invitation has already been used."), code="invitation_used")
+    if invitation.revoked_at is not None:
+        return Conflict(_("This invitation was withdrawn."), code="invitation_revoked")
     if invitation.expires_at < timezone.now():
         return Conflict(_("This invitation has expired; ask for a new one."), code="expired")
+    return None
+
+
+def refusal_to_accept(user: User, invitation: Invitation) -> DomainError | None:
+    """Why this person cannot accept this invitation now (``None``: they can)."""
+    refusal = refusal_of_link(invitation)
+    if refusal is not None:
+        return refusal
     if not has_verified_address(user, invitation.email):
         # A forwarded or leaked link made anyone who held it a member, even a coordinator.
         return NotAllowed(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -80,6 +81,21 @@ def check_program_settings(data: dict[str, Any]) -> None:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
 
 
+def check_program_name(name: str, program: Program | None = None) -> str:
+    """The name trimmed; refused when empty or when another program has it (in any case):
+    two programs of one name are two identical cards in the directory."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Name the program."), fields={"name": _("Required.")})
+    others = Program.objects.filter(name__iexact=name)
+    if program is not None:
+        others = others.exclude(pk=program.pk)
+    if others.exists():
+        message = _("A program with this name already exists.")
+        raise ValidationFailed(message, code="duplicate_name", fields={"name": message})
+    return name
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:70] or "program"
     slug, n = base, 2
@@ -94,6 +110,7 @@ def create_program(actor: User, data: dict[str, Any]) -> Program:
     if not selectors.can_create_programs(actor):
         raise NotAllowed(_("Your account cannot create programs; ask a site administrator."))
     check_program_settings(data)
+    data = {**data, "name": check_program_name(data.get("name", ""))}
     program = Program(created_by=actor, slug=_unique_slug(data["name"]))
     for name in PROGRAM_FIELDS:
         if name in data:
@@ -115,15 +132,19 @@ def update_program(actor: User, program: Program, data: dict[str, Any]) -> Progr
     require_coordinator(actor, program)
     merged = {name: data.get(name, getattr(program, name)) for name in PROGRAM_FIELDS}
     check_program_settings(merged)
+    merged["name"] = check_program_name(merged["name"], program)
     for name, value in merged.items():
         setattr(program, name, value)
     program.save()
     return program
 
 
+CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+
+
 def _clean_choices(kind: str, choices: list[str]) -> list[str]:
     cleaned = [c.strip() for c in choices if c and c.strip()]
-    if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
+    if kind in CHOICE_KINDS:
         if len(cleaned) < 2:
             raise ValidationFailed(
                 _("A choice question needs at least two choices, one per line."),
@@ -134,6 +155,10 @@ def _clean_choices(kind: str, choices: list[str]) -> list[str]:
                 _("Each choice only once."), fields={"choices": _("Duplicate choice.")}
             )
         return cleaned
+    if cleaned:
+        # They were dropped without a word: the coordinator thought they were asked.
+        message = _("Only choice questions have choices.")
+        raise ValidationFailed(message, fields={"choices": message})
     return []
 
 
@@ -141,23 +166,81 @@ def _clean_choices(kind: str, choices: list[str]) -> list[str]:
 clean_question_choices = _clean_choices
 
 
-def add_question(actor: User, program: Program, data: dict[str, Any]) -> ApplicationQuestion:
-    require_coordinator(actor, program)
-    if data.get("kind") not in QuestionKind.values:
+def _question_values(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The checks of a question's wording and settings, shared by adding and editing."""
+    if kind not in QuestionKind.values:
         raise ValidationFailed(_("Choose a kind of question."), fields={"kind": _("Required.")})
     if not str(data.get("prompt", "")).strip():
         raise ValidationFailed(_("Write the question."), fields={"prompt": _("Required.")})
+    audience = data.get("audience") or ApplicationQuestion.Audience.EVERYONE
+    if audience not in ApplicationQuestion.Audience.values:
+        raise ValidationFailed(
+            _("Choose who is asked."), fields={"audience": _("Choose who is asked.")}
+        )
+    return {
+        "prompt": str(data["prompt"]).strip(),
+        "help_text": str(data.get("help_text") or "").strip(),
+        "choices": _clean_choices(kind, data.get("choices") or []),
+        "required": bool(data.get("required", True)),
+        "audience": audience,
+    }
+
+
+def add_question(actor: User, program: Program, data: dict[str, Any]) -> ApplicationQuestion:
+    require_coordinator(actor, program)
+    kind = str(data.get("kind") or "")
+    values = _question_values(kind, data)
     last = program.questions.order_by("-position").values_list("position", flat=True).first()
     return ApplicationQuestion.objects.create(
-        program=program,
-        prompt=data["prompt"].strip(),
-        help_text=data.get("help_text", "").strip(),
-        kind=data["kind"],
-        choices=_clean_choices(data["kind"], data.get("choices") or []),
-        required=bool(data.get("required", True)),
-        audience=data.get("audience") or ApplicationQuestion.Audience.EVERYONE,
-        position=(last or 0) + 1,
+        program=program, kind=kind, position=(last or 0) + 1, **values
     )
+
+
+@transaction.atomic
+def update_question(
+    actor: User, program: Program, question_id: int, data: dict[str, Any]
+) -> ApplicationQuestion:
+    """Change a question's wording, choices, requirement and audience; its kind stays (the
+    answers already given are of that kind) and so does its place."""
+    require_coordinator(actor, program)
+    question = (
+        ApplicationQuestion.objects.select_for_update()
+        .filter(program=program, pk=question_id)
+        .first()
+    )
+    if question is None:
+        raise NotFound(_("No such question in this program."))
+    for name, value in _question_values(question.kind, data).items():
+        setattr(question, name, value)
+    question.save()
+    return question
+
+
+@transaction.atomic
+def move_question(actor: User, program: Program, question_id: int, direction: str) -> None:
+    """Swap the question with the one before (``up``) or after (``down``) it; the first
+    stays first when moved up, the last last when moved down."""
+    require_coordinator(actor, program)
+    if direction not in ("up", "down"):
+        raise ValidationFailed(_("Move a question up or down."))
+    questions = list(
+        ApplicationQuestion.objects.select_for_update()
+        .filter(program=program)
+        .order_by("position", "id")
+    )
+    index = next((i for i, q in enumerate(questions) if q.pk == question_id), None)
+    if index is None:
+        raise NotFound(_("No such question in this program."))
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(questions):
+        questions[index], questions[other] = questions[other], questions[index]
+    # Numbered again from 1: questions added before positions were kept all had 0.
+    changed = []
+    for position, question in enumerate(questions, start=1):
+        if question.position != position:
+            question.position = position
+            changed.append(question)
+    ApplicationQuestion.objects.bulk_update(changed, ["position"])
 
 
 def delete_question(actor: User, program: Program, question_id: int) -> None:
@@ -371,10 +454,18 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class InvitationSent:
+    invitation: Invitation
+    # The address already had a live invitation for that role: it got this fresh link
+    # and its earlier link no longer works.
+    replaced: bool
+
+
 @transaction.atomic
 def invite(
     actor: User, program: Program, *, email: str, role: str, language: str = ""
-) -> Invitation:
+) -> InvitationSent:
     """``language``: the one the coordinator chose for a newcomer (default: their own)."""
     require_coordinator(actor, program)
     email = email.strip().lower()
@@ -382,35 +473,101 @@ def invite(
         raise ValidationFailed(
             _("Choose a role this program offers."), fields={"role": _("Not offered here.")}
         )
+    _refuse_if_member(program, email, role)
+    return send_invitation(actor, program, email=email, role=role, language=language)
+
+
+def _refuse_if_member(program: Program, email: str, role: str) -> None:
     if Membership.objects.filter(
         program=program, user__email__iexact=email, role=role, status=MembershipStatus.ACTIVE
     ).exists():
         raise Conflict(_("%(email)s is already a member in that role.") % {"email": email})
-    return send_invitation(actor, program, email=email, role=role, language=language)
 
 
+@transaction.atomic
 def send_invitation(
     actor: User, program: Program, *, email: str, role: str, language: str = ""
-) -> Invitation:
-    """A link to join in ``role``, by e-mail; the person joins when they accept it."""
-    raw = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        program=program,
-        email=email,
-        role=role,
-        # Someone with an account reads it in their own language; a newcomer in the one
-        # the coordinator chose, or theirs.
-        language=account_selectors.language_of_address(email) or language or actor.language,
-        token_hash=_token_hash(raw),
-        invited_by=actor,
-        expires_at=timezone.now() + INVITATION_LIFETIME,
+) -> InvitationSent:
+    """A link to join in ``role``, by e-mail; the person joins when they accept it. An
+    address has one live invitation per role: inviting it again sends that invitation a
+    fresh link (the earlier one stops working) instead of making a second one."""
+    # Someone with an account reads it in their own language; a newcomer in the one the
+    # coordinator chose, or theirs.
+    language = account_selectors.language_of_address(email) or language or actor.language
+    live = (
+        Invitation.objects.select_for_update()
+        .filter(
+            program=program,
+            email__iexact=email,
+            role=role,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .first()
     )
+    if live is not None:
+        live.language = language
+        _send_link(actor, live)
+        return InvitationSent(live, replaced=True)
+    invitation = Invitation(program=program, email=email, role=role, language=language)
+    # Two coordinators inviting the same address at once: one invitation is made.
+    with conflict_if_duplicate(
+        _("%(email)s was just invited to that role by someone else.") % {"email": email},
+        code="already_invited",
+    ):
+        _send_link(actor, invitation)
+    return InvitationSent(invitation, replaced=False)
+
+
+def _send_link(actor: User, invitation: Invitation) -> None:
+    """Give the invitation a new token and expiry (any earlier link stops working), save
+    it and e-mail the link in the invitation's language."""
+    raw = secrets.token_urlsafe(32)
+    invitation.token_hash = _token_hash(raw)
+    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    invitation.invited_by = actor
+    invitation.save()
     send_email_on_commit(
-        email,
+        invitation.email,
         "programs/email/invitation",
-        {"program": program, "invitation": invitation, "token": raw, "inviter": actor},
+        {"program": invitation.program, "invitation": invitation, "token": raw, "inviter": actor},
         invitation.language,
     )
+
+
+def _invitation_in(program: Program, invitation_id: int) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update().filter(program=program, pk=invitation_id).first()
+    )
+    if invitation is None:
+        raise NotFound(_("No such invitation in this program."))
+    if invitation.accepted_at is not None:
+        raise Conflict(_("This invitation has already been accepted."), code="invitation_used")
+    if invitation.revoked_at is not None:
+        raise Conflict(
+            _("This invitation was withdrawn; invite the person again."), code="invitation_revoked"
+        )
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(actor: User, program: Program, invitation_id: int) -> Invitation:
+    """An open or expired invitation gets a new link, valid for another 30 days, sent in
+    the language it was written in; the earlier link stops working."""
+    require_coordinator(actor, program)
+    invitation = _invitation_in(program, invitation_id)
+    _refuse_if_member(program, invitation.email, invitation.role)
+    _send_link(actor, invitation)
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(actor: User, program: Program, invitation_id: int) -> Invitation:
+    """Withdraw an invitation not yet accepted: its link then says so and admits no one."""
+    require_coordinator(actor, program)
+    invitation = _invitation_in(program, invitation_id)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
     return invitation
 
 

@@ -18,6 +18,16 @@ urlpatterns = [
         "programs/<slug:slug>/console/questions/", views.console_questions, name="program_questions"
     ),
     path(
+        "programs/<slug:slug>/console/questions/<id:question_id>/edit/",
+        views.console_question_edit,
+        name="program_question_edit",
+    ),
+    path(
+        "programs/<slug:slug>/console/questions/<id:question_id>/move/",
+        views.console_question_move,
+        name="program_question_move",
+    ),
+    path(
         "programs/<slug:slug>/console/questions/<id:question_id>/delete/",
         views.console_question_delete,
         name="program_question_delete",
@@ -39,6 +49,16 @@ urlpatterns = [
         name="program_member_remove",
     ),
     path("programs/<slug:slug>/console/invite/", views.console_invite, name="program_invite"),
+    path(
+        "programs/<slug:slug>/console/invite/<id:invitation_id>/resend/",
+        views.console_invitation_resend,
+        name="program_invitation_resend",
+    ),
+    path(
+        "programs/<slug:slug>/console/invite/<id:invitation_id>/revoke/",
+        views.console_invitation_revoke,
+        name="program_invitation_revoke",
+    ),
     path("programs/<slug:slug>/console/import/", views.console_import, name="program_import"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -14,14 +14,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openmentor.core.confirm import unless_confirmed
-from openmentor.core.errors import DomainError
+from openmentor.core.errors import DomainError, NotFound
 from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
 
@@ -32,6 +32,7 @@ from .forms import (
     ImportForm,
     InvitationForm,
     ProgramForm,
+    QuestionEditForm,
     QuestionForm,
     answers_from,
     application_form_class,
@@ -234,6 +235,51 @@ def console_questions(request: AuthenticatedRequest, program: Program) -> HttpRe
 
 
 @coordinator_view
+def console_question_edit(
+    request: AuthenticatedRequest, program: Program, question_id: int
+) -> HttpResponse:
+    question = get_object_or_404(program.questions, pk=question_id)
+    form = QuestionEditForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "prompt": question.prompt,
+            "help_text": question.help_text,
+            "choices": "\n".join(question.choices),
+            "required": question.required,
+            "audience": question.audience,
+        },
+    )
+    if request.method == "POST" and submit(
+        form,
+        lambda data: services.update_question(request.user, program, question.pk, form.to_data()),
+    ):
+        messages.success(request, _("Question saved."))
+        return redirect("program_questions", slug=program.slug)
+    return render(
+        request,
+        "programs/console/question_edit.html",
+        {"program": program, "question": question, "form": form, "section": "questions"},
+        status=400 if form.errors else 200,
+    )
+
+
+@coordinator_view
+@require_POST
+def console_question_move(
+    request: AuthenticatedRequest, program: Program, question_id: int
+) -> HttpResponse:
+    try:
+        services.move_question(
+            request.user, program, question_id, request.POST.get("direction", "")
+        )
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("program_questions", slug=program.slug)
+
+
+@coordinator_view
 @require_POST
 def console_question_delete(
     request: AuthenticatedRequest, program: Program, question_id: int
@@ -358,7 +404,7 @@ def console_invite(request: AuthenticatedRequest, program: Program) -> HttpRespo
     ]
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invite(
+            sent = services.invite(
                 request.user,
                 program,
                 email=form.cleaned_data["email"],
@@ -368,9 +414,14 @@ def console_invite(request: AuthenticatedRequest, program: Program) -> HttpRespo
         except DomainError as error:
             apply_domain_error(form, error)
         else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
+            if sent.replaced:
+                message = _(
+                    "%(email)s already had an invitation for that role: a fresh link was "
+                    "sent, and the earlier link no longer works."
+                )
+            else:
+                message = _("Invitation sent to %(email)s.")
+            messages.success(request, message % {"email": sent.invitation.email})
             return redirect("program_invite", slug=program.slug)
     return render(
         request,
@@ -378,11 +429,61 @@ def console_invite(request: AuthenticatedRequest, program: Program) -> HttpRespo
         {
             "program": program,
             "form": form,
-            "invitations": program.invitations.all()[:50],
+            "invitations": selectors.invitations(program)[:50],
             "section": "invite",
         },
         status=400 if form.errors else 200,
     )
+
+
+REVOKE_QUESTION = gettext_lazy(
+    "Revoke this invitation? Its link will no longer work; you can invite the person again."
+)
+
+
+@coordinator_view
+@require_POST
+def console_invitation_resend(
+    request: AuthenticatedRequest, program: Program, invitation_id: int
+) -> HttpResponse:
+    try:
+        invitation = services.resend_invitation(request.user, program, invitation_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("A new link was sent to %(email)s; the earlier link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect("program_invite", slug=program.slug)
+
+
+@coordinator_view
+@require_POST
+def console_invitation_revoke(
+    request: AuthenticatedRequest, program: Program, invitation_id: int
+) -> HttpResponse:
+    question = unless_confirmed(
+        request, str(REVOKE_QUESTION), reverse("program_invite", args=[program.slug])
+    )
+    if question:
+        return question
+    try:
+        invitation = services.revoke_invitation(request.user, program, invitation_id)
+    except NotFound as error:
+        raise Http404 from error
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The invitation to %(email)s was revoked; its link no longer works.")
+            % {"email": invitation.email},
+        )
+    return redirect("program_invite", slug=program.slug)
 
 
 @coordinator_view
@@ -436,11 +537,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         raise Http404 from error
     if not request.user.is_authenticated:
-        if invitation.accepted_at is None and invitation.expires_at > timezone.now():
+        closed = selectors.refusal_of_link(invitation)
+        if closed is None:
             # The link reached its address: signing up with it needs no second check.
             get_account_adapter(request).stash_verified_email(request, invitation.email)
         return _in_the_invitations_language(
-            request, invitation, "programs/invitation_signin.html", {"invitation": invitation}
+            request,
+            invitation,
+            "programs/invitation_signin.html",
+            {"invitation": invitation, "refusal": closed.message if closed else ""},
         )
     person = request.user  # signed in from here on
     refusal = selectors.refusal_to_accept(person, invitation)
