@@ -1,9 +1,8 @@
-"""Invitations can be revoked, and an address has one live invitation per role.
+"""Invitations can be revoked. Inviting an address twice for a role made two live
+invitations: the older ones are marked revoked (the newest link stays valid), so the
+constraint of the next migration holds (a migration of its own: on PostgreSQL, rows
+updated in a transaction cannot be followed by a change of the table in it)."""
 
-Before the constraint, inviting an address twice for a role made two live invitations:
-the older ones are marked revoked (the newest link stays valid), so the constraint holds."""
-
-import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
@@ -34,14 +33,4 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(retire_older_duplicates, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="invitation",
-            constraint=models.UniqueConstraint(
-                models.F("program"),
-                django.db.models.functions.text.Lower("email"),
-                models.F("role"),
-                condition=models.Q(("accepted_at__isnull", True), ("revoked_at__isnull", True)),
-                name="one_live_invitation_per_address_and_role",
-            ),
-        ),
     ]
