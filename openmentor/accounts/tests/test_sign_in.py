@@ -179,6 +179,16 @@ def test_the_portuguese_sign_up_page_is_brazilian_throughout() -> None:
     assert "Esta senha é muito curta" in refused.content.decode()
 
 
+def test_the_spanish_account_pages_say_tu_as_the_rest_of_the_site(bob: Any) -> None:
+    """allauth's Spanish says usted ("¿Ha olvidado su contraseña?") beside the site's tú."""
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="es")
+    sign_in = spanish.get("/accounts/login/").content.decode()
+    assert "¿Olvidaste tu contraseña?" in sign_in and "su contraseña" not in sign_in
+    reset = spanish.get("/accounts/password/reset/").content.decode()
+    assert "Introduce tu dirección de correo electrónico" in reset
+    assert "Introduzca" not in reset
+
+
 @pytest.mark.browser
 def test_a_failed_sign_in_is_said_and_focused_and_the_fields_keep_their_labels(
     browser: Any, live_server: Any, transactional_db: None, bob: Any
