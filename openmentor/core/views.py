@@ -34,6 +34,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         {
             "coordinated": program_selectors.coordinated_programs(request.user),
             "participating": [m for m in memberships if m.role != "coordinator"],
+            "still_to_answer": [m for m in memberships if program_selectors.still_to_answer(m)],
             "mentorships": mentorships_for_user(request.user.pk),
             "profile": profile,
             "profile_complete": profile.is_complete,

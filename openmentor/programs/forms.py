@@ -100,16 +100,17 @@ def question_fields(questions: Sequence[Any]) -> dict[str, forms.Field]:
 
 
 def application_form_class(
-    questions: list[ApplicationQuestion], *, has_guidelines: bool
+    questions: list[ApplicationQuestion], *, has_guidelines: bool, with_motivation: bool = True
 ) -> type[forms.Form]:
     """Build the application form from the program's own questions."""
     fields = question_fields(questions)
-    fields["motivation"] = forms.CharField(
-        label=_("Anything you would like the coordinators to know (optional)"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    if with_motivation:
+        fields["motivation"] = forms.CharField(
+            label=_("Anything you would like the coordinators to know (optional)"),
+            max_length=4000,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )
     if has_guidelines:
         fields["accept_guidelines"] = forms.BooleanField(
             label=_("I have read the program guidelines and agree to follow them."),

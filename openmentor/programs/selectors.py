@@ -181,3 +181,18 @@ def refusal_to_accept(user: User, invitation: Invitation) -> DomainError | None:
             % {"email": invitation.email}
         )
     return None
+
+
+def still_to_answer(membership: Membership) -> bool:
+    """Whether someone who joined without applying (invited, imported) has the program's
+    required questions of their role, or its guidelines, still to answer."""
+    if membership.status != MembershipStatus.ACTIVE or membership.role == Role.COORDINATOR:
+        return False
+    program = membership.program
+    if program.guidelines.strip() and membership.guidelines_accepted_at is None:
+        return True
+    answered = membership.answers or {}
+    return any(
+        question.required and answered.get(str(question.pk)) in (None, "", [])
+        for question in questions_for(program, membership.role)
+    )

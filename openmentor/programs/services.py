@@ -250,6 +250,35 @@ def delete_question(actor: User, program: Program, question_id: int) -> None:
         raise NotFound(_("No such question in this program."))
 
 
+@transaction.atomic
+def complete_membership(
+    user: User, program: Program, role: str, *, answers: dict[str, Any], accept_guidelines: bool
+) -> Membership:
+    """Someone who joined by invitation or import answers the program's questions and
+    accepts its guidelines, as an applicant does (they were matched knowing nothing)."""
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(program=program, user=user, role=role, status=MembershipStatus.ACTIVE)
+        .first()
+    )
+    if membership is None or role == Role.COORDINATOR:
+        raise NotFound(_("You do not take part in this program in that role."))
+    if (
+        program.guidelines.strip()
+        and membership.guidelines_accepted_at is None
+        and not accept_guidelines
+    ):
+        raise ValidationFailed(
+            _("Please read and accept the program guidelines."),
+            fields={"accept_guidelines": _("Required to join.")},
+        )
+    membership.answers = {**(membership.answers or {}), **validate_answers(program, role, answers)}
+    if membership.guidelines_accepted_at is None and accept_guidelines:
+        membership.guidelines_accepted_at = timezone.now()
+    membership.save(update_fields=["answers", "guidelines_accepted_at", "updated_at"])
+    return membership
+
+
 def validate_answers(program: Program, role: str, answers: dict[str, Any]) -> dict[str, Any]:
     """Return the answers keyed by question id, or raise with one message per question."""
     return validate_question_answers(selectors.questions_for(program, role), answers)

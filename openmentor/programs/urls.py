@@ -60,5 +60,10 @@ urlpatterns = [
         name="program_invitation_revoke",
     ),
     path("programs/<slug:slug>/console/import/", views.console_import, name="program_import"),
+    path(
+        "programs/<slug:slug>/complete/<slug:role>/",
+        views.complete_membership,
+        name="program_complete",
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -88,6 +88,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "program": program,
             "my_memberships": my_memberships,
+            "still_to_answer": [m for m in my_memberships if selectors.still_to_answer(m)],
             "roles_to_apply": [
                 (role, Role(role).label)
                 for role in selectors.applicable_roles(program)
@@ -150,6 +151,43 @@ def apply(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         request,
         "programs/apply.html",
         {"program": program, "form": form, "role": role, "role_label": Role(role).label},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def complete_membership(request: AuthenticatedRequest, slug: str, role: str) -> HttpResponse:
+    """The program's questions and guidelines for someone who joined without applying."""
+    program = _visible_program(request, slug)
+    membership = next(
+        (m for m in selectors.memberships_of(request.user, program) if m.role == role), None
+    )
+    if membership is None or not selectors.still_to_answer(membership):
+        return redirect("program_detail", slug=program.slug)
+    form_class = application_form_class(
+        selectors.questions_for(program, role),
+        has_guidelines=bool(program.guidelines.strip())
+        and membership.guidelines_accepted_at is None,
+        with_motivation=False,
+    )
+    initial = {f"q_{key}": value for key, value in (membership.answers or {}).items()}
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and submit(
+        form,
+        lambda data: services.complete_membership(
+            request.user,
+            program,
+            role,
+            answers=answers_from(form),
+            accept_guidelines=bool(data.get("accept_guidelines")),
+        ),
+    ):
+        messages.success(request, _("Thank you: the coordinators can see your answers now."))
+        return redirect("program_detail", slug=program.slug)
+    return render(
+        request,
+        "programs/complete.html",
+        {"program": program, "form": form, "role_label": Role(role).label},
         status=400 if form.errors else 200,
     )
 

@@ -156,3 +156,41 @@ def test_newcomers_get_the_coordinators_language_and_one_language_per_e_mail(
     (sent,) = mail.outbox
     assert "Mentorado" in sent.body or "mentorado" in sent.body
     assert "added you as" not in sent.body
+
+
+def test_someone_who_joined_without_applying_answers_the_programs_questions(
+    program: Any, alice: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """Invited and imported people were matched without the required questions answered,
+    and the imported never accepted the guidelines."""
+    from openmentor.programs import selectors
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alice).post(URL, {"file": upload(GOOD)})
+    ngozi = User.objects.get(email="ngozi@example.org")
+    membership = Membership.objects.get(user=ngozi, program=program)
+    assert selectors.still_to_answer(membership)
+    browser = client_for(ngozi)
+    complete = f"/programs/{program.slug}/complete/mentee/"
+    assert complete in browser.get(f"/programs/{program.slug}/").content.decode()
+    assert complete in browser.get("/dashboard/").content.decode()
+    question = program.questions.get()
+    refused = browser.post(complete, {f"q_{question.pk}": "", "accept_guidelines": "on"})
+    assert refused.status_code == 400
+    assert f'id="id_q_{question.pk}_error"' in refused.content.decode()
+    membership.refresh_from_db()
+    assert membership.guidelines_accepted_at is None  # nothing saved from a refused form
+    answered = browser.post(
+        complete, {f"q_{question.pk}": "Survey methods", "accept_guidelines": "on"}
+    )
+    assert answered.status_code == 302
+    membership.refresh_from_db()
+    assert membership.answers == {str(question.pk): "Survey methods"}
+    assert membership.guidelines_accepted_at is not None
+    assert not selectors.still_to_answer(membership)
+    assert complete not in browser.get(f"/programs/{program.slug}/").content.decode()
+    # Someone else cannot answer for a role they do not have.
+    outsider = client_for(User.objects.get(email="ravi@example.org"))
+    assert outsider.post(complete, {f"q_{question.pk}": "x"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.answers == {str(question.pk): "Survey methods"}
