@@ -479,24 +479,32 @@ REVOKE_QUESTION = gettext_lazy(
 )
 
 
-@coordinator_view
-@require_POST
-def console_invitation_resend(
-    request: AuthenticatedRequest, program: Program, invitation_id: int
+def _on_invitation(
+    request: AuthenticatedRequest, program: Program, act: Callable[[], Any], said: str
 ) -> HttpResponse:
+    """Carry out one action on an invitation and say how it went, back on the invite page."""
     try:
-        invitation = services.resend_invitation(request.user, program, invitation_id)
+        invitation = act()
     except NotFound as error:
         raise Http404 from error
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("A new link was sent to %(email)s; the earlier link no longer works.")
-            % {"email": invitation.email},
-        )
+        messages.success(request, said % {"email": invitation.email})
     return redirect("program_invite", slug=program.slug)
+
+
+@coordinator_view
+@require_POST
+def console_invitation_resend(
+    request: AuthenticatedRequest, program: Program, invitation_id: int
+) -> HttpResponse:
+    return _on_invitation(
+        request,
+        program,
+        lambda: services.resend_invitation(request.user, program, invitation_id),
+        _("A new link was sent to %(email)s; the earlier link no longer works."),
+    )
 
 
 @coordinator_view
@@ -509,19 +517,12 @@ def console_invitation_revoke(
     )
     if question:
         return question
-    try:
-        invitation = services.revoke_invitation(request.user, program, invitation_id)
-    except NotFound as error:
-        raise Http404 from error
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("The invitation to %(email)s was revoked; its link no longer works.")
-            % {"email": invitation.email},
-        )
-    return redirect("program_invite", slug=program.slug)
+    return _on_invitation(
+        request,
+        program,
+        lambda: services.revoke_invitation(request.user, program, invitation_id),
+        _("The invitation to %(email)s was revoked; its link no longer works."),
+    )
 
 
 @coordinator_view
