@@ -150,8 +150,10 @@ def can_oversee(user: User, mentorship: Mentorship) -> bool:
 
 
 def open_circle_led_by(program_id: int, mentor_id: int, room_for: int) -> Mentorship | None:
-    """The mentor's open mentorship in this program with room for ``room_for`` more
-    mentees within the program's largest circle (the latest, if several), or None."""
+    """The mentor's open circle in this program (two or more mentees) with room for
+    ``room_for`` more within the program's largest circle (the latest, if several), or
+    None. Never a pair: newcomers read a group's conversation from its start, and a one-to-
+    one's was said between two people."""
     led = MentorshipParticipant.objects.filter(
         user_id=mentor_id, role=ParticipantRole.MENTOR
     ).values("mentorship_id")
@@ -160,7 +162,7 @@ def open_circle_led_by(program_id: int, mentor_id: int, room_for: int) -> Mentor
         .annotate(
             mentees=Count("participants", filter=Q(participants__role=ParticipantRole.MENTEE))
         )
-        .filter(mentees__lte=F("program__max_group_size") - room_for)
+        .filter(mentees__gte=2, mentees__lte=F("program__max_group_size") - room_for)
         .order_by("-created_at", "-pk")
         .first()
     )

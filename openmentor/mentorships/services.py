@@ -155,6 +155,9 @@ def add_mentees(mentorship: Mentorship, mentees: Sequence[User]) -> Mentorship:
     a name made from its people takes them in, and the others are told."""
     people = _people_in_order(mentorship)
     named_after_them = mentorship.title == title_from_names([name for _pk, name in people])
+    already = {pk for pk, _name in people}
+    if any(mentee.pk in already for mentee in mentees):
+        raise Conflict(_("That person is already in this mentorship."))
     for mentee in mentees:
         MentorshipParticipant.objects.create(
             mentorship=mentorship, user=mentee, role=ParticipantRole.MENTEE

@@ -463,3 +463,14 @@ def test_a_peer_round_leaves_out_peers_already_in_a_running_mentorship(
     assert not second.unmatched.filter(user_id__in=paired).exists()
     page = client_for(dave).get(reverse("matching_round", args=[peer_program.slug, first.pk]))
     assert '<th scope="col">Peer</th><th scope="col">Peer</th>' in page.content.decode()
+
+
+def test_a_one_to_one_mentorship_is_never_grown_into_a_circle(
+    circle_program: Any, bob: Any, carol: Any
+) -> None:
+    """Its conversation was said between two people: a newcomer would read it all."""
+    from openmentor.mentorships.selectors import open_circle_led_by
+    from openmentor.mentorships.services import create_mentorship
+
+    create_mentorship(circle_program, mentors=[carol], mentees=[bob], origin="request")
+    assert open_circle_led_by(circle_program.pk, carol.pk, 1) is None
