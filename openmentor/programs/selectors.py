@@ -183,10 +183,17 @@ def refusal_to_accept(user: User, invitation: Invitation) -> DomainError | None:
     return None
 
 
+JOINED_WITHOUT_APPLYING = ("invitation", "import")
+
+
 def still_to_answer(membership: Membership) -> bool:
     """Whether someone who joined without applying (invited, imported) has the program's
     required questions of their role, or its guidelines, still to answer."""
-    if membership.status != MembershipStatus.ACTIVE or membership.role == Role.COORDINATOR:
+    if (
+        membership.status != MembershipStatus.ACTIVE
+        or membership.role == Role.COORDINATOR
+        or membership.source not in JOINED_WITHOUT_APPLYING
+    ):
         return False
     program = membership.program
     if program.guidelines.strip() and membership.guidelines_accepted_at is None:

@@ -194,3 +194,17 @@ def test_someone_who_joined_without_applying_answers_the_programs_questions(
     assert outsider.post(complete, {f"q_{question.pk}": "x"}).status_code == 302
     membership.refresh_from_db()
     assert membership.answers == {str(question.pk): "Survey methods"}
+
+
+def test_someone_who_applied_is_not_asked_again(program: Any, bob: Any, client_for) -> None:
+    """Approved applicants were told they "joined without applying" once a coordinator
+    added a required question or guidelines."""
+    from openmentor.programs import selectors
+
+    membership = Membership.objects.get(user=bob, program=program, role="mentee")
+    membership.answers, membership.guidelines_accepted_at = {}, None
+    membership.save()
+    assert membership.source == "application" and not selectors.still_to_answer(membership)
+    complete = f"/programs/{program.slug}/complete/mentee/"
+    assert client_for(bob).get(complete).status_code == 302
+    assert complete not in client_for(bob).get(f"/programs/{program.slug}/").content.decode()
