@@ -87,10 +87,14 @@ def check_program_name(name: str, program: Program | None = None) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Name the program."), fields={"name": _("Required.")})
-    others = Program.objects.filter(name__iexact=name)
     if program is not None:
-        others = others.exclude(pk=program.pk)
-    if others.exists():
+        # As stored (a settings form has already put the new name on the instance): a name
+        # kept as it was is no clash, so two programs named alike before this rule can
+        # still be saved.
+        stored = Program.objects.filter(pk=program.pk).values_list("name", flat=True).first()
+        if name.lower() == (stored or "").strip().lower():
+            return name
+    if Program.objects.filter(name__iexact=name).exclude(pk=getattr(program, "pk", None)).exists():
         message = _("A program with this name already exists.")
         raise ValidationFailed(message, code="duplicate_name", fields={"name": message})
     return name
@@ -258,10 +262,11 @@ def complete_membership(
     accepts its guidelines, as an applicant does (they were matched knowing nothing)."""
     membership = (
         Membership.objects.select_for_update()
+        .select_related("program")
         .filter(program=program, user=user, role=role, status=MembershipStatus.ACTIVE)
         .first()
     )
-    if membership is None or role == Role.COORDINATOR:
+    if membership is None or not selectors.still_to_answer(membership):
         raise NotFound(_("You do not take part in this program in that role."))
     if (
         program.guidelines.strip()

@@ -390,3 +390,14 @@ def test_the_api_refuses_a_taken_program_name(
         content_type="application/json",
     )
     assert fine.status_code == 201 and fine.json()["name"] == "Peer Circle Two"
+
+
+def test_two_programs_named_alike_before_the_rule_can_still_save_their_settings(
+    program: Any, alice: Any
+) -> None:
+    from openmentor.programs import services
+
+    Program.objects.create(name=program.name.upper(), slug="twin", created_by=alice)
+    services.update_program(alice, program, {"summary": "Still editable"})
+    program.refresh_from_db()
+    assert program.summary == "Still editable"
