@@ -72,6 +72,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     added_memberships: int = 0
     invited: int = 0
+    already_invited: int = 0
     already_members: int = 0
     imported: bool = False
 
@@ -224,36 +225,9 @@ def import_participants(
     if report.errors and not good_rows_only:
         return report
     now = timezone.now()
-    for row in rows:
-        user = User.objects.filter(email__iexact=row.email).first()
-        if user is not None:
-            if Membership.objects.filter(
-                program=program, user=user, role=row.role, status=MembershipStatus.ACTIVE
-            ).exists():
-                report.already_members += 1
-            else:
-                send_invitation(actor, program, email=user.email, role=row.role)
-                report.invited += 1
-            continue
-        user = User.objects.create_user(
-            email=row.email,
-            display_name=row.name,
-            time_zone=row.time_zone or "UTC",
-            # Until they choose: the coordinator's, as an invitation to a newcomer (English
-            # e-mails went to a Spanish program's people).
-            language=actor.language,
-        )
-        EmailAddress.objects.create(user=user, email=row.email, verified=True, primary=True)
-        update_profile(
-            user,
-            ProfileInput(
-                country=row.country,
-                languages=row.languages or None,
-                expertise=row.expertise,
-                interests=row.interests,
-                organisation_unit=row.organisation_unit,
-            ),
-        )
+    created: set[int] = set()  # accounts this import made: their further roles join at once
+
+    def enrol(user: User, row: ParsedRow) -> Membership:
         membership = Membership(
             program=program,
             user=user,
@@ -269,6 +243,46 @@ def import_participants(
             )
         membership.save()
         report.added_memberships += 1
+        return membership
+
+    for row in rows:
+        user = User.objects.filter(email__iexact=row.email).first()
+        if user is not None and user.pk in created:
+            enrol(user, row)  # a newcomer listed in a second role
+            continue
+        if user is not None:
+            if Membership.objects.filter(
+                program=program, user=user, role=row.role, status=MembershipStatus.ACTIVE
+            ).exists():
+                report.already_members += 1
+            elif selectors.has_live_invitation(program, user.email, row.role):
+                # Importing the file again sends no second e-mail and keeps their link.
+                report.already_invited += 1
+            else:
+                send_invitation(actor, program, email=user.email, role=row.role)
+                report.invited += 1
+            continue
+        user = User.objects.create_user(
+            email=row.email,
+            display_name=row.name,
+            time_zone=row.time_zone or "UTC",
+            # Until they choose: the coordinator's, as an invitation to a newcomer (English
+            # e-mails went to a Spanish program's people).
+            language=actor.language,
+        )
+        created.add(user.pk)
+        EmailAddress.objects.create(user=user, email=row.email, verified=True, primary=True)
+        update_profile(
+            user,
+            ProfileInput(
+                country=row.country,
+                languages=row.languages or None,
+                expertise=row.expertise,
+                interests=row.interests,
+                organisation_unit=row.organisation_unit,
+            ),
+        )
+        membership = enrol(user, row)
         send_email_on_commit(
             user.email,
             "programs/email/imported_new_account",

@@ -203,3 +203,15 @@ def still_to_answer(membership: Membership) -> bool:
         question.required and answered.get(str(question.pk)) in (None, "", [])
         for question in questions_for(program, membership.role)
     )
+
+
+def has_live_invitation(program: Program, email: str, role: str) -> bool:
+    """An invitation of this address to this role that can still be accepted."""
+    return Invitation.objects.filter(
+        program=program,
+        email__iexact=email,
+        role=role,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).exists()

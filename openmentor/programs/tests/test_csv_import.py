@@ -208,3 +208,28 @@ def test_someone_who_applied_is_not_asked_again(program: Any, bob: Any, client_f
     complete = f"/programs/{program.slug}/complete/mentee/"
     assert client_for(bob).get(complete).status_code == 302
     assert complete not in client_for(bob).get(f"/programs/{program.slug}/").content.decode()
+
+
+def test_a_newcomer_listed_in_two_roles_joins_in_both_and_a_second_import_resends_nothing(
+    program: Any, alice: Any, charlie: Any, client_for, django_capture_on_commit_callbacks
+) -> None:
+    """The second row found the account the first had just made and invited it; importing
+    the file again sent every invited person a new link, killing the one they had."""
+    text = (
+        "email,name,role\n"
+        "lea@example.org,Lea Two-Roles,mentee\n"
+        "lea@example.org,Lea Two-Roles,mentor\n"
+        f"{charlie.email},Charlie,mentor\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(alice).post(URL, {"file": upload(text)})
+    lea = User.objects.get(email="lea@example.org")
+    roles = Membership.objects.filter(user=lea, program=program).values_list("role", "status")
+    assert sorted(roles) == [("mentee", "active"), ("mentor", "active")]
+    assert sorted(m.to[0] for m in mail.outbox) == [charlie.email, "lea@example.org"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client_for(alice).post(URL, {"file": upload(text)})
+    assert mail.outbox == []
+    assert "2 already members" in again.content.decode()
+    assert "1 already invited: their link still works" in again.content.decode()
