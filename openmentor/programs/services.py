@@ -94,7 +94,10 @@ def check_program_name(name: str, program: Program | None = None) -> str:
         stored = Program.objects.filter(pk=program.pk).values_list("name", flat=True).first()
         if name.lower() == (stored or "").strip().lower():
             return name
-    if Program.objects.filter(name__iexact=name).exclude(pk=getattr(program, "pk", None)).exists():
+    others = Program.objects.filter(name__iexact=name)
+    if program is not None:
+        others = others.exclude(pk=program.pk)
+    if others.exists():
         message = _("A program with this name already exists.")
         raise ValidationFailed(message, code="duplicate_name", fields={"name": message})
     return name
