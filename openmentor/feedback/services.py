@@ -154,15 +154,18 @@ def _survey_url(survey: Survey) -> str:
 
 def send_due_surveys(now: datetime | None = None) -> dict[str, int]:
     """Send surveys whose day has come to everyone in an open or completed mentorship of
-    the program, and remind those who have not answered. Safe to run again: each person
-    is invited once, and reminders are spaced by the survey's interval."""
+    the program (unless it has closed), and remind those who have not answered. Safe to
+    run again: each person is invited once, and reminders are spaced by the survey's
+    interval."""
     now = now or timezone.now()
     # The send day is judged in UTC, whatever zone the current request activated.
     today = now.astimezone(UTC).date()
     sent = reminded = 0
-    for survey in Survey.objects.filter(sent_at__isnull=True, send_on__lte=today).select_related(
-        "program"
-    ):
+    # A closed program's surveys not yet sent stay unsent (it ended; nobody is asked now).
+    due = Survey.objects.filter(
+        sent_at__isnull=True, send_on__lte=today, program__closed_at__isnull=True
+    )
+    for survey in due.select_related("program"):
         with transaction.atomic():
             people = (
                 MentorshipParticipant.objects.filter(

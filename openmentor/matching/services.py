@@ -38,6 +38,7 @@ from openmentor.messaging.services import mark_read, mentorship_conversation, se
 from openmentor.notifications.services import notify
 from openmentor.programs.models import Delivery, Membership, MembershipStatus, Program, Role
 from openmentor.programs.selectors import is_coordinator
+from openmentor.programs.services import require_not_closed
 
 from . import adapter, selectors
 from .models import (
@@ -147,6 +148,7 @@ def update_settings(user: User, program: Program, data: dict[str, Any]) -> Match
 def start_round(user: User, program: Program) -> MatchingRound:
     """Queue a new round; the worker runs it after this transaction commits."""
     _require_coordinator(user, program)
+    require_not_closed(program)
     already_running = _("A matching round is already running for this program.")
     if MatchingRound.objects.filter(
         program=program, status__in=[RoundStatus.QUEUED, RoundStatus.RUNNING]
@@ -165,6 +167,7 @@ def start_round(user: User, program: Program) -> MatchingRound:
 def rerun_round(user: User, round: MatchingRound) -> MatchingRound:
     """Propose again for everyone not in a locked or published pair; locked pairs stay."""
     _require_coordinator(user, round.program)
+    require_not_closed(round.program)
     try:
         with transaction.atomic():
             current = MatchingRound.objects.select_for_update(of=("self",)).get(pk=round.pk)
@@ -471,6 +474,7 @@ def publish_round(user: User, round: MatchingRound) -> dict[str, int]:
     """Publish every proposed and locked pair: a mentorship each (one per circle in group
     programs), or a consent request to both people when the program asks for consent."""
     _require_coordinator(user, round.program)
+    require_not_closed(round.program)
     _editable(round)
     program = round.program
     consent = bool(round.settings_snapshot.get("require_consent"))
@@ -621,6 +625,7 @@ def create_request(
             _("The message can be at most 2,000 characters."),
             fields={"message": _("At most 2,000 characters.")},
         )
+    require_not_closed(program)
     if not selectors.self_service_open(program):
         raise NotAllowed(_("In this program the coordinators make the matches."))
     if selectors.active_membership(user, program, selectors.seeker_roles(program)) is None:
@@ -839,6 +844,20 @@ def leave_matching(user: User, program_id: int, role: str) -> None:
             setattr(proposal, side, Consent.DECLINED)
             proposal.status = ProposalStatus.REJECTED
             proposal.save(update_fields=[side, "status", "updated_at"])
+
+
+@transaction.atomic
+def close_matching(program_id: int) -> None:
+    """The program closed: nothing can pair people in it any more. Waiting requests are
+    withdrawn and proposals waiting for consents rejected (a later yes would otherwise
+    meet a refusal); rounds and their pairs stay for the record."""
+    now = timezone.now()
+    MentorRequest.objects.filter(program_id=program_id, status=RequestStatus.PENDING).update(
+        status=RequestStatus.WITHDRAWN, decided_at=now, updated_at=now
+    )
+    Proposal.objects.filter(
+        round__program_id=program_id, status=ProposalStatus.PUBLISHED, mentorship__isnull=True
+    ).update(status=ProposalStatus.REJECTED, updated_at=now)
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 """A person who leaves a program leaves its mentorships too (``services.leave_with_program``);
-a mentorship named after its people follows a change of name."""
+a program that closes completes its mentorships (``services.complete_with_program``); a
+mentorship named after its people follows a change of name."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django.dispatch import receiver
 
 from openmentor.accounts.models import User
 from openmentor.accounts.signals import name_changed
-from openmentor.programs.models import Membership, Role
-from openmentor.programs.signals import membership_left
+from openmentor.programs.models import Membership, Program, Role
+from openmentor.programs.services import ClosedMentorships
+from openmentor.programs.signals import membership_left, program_closed
 
 from . import services
 from .models import ParticipantRole
@@ -33,3 +35,11 @@ def leaving_the_program_leaves_its_mentorships(membership: Membership, **kwargs:
 @receiver(name_changed)
 def mentorships_named_after_them_follow(user: User, old_name: str, **kwargs: Any) -> None:
     services.rename_after_name_change(user, old_name)
+
+
+@receiver(program_closed)
+def closing_the_program_completes_its_mentorships(
+    program: Program, **kwargs: Any
+) -> ClosedMentorships:
+    completed, ended, completed_for = services.complete_with_program(program)
+    return ClosedMentorships(completed=completed, ended=ended, completed_for=completed_for)

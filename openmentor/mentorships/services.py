@@ -27,7 +27,7 @@ from openmentor.core.errors import (
 from openmentor.core.text import plain_text
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Program
-from openmentor.programs.selectors import is_coordinator
+from openmentor.programs.selectors import is_coordinator, refusal_if_closed
 
 from . import selectors
 from .models import (
@@ -120,6 +120,9 @@ def create_mentorship(
     people = [*mentors, *mentees, *peers]
     if len({person.pk for person in people}) != len(people):
         raise ValidationFailed(_("Each person can take only one role in a mentorship."))
+    closed = refusal_if_closed(program)
+    if closed is not None:
+        raise closed
     started_on, ends_on = _dates_for(program, timezone.localdate())
     mentorship = Mentorship.objects.create(
         program=program,
@@ -287,6 +290,43 @@ def _close(mentorship: Mentorship, to: str, reason: str = "") -> None:
     mentorship.closed_at = timezone.now()
     if to == MentorshipStatus.ENDED:
         mentorship.ended_reason = reason
+
+
+def complete_with_program(program: Program) -> tuple[int, int, dict[int, list[int]]]:
+    """Its program closed (``programs.services.close_program``, which checked who may):
+    every open mentorship of it closes as a completion does, so each participant can
+    write their reflection and receive their credential, and its conversation becomes
+    read-only. A proposed one that never started ends instead, the closing as its reason
+    (no credential for a mentorship that never ran). Open pages hear ``mentorship.status``;
+    the notification is the program's, one per person, so none is sent here.
+
+    Returns (completed, ended, {user id: [ids of the mentorships completed with them]})."""
+    completed_for: dict[int, list[int]] = {}
+    completed = ended = 0
+    open_ids = list(
+        Mentorship.objects.filter(program=program, status__in=OPEN_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # In the site's language, not the acting coordinator's: everyone in it reads it.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("The program closed before this mentorship started.")
+    for mentorship in Mentorship.objects.select_for_update().filter(pk__in=open_ids).order_by("pk"):
+        if not mentorship.is_open:  # closed meanwhile: it stays as it is
+            continue
+        if mentorship.status == MentorshipStatus.PROPOSED:
+            _close(mentorship, MentorshipStatus.ENDED, reason)
+            ended += 1
+        else:
+            _close(mentorship, MentorshipStatus.COMPLETED)
+            completed += 1
+        mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
+        people = [p.user_id for p in mentorship.participants.all()]
+        if mentorship.status == MentorshipStatus.COMPLETED:
+            for user_id in people:
+                completed_for.setdefault(user_id, []).append(mentorship.pk)
+        publish_event(people, type="mentorship.status", payload={"mentorship": mentorship.pk})
+    return completed, ended, completed_for
 
 
 def _still_a_mentorship(remaining: list[MentorshipParticipant]) -> bool:

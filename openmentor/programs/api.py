@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from openmentor.api.openapi import error_response
 from openmentor.api.pagination import BoundedLimitOffsetPagination
 from openmentor.core.types import AuthenticatedRequest
 
@@ -40,6 +41,18 @@ class ProgramOut(Schema):
     default_mentor_capacity: int
     matching_mode: str
     is_listed: bool
+    closed_at: datetime | None
+
+
+class ClosingOut(Schema):
+    program: ProgramOut
+    changed: bool = Field(
+        ..., description="False when it already was closed (or open, for a reopening)."
+    )
+    completed_mentorships: int = Field(0, description="Mentorships completed by this closing.")
+    ended_mentorships: int = Field(
+        0, description="Proposed mentorships that never started and ended with the closing."
+    )
 
 
 class ProgramIn(Schema):
@@ -168,6 +181,53 @@ def get_program(request: AuthenticatedRequest, slug: str) -> Program:
 def update_program(request: AuthenticatedRequest, slug: str, payload: ProgramPatch) -> Program:
     program = _coordinated(request, slug)
     return services.update_program(request.user, program, payload.dict(exclude_unset=True))
+
+
+def _closing(done: services.ClosingDone) -> dict[str, Any]:
+    return {
+        "program": done.program,
+        "changed": done.changed,
+        "completed_mentorships": done.completed,
+        "ended_mentorships": done.ended,
+    }
+
+
+@router.post(
+    "/programs/{slug}/close",
+    response=ClosingOut,
+    summary="Close a program at the end of its cycle (coordinators)",
+    openapi_extra={
+        "responses": {
+            403: error_response("Not a coordinator of this program (`forbidden`)."),
+            404: error_response("No such program, or one this person may not see."),
+        }
+    },
+)
+def close_program(request: AuthenticatedRequest, slug: str) -> Any:
+    """Completes every open mentorship (a proposed one that never started ends), closes
+    enrolment, takes the program out of the directory and refuses new applications,
+    invitations, imports, matching rounds, mentor requests and surveys (`program_closed`,
+    409). Each member is told once. Closing a closed program changes nothing
+    (`changed: false`)."""
+    return _closing(services.close_program(request.user, _coordinated(request, slug)))
+
+
+@router.post(
+    "/programs/{slug}/reopen",
+    response=ClosingOut,
+    summary="Reopen a closed program (coordinators)",
+    openapi_extra={
+        "responses": {
+            403: error_response("Not a coordinator of this program (`forbidden`)."),
+            404: error_response("No such program, or one this person may not see."),
+        }
+    },
+)
+def reopen_program(request: AuthenticatedRequest, slug: str) -> Any:
+    """Enrolment stays closed and the program unlisted until a coordinator turns them
+    back on (`PATCH /programs/{slug}`); completed mentorships stay completed. Reopening
+    an open program changes nothing (`changed: false`)."""
+    return _closing(services.reopen_program(request.user, _coordinated(request, slug)))
 
 
 @router.get("/programs/{slug}/questions", response=list[QuestionOut])

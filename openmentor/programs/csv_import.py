@@ -28,7 +28,7 @@ from openmentor.core.timezones import is_valid_timezone
 
 from . import selectors
 from .models import Membership, MembershipStatus, Program, Role
-from .services import require_coordinator, send_invitation
+from .services import require_coordinator, require_not_closed, send_invitation
 
 REQUIRED_COLUMNS = ("email", "name", "role")
 OPTIONAL_COLUMNS = (
@@ -221,6 +221,7 @@ def import_participants(
     is invited and joins only if they accept: a coordinator of any program could otherwise
     enrol anyone whose address they knew, and read their profile and private needs."""
     require_coordinator(actor, program)
+    require_not_closed(program)
     rows, report = parse_csv(data, program)
     if report.errors and not good_rows_only:
         return report

@@ -118,6 +118,16 @@ class Program(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Closed at the end of its cycle (``services.close_program``): its mentorships were
+    # completed, nobody joins, matches or is surveyed; members keep reading what is theirs.
+    closed_at = models.DateTimeField(_("closed on"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -136,6 +146,10 @@ class Program(TimeStampedModel):
     @property
     def is_peer(self) -> bool:
         return self.structure == Structure.PEER
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def is_formal(self) -> bool:

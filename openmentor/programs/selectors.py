@@ -58,8 +58,20 @@ def can_view_program(user: AnyUser, program: Program) -> bool:
     )
 
 
+def refusal_if_closed(program: Program) -> DomainError | None:
+    """Why nothing new may start in this program (``None``: it is not closed). Asked by
+    every path that enrols, invites, matches or starts a mentorship."""
+    if program.closed_at is not None:
+        return Conflict(
+            _("This program has closed; nothing new can start in it."), code="program_closed"
+        )
+    return None
+
+
 def directory(query: str = "") -> QuerySet[Program]:
-    programs = Program.objects.filter(is_listed=True)
+    # A closed program is unlisted by closing it; the filter also keeps it out if someone
+    # listed it again in the database while it stayed closed.
+    programs = Program.objects.filter(is_listed=True, closed_at__isnull=True)
     if query:
         programs = programs.filter(
             Q(name__icontains=query) | Q(summary__icontains=query) | Q(description__icontains=query)
@@ -164,6 +176,11 @@ def refusal_of_link(invitation: Invitation) -> DomainError | None:
         return Conflict(_("This invitation has already been used."), code="invitation_used")
     if invitation.revoked_at is not None:
         return Conflict(_("This invitation was withdrawn."), code="invitation_revoked")
+    if invitation.program.closed_at is not None:
+        return Conflict(
+            _("This program has closed; its invitations no longer admit anyone."),
+            code="program_closed",
+        )
     if invitation.expires_at < timezone.now():
         return Conflict(_("This invitation has expired; ask for a new one."), code="expired")
     return None

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from openmentor.accounts import selectors as account_selectors
 from openmentor.accounts.models import User
@@ -39,7 +39,7 @@ from .models import (
     QuestionKind,
     Role,
 )
-from .signals import membership_left
+from .signals import membership_left, program_closed
 
 INVITATION_LIFETIME = timedelta(days=30)
 PROGRAM_FIELDS = (
@@ -69,6 +69,14 @@ PROGRAM_FIELDS = (
 def require_coordinator(actor: User, program: Program) -> None:
     if not selectors.is_coordinator(actor, program):
         raise NotAllowed(_("Only this program's coordinators can do that."))
+
+
+def require_not_closed(program: Program) -> None:
+    """Refuse what would start something new (an application, an invitation, a match, a
+    mentorship) in a closed program."""
+    refusal = selectors.refusal_if_closed(program)
+    if refusal is not None:
+        raise refusal
 
 
 def check_program_settings(data: dict[str, Any]) -> None:
@@ -139,6 +147,20 @@ def update_program(actor: User, program: Program, data: dict[str, Any]) -> Progr
     require_coordinator(actor, program)
     merged = {name: data.get(name, getattr(program, name)) for name in PROGRAM_FIELDS}
     check_program_settings(merged)
+    if program.closed_at is not None:
+        # Closed: nobody joins and it stays out of the directory until it is reopened.
+        reopen_first = _("Reopen the program first.")
+        errors = {
+            name: reopen_first
+            for name in ("enrolment_open", "is_listed")
+            if merged[name] and not getattr(program, name)
+        }
+        if errors:
+            raise ValidationFailed(
+                _("This program has closed: reopen it before opening enrolment or listing it."),
+                code="program_closed",
+                fields=errors,
+            )
     merged["name"] = check_program_name(merged["name"], program)
     for name, value in merged.items():
         setattr(program, name, value)
@@ -347,6 +369,7 @@ def apply_to_program(
     motivation: str = "",
     accept_guidelines: bool = False,
 ) -> Membership:
+    require_not_closed(program)
     if not program.enrolment_open:
         raise Conflict(_("Enrolment in this program is closed."), code="enrolment_closed")
     if role not in selectors.applicable_roles(program):
@@ -505,6 +528,7 @@ def invite(
 ) -> InvitationSent:
     """``language``: the one the coordinator chose for a newcomer (default: their own)."""
     require_coordinator(actor, program)
+    require_not_closed(program)
     email = email.strip().lower()
     if role not in [*selectors.applicable_roles(program), Role.COORDINATOR]:
         raise ValidationFailed(
@@ -592,6 +616,7 @@ def resend_invitation(actor: User, program: Program, invitation_id: int) -> Invi
     """An open or expired invitation gets a new link, valid for another 30 days, sent in
     the language it was written in; the earlier link stops working."""
     require_coordinator(actor, program)
+    require_not_closed(program)
     invitation = _invitation_in(program, invitation_id)
     _refuse_if_member(program, invitation.email, invitation.role)
     _send_link(actor, invitation)
@@ -621,6 +646,8 @@ def invitation_for_token(raw: str) -> Invitation:
 def accept_invitation(user: User, raw_token: str, *, accept_guidelines: bool) -> Membership:
     invitation = invitation_for_token(raw_token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    # Locked as closing the program locks it: an acceptance cannot slip past a closing.
+    invitation.program = Program.objects.select_for_update().get(pk=invitation.program_id)
     refusal = selectors.refusal_to_accept(user, invitation)
     if refusal is not None:
         raise refusal
@@ -644,3 +671,123 @@ def accept_invitation(user: User, raw_token: str, *, accept_guidelines: bool) ->
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
     return membership
+
+
+# --- closing at the end of a cycle ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosingDone:
+    program: Program
+    # False: it already was closed (or open, for a reopening) and nothing changed.
+    changed: bool
+    # Mentorships completed (active or paused) and ended (proposed, never started).
+    completed: int = 0
+    ended: int = 0
+
+
+@dataclass(frozen=True)
+class ClosedMentorships:
+    """What the mentorships app answers to ``program_closed``."""
+
+    completed: int
+    ended: int
+    # Who took part in the completed ones, and which: their notification points there.
+    completed_for: dict[int, list[int]]
+
+
+@transaction.atomic
+def close_program(actor: User, program: Program) -> ClosingDone:
+    """The end of the program's cycle: enrolment closes, it leaves the directory, nothing
+    new starts in it (applications, invitations, imports, matching rounds, mentor
+    requests, surveys not yet sent), and every open mentorship is completed by the
+    mentorships app (a proposed one that never started ends, with the closing as its
+    reason). Each member is told once. Closing a closed program changes nothing."""
+    require_coordinator(actor, program)
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    if locked.closed_at is not None:
+        _refresh(program, locked)
+        return ClosingDone(program, changed=False)
+    locked.closed_at = timezone.now()
+    locked.closed_by = actor
+    locked.enrolment_open = False
+    locked.is_listed = False
+    locked.save(
+        update_fields=["closed_at", "closed_by", "enrolment_open", "is_listed", "updated_at"]
+    )
+    _refresh(program, locked)
+    completed_for: dict[int, list[int]] = {}
+    completed = ended = 0
+    for _receiver, answer in program_closed.send(sender=Program, program=program, actor=actor):
+        if isinstance(answer, ClosedMentorships):
+            completed += answer.completed
+            ended += answer.ended
+            for user_id, ids in answer.completed_for.items():
+                completed_for.setdefault(user_id, []).extend(ids)
+    _tell_members_of_closing(actor, program, completed_for)
+    return ClosingDone(program, changed=True, completed=completed, ended=ended)
+
+
+def _refresh(program: Program, locked: Program) -> None:
+    for name in ("closed_at", "closed_by_id", "enrolment_open", "is_listed", "updated_at"):
+        setattr(program, name, getattr(locked, name))
+
+
+def _tell_members_of_closing(
+    actor: User, program: Program, completed_for: dict[int, list[int]]
+) -> None:
+    """One notification each, in their language, whatever number of mentorships ended."""
+    members = Membership.objects.filter(
+        program=program, status=MembershipStatus.ACTIVE
+    ).values_list("user_id", flat=True)
+    people = User.objects.filter(pk__in={*members, *completed_for}).exclude(pk=actor.pk)
+    for person in people.order_by("pk"):
+        ids = completed_for.get(person.pk, [])
+        if ids:
+            url = (
+                reverse("mentorship_detail", args=[ids[0]])
+                if len(ids) == 1
+                else reverse("mentorship_list")
+            )
+            notify(
+                person,
+                kind="membership",
+                title=ngettext_lazy(
+                    "%(program)s has closed and your mentorship in it is completed",
+                    "%(program)s has closed and your %(n)s mentorships in it are completed",
+                    "n",
+                ),
+                body=gettext_lazy(
+                    "Write your reflection to receive your credential. Your goals, notes "
+                    "and conversations stay there for you to read."
+                ),
+                params={"program": program.name, "n": len(ids)},
+                url=url,
+            )
+        else:
+            notify(
+                person,
+                kind="membership",
+                title=gettext_lazy("%(program)s has closed"),
+                body=gettext_lazy("Thank you for taking part. What was yours stays there to read."),
+                params={"program": program.name},
+                url=reverse("program_detail", args=[program.slug]),
+            )
+
+
+@transaction.atomic
+def reopen_program(actor: User, program: Program) -> ClosingDone:
+    """Undo a closing made by mistake: the program is open again, but enrolment stays
+    closed and it stays out of the directory until a coordinator turns them back on in
+    the settings, and the completed mentorships stay completed. Reopening an open program
+    changes nothing."""
+    require_coordinator(actor, program)
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    if locked.closed_at is None:
+        _refresh(program, locked)
+        return ClosingDone(program, changed=False)
+    locked.closed_at = None
+    locked.closed_by = None
+    locked.save(update_fields=["closed_at", "closed_by", "updated_at"])
+    _refresh(program, locked)
+    return ClosingDone(program, changed=True)

@@ -14,6 +14,8 @@ urlpatterns = [
         views.console_settings,
         name="program_console_settings",
     ),
+    path("programs/<slug:slug>/console/close/", views.console_close, name="program_close"),
+    path("programs/<slug:slug>/console/reopen/", views.console_reopen, name="program_reopen"),
     path(
         "programs/<slug:slug>/console/questions/", views.console_questions, name="program_questions"
     ),

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from openmentor.core.confirm import unless_confirmed
@@ -246,9 +246,75 @@ def console_settings(request: AuthenticatedRequest, program: Program) -> HttpRes
     return render(
         request,
         "programs/console/settings.html",
-        {"program": program, "form": form, "section": "settings"},
+        {
+            "program": program,
+            "form": form,
+            "section": "settings",
+            "close_question": CLOSE_QUESTION,
+            "reopen_question": REOPEN_QUESTION,
+        },
         status=400 if form.errors else 200,
     )
+
+
+# Asked first, saying what will happen (site.js in a dialog, a page of its own without
+# JavaScript).
+CLOSE_QUESTION = gettext_lazy(
+    "Close this program? Every open mentorship in it is completed and its people are told; "
+    "enrolment closes, the program leaves the directory, and no new matches, mentor "
+    "requests or surveys start. Members keep reading what is theirs. You can reopen it."
+)
+REOPEN_QUESTION = gettext_lazy(
+    "Reopen this program? Enrolment stays closed and the program stays out of the "
+    "directory until you turn them back on in the settings; completed mentorships stay "
+    "completed."
+)
+
+
+@coordinator_view
+@require_POST
+def console_close(request: AuthenticatedRequest, program: Program) -> HttpResponse:
+    back = reverse("program_console_settings", args=[program.slug])
+    question = unless_confirmed(request, str(CLOSE_QUESTION), back)
+    if question:
+        return question
+    done = services.close_program(request.user, program)
+    if not done.changed:
+        messages.info(request, _("This program was already closed; nothing changed."))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(program)s is closed: %(n)s mentorship was completed and its people were told.",
+                "%(program)s is closed: %(n)s mentorships were completed and their people "
+                "were told.",
+                done.completed,
+            )
+            % {"program": program.name, "n": done.completed},
+        )
+    return redirect(back)
+
+
+@coordinator_view
+@require_POST
+def console_reopen(request: AuthenticatedRequest, program: Program) -> HttpResponse:
+    back = reverse("program_console_settings", args=[program.slug])
+    question = unless_confirmed(request, str(REOPEN_QUESTION), back)
+    if question:
+        return question
+    done = services.reopen_program(request.user, program)
+    if not done.changed:
+        messages.info(request, _("This program is not closed; nothing changed."))
+    else:
+        messages.success(
+            request,
+            _(
+                "%(program)s is open again. Enrolment stays closed and it stays out of the "
+                "directory until you turn them back on below."
+            )
+            % {"program": program.name},
+        )
+    return redirect(back)
 
 
 @coordinator_view
