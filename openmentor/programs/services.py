@@ -645,7 +645,11 @@ def invitation_for_token(raw: str) -> Invitation:
 @transaction.atomic
 def accept_invitation(user: User, raw_token: str, *, accept_guidelines: bool) -> Membership:
     invitation = invitation_for_token(raw_token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    # The token asked again under the lock: a resend that committed meanwhile retired it.
+    locked = Invitation.objects.select_for_update().filter(
+        pk=invitation.pk, token_hash=_token_hash(raw_token)
+    )
+    invitation = locked.first() or invitation_for_token(raw_token)
     # Locked as closing the program locks it: an acceptance cannot slip past a closing.
     invitation.program = Program.objects.select_for_update().get(pk=invitation.program_id)
     refusal = selectors.refusal_to_accept(user, invitation)

@@ -616,23 +616,34 @@ def console_import(request: AuthenticatedRequest, program: Program) -> HttpRespo
     )
 
 
-def _in_the_invitations_language(
-    request: HttpRequest, invitation: Invitation, template: str, context: dict[str, Any]
-) -> HttpResponse:
+def _invitation_for_a_visitor(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     """A visitor who has not chosen a language reads the invitation's page, and signs up,
     in the language the coordinator wrote it in (their browser's said English to a
-    Spanish speaker on a borrowed computer)."""
+    Spanish speaker on a borrowed computer); a link that no longer admits anyone says so,
+    in the same language, and chooses nothing for them."""
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen or not invitation.language:
-        return render(request, template, context)
-    with translation.override(invitation.language):
-        response = render(request, template, context)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        invitation.language,
-        samesite="Lax",
-        secure=request.is_secure(),
-    )
+    language = None if chosen else invitation.language or None
+    with translation.override(language or translation.get_language()):
+        closed = selectors.refusal_of_link(invitation)
+        if closed is None:
+            # The link reached its address: signing up with it needs no second check.
+            get_account_adapter(request).stash_verified_email(request, invitation.email)
+        response = render(
+            request,
+            "programs/invitation_signin.html",
+            {"invitation": invitation, "refusal": closed.message if closed else ""},
+        )
+    if language and closed is None:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+        )
     return response
 
 
@@ -642,16 +653,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         raise Http404 from error
     if not request.user.is_authenticated:
-        closed = selectors.refusal_of_link(invitation)
-        if closed is None:
-            # The link reached its address: signing up with it needs no second check.
-            get_account_adapter(request).stash_verified_email(request, invitation.email)
-        return _in_the_invitations_language(
-            request,
-            invitation,
-            "programs/invitation_signin.html",
-            {"invitation": invitation, "refusal": closed.message if closed else ""},
-        )
+        return _invitation_for_a_visitor(request, invitation)
     person = request.user  # signed in from here on
     refusal = selectors.refusal_to_accept(person, invitation)
     if refusal is not None:  # said at once, not after the guidelines were read and accepted

@@ -163,6 +163,11 @@ def test_revoking_asks_first_then_the_link_says_it_was_withdrawn(
     visitor = Client()
     page = visitor.get(path).content.decode()
     assert "This invitation was withdrawn." in page and "/accounts/signup/?next=" not in page
+    # In the invitation's language throughout, and the dead link chooses no language.
+    Invitation.objects.filter(pk=invitation.pk).update(language="es")
+    spanish = Client(HTTP_ACCEPT_LANGUAGE="en").get(path)
+    assert "Esta invitación se retiró." in spanish.content.decode()
+    assert "django_language" not in spanish.cookies
 
 
 def test_a_revoked_invitation_is_neither_resent_nor_revoked_again(
