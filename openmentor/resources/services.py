@@ -190,7 +190,12 @@ def share(
         )
     # A block works both ways, as for messages: nothing from one reaches the other.
     blocks = messaging_selectors.blocks_of_many([actor.pk])[actor.pk]
-    if recipient_id is not None and recipient_id in blocks.of_me | blocks.by_me:
+    others = {
+        p.user_id for p in mentorship_selectors.participants(mentorship) if p.user_id != actor.pk
+    }
+    # "Everyone" in a pair is the one other person: the same block applies.
+    to = {recipient_id} if recipient_id is not None else others
+    if to and to <= blocks.of_me | blocks.by_me:
         raise NotAllowed(_("You cannot share with this person."))
     shared = ResourceShare.objects.create(
         resource=resource,

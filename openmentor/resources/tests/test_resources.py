@@ -156,6 +156,20 @@ def test_nothing_shared_by_someone_blocked_reaches_the_one_who_blocked_them(
     assert selectors.shared_in(circle, bob).count() == 1
 
 
+def test_in_a_pair_sharing_with_everyone_is_refused_either_way_of_a_block(
+    pdf, mentorship, carol, bob
+):
+    from openmentor.messaging import services as messaging
+
+    messaging.mentorship_conversation(mentorship)
+    messaging.block(carol, bob.pk)
+    for sharer in (carol, bob):
+        with pytest.raises(NotAllowed, match="cannot share with this person"):
+            services.share(sharer, pdf, mentorship)
+    assert not ResourceShare.objects.exists()
+    assert not bob.notifications.filter(kind="resource").exists()
+
+
 def test_mark_done_is_idempotent_and_private_to_the_person(pdf, bob, erin, charlie):
     services.mark_done(bob, pdf)
     services.mark_done(bob, pdf)
