@@ -210,6 +210,7 @@ def application_rows(program: Program) -> Iterator[Row]:
         _("E-mail"),
         _("Role"),
         _("Status"),
+        _("Joined through"),  # the invited and imported answer the questions after joining
         _("Applied on"),
         _("Motivation"),
         *[question.prompt for question in questions],
@@ -227,7 +228,8 @@ def application_rows(program: Program) -> Iterator[Row]:
             membership.user.email,
             membership.get_role_display(),
             membership.get_status_display(),
-            _utc_day(membership.created_at),
+            _source_label(membership.source),
+            _utc_day(membership.created_at) if membership.source == "application" else None,
             membership.motivation,
             *[_answer(answers.get(str(question.pk))) for question in questions],
         ]

@@ -167,6 +167,7 @@ def test_applications_export_has_a_column_per_question(seeded, client_for, alice
         "E-mail",
         "Role",
         "Status",
+        "Joined through",
         "Applied on",
         "Motivation",
         "What is your research area?",
@@ -187,11 +188,26 @@ def test_applications_export_has_a_column_per_question(seeded, client_for, alice
         "leticia@example.org",
         "Mentee",
         "Waiting for approval",
+        "Application",
         applied_on,
         "I want to finish my thesis.",
         "Café chemistry",
         "Writing; Careers",
     ]
+
+
+def test_someone_who_joined_without_applying_has_no_application_date(
+    seeded, program, client_for, alice
+):
+    """The invited and imported answer the questions after joining: listed, but never
+    "applied on" a date."""
+    from openmentor.programs.models import Membership
+
+    Membership.objects.filter(program=program, user__email="erin@example.org").update(
+        source="import"
+    )
+    rows = {row[1]: row for row in _table(client_for(alice).get(_url("applications")))[1:]}
+    assert rows["erin@example.org"][4:6] == ["CSV import", ""]
 
 
 def test_mentorships_export_counts_activity(seeded, mentorship, client_for, alice):
