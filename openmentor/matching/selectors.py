@@ -201,11 +201,21 @@ def _rate_rows(total: Counter[str], matched: Counter[str]) -> list[dict[str, Any
     ]
 
 
+UTC_ALIASES = {"UTC", "GMT", "Universal", "Zulu", "Greenwich", "UCT"}
+
+
 def zone_region(zone: str) -> str:
-    """The region of a time zone for the fairness view: "Europe/Lisbon" is Europe; UTC
-    and its aliases (Etc/UTC, Etc/GMT+3, which a browser may report) are one "UTC"."""
-    region = zone.split("/")[0]
-    return "UTC" if region in ("Etc", "UTC", "GMT", "Universal", "Zulu") else region
+    """The region of a time zone for the fairness view: "Europe/Lisbon" is Europe; UTC and
+    its aliases (Etc/UTC, which a browser may report) are "UTC"; a fixed offset is named as
+    one (Etc/GMT+3 is three hours behind: "UTC-3"), not lumped with UTC."""
+    region, _slash, rest = zone.partition("/")
+    if region != "Etc":
+        return "UTC" if region in UTC_ALIASES else region
+    if rest in UTC_ALIASES or rest in ("GMT0", "GMT+0", "GMT-0"):
+        return "UTC"
+    if rest.startswith("GMT") and rest[3:4] in ("+", "-"):
+        return "UTC" + ("-" if rest[3] == "+" else "+") + rest[4:]  # POSIX signs are reversed
+    return region
 
 
 def fairness(round: MatchingRound) -> dict[str, Any]:

@@ -371,7 +371,9 @@ def test_the_fairness_view_counts_utc_and_its_aliases_as_one_region() -> None:
     """A browser reporting Etc/UTC gave a meaningless "Etc" row beside "UTC"."""
     from openmentor.matching.selectors import zone_region
 
-    assert {zone_region(zone) for zone in ("UTC", "Etc/UTC", "Etc/GMT+3", "GMT")} == {"UTC"}
+    assert {zone_region(zone) for zone in ("UTC", "Etc/UTC", "Etc/GMT", "GMT")} == {"UTC"}
+    # A fixed offset is its own (POSIX names have the sign reversed).
+    assert zone_region("Etc/GMT+3") == "UTC-3" and zone_region("Etc/GMT-14") == "UTC+14"
     assert zone_region("America/Argentina/Buenos_Aires") == "America"
     assert zone_region("Asia/Kathmandu") == "Asia"
 
