@@ -69,29 +69,28 @@ def build_credential(credential: Credential) -> dict[str, Any]:
         name = _("Mentoring completed: %(program)s") % {"program": program.name}
         sessions = mentorship.sessions.count()
         goals = mentorship.goals.filter(owner=person, status="achieved").count()
-        narrative = " ".join(
-            [
-                _("%(name)s completed a mentorship in %(program)s:")
-                % {"name": person.name, "program": program.name},
-                ngettext("%(n)d session,", "%(n)d sessions,", sessions) % {"n": sessions},
-                _("%(hours)s hours of mentoring,") % {"hours": number_format(hours, 1)},
-                ngettext("%(n)d goal achieved.", "%(n)d goals achieved.", goals) % {"n": goals},
-            ]
-        )
+        # One sentence for translators to order as their language does; the counted parts
+        # agree with their numbers.
+        narrative = _(
+            "%(name)s completed a mentorship in %(program)s: %(sessions)s, %(hours)s of "
+            "mentoring, %(goals)s."
+        ) % {
+            "name": person.name,
+            "program": program.name,
+            "sessions": ngettext("%(n)d session", "%(n)d sessions", sessions) % {"n": sessions},
+            "hours": _hours(hours),
+            "goals": ngettext("%(n)d goal achieved", "%(n)d goals achieved", goals) % {"n": goals},
+        }
         criteria = _(
             "Took part as a mentee until the mentorship was completed and reflected on it."
         )
     else:
         name = _("Mentoring service: %(program)s") % {"program": program.name}
-        narrative = ngettext(
-            "%(name)s mentored %(mentees)d person in %(program)s for %(hours)s hours.",
-            "%(name)s mentored %(mentees)d people in %(program)s for %(hours)s hours.",
-            mentees,
-        ) % {
+        narrative = _("%(name)s mentored %(people)s in %(program)s for %(hours)s.") % {
             "name": person.name,
-            "mentees": mentees,
+            "people": ngettext("%(n)d person", "%(n)d people", mentees) % {"n": mentees},
             "program": program.name,
-            "hours": number_format(hours, 1),
+            "hours": _hours(hours),
         }
         criteria = _("Mentored until the mentorship was completed and reflected on it.")
     salt = hashlib.sha256(str(credential.pk).encode()).hexdigest()[:16]
@@ -139,6 +138,13 @@ def build_credential(credential: Credential) -> dict[str, Any]:
         k: v for k, v in document["credentialSubject"].items() if v is not None
     }
     return sign(document)
+
+
+def _hours(hours: Any) -> str:
+    """ "1.5 hours" written the reader's way ("1,5 horas"); one hour is singular."""
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if hours == 1 else 2) % {
+        "hours": number_format(hours, 1)
+    }
 
 
 def _started(mentorship: Any) -> Any:
