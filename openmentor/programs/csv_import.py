@@ -28,7 +28,7 @@ from openmentor.core.timezones import is_valid_timezone
 
 from . import selectors
 from .models import Membership, MembershipStatus, Program, Role
-from .services import require_coordinator, require_not_closed, send_invitation
+from .services import invite, require_coordinator, require_not_closed
 
 REQUIRED_COLUMNS = ("email", "name", "role")
 OPTIONAL_COLUMNS = (
@@ -260,7 +260,7 @@ def import_participants(
                 # Importing the file again sends no second e-mail and keeps their link.
                 report.already_invited += 1
             else:
-                send_invitation(actor, program, email=user.email, role=row.role)
+                invite(actor, program, email=user.email, role=row.role)
                 report.invited += 1
             continue
         user = User.objects.create_user(

@@ -535,7 +535,7 @@ def invite(
             _("Choose a role this program offers."), fields={"role": _("Not offered here.")}
         )
     _refuse_if_member(program, email, role)
-    return send_invitation(actor, program, email=email, role=role, language=language)
+    return _send_invitation(actor, program, email=email, role=role, language=language)
 
 
 def _refuse_if_member(program: Program, email: str, role: str) -> None:
@@ -546,7 +546,7 @@ def _refuse_if_member(program: Program, email: str, role: str) -> None:
 
 
 @transaction.atomic
-def send_invitation(
+def _send_invitation(
     actor: User, program: Program, *, email: str, role: str, language: str = ""
 ) -> InvitationSent:
     """A link to join in ``role``, by e-mail; the person joins when they accept it. An
