@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from openmentor.core.confirm import unless_confirmed
-from openmentor.core.errors import DomainError, NotFound
+from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
 from openmentor.core.types import AuthenticatedRequest
 
@@ -660,7 +660,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "programs/invitation_accept.html",
-            {"invitation": invitation, "refusal": refusal.message},
+            {
+                "invitation": invitation,
+                "refusal": refusal.message,
+                "not_theirs": isinstance(refusal, NotAllowed),  # sent to another address
+            },
             status=refusal.status if request.method == "POST" else 200,
         )
     form = AcceptInvitationForm(request.POST if request.method == "POST" else None)

@@ -369,6 +369,7 @@ def test_an_invitation_is_accepted_only_by_the_address_it_was_sent_to(
     page = client_for(bob).get(path).content.decode()
     assert "This invitation was sent to charlie.work@example.org" in page
     assert "Accept invitation" not in page
+    assert 'href="/accounts/logout/"' in page  # a way on: sign in with the address
     taken = client_for(bob).post(path, {"accept_guidelines": "on"})
     assert taken.status_code == 403
     assert not Membership.objects.filter(user=bob, role="coordinator").exists()
