@@ -461,6 +461,7 @@ class Solution:
 
 
 NO_LANGUAGES_SET = "no_languages_set"
+PAIR_REJECTED = "pair_rejected"
 
 
 def with_missing_languages_named(
@@ -703,6 +704,7 @@ def describe_reason(code: str) -> str:
         "no_mentors": _("The program has no mentors with room yet."),
         "no_shared_language": _("No mentor speaks one of their languages well enough."),
         NO_LANGUAGES_SET: _("Their profile names no language, so they share none with anyone."),
+        PAIR_REJECTED: _("The coordinators rejected the pair proposed for them."),
         "no_availability_overlap": _("No mentor who shares a language is free at the same times."),
         "requirements_not_met": _(
             "No mentor meets every must-have they set (language, country or meeting in person)."

@@ -70,9 +70,13 @@ class ManualPairForm(forms.Form):
         *args: object,
         mentees: list[tuple[int, str]],
         mentors: list[tuple[int, str]],
+        peers: bool = False,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if peers:  # co-mentoring: both sides are peers
+            self.fields["mentee"].label = _("Peer")
+            self.fields["mentor"].label = _("Other peer")
         self.fields["mentee"].choices = mentees  # type: ignore[attr-defined]
         self.fields["mentor"].choices = mentors  # type: ignore[attr-defined]
 

@@ -332,10 +332,24 @@ def lock_proposal(user: User, proposal: Proposal, *, locked: bool = True) -> Pro
     return proposal
 
 
+@transaction.atomic
 def reject_proposal(user: User, proposal: Proposal) -> Proposal:
+    """The pair is rejected; its mentee (in a peer round, both peers) goes back to the
+    people without a pair, where the coordinator can pair them by hand or re-run."""
     _editable_proposal(user, proposal)
     proposal.status = ProposalStatus.REJECTED
     proposal.save(update_fields=["status", "updated_at"])
+    left = (
+        [proposal.mentee_id, proposal.mentor_id]
+        if proposal.round.program.is_peer
+        else [proposal.mentee_id]
+    )
+    for person_id in left:
+        UnmatchedReason.objects.update_or_create(
+            round=proposal.round,
+            user_id=person_id,
+            defaults={"reasons": [adapter.PAIR_REJECTED]},
+        )
     return proposal
 
 

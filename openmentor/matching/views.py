@@ -124,7 +124,7 @@ def _review_context(
         "filters": filters,
         "pair_choices": pair_choices,
         "unmatched": unmatched,
-        "pair_form": ManualPairForm(mentees=seekers, mentors=givers),
+        "pair_form": ManualPairForm(mentees=seekers, mentors=givers, peers=program.is_peer),
         "section": "matching",
     }
 

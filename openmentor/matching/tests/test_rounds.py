@@ -464,7 +464,11 @@ def test_a_peer_round_leaves_out_peers_already_in_a_running_mentorship(
     assert not second.proposals.exists()
     assert not second.unmatched.filter(user_id__in=paired).exists()
     page = client_for(dave).get(reverse("matching_round", args=[peer_program.slug, first.pk]))
-    assert '<th scope="col">Peer</th><th scope="col">Peer</th>' in page.content.decode()
+    text = page.content.decode()
+    assert '<th scope="col">Peer</th><th scope="col">Peer</th>' in text
+    assert "Swap partners between two pairs" in text and ">Other peer" in text
+    forms = text.split('<h3 id="swap-heading">')[1].split("</main>")[0]
+    assert ">Mentor" not in forms and ">Mentee" not in forms
 
 
 def test_a_one_to_one_mentorship_is_never_grown_into_a_circle(
@@ -476,3 +480,23 @@ def test_a_one_to_one_mentorship_is_never_grown_into_a_circle(
 
     create_mentorship(circle_program, mentors=[carol], mentees=[bob], origin="request")
     assert open_circle_led_by(circle_program.pk, carol.pk, 1) is None
+
+
+def test_a_rejected_pairs_mentee_is_listed_without_a_pair(
+    done: MatchingRound, alice: Any, matching_program: Any, client_for: Any
+) -> None:
+    """The question said "they go back to the people without a pair", and they did not
+    show there."""
+    from django.urls import reverse
+
+    proposal = done.proposals.first()
+    services.reject_proposal(alice, proposal)
+    reasons = done.unmatched.get(user_id=proposal.mentee_id).reasons
+    assert reasons == ["pair_rejected"]
+    page = client_for(alice).get(reverse("matching_round", args=[matching_program.slug, done.pk]))
+    text = page.content.decode()
+    assert "Without a pair: 1" in text
+    assert "The coordinators rejected the pair proposed for them." in text
+    # Paired by hand, they leave that list.
+    services.manual_pair(alice, done, proposal.mentee_id, proposal.mentor_id)
+    assert not done.unmatched.filter(user_id=proposal.mentee_id).exists()
