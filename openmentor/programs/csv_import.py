@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django_countries import countries
 
@@ -226,7 +228,9 @@ def import_participants(
     if report.errors and not good_rows_only:
         return report
     now = timezone.now()
-    created: set[int] = set()  # accounts this import made: their further roles join at once
+    # Accounts this import made, with their roles: further roles join at once, and each
+    # newcomer gets one e-mail naming all of them.
+    created: dict[int, tuple[User, list[Any]]] = {}
 
     def enrol(user: User, row: ParsedRow) -> Membership:
         membership = Membership(
@@ -250,6 +254,7 @@ def import_participants(
         user = User.objects.filter(email__iexact=row.email).first()
         if user is not None and user.pk in created:
             enrol(user, row)  # a newcomer listed in a second role
+            created[user.pk][1].append(Role(row.role).label)
             continue
         if user is not None:
             if Membership.objects.filter(
@@ -271,7 +276,7 @@ def import_participants(
             # e-mails went to a Spanish program's people).
             language=actor.language,
         )
-        created.add(user.pk)
+        created[user.pk] = (user, [Role(row.role).label])
         EmailAddress.objects.create(user=user, email=row.email, verified=True, primary=True)
         update_profile(
             user,
@@ -283,12 +288,17 @@ def import_participants(
                 organisation_unit=row.organisation_unit,
             ),
         )
-        membership = enrol(user, row)
+        enrol(user, row)
+    for user, roles in created.values():
         send_email_on_commit(
             user.email,
             "programs/email/imported_new_account",
-            # The role's name in the reader's language, not the coordinator's.
-            {"program": program, "person": user, "role": Role(membership.role).label},
+            # The roles' names in the reader's language, not the coordinator's.
+            {
+                "program": program,
+                "person": user,
+                "role": format_lazy(", ".join(["{}"] * len(roles)), *roles),
+            },
             user.language,
         )
     report.imported = True

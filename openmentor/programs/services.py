@@ -638,7 +638,12 @@ def invitation_for_token(raw: str) -> Invitation:
         Invitation.objects.select_related("program").filter(token_hash=_token_hash(raw)).first()
     )
     if invitation is None:
-        raise NotFound(_("This invitation link is not valid."))
+        raise NotFound(
+            _(
+                "This invitation link does not work. A newer invitation may have replaced "
+                "it: look for the latest invitation e-mail, or ask the program's coordinators."
+            )
+        )
     return invitation
 
 

@@ -406,3 +406,39 @@ def test_two_programs_named_alike_before_the_rule_can_still_save_their_settings(
     services.update_program(alice, program, {"summary": "Still editable"})
     program.refresh_from_db()
     assert program.summary == "Still editable"
+
+
+@pytest.mark.browser
+def test_a_long_address_in_the_invitations_table_wraps_in_a_320_px_window(
+    browser: Any, live_server: Any, transactional_db: None, program: Any, alice: Any, client_for
+) -> None:
+    """The table grew to 1,304 px inside a 288 px box and the address was cut off."""
+    address = "bartholomew.wolfeschlegelsteinhausen@long-university-name.example.org"
+    services.invite(alice, program, email=address, role="mentee")
+    context = browser.new_context(locale="en-GB", viewport={"width": 320, "height": 640})
+    session = client_for(alice).cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}{INVITE}")
+    right = page.evaluate(
+        """address => {
+            const cell = [...document.querySelectorAll('td')].find(td => td.textContent === address);
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            return Math.max(...[...range.getClientRects()].map(r => r.right));
+        }""",
+        address,
+    )
+    assert right <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
+def test_a_link_replaced_by_a_resend_says_so(
+    program: Any, alice: Any, charlie: Any, client_for, invited
+) -> None:
+    invitation, path = invited
+    services.resend_invitation(alice, program, invitation.pk)
+    old = client_for(charlie).get(path)
+    assert old.status_code == 404
+    assert "A newer invitation may have replaced it" in old.content.decode()

@@ -227,6 +227,8 @@ def test_a_newcomer_listed_in_two_roles_joins_in_both_and_a_second_import_resend
     roles = Membership.objects.filter(user=lea, program=program).values_list("role", "status")
     assert sorted(roles) == [("mentee", "active"), ("mentor", "active")]
     assert sorted(m.to[0] for m in mail.outbox) == [charlie.email, "lea@example.org"]
+    to_lea = next(m for m in mail.outbox if m.to == ["lea@example.org"])
+    assert "added you as Mentee, Mentor." in to_lea.body  # one e-mail, both roles
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         again = client_for(alice).post(URL, {"file": upload(text)})
