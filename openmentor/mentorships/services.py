@@ -54,7 +54,7 @@ from .models import (
     standard_agreement_text,
     title_from_names,
 )
-from .signals import left_mentorship
+from .signals import left_mentorship, mentorship_closed
 
 # Which status may follow which. Completed and ended are final.
 TRANSITIONS: dict[str, set[str]] = {
@@ -268,6 +268,8 @@ def change_status(actor: User, mentorship: Mentorship, to: str, *, reason: str =
     else:
         mentorship.status = to
     mentorship.save()
+    if mentorship.is_closed:
+        mentorship_closed.send(sender=Mentorship, mentorship=mentorship)
     _tell_others(
         mentorship,
         actor,
@@ -321,6 +323,7 @@ def complete_with_program(program: Program) -> tuple[int, int, dict[int, list[in
             _close(mentorship, MentorshipStatus.COMPLETED)
             completed += 1
         mentorship.save(update_fields=["status", "closed_at", "ended_reason", "updated_at"])
+        mentorship_closed.send(sender=Mentorship, mentorship=mentorship)
         people = [p.user_id for p in mentorship.participants.all()]
         if mentorship.status == MentorshipStatus.COMPLETED:
             for user_id in people:

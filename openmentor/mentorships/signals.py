@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # them or goes on without them (``mentorship.is_open`` says which). Arguments:
 # ``mentorship``, ``user``, ``reason`` (in the site's language).
 left_mentorship = Signal()
+
+# A mentorship was closed (completed or ended early) by its people, a coordinator or its
+# program's closing: sent inside the transaction that closed it. Argument: ``mentorship``.
+mentorship_closed = Signal()

@@ -1,4 +1,5 @@
-"""Someone who leaves a mentorship with its program leaves its upcoming meetings."""
+"""Someone who leaves a mentorship with its program leaves its upcoming meetings; a closed
+mentorship's meetings still ahead are cancelled."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.dispatch import receiver
 
 from openmentor.accounts.models import User
 from openmentor.mentorships.models import Mentorship
-from openmentor.mentorships.signals import left_mentorship
+from openmentor.mentorships.signals import left_mentorship, mentorship_closed
 
 from . import services
 
@@ -18,3 +19,8 @@ def leaving_a_mentorship_leaves_its_meetings(
     mentorship: Mentorship, user: User, reason: str, **kwargs: Any
 ) -> None:
     services.leave_meetings(mentorship, user, reason)
+
+
+@receiver(mentorship_closed)
+def a_closed_mentorship_meets_no_more(mentorship: Mentorship, **kwargs: Any) -> None:
+    services.cancel_for_closed_mentorship(mentorship)

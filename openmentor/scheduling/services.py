@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from openmentor.accounts.models import User
 from openmentor.core.errors import Conflict, NotAllowed, ValidationFailed, conflict_if_duplicate
 from openmentor.core.events import send_to_group_on_commit
-from openmentor.mentorships.models import Mentorship, MentorshipStatus
+from openmentor.mentorships.models import OPEN_STATUSES, Mentorship, MentorshipStatus
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Cadence, Delivery
 
@@ -53,6 +53,7 @@ from .tasks import send_meeting_invitation
 MAX_DURATION_MINUTES = 8 * 60
 # Kept untranslated: each reader sees it in their language (``Meeting.shown_reason``).
 NO_ONE_ELSE_CAN_COME = gettext_noop("No one else can come.")
+MENTORSHIP_CLOSED = gettext_noop("The mentorship has closed.")
 MAX_LIVE_ROOM_PEOPLE = 4  # the browser mesh: every person sends to every other
 MAX_SERIES = 52
 REMINDER_HORIZON = timedelta(days=8)
@@ -695,6 +696,21 @@ def _cancel(meeting: Meeting, actor: User | None, reason: str) -> Meeting:
 
 
 @transaction.atomic
+def cancel_for_closed_mentorship(mentorship: Mentorship) -> int:
+    """A closed mentorship meets no more: its meetings still ahead are cancelled for
+    everyone (a CANCEL for their calendars, no reminders, no live room). A completed
+    mentorship had kept its confirmed meeting next week, and its reminders."""
+    cancelled = 0
+    for meeting in Meeting.objects.select_for_update().filter(
+        mentorship=mentorship, status__in=ACTIVE_STATUSES, starts_at__gt=timezone.now()
+    ):
+        meeting.ics_sequence += 1
+        _cancel(meeting, None, MENTORSHIP_CLOSED)
+        cancelled += 1
+    return cancelled
+
+
+@transaction.atomic
 def leave_meetings(mentorship: Mentorship, user: User, reason: str) -> None:
     """Someone left the mentorship with its program: they leave its upcoming meetings (no
     more pushes, reminders, e-mails; a live room they are in closes for them), and their
@@ -801,7 +817,10 @@ def send_due_reminders(now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     meetings = Meeting.objects.filter(
-        status=MeetingStatus.CONFIRMED, starts_at__gt=now, starts_at__lte=now + REMINDER_HORIZON
+        status=MeetingStatus.CONFIRMED,
+        starts_at__gt=now,
+        starts_at__lte=now + REMINDER_HORIZON,
+        mentorship__status__in=OPEN_STATUSES,  # a closed one's were cancelled; none slips by
     ).select_related("mentorship__program")
     for meeting in meetings:
         for attendee in meeting.attendees.select_related("user").exclude(

@@ -469,3 +469,24 @@ def test_meeting_emails_say_when_with_whom_and_what_is_asked_in_the_readers_word
     to_bob = next(m for m in mail.outbox if m.to == [bob.email])
     assert to_bob.subject.startswith("Cancelled: mentoring meeting on")
     assert "This meeting is cancelled. Reason: Estou doente" in to_bob.body
+
+
+def test_a_closed_mentorship_cancels_its_meetings_ahead_and_sends_no_reminders(
+    mentorship: Any, bob: Any, carol_available: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Completed, it kept its confirmed meeting next week, the live room, and reminders."""
+    from django.core import mail
+
+    from openmentor.mentorships.services import change_status
+
+    meeting = services.book_meeting(
+        bob, mentorship, starts_at=next_weekday(2, 10), duration_minutes=60
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(carol_available, mentorship, "completed")
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED
+    assert meeting.shown_reason == "The mentorship has closed."
+    assert {m.to[0] for m in mail.outbox if m.attachments} == {bob.email, carol_available.email}
+    assert services.send_due_reminders(meeting.starts_at - timedelta(minutes=30)) == 0
