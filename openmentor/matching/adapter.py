@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
@@ -627,7 +628,10 @@ def recommend_for(
 def describe_factor(factor: dict[str, Any]) -> str:
     code = factor.get("code")
     if code == "shared_language":
-        names = ", ".join(language_name(c, in_sentence=True) for c in factor.get("languages", []))
+        # "English and Spanish" in each language ("inglês e espanhol"), not a bare list.
+        names = get_text_list(
+            [language_name(c, in_sentence=True) for c in factor.get("languages", [])], _("and")
+        )
         return _("Both speak %(languages)s.") % {"languages": names}
     if code == "availability_overlap":
         return _("About %(hours)s hours a week of shared free time.") % {

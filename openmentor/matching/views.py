@@ -371,11 +371,12 @@ def request_action(request: AuthenticatedRequest, request_id: int, action: str) 
         raise Http404 from error
     form = AnswerForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
+    answered = None
     try:
         if action == "withdraw":
             services.withdraw_request(request.user, request_id)
         elif action in REQUEST_ACTIONS:
-            REQUEST_ACTIONS[action](request.user, request_id, message)
+            answered = REQUEST_ACTIONS[action](request.user, request_id, message)
         else:
             raise Http404
     except NotFound as error:
@@ -391,6 +392,9 @@ def request_action(request: AuthenticatedRequest, request_id: int, action: str) 
                 "withdraw": _("Request withdrawn."),
             }[action],
         )
+        mentorship_id = getattr(answered, "mentorship_id", None)
+        if action == "accept" and mentorship_id:  # on to the mentorship just started
+            return redirect("mentorship_detail", pk=mentorship_id)
     return redirect("matching_my", slug=found.program.slug)
 
 

@@ -142,8 +142,9 @@ def build_credential(credential: Credential) -> dict[str, Any]:
 
 def _hours(hours: Any) -> str:
     """ "1.5 hours" written the reader's way ("1,5 horas"); one hour is singular."""
+    whole = float(hours).is_integer()  # "1 hour", not "1,0 hora"
     return ngettext("%(hours)s hour", "%(hours)s hours", 1 if hours == 1 else 2) % {
-        "hours": number_format(hours, 1)
+        "hours": number_format(int(hours) if whole else hours, None if whole else 1)
     }
 
 

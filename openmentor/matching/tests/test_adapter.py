@@ -77,6 +77,6 @@ def test_language_names_inside_a_reason_are_written_as_each_language_writes_them
 
     shared = {"code": "shared_language", "languages": ["en", "pt"]}
     with translation.override("pt"):
-        assert describe_factor(shared) == "Os dois falam inglês, português."
+        assert describe_factor(shared) == "Os dois falam inglês e português."
     with translation.override("en"):
-        assert describe_factor(shared) == "Both speak English, Portuguese."
+        assert describe_factor(shared) == "Both speak English and Portuguese."

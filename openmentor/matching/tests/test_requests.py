@@ -64,6 +64,7 @@ def test_accepting_creates_the_mentorship_and_tells_the_mentee(
     )
     assert response.status_code == 302
     made.refresh_from_db()
+    assert response.url == f"/mentorships/{made.mentorship_id}/"  # on to the new mentorship
     assert made.status == RequestStatus.ACCEPTED and made.mentorship is not None
     people = {(p.user_id, p.role) for p in made.mentorship.participants.all()}
     assert people == {(carol.pk, "mentor"), (bob.pk, "mentee")}

@@ -62,7 +62,7 @@ def test_the_narrative_counts_and_writes_numbers_in_the_readers_language(mentors
     mentor = carol.credentials.get().document["credentialSubject"]["narrative"]
     assert "1 persona " in mentor and "1,5 horas" in mentor
     mentee = bob.credentials.get().document["credentialSubject"]["narrative"]
-    assert "1 sesión," in mentee and "0 metas" in mentee
+    assert "1 sesión," in mentee and "0 objetivos alcanzados" in mentee
 
 
 def test_a_mentorship_closed_before_the_programs_start_date_ends_after_it_began(
@@ -219,3 +219,14 @@ def test_production_requires_the_key_from_the_environment(settings, monkeypatch)
             signing.signing_key()
     finally:
         signing.signing_key.cache_clear()
+
+
+def test_whole_hours_are_written_without_a_decimal():
+    """ "1,0 hora" read oddly."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    with translation.override("pt"):
+        assert credentials._hours(Decimal("1.0")) == "1 hora"
+        assert credentials._hours(Decimal("2.5")) == "2,5 horas"

@@ -94,3 +94,27 @@ def test_mentee_and_mentor_walk_the_journey(mentorship, bob, carol, client_for, 
     result = mentee.post(verify, {"document": json.dumps(document)}).content.decode()
     assert "Not valid" in result
     assert "changed after it was issued" in result
+
+
+def test_the_mentorship_page_leads_to_messages_and_a_time_and_says_when_it_closed(
+    mentorship, bob, carol, client_for
+):
+    """No link to the pair's messages or to finding a time; a completed mentorship still
+    said "until" its planned end; the credential's name stayed in the language it was
+    issued in."""
+    from django.utils import translation
+
+    from openmentor.mentorships import services
+
+    page = client_for(bob).get(reverse("mentorship_detail", args=[mentorship.pk])).content
+    text = page.decode()
+    assert f'href="/mentorships/{mentorship.pk}/messages/"' in text
+    assert f'href="/scheduling/mentorships/{mentorship.pk}/find-a-time/"' in text
+    services.change_status(bob, mentorship, "completed")
+    with translation.override("pt"):
+        services.submit_reflection(bob, mentorship, learned="Muito")
+    closed = client_for(bob).get(reverse("mentorship_detail", args=[mentorship.pk]))
+    text = closed.content.decode()
+    assert "closed on" in text
+    assert "Mentoring completed: " in text and "Mentoria concluída" not in text
+    assert "find-a-time" not in text
