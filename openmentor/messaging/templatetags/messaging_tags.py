@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 from django.utils import dateformat
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -31,10 +31,10 @@ def file_size(size: int) -> str:
     """An attachment's size, written exactly as ``messaging.js`` (``sizeText``) writes it for
     a message that arrives live, so both look the same."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
+        return gettext("%(size)s MB") % {"size": number_format(size / (1024 * 1024), 1)}
     if size < 1024:
-        return f"{size} B"  # a short note is 78 bytes, not "1 KB"
-    return f"{int(size / 1024 + 0.5)} KB"
+        return gettext("%(size)s B") % {"size": size}  # a short note is 78 bytes, not "1 KB"
+    return gettext("%(size)s KB") % {"size": int(size / 1024 + 0.5)}
 
 
 @register.simple_tag

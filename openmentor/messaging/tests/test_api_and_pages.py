@@ -162,6 +162,10 @@ def test_own_messages_say_how_far_the_others_have_read(
         "2 KB",
         "1.9 MB",
     ]
+    from django.utils import translation
+
+    with translation.override("fr"):  # the help text above the box said "10 Mo"
+        assert [file_size(n) for n in (78, 1536, 2_000_000)] == ["78 o", "2 Ko", "1,9 Mo"]
     assert [seen_label(5, cursors) for cursors in ({1: 4}, {1: 5}, {1: 5, 2: 0}, {1: 9, 2: 5})] == [
         "",
         "seen",

@@ -152,11 +152,15 @@
     element.textContent = timeFormat ? timeFormat.format(date) : date.toLocaleString();
   }
   function urlFor(name, id) { return root.dataset[name].replace("/0/", "/" + id + "/"); }
-  // As the server's file_size filter writes it.
+  // As the server writes it (messaging_tags.file_size): the page's units and decimal sign.
   function sizeText(bytes) {
-    if (bytes >= 1048576) { return (bytes / 1048576).toFixed(1) + " MB"; }
-    if (bytes < 1024) { return bytes + " B"; }
-    return Math.round(bytes / 1024) + " KB";
+    var unit = function (name, size) { return t(name).replace("%(size)s", size); };
+    if (bytes >= 1048576) {
+      var decimals = { minimumFractionDigits: 1, maximumFractionDigits: 1 };
+      return unit("sizeMb", (bytes / 1048576).toLocaleString(document.documentElement.lang || undefined, decimals));
+    }
+    if (bytes < 1024) { return unit("sizeB", bytes); }
+    return unit("sizeKb", Math.round(bytes / 1024));
   }
   // Edit and delete for one's own message, report for someone else's: what the server
   // renders, for a message once it has an id.
