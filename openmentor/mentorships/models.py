@@ -182,6 +182,11 @@ class AgreementVersion(models.Model):
         return standard_agreement_text(self.standard) if self.standard else self.text
 
 
+def _mid_sentence(label: object) -> str:
+    text = str(label)
+    return text[:1].lower() + text[1:]
+
+
 def standard_agreement_text(standard: dict[str, str]) -> str:
     from openmentor.programs.models import Cadence, Delivery
 
@@ -190,8 +195,13 @@ def standard_agreement_text(standard: dict[str, str]) -> str:
         _("Expectations: we each say what we hope to get from this mentorship."),
         _("Meetings: %(cadence)s, %(delivery)s; whoever cannot make it says so a day ahead.")
         % {
-            "cadence": Cadence(cadence).label if cadence in Cadence.values else cadence,
-            "delivery": Delivery(delivery).label if delivery in Delivery.values else delivery,
+            # Mid-sentence: "every two weeks, online only", not the choices' capitals.
+            "cadence": _mid_sentence(
+                Cadence(cadence).label if cadence in Cadence.values else cadence
+            ),
+            "delivery": _mid_sentence(
+                Delivery(delivery).label if delivery in Delivery.values else delivery
+            ),
         },
         _("Response times: we answer messages within three working days."),
         _("Confidentiality: what we share stays between us unless we agree otherwise."),

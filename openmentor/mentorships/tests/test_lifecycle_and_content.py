@@ -421,3 +421,24 @@ def test_a_name_made_from_people_follows_a_new_display_name_and_a_chosen_name_st
     update_profile(bob, ProfileInput(time_zone="Europe/Lisbon"))  # the name stays as it is
     made.refresh_from_db()
     assert made.title == "Carol Mentor & Roberto Silva"
+
+
+def test_the_standard_agreement_writes_the_programs_choices_mid_sentence(program, carol, bob):
+    """ "Rencontres : Toutes les deux semaines, En ligne uniquement" """
+    from django.utils import translation
+
+    from openmentor.mentorships.models import standard_agreement_text
+
+    with translation.override("fr"):
+        text = standard_agreement_text({"cadence": "fortnightly", "delivery": "online_only"})
+    meetings = next(line for line in text.splitlines() if line.startswith("Rencontres"))
+    assert "toutes les deux semaines, en ligne uniquement" in meetings.lower()
+    assert ": toutes" in meetings and ", en ligne" in meetings
+
+
+def test_the_agreement_page_says_a_change_is_read_as_written(program, carol, bob, client_for):
+    """A one-word change froze the whole standard text in the editor's French for a
+    Portuguese reader, unannounced."""
+    made = services.create_mentorship(program, mentors=[carol], mentees=[bob], origin="t")
+    page = client_for(bob).get(f"/mentorships/{made.pk}/agreement/").content.decode()
+    assert "a changed version is read by everyone as you write it" in page
