@@ -41,4 +41,9 @@ urlpatterns = [
         views.credential_download,
         name="credential_download",
     ),
+    path(
+        "credentials/<uuid:credential_id>/",
+        views.credential_certificate,
+        name="credential_certificate",
+    ),
 ]

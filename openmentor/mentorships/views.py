@@ -4,6 +4,7 @@ calls one service and renders; every form works without JavaScript."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -45,7 +46,6 @@ from .goal_templates import templates_for
 from .models import (
     OPEN_STATUSES,
     ActionItem,
-    Credential,
     Goal,
     Mentorship,
     MentorshipParticipant,
@@ -606,7 +606,7 @@ def my_mentees_progress(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def credential_download(request: AuthenticatedRequest, credential_id: str) -> HttpResponse:
-    credential = Credential.objects.filter(pk=credential_id, recipient=request.user).first()
+    credential = selectors.credentials_of(request.user).filter(pk=credential_id).first()
     if credential is None:
         raise Http404
     response = JsonResponse(
@@ -614,6 +614,31 @@ def credential_download(request: AuthenticatedRequest, credential_id: str) -> Ht
     )
     response["Content-Disposition"] = f'attachment; filename="credential-{credential.pk}.json"'
     return response
+
+
+@login_required
+def credential_certificate(request: AuthenticatedRequest, credential_id: str) -> HttpResponse:
+    """The credential as a certificate to read, show and print (or save as PDF): a signed
+    JSON file was all a mentee got, and few can open one."""
+    credential = selectors.credentials_of(request.user).filter(pk=credential_id).first()
+    if credential is None:
+        raise Http404
+    subject = credential.document.get("credentialSubject", {})
+    return render(
+        request,
+        "mentorships/certificate.html",
+        {
+            "credential": credential,
+            "narrative": subject.get("narrative", ""),
+            "started": _iso_day(subject.get("activityStartDate")),
+            "ended": _iso_day(subject.get("activityEndDate")),
+            "verify_url": request.build_absolute_uri(reverse("credential_verify")),
+        },
+    )
+
+
+def _iso_day(value: str | None) -> date | None:
+    return date.fromisoformat(value[:10]) if value else None
 
 
 def credential_verify(request: HttpRequest) -> HttpResponse:

@@ -230,3 +230,21 @@ def test_whole_hours_are_written_without_a_decimal():
     with translation.override("pt"):
         assert credentials._hours(Decimal("1.0")) == "1 hora"
         assert credentials._hours(Decimal("2.5")) == "2,5 horas"
+
+
+def test_the_recipient_reads_and_prints_a_certificate_others_cannot_open(
+    issued, mentorship, bob, carol, charlie, client_for
+):
+    """A signed JSON file was all a mentee got, and few can open one."""
+    credential = issued["mentee"]
+    url = reverse("credential_certificate", args=[credential.pk])
+    detail = client_for(bob).get(reverse("mentorship_detail", args=[mentorship.pk]))
+    assert f'href="{url}"' in detail.content.decode()
+    page = client_for(bob).get(url).content.decode()
+    subject = credential.document["credentialSubject"]
+    assert "Mentoring completed" in page and "Bob Mentee" in page
+    assert subject["narrative"] in page
+    assert "<p>From " in page  # when the mentorship ran
+    assert "/credentials/verify/" in page and "data-print hidden" in page
+    for other in (carol, charlie):  # even the mentor: it is Bob's
+        assert client_for(other).get(url).status_code == 404

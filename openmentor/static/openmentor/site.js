@@ -124,6 +124,14 @@
     var first = document.querySelector("main [aria-invalid=true], main .form-errors[tabindex]");
     if (first && document.activeElement === document.body) { first.focus(); }
   }
+  // A print button works only with this script: shown by it, hidden without it.
+  function offerPrinting() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", offerPrinting);
   document.addEventListener("focusin", revealFocusedMenuLink);
   document.addEventListener("DOMContentLoaded", focusFirstError);
   document.addEventListener("DOMContentLoaded", prefillTimeZone);
