@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 from openmentor.accounts import services as account_services
 from openmentor.core.errors import ValidationFailed
 from openmentor.core.types import AuthenticatedRequest
+from openmentor.matching.selectors import waiting_for_answer
 from openmentor.mentorships.selectors import mentorships_for_user
 from openmentor.programs import selectors as program_selectors
 
@@ -35,6 +36,8 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
             "coordinated": program_selectors.coordinated_programs(request.user),
             "participating": [m for m in memberships if m.role != "coordinator"],
             "still_to_answer": [m for m in memberships if program_selectors.still_to_answer(m)],
+            # A mentor learned of a waiting request only from a notification.
+            "requests_waiting": waiting_for_answer(request.user),
             "mentorships": mentorships_for_user(request.user.pk),
             "profile": profile,
             "profile_complete": profile.is_complete,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from openmentor.accounts.models import User
@@ -153,6 +154,21 @@ def requests_sent(user: User, program: Program | None = None) -> QuerySet[Mentor
 def requests_received(user: User, program: Program | None = None) -> QuerySet[MentorRequest]:
     qs = MentorRequest.objects.filter(mentor=user).select_related("mentee", "program")
     return qs.filter(program=program) if program else qs
+
+
+def waiting_for_answer(user: User) -> list[tuple[Program, int]]:
+    """Each program where requests to this person wait for their answer, with how many."""
+    counts = (
+        MentorRequest.objects.filter(
+            mentor=user, status=RequestStatus.PENDING, expires_at__gt=timezone.now()
+        )
+        .values("program")
+        .annotate(n=Count("pk"))
+        .values_list("program", "n")
+    )
+    by_program = dict(counts)
+    programs = Program.objects.filter(pk__in=by_program).order_by("name")
+    return [(program, by_program[program.pk]) for program in programs]
 
 
 def requests_in(program: Program) -> QuerySet[MentorRequest]:

@@ -270,6 +270,10 @@ def test_each_person_finds_the_words_and_links_of_their_own_role(
     """A mentor answering requests read "find a mentor"; a mentee was offered "progress of
     the people you mentor"; a member was still told to find a program and apply."""
     made, _ = ask(bob, matching_program, carol)
+    # The mentor's dashboard says a request waits (it was only in a notification).
+    waiting = client_for(carol).get(reverse("dashboard")).content.decode()
+    assert f"1 request in {matching_program.name}" in waiting
+    assert "request in" not in client_for(bob).get(reverse("dashboard")).content.decode()
     mentor_page = client_for(carol).get(reverse("matching_my", args=[matching_program.slug]))
     assert f"<h1>{matching_program.name}: Requests to you</h1>" in mentor_page.content.decode()
     mentee_page = client_for(bob).get(reverse("matching_my", args=[matching_program.slug]))
