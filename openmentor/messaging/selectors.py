@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
@@ -987,3 +987,13 @@ def guidelines_url(conversation: Conversation) -> str:
     from django.urls import reverse
 
     return reverse("program_detail", args=[conversation.program.slug]) + "#guidelines"
+
+
+def reported_by(user: User, messages: Sequence[Message]) -> set[int]:
+    """Which of these messages this person has reported: the page says so instead of
+    offering "Report" again, as if nothing had happened."""
+    return set(
+        Report.objects.filter(reporter=user, message__in=[m.pk for m in messages]).values_list(
+            "message_id", flat=True
+        )
+    )

@@ -215,6 +215,7 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "composer": selectors.composer_for(conversation, request.user),
             "others": others,
             "read_cursors": selectors.read_cursors_of_others(conversation, request.user.pk),
+            "reported_by_me": selectors.reported_by(request.user, page.messages),
             "guidelines_url": selectors.guidelines_url(conversation),
         },
         status=status,

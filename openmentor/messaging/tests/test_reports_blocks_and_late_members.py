@@ -350,3 +350,18 @@ def test_the_conversation_list_does_not_count_or_date_a_blocked_persons_messages
     seen_by_carol = selectors.my_conversations(carol).get(pk=circle.pk)
     assert seen_by_carol.shown_count == 2
     assert seen_by_carol.shown_last_message_at == Message.objects.get(client_id="e1").sent_at
+
+
+def test_a_reported_message_says_so_to_the_one_who_reported_it(
+    conversation: Any, carol: Any, bob: Any, client_for: Any
+) -> None:
+    """It looked exactly as before, with "Report" offered again."""
+    theirs = services.send_message(carol, conversation, body="Rude words", client_id="r1").message
+    services.report_message(bob, theirs.pk, reason="Unkind")
+    page = client_for(bob).get(f"/messages/{conversation.pk}/").content.decode()
+    assert "You reported this message to the coordinators." in page
+    assert f'href="/messages/message/{theirs.pk}/report/"' not in page
+    assert (
+        "You reported this"
+        not in client_for(carol).get(f"/messages/{conversation.pk}/").content.decode()
+    )
