@@ -98,3 +98,14 @@ def search_tags(prefix: str, limit: int = 20) -> list[str]:
         .values_list("name", flat=True)
         .distinct()[:limit]
     )
+
+
+def missing_for_matching(profile: Profile) -> list[str]:
+    """The profile's fields that matching and the people reading it use, still empty
+    (names of ``ProfileForm`` fields). The first-week checklist's "complete" asks less."""
+    missing = [name for name in ("headline", "bio", "country") if not getattr(profile, name)]
+    if not profile.languages.exists():
+        missing.append("languages")
+    if not profile.expertise.exists() and not profile.interests.exists():
+        missing.append("interests")
+    return missing

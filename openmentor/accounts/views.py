@@ -67,7 +67,16 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile_edit.html",
-        {"form": form, "formset": formset, "photo_form": PhotoForm(), "profile": profile},
+        {
+            "form": form,
+            "formset": formset,
+            "photo_form": PhotoForm(),
+            "profile": profile,
+            "missing": [
+                _("Languages") if name == "languages" else form.fields[name].label
+                for name in selectors.missing_for_matching(profile)
+            ],
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -156,3 +156,31 @@ def test_language_names_are_listed_as_people_read_them() -> None:
     with translation.override("pt"):
         names = [name for _code, name in language_choices()]
     assert names.index("Árabe") < names.index("Bengali") < names.index("Zulu")
+
+
+def test_the_profile_page_says_what_matching_still_lacks(bob: Any, client_for) -> None:
+    """A checklist said "profile done" while headline, expertise and goals were empty, and
+    the page never said what was missing."""
+    profile = bob.profile
+    profile.headline, profile.bio = "", ""
+    profile.save()
+    profile.expertise.clear()
+    profile.interests.clear()
+    page = client_for(bob).get("/profile/").content.decode()
+    assert "Still empty, and used to match you:" in page
+    missing = page.split("Still empty, and used to match you:")[1].split("</p>")[0]
+    assert "Headline" in missing and "About me" in missing and "Goals and interests" in missing
+    profile.headline, profile.bio = "PhD student", "I study rivers."
+    profile.save()
+    from openmentor.accounts.models import ProfileLanguage, Tag
+
+    profile.interests.add(Tag.objects.create(name="hydrology"))
+    if not profile.languages.exists():
+        ProfileLanguage.objects.create(profile=profile, code="en", proficiency=5)
+    if not profile.country:
+        profile.country = "BR"
+        profile.save()
+    assert (
+        "Your profile has everything matching uses."
+        in client_for(bob).get("/profile/").content.decode()
+    )
