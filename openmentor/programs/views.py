@@ -271,50 +271,65 @@ REOPEN_QUESTION = gettext_lazy(
 )
 
 
+def _closing_step(
+    request: AuthenticatedRequest,
+    program: Program,
+    question: Any,
+    step: Callable[[], Any],
+    said: Callable[[Any], str],
+    unchanged: str,
+) -> HttpResponse:
+    """Close or reopen: asked first, carried out once, and said (or that nothing changed)."""
+    back = reverse("program_console_settings", args=[program.slug])
+    asked = unless_confirmed(request, str(question), back)
+    if asked:
+        return asked
+    done = step()
+    if done.changed:
+        messages.success(request, said(done))
+    else:
+        messages.info(request, unchanged)
+    return redirect(back)
+
+
 @coordinator_view
 @require_POST
 def console_close(request: AuthenticatedRequest, program: Program) -> HttpResponse:
-    back = reverse("program_console_settings", args=[program.slug])
-    question = unless_confirmed(request, str(CLOSE_QUESTION), back)
-    if question:
-        return question
-    done = services.close_program(request.user, program)
-    if not done.changed:
-        messages.info(request, _("This program was already closed; nothing changed."))
-    else:
-        messages.success(
-            request,
+    return _closing_step(
+        request,
+        program,
+        CLOSE_QUESTION,
+        lambda: services.close_program(request.user, program),
+        lambda done: (
             ngettext(
                 "%(program)s is closed: %(n)s mentorship was completed and its people were told.",
                 "%(program)s is closed: %(n)s mentorships were completed and their people "
                 "were told.",
                 done.completed,
             )
-            % {"program": program.name, "n": done.completed},
-        )
-    return redirect(back)
+            % {"program": program.name, "n": done.completed}
+        ),
+        _("This program was already closed; nothing changed."),
+    )
 
 
 @coordinator_view
 @require_POST
 def console_reopen(request: AuthenticatedRequest, program: Program) -> HttpResponse:
-    back = reverse("program_console_settings", args=[program.slug])
-    question = unless_confirmed(request, str(REOPEN_QUESTION), back)
-    if question:
-        return question
-    done = services.reopen_program(request.user, program)
-    if not done.changed:
-        messages.info(request, _("This program is not closed; nothing changed."))
-    else:
-        messages.success(
-            request,
+    return _closing_step(
+        request,
+        program,
+        REOPEN_QUESTION,
+        lambda: services.reopen_program(request.user, program),
+        lambda _done: (
             _(
                 "%(program)s is open again. Enrolment stays closed and it stays out of the "
                 "directory until you turn them back on below."
             )
-            % {"program": program.name},
-        )
-    return redirect(back)
+            % {"program": program.name}
+        ),
+        _("This program is not closed; nothing changed."),
+    )
 
 
 @coordinator_view
