@@ -251,6 +251,10 @@ class Membership(TimeStampedModel):
         return self.capacity if self.capacity is not None else self.program.default_mentor_capacity
 
 
+# An invitation neither accepted nor revoked (it may have expired: it can be resent).
+LIVE_INVITATION = models.Q(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
 class Invitation(TimeStampedModel):
     """An e-mail link that admits one person to a program in a role, without approval."""
 
@@ -280,7 +284,7 @@ class Invitation(TimeStampedModel):
                 "program",
                 Lower("email"),
                 "role",
-                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                condition=LIVE_INVITATION,
                 name="one_live_invitation_per_address_and_role",
             ),
         ]

@@ -13,6 +13,7 @@ from openmentor.core.errors import Conflict, DomainError, NotAllowed
 from openmentor.core.types import AnyUser
 
 from .models import (
+    LIVE_INVITATION,
     ApplicationQuestion,
     Invitation,
     Membership,
@@ -224,11 +225,8 @@ def still_to_answer(membership: Membership) -> bool:
 
 def has_live_invitation(program: Program, email: str, role: str) -> bool:
     """An invitation of this address to this role that can still be accepted."""
-    return Invitation.objects.filter(
-        program=program,
-        email__iexact=email,
-        role=role,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).exists()
+    return (
+        Invitation.objects.filter(LIVE_INVITATION, program=program, email__iexact=email, role=role)
+        .filter(expires_at__gt=timezone.now())
+        .exists()
+    )

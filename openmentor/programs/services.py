@@ -30,6 +30,7 @@ from openmentor.notifications.services import notify
 
 from . import selectors
 from .models import (
+    LIVE_INVITATION,
     ApplicationQuestion,
     Approval,
     Invitation,
@@ -557,13 +558,7 @@ def _send_invitation(
     language = account_selectors.language_of_address(email) or language or actor.language
     live = (
         Invitation.objects.select_for_update()
-        .filter(
-            program=program,
-            email__iexact=email,
-            role=role,
-            accepted_at__isnull=True,
-            revoked_at__isnull=True,
-        )
+        .filter(LIVE_INVITATION, program=program, email__iexact=email, role=role)
         .first()
     )
     if live is not None:
