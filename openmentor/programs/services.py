@@ -90,22 +90,19 @@ def check_program_settings(data: dict[str, Any]) -> None:
         raise ValidationFailed(_("Please correct the highlighted fields."), fields=errors)
 
 
-def check_program_name(name: str, program: Program | None = None) -> str:
+def check_program_name(name: str, stored: Program | None = None) -> str:
     """The name trimmed; refused when empty or when another program has it (in any case):
-    two programs of one name are two identical cards in the directory."""
+    two programs of one name are two identical cards in the directory. ``stored``: the
+    program as saved; a name kept as it was is no clash, so two programs named alike
+    before this rule can still be saved."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("Name the program."), fields={"name": _("Required.")})
-    if program is not None:
-        # As stored (a settings form has already put the new name on the instance): a name
-        # kept as it was is no clash, so two programs named alike before this rule can
-        # still be saved.
-        stored = Program.objects.filter(pk=program.pk).values_list("name", flat=True).first()
-        if name.lower() == (stored or "").strip().lower():
-            return name
+    if stored is not None and name.lower() == stored.name.strip().lower():
+        return name
     others = Program.objects.filter(name__iexact=name)
-    if program is not None:
-        others = others.exclude(pk=program.pk)
+    if stored is not None:
+        others = others.exclude(pk=stored.pk)
     if others.exists():
         message = _("A program with this name already exists.")
         raise ValidationFailed(message, code="duplicate_name", fields={"name": message})
@@ -146,15 +143,19 @@ def create_program(actor: User, data: dict[str, Any]) -> Program:
 @transaction.atomic
 def update_program(actor: User, program: Program, data: dict[str, Any]) -> Program:
     require_coordinator(actor, program)
+    # Compared with the program as saved: a settings form has already put the posted
+    # values on ``program`` (a ModelForm's instance), so comparing with it let the page
+    # open enrolment of a closed program.
+    stored = Program.objects.select_for_update().get(pk=program.pk)
     merged = {name: data.get(name, getattr(program, name)) for name in PROGRAM_FIELDS}
     check_program_settings(merged)
-    if program.closed_at is not None:
+    if stored.closed_at is not None:
         # Closed: nobody joins and it stays out of the directory until it is reopened.
         reopen_first = _("Reopen the program first.")
         errors = {
             name: reopen_first
             for name in ("enrolment_open", "is_listed")
-            if merged[name] and not getattr(program, name)
+            if merged[name] and not getattr(stored, name)
         }
         if errors:
             raise ValidationFailed(
@@ -162,7 +163,7 @@ def update_program(actor: User, program: Program, data: dict[str, Any]) -> Progr
                 code="program_closed",
                 fields=errors,
             )
-    merged["name"] = check_program_name(merged["name"], program)
+    merged["name"] = check_program_name(merged["name"], stored)
     for name, value in merged.items():
         setattr(program, name, value)
     program.save()

@@ -439,3 +439,19 @@ def test_the_api_closes_and_reopens_idempotently(
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/programs/{slug}/close" in schema["paths"]
     assert "403" in schema["paths"]["/api/v1/programs/{slug}/close"]["post"]["responses"]
+
+
+def test_the_settings_page_cannot_open_enrolment_of_a_closed_program(
+    program: Any, alice: Any, client_for: Any
+) -> None:
+    """The form had put the posted values on the program before the service compared."""
+    from openmentor.programs.forms import ProgramForm
+
+    services.close_program(alice, program)
+    program.refresh_from_db()
+    data = {k: v for k, v in ProgramForm(instance=program).initial.items() if v is not None}
+    data.update({"enrolment_open": "on", "is_listed": "on"})
+    answer = client_for(alice).post(f"/programs/{program.slug}/console/settings/", data)
+    assert answer.status_code == 400
+    program.refresh_from_db()
+    assert (program.enrolment_open, program.is_listed) == (False, False)
