@@ -27,7 +27,8 @@ from openmentor.core.errors import (
 from openmentor.core.text import plain_text
 from openmentor.notifications.services import notify, publish_event
 from openmentor.programs.models import Program
-from openmentor.programs.selectors import is_coordinator, refusal_if_closed
+from openmentor.programs.selectors import is_coordinator
+from openmentor.programs.services import require_not_closed
 
 from . import selectors
 from .models import (
@@ -120,9 +121,7 @@ def create_mentorship(
     people = [*mentors, *mentees, *peers]
     if len({person.pk for person in people}) != len(people):
         raise ValidationFailed(_("Each person can take only one role in a mentorship."))
-    closed = refusal_if_closed(program)
-    if closed is not None:
-        raise closed
+    require_not_closed(program)
     started_on, ends_on = _dates_for(program, timezone.localdate())
     mentorship = Mentorship.objects.create(
         program=program,

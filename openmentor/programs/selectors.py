@@ -59,16 +59,6 @@ def can_view_program(user: AnyUser, program: Program) -> bool:
     )
 
 
-def refusal_if_closed(program: Program) -> DomainError | None:
-    """Why nothing new may start in this program (``None``: it is not closed). Asked by
-    every path that enrols, invites, matches or starts a mentorship."""
-    if program.closed_at is not None:
-        return Conflict(
-            _("This program has closed; nothing new can start in it."), code="program_closed"
-        )
-    return None
-
-
 def directory(query: str = "") -> QuerySet[Program]:
     # A closed program is unlisted by closing it; the filter also keeps it out if someone
     # listed it again in the database while it stayed closed.
@@ -97,6 +87,7 @@ def memberships_for_dashboard(user: User) -> QuerySet[Membership]:
         Membership.objects.filter(user=user)
         .exclude(status=MembershipStatus.LEFT)
         .select_related("program")
+        .prefetch_related("program__questions")  # still_to_answer asks each of them
         .order_by("program__name", "role")
     )
 

@@ -75,9 +75,10 @@ def require_coordinator(actor: User, program: Program) -> None:
 def require_not_closed(program: Program) -> None:
     """Refuse what would start something new (an application, an invitation, a match, a
     mentorship) in a closed program."""
-    refusal = selectors.refusal_if_closed(program)
-    if refusal is not None:
-        raise refusal
+    if program.is_closed:
+        raise Conflict(
+            _("This program has closed; nothing new can start in it."), code="program_closed"
+        )
 
 
 def check_program_settings(data: dict[str, Any]) -> None:
