@@ -191,10 +191,12 @@ def share(
     # A block works both ways, as for messages: nothing from one reaches the other.
     blocks = messaging_selectors.blocks_of_many([actor.pk])[actor.pk]
     others = {
-        p.user_id for p in mentorship_selectors.participants(mentorship) if p.user_id != actor.pk
+        p.user_id: p.user
+        for p in mentorship_selectors.participants(mentorship)
+        if p.user_id != actor.pk
     }
     # "Everyone" in a pair is the one other person: the same block applies.
-    to = {recipient_id} if recipient_id is not None else others
+    to = {recipient_id} if recipient_id is not None else set(others)
     if to and to <= blocks.of_me | blocks.by_me:
         raise NotAllowed(_("You cannot share with this person."))
     shared = ResourceShare.objects.create(
@@ -205,13 +207,9 @@ def share(
         message=(message or "").strip()[:500],
     )
     people = (
-        [
-            p.user
-            for p in mentorship_selectors.participants(mentorship)
-            if p.user_id != actor.pk and p.user_id not in blocks.of_me
-        ]
+        [user for user_id, user in others.items() if user_id not in blocks.of_me]
         if recipient_id is None
-        else [User.objects.get(pk=recipient_id)]
+        else [others[recipient_id]]
     )
     for person in people:
         notify(
