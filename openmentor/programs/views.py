@@ -663,10 +663,8 @@ def _invitation_for_a_visitor(request: HttpRequest, invitation: Invitation) -> H
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        invitation = services.invitation_for_token(token)
-    except DomainError as error:  # unknown, or replaced by a resend: said, not a bare 404
-        return render(request, "core/refused.html", {"message": error.message}, status=error.status)
+    # Unknown, or replaced by a resend: its NotFound is said by DomainErrorPageMiddleware.
+    invitation = services.invitation_for_token(token)
     if not request.user.is_authenticated:
         return _invitation_for_a_visitor(request, invitation)
     person = request.user  # signed in from here on
