@@ -113,10 +113,6 @@ def mentorship_messages(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("messaging_thread", conversation.pk)
 
 
-def _id_or_none(value: str | None) -> int | None:
-    return as_id(value) if value else None
-
-
 def _send_at(others: list[User], when: str) -> Any:
     # "Their morning" is one person's: a pair's, not a group's or a team's.
     if when != services.SEND_AT_THEIR_MORNING or len(others) != 1:
@@ -186,9 +182,9 @@ def thread(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page = selectors.reader_page(
         request.user,
         conversation,
-        before=_id_or_none(request.GET.get("before")),
-        after=_id_or_none(request.GET.get("after")),
-        at=_id_or_none(request.GET.get("at")),
+        before=as_id(request.GET.get("before")),
+        after=as_id(request.GET.get("after")),
+        at=as_id(request.GET.get("at")),
         newest="newest" in request.GET,
     )
     # Without the script, seeing the page is reading it. With it (messaging.js's cookie, set
@@ -226,9 +222,7 @@ def _left_behind(request: AuthenticatedRequest, left: selectors.LeftBehind) -> H
     """The read-only thread of a group the person left. A message written before they left
     (an open page, a form post after a lost signal) is not sent: its text is shown back."""
     unsent = request.POST.get("body", "").strip() if request.method == "POST" else ""
-    page = selectors.left_behind_page(
-        request.user, left, before=_id_or_none(request.GET.get("before"))
-    )
+    page = selectors.left_behind_page(request.user, left, before=as_id(request.GET.get("before")))
     return render(
         request,
         "messaging/left_behind.html",
@@ -372,7 +366,7 @@ def react(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])  # GET: as delete_message, the question
 def block_person(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
-    conversation = _id_or_none(request.POST.get("next_conversation"))
+    conversation = as_id(request.POST.get("next_conversation"))
     back = (
         reverse("messaging_thread", args=[conversation])
         if conversation
@@ -407,7 +401,7 @@ def coach_setting(request: AuthenticatedRequest) -> HttpResponse:
     enabled = request.POST.get("enabled") == "1"
     services.set_coach(request.user, enabled)
     flash.success(request, _("Writing hints are on.") if enabled else _("Writing hints are off."))
-    conversation = _id_or_none(request.POST.get("conversation"))
+    conversation = as_id(request.POST.get("conversation"))
     if conversation:
         return redirect("messaging_thread", conversation)
     return redirect("messaging_list")
@@ -462,7 +456,7 @@ def search(request: AuthenticatedRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         # "Search older messages" carries where the last stretch ended; a new search
         # (the form has no such field) starts from the newest again.
-        before = _id_or_none(request.GET.get("before"))
+        before = as_id(request.GET.get("before"))
         page = selectors.search(
             request.user, form.cleaned_data["q"], before=before if before and before > 0 else None
         )
@@ -537,7 +531,7 @@ async def poll(request: HttpRequest) -> HttpResponse:
     user = await person_of(request)  # the page's session, or an app's token
     if not user.is_authenticated:
         return unauthenticated()
-    after = max(_id_or_none(request.GET.get("after")) or 0, 0)
+    after = max(as_id(request.GET.get("after")) or 0, 0)
     wait = poll_seconds(request.GET.get("timeout"))
     layer = get_channel_layer()
     channel = await layer.new_channel() if layer else None
