@@ -6,6 +6,7 @@ stays after the call, for whoever was not there) and relayed to the room."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -40,23 +41,18 @@ def _admit(user: Any, meeting_id: int) -> tuple[str, int] | None:
 
 
 @database_sync_to_async
-def _save_chat(user: Any, mentorship_id: int, text: str, client_id: str) -> str:
-    """Store the line in the mentorship's conversation; '' when saved, else the reason."""
+def _save_chat(user: Any, mentorship_id: int, text: str, client_id: str) -> tuple[str, list[int]]:
+    """Store the line in the mentorship's conversation: ('', the people who blocked the
+    sender, whom the line must not reach, as in the thread), or (the reason, [])."""
+    from openmentor.messaging import selectors as messaging_selectors
     from openmentor.messaging import services as messaging
 
     try:
         conversation = messaging.open_mentorship_conversation(user, mentorship_id)
         messaging.send_message(user, conversation, body=text, client_id=client_id)
     except DomainError as error:
-        return error.message
-    return ""
-
-
-@database_sync_to_async
-def _has_blocked(user_id: int, other_id: int) -> bool:
-    from openmentor.messaging import selectors as messaging
-
-    return messaging.has_blocked(user_id, other_id)
+        return error.message, []
+    return "", sorted(messaging_selectors.blockers_of(user.pk))
 
 
 class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
@@ -86,14 +82,16 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             await self._broadcast({"type": "peer-left", "peer": self.peer_id})
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def _broadcast(self, message: dict[str, Any], to: str | None = None) -> None:
+    async def _broadcast(
+        self, message: dict[str, Any], to: str | None = None, hidden_from: Sequence[int] = ()
+    ) -> None:
         await self.channel_layer.group_send(
             self.group,
             {
                 "type": "room.message",
                 "message": message,
                 "sender": self.peer_id,
-                "sender_user": self.user.pk,
+                "hidden_from": list(hidden_from),
                 "to": to,
             },
         )
@@ -125,7 +123,7 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
             text = text.strip()[:MAX_CHAT_CHARS]
             if not text:
                 return
-            problem = await _save_chat(self.user, self.mentorship_id, text, client_id)
+            problem, blockers = await _save_chat(self.user, self.mentorship_id, text, client_id)
             if problem:
                 await self.send_json({"type": "chat-error", "message": problem})
                 return
@@ -136,7 +134,8 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
                     "name": self.name,
                     "text": text,
                     "client_id": client_id,
-                }
+                },
+                hidden_from=blockers,
             )
         elif kind == "ping":
             await self.send_json({"type": "pong"})
@@ -155,7 +154,8 @@ class MeetingRoomConsumer(AsyncJsonWebsocketConsumer):
         if event["sender"] == self.peer_id and message["type"] != "chat":
             return
         # A chat line is a message: as in the thread, one from someone this person blocked
-        # does not reach them (they share the group's call, as they share its thread).
-        if message["type"] == "chat" and await _has_blocked(self.user.pk, event["sender_user"]):
+        # does not reach them (they share the group's call, as they share its thread). The
+        # sender's blockers come with the line, read once when it was saved.
+        if self.user.pk in event.get("hidden_from", ()):
             return
         await self.send_json(message)
