@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openmentor.core.models import TimeStampedModel
@@ -55,6 +56,13 @@ class Mentorship(TimeStampedModel):
     @property
     def is_closed(self) -> bool:
         return not self.is_open
+
+    @property
+    def shown_ended_reason(self) -> str:
+        """As ``scheduling.Meeting.shown_reason``: the platform's own reason (kept
+        untranslated, ``services.PROGRAM_CLOSED_FIRST``) in the reader's language; a
+        person's words are in no catalogue and stay as they are."""
+        return gettext(self.ended_reason) if self.ended_reason else ""
 
 
 def title_from_names(names: list[str]) -> str:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from openmentor.accounts.models import User
 from openmentor.core.errors import (
@@ -293,6 +293,9 @@ def _close(mentorship: Mentorship, to: str, reason: str = "") -> None:
         mentorship.ended_reason = reason
 
 
+PROGRAM_CLOSED_FIRST = gettext_noop("The program closed before this mentorship started.")
+
+
 def complete_with_program(program: Program) -> tuple[int, int, dict[int, list[int]]]:
     """Its program closed (``programs.services.close_program``, which checked who may):
     every open mentorship of it closes as a completion does, so each participant can
@@ -309,9 +312,7 @@ def complete_with_program(program: Program) -> tuple[int, int, dict[int, list[in
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    # In the site's language, not the acting coordinator's: everyone in it reads it.
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("The program closed before this mentorship started.")
+    reason = PROGRAM_CLOSED_FIRST  # stored untranslated; each reader reads it in theirs
     for mentorship in Mentorship.objects.select_for_update().filter(pk__in=open_ids).order_by("pk"):
         if not mentorship.is_open:  # closed meanwhile: it stays as it is
             continue

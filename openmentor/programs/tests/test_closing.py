@@ -76,6 +76,14 @@ def test_closing_completes_every_open_mentorship_and_closes_enrolment_and_the_li
     proposed.refresh_from_db()
     assert proposed.status == MentorshipStatus.ENDED
     assert proposed.ended_reason == "The program closed before this mentorship started."
+    # Read in each reader's language (it was stored in the site's).
+    from django.utils import translation
+
+    with translation.override("es"):
+        assert (
+            proposed.shown_ended_reason
+            == "El programa se cerró antes de que empezara esta mentoría."
+        )
 
 
 def test_another_programs_mentorships_stay_open(
