@@ -25,7 +25,7 @@ from openmentor.core.errors import (
     conflict_if_duplicate,
 )
 from openmentor.core.text import plain_text
-from openmentor.notifications.services import notify, publish_event
+from openmentor.notifications.services import notify, publish_event, publish_events
 from openmentor.programs.models import Program
 from openmentor.programs.selectors import is_coordinator
 from openmentor.programs.services import require_not_closed
@@ -313,7 +313,14 @@ def complete_with_program(program: Program) -> tuple[int, int, dict[int, list[in
         .values_list("pk", flat=True)
     )
     reason = PROGRAM_CLOSED_FIRST  # stored untranslated; each reader reads it in theirs
-    for mentorship in Mentorship.objects.select_for_update().filter(pk__in=open_ids).order_by("pk"):
+    events: list[tuple[list[int], str, dict[str, Any], None]] = []
+    locked = (
+        Mentorship.objects.select_for_update(of=("self",))
+        .filter(pk__in=open_ids)
+        .prefetch_related("participants")
+        .order_by("pk")
+    )
+    for mentorship in locked:
         if not mentorship.is_open:  # closed meanwhile: it stays as it is
             continue
         if mentorship.status == MentorshipStatus.PROPOSED:
@@ -328,7 +335,8 @@ def complete_with_program(program: Program) -> tuple[int, int, dict[int, list[in
         if mentorship.status == MentorshipStatus.COMPLETED:
             for user_id in people:
                 completed_for.setdefault(user_id, []).append(mentorship.pk)
-        publish_event(people, type="mentorship.status", payload={"mentorship": mentorship.pk})
+        events.append((people, "mentorship.status", {"mentorship": mentorship.pk}, None))
+    publish_events(events)  # one insert and one hop for them all, not one per mentorship
     return completed, ended, completed_for
 
 
