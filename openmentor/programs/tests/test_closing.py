@@ -59,9 +59,12 @@ def reloaded(program: Program) -> Program:
 def test_closing_completes_every_open_mentorship_and_closes_enrolment_and_the_listing(
     program: Any, alice: Any, carol: Any, bob: Any, two_mentorships: list[Mentorship]
 ) -> None:
+    from openmentor.notifications.models import UserEvent
+
     proposed = create_mentorship(
         program, mentors=[carol], mentees=[bob], origin="test", status=MentorshipStatus.PROPOSED
     )
+    before = UserEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     done = services.close_program(alice, program)
 
     assert done.changed and done.completed == 2 and done.ended == 1
@@ -72,6 +75,11 @@ def test_closing_completes_every_open_mentorship_and_closes_enrolment_and_the_li
         mentorship.refresh_from_db()
         assert mentorship.status == MentorshipStatus.COMPLETED
         assert mentorship.closed_at is not None
+        # Their open pages hear it, each person of each mentorship once.
+        heard = UserEvent.objects.filter(
+            pk__gt=before, type="mentorship.status", payload__mentorship=mentorship.pk
+        ).values_list("user_id", flat=True)
+        assert sorted(heard) == sorted(p.user_id for p in mentorship.participants.all())
     # One that never started is not "completed" (no credential for it): it ends, and says why.
     proposed.refresh_from_db()
     assert proposed.status == MentorshipStatus.ENDED
