@@ -19,6 +19,8 @@ class StatusForm(forms.Form):
             ("completed", _("Completed")),
             ("ended", _("Ended early")),
         ],
+        # The form's question (closing cannot be undone) is asked only for these.
+        widget=forms.Select(attrs={"data-confirm-for": "completed ended"}),
     )
     reason = forms.CharField(
         label=_("Why it ends early (needed only for that)"),

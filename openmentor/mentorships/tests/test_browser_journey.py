@@ -167,3 +167,28 @@ def test_a_form_sent_back_with_errors_puts_focus_on_the_first_field_to_correct(
     described = page.evaluate("document.activeElement.getAttribute('aria-describedby')")
     assert "id_title_error" in described.split()
     page.context.close()
+
+
+def test_a_coordinator_is_asked_before_closing_a_mentorship_not_before_pausing_it(
+    live_server: Any,
+    browser: Any,
+    transactional_db: None,
+    client_for: Any,
+    mentorship: Any,
+    alice: Any,
+) -> None:
+    page = signed_in(browser, live_server.url, client_for(alice))
+    page.goto(live_server.url + reverse("mentorship_detail", args=[mentorship.pk]))
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_label("New status").select_option("paused")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change status").click()
+    mentorship.refresh_from_db()
+    assert asked == [] and mentorship.status == "paused"
+    page.get_by_label("New status").select_option("completed")
+    page.get_by_role("button", name="Change status").click()
+    assert asked == ["Close this mentorship? It cannot be reopened, and everyone in it is told."]
+    mentorship.refresh_from_db()
+    assert mentorship.status == "paused"
+    page.context.close()

@@ -47,16 +47,19 @@
     });
   }
   // Ask before destructive actions marked with data-confirm.
-  // The question is the form's, or its button's (approve and decline share a form), or
-  // the form's for a choice that closes something (data-confirm-closing: completed, ended).
+  // The question is its button's (approve and decline share a form) or the form's; a
+  // field marked data-confirm-for="a b" asks the form's question only for those values
+  // (a status form: closing is final, pausing is not).
   function confirmDestructive(event) {
     var form = event.target;
     if (!form.getAttribute) { return; }
     var button = event.submitter;
-    var closing = form.getAttribute("data-confirm-closing");
-    var status = form.querySelector("select[name=to]");
-    var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm") ||
-      (closing && status && (status.value === "completed" || status.value === "ended") ? closing : null);
+    var message = button && button.getAttribute("data-confirm");
+    if (!message) {
+      var only = form.querySelector("[data-confirm-for]");
+      var applies = !only || only.getAttribute("data-confirm-for").split(" ").indexOf(only.value) >= 0;
+      message = applies ? form.getAttribute("data-confirm") : null;
+    }
     if (!message) { return; }
     if (!window.confirm(message)) { event.preventDefault(); return; }
     // Asked here: the server asks again only a browser without this script.
