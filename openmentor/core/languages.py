@@ -4,6 +4,8 @@ Names are shown through gettext so they can be translated."""
 
 import unicodedata
 
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language, gettext, gettext_noop
 
 LANGUAGES: dict[str, str] = {
@@ -213,3 +215,18 @@ def language_name(code: str, *, in_sentence: bool = False) -> str:
     if in_sentence and (get_language() or "en").split("-")[0] in LOWERCASE_IN_SENTENCES:
         return name.lower()
     return name
+
+
+def remember_language(response: HttpResponse, request: HttpRequest, code: str) -> None:
+    """Pages follow ``code`` from now on in this browser: Django's language cookie, with
+    the settings' attributes, as its own ``set_language`` view sets it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+    )

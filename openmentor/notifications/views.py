@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmentor.core.forms import submit
+from openmentor.core.languages import remember_language
 from openmentor.core.types import AuthenticatedRequest
 
 from . import selectors, services
@@ -49,7 +49,7 @@ def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
     ):
         response = redirect("notification_settings")
         # The pages follow at once, as when the language is picked at the foot of a page.
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["language"])
+        remember_language(response, request, form.cleaned_data["language"])
         with translation.override(form.cleaned_data["language"]):  # the language just chosen
             flash.success(request, _("Your settings are saved."))
         return response

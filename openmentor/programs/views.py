@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from openmentor.core.confirm import unless_confirmed
 from openmentor.core.errors import DomainError, NotAllowed, NotFound
 from openmentor.core.forms import apply_domain_error, submit
+from openmentor.core.languages import remember_language
 from openmentor.core.types import AuthenticatedRequest
 
 from . import csv_import, selectors, services
@@ -649,16 +650,7 @@ def _invitation_for_a_visitor(request: HttpRequest, invitation: Invitation) -> H
             {"invitation": invitation, "refusal": closed.message if closed else ""},
         )
     if language and closed is None:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE or request.is_secure(),
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
-        )
+        remember_language(response, request, language)
     return response
 
 
