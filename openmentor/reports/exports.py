@@ -113,13 +113,25 @@ def _source_label(source: str) -> str:
     return labels.get(source, source)
 
 
+def _person_header() -> list[Cell]:
+    return [_("Name"), _("E-mail"), _("Role"), _("Status"), _("Joined through")]
+
+
+def _person_cells(membership: Membership) -> list[Cell]:
+    """Who, in which role and status, and how they joined: the first cells of the members
+    and the applications files."""
+    return [
+        membership.user.name,
+        membership.user.email,
+        membership.get_role_display(),
+        membership.get_status_display(),
+        _source_label(membership.source),
+    ]
+
+
 def member_rows(program: Program) -> Iterator[Row]:
     yield [
-        _("Name"),
-        _("E-mail"),
-        _("Role"),
-        _("Status"),
-        _("Joined through"),
+        *_person_header(),
         _("Joined or decided on"),
         _("Country"),
         _("Time zone"),
@@ -172,11 +184,7 @@ def member_rows(program: Program) -> Iterator[Row]:
             else program.default_mentor_capacity
         )
         yield [
-            user.name,
-            user.email,
-            membership.get_role_display(),
-            membership.get_status_display(),
-            _source_label(membership.source),
+            *_person_cells(membership),
             _utc_day(decided),
             profile.country.name if profile and profile.country else "",
             user.time_zone,
@@ -206,11 +214,7 @@ def _answer(value: Any) -> Cell:
 def application_rows(program: Program) -> Iterator[Row]:
     questions = list(program.questions.all())
     yield [
-        _("Name"),
-        _("E-mail"),
-        _("Role"),
-        _("Status"),
-        _("Joined through"),  # the invited and imported answer the questions after joining
+        *_person_header(),  # "joined through": the invited and imported answer after joining
         _("Applied on"),
         _("Motivation"),
         *[question.prompt for question in questions],
@@ -224,11 +228,7 @@ def application_rows(program: Program) -> Iterator[Row]:
     for membership in applications.iterator(chunk_size=CHUNK_SIZE):
         answers = membership.answers or {}
         yield [
-            membership.user.name,
-            membership.user.email,
-            membership.get_role_display(),
-            membership.get_status_display(),
-            _source_label(membership.source),
+            *_person_cells(membership),
             _utc_day(membership.created_at) if membership.source == "application" else None,
             membership.motivation,
             *[_answer(answers.get(str(question.pk))) for question in questions],
